@@ -1,0 +1,1 @@
+"""hukspy backend for TPM 2.0 (placeholder while the backend is written)."""
