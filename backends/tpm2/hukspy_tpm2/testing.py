@@ -1,0 +1,252 @@
+"""A real swtpm for tests, CI and benchmarks: ``swtpm_instance()``.
+
+``swtpm_instance()`` provisions a fresh TPM 2.0 state in a temp directory with ``swtpm_setup --tpm2
+--create-ek-cert`` (RSA and ECC EKs with certificates from a local CA whose files stay inside that
+directory), starts ``swtpm socket --tpm2`` on a free TCP port pair (``port`` for commands, ``port + 1``
+for control, as the ``swtpm`` TCTI expects), waits for it by polling (connect, then ``GetRandom``)
+without fixed sleeps, and stops it at the end. ``stop()``/``start()`` restart the same state, which is
+how the fault tests kill the TPM mid-run.
+
+Layout of the base directory (a temp dir, or ``state_dir`` when given):
+
+- ``<state_dir>/tpm2-00.permall``: the TPM's persistent state (swtpm's own file);
+- ``<state_dir>/localca/``: the swtpm-localca CA (root cert ``swtpm-localca-rootca-cert.pem``,
+  issuer ``issuercert.pem``) that signed the EK certificates, and the setup configs and log;
+- ``<state_dir>/swtpm.log``: swtpm's log.
+
+``SwtpmUnavailableError`` is raised when swtpm or swtpm_setup is not installed; test suites turn it into a
+skip, or a failure when ``HUKSPY_REQUIRE`` names ``tpm2``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from typing import Final
+
+__all__ = ["SwtpmInstance", "SwtpmUnavailableError", "require_tpm2", "swtpm_instance"]
+
+_READY_TIMEOUT_S: Final = 20.0
+_POLL_S: Final = 0.005
+
+
+class SwtpmUnavailableError(RuntimeError):
+    """swtpm (or swtpm_setup, or tpm2-pytss) is not installed on this machine."""
+
+
+def require_tpm2() -> bool:
+    """Whether ``HUKSPY_REQUIRE`` (comma-separated backend names) makes a missing TPM a failure."""
+    wanted = {w.strip() for w in os.environ.get("HUKSPY_REQUIRE", "").split(",")}
+    return "tpm2" in wanted or "all" in wanted
+
+
+def _which(name: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        raise SwtpmUnavailableError(
+            f"{name} is not installed (Debian: apt-get install swtpm swtpm-tools; see ci/swtpm.sh)"
+        )
+    return path
+
+
+def _free_port_pair() -> int:
+    """A port P such that P and P+1 were both free on 127.0.0.1 a moment ago."""
+    for _ in range(200):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.bind(("127.0.0.1", 0))
+            port = int(s.getsockname()[1])
+        if port >= 65535:
+            continue
+        try:
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s1:
+                s1.bind(("127.0.0.1", port))
+                with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s2:
+                    s2.bind(("127.0.0.1", port + 1))
+        except OSError:
+            continue
+        return port
+    raise RuntimeError("no free TCP port pair on 127.0.0.1")
+
+
+def _provision(state_dir: str) -> None:
+    """Manufacture a TPM in ``state_dir``: EKs with certificates from a CA under ``localca/``."""
+    setup = _which("swtpm_setup")
+    localca = _which("swtpm_localca")
+    _which("swtpm")
+    ca = os.path.join(state_dir, "localca")
+    os.makedirs(ca, mode=0o700, exist_ok=True)
+    ca_conf = os.path.join(ca, "swtpm-localca.conf")
+    with open(ca_conf, "w", encoding="utf-8") as f:
+        f.write(
+            f"statedir = {ca}\n"
+            f"signingkey = {ca}/signkey.pem\n"
+            f"issuercert = {ca}/issuercert.pem\n"
+            f"certserial = {ca}/certserial\n"
+        )
+    ca_opts = os.path.join(ca, "swtpm-localca.options")
+    with open(ca_opts, "w", encoding="utf-8") as f:
+        f.write("--platform-manufacturer hukspy\n--platform-version 2.1\n--platform-model swtpm\n")
+    setup_conf = os.path.join(ca, "swtpm_setup.conf")
+    with open(setup_conf, "w", encoding="utf-8") as f:
+        f.write(
+            f"create_certs_tool = {localca}\n"
+            f"create_certs_tool_config = {ca_conf}\n"
+            f"create_certs_tool_options = {ca_opts}\n"
+            "active_pcr_banks = sha256\n"
+        )
+    tmp = os.path.join(ca, "tmp")
+    os.makedirs(tmp, exist_ok=True)
+    env = dict(os.environ, TMPDIR=tmp, XDG_CONFIG_HOME=ca, HOME=ca)
+    proc = subprocess.run(  # noqa: S603 - fixed argv, no shell
+        [setup, "--tpm2", "--tpmstate", state_dir, "--create-ek-cert", "--config", setup_conf,
+         "--logfile", os.path.join(ca, "setup.log")],
+        env=env, capture_output=True, text=True, check=False, timeout=120,
+    )
+    if proc.returncode != 0:
+        with open(os.path.join(ca, "setup.log"), encoding="utf-8", errors="replace") as f:
+            log = f.read()[-2000:]
+        raise RuntimeError(f"swtpm_setup failed ({proc.returncode}): {proc.stderr.strip()}\n{log}")
+
+
+class SwtpmInstance:
+    """A running (or stopped) swtpm on one state directory and one TCP port pair.
+
+    ``uri`` is the hukspy keystore URI (``tpm2:swtpm:host=127.0.0.1,port=N``), ``tcti`` the TCTI
+    string, ``ca_dir`` the directory of the local CA that signed the EK certificates.
+    """
+
+    def __init__(self, state_dir: str, port: int) -> None:
+        self.state_dir = state_dir
+        self.port = port
+        self.ca_dir = os.path.join(state_dir, "localca")
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def tcti(self) -> str:
+        return f"swtpm:host=127.0.0.1,port={self.port}"
+
+    @property
+    def uri(self) -> str:
+        return f"tpm2:{self.tcti}"
+
+    @property
+    def running(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def start(self) -> None:
+        """Start swtpm on this state (a restart after ``stop`` keeps every persistent object and the
+        owner seed, so key blobs still load); return when it answers ``GetRandom``."""
+        if self.running:
+            return
+        swtpm = _which("swtpm")
+        err_fd = self._stderr_file()
+        try:
+            self._proc = self._popen(swtpm, err_fd)
+        finally:
+            os.close(err_fd)
+        self._wait_ready()
+
+    def _popen(self, swtpm: str, err_fd: int) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(  # noqa: S603 - fixed argv, no shell
+            [swtpm, "socket", "--tpm2",
+             "--tpmstate", f"dir={self.state_dir}",
+             "--server", f"type=tcp,port={self.port},bindaddr=127.0.0.1",
+             "--ctrl", f"type=tcp,port={self.port + 1},bindaddr=127.0.0.1",
+             "--flags", "not-need-init,startup-clear",
+             "--log", f"file={os.path.join(self.state_dir, 'swtpm.log')},level=1"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err_fd,
+        )
+
+    def _stderr_file(self) -> int:
+        path = os.path.join(self.state_dir, "swtpm.stderr")
+        return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+
+    def _wait_ready(self) -> None:
+        deadline = time.monotonic() + _READY_TIMEOUT_S
+        last: BaseException | None = None
+        while time.monotonic() < deadline:
+            proc = self._proc
+            if proc is None or proc.poll() is not None:
+                path = os.path.join(self.state_dir, "swtpm.stderr")
+                with open(path, encoding="utf-8", errors="replace") as f:
+                    err = f.read()[-1000:]
+                raise RuntimeError(f"swtpm exited at start: {err.strip()}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1.0):
+                    pass
+                _probe(self.tcti)
+                return
+            except (OSError, RuntimeError) as exc:  # TSS2_Exception is a RuntimeError
+                last = exc
+            time.sleep(_POLL_S)
+        self.stop()
+        raise RuntimeError(f"swtpm on port {self.port} not ready after {_READY_TIMEOUT_S} s: {last}")
+
+    def stop(self) -> None:
+        """Stop swtpm (SIGTERM, then SIGKILL). Idempotent."""
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+    def __repr__(self) -> str:
+        return f"SwtpmInstance(port={self.port}, state_dir={self.state_dir!r}, running={self.running})"
+
+
+def _probe(tcti: str) -> None:
+    """One ``GetRandom`` through tpm2-pytss: raises until the TPM answers."""
+    try:
+        from tpm2_pytss import ESAPI, TCTILdr
+    except ImportError as exc:  # pragma: no cover - the package depends on it
+        raise SwtpmUnavailableError(f"tpm2-pytss is not installed: {exc}") from exc
+    os.environ.setdefault("TSS2_LOG", "all+none")
+    name, _, conf = tcti.partition(":")
+    with TCTILdr(name, conf) as tctx, ESAPI(tctx) as ectx:
+        ectx.get_random(8)
+
+
+@contextlib.contextmanager
+def swtpm_instance(state_dir: str | None = None) -> Iterator[SwtpmInstance]:
+    """A provisioned, running swtpm; stopped (and its temp dir removed) on exit.
+
+    ``state_dir``: reuse (and, when empty, provision) this directory instead of a fresh temp one; it is
+    not removed. Raises ``SwtpmUnavailableError`` when swtpm is not installed.
+    """
+    _which("swtpm")
+    _which("swtpm_setup")
+    owned = state_dir is None
+    base = tempfile.mkdtemp(prefix="hukspy-swtpm-") if state_dir is None else state_dir
+    try:
+        os.makedirs(base, mode=0o700, exist_ok=True)
+        if not os.path.exists(os.path.join(base, "tpm2-00.permall")):
+            _provision(base)
+        inst: SwtpmInstance | None = None
+        for _ in range(5):  # the free port pair may be taken between probe and bind
+            inst = SwtpmInstance(base, _free_port_pair())
+            try:
+                inst.start()
+                break
+            except RuntimeError:
+                inst.stop()
+                inst = None
+        if inst is None:
+            raise RuntimeError("could not start swtpm on a free port")
+        try:
+            yield inst
+        finally:
+            inst.stop()
+    finally:
+        if owned:
+            shutil.rmtree(base, ignore_errors=True)
