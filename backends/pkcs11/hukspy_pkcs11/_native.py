@@ -1,0 +1,202 @@
+"""What python-pkcs11 does not offer, through ctypes on the same loaded module.
+
+1. **Thread safety** (backends.md §0.1): python-pkcs11 calls ``C_Initialize(NULL)``, which makes SoftHSM2
+   disable its mutexes, and releases the GIL around every call: two threads with their own sessions
+   crash. ``load`` therefore finalizes the module once, right after python-pkcs11 loaded it, and
+   initializes it again with ``CKF_OS_LOCKING_OK`` through the module's own function list (``dlopen``
+   of the same path returns the same handle, so python-pkcs11 keeps working on the re-initialized
+   module). Done once per module per process.
+2. **Streaming multi-part operations**: python-pkcs11 runs multi-part operations only as generators
+   that hold the session's lock and consume their whole input before a signature's final call. The
+   backend streams large inputs through ``C_{Encrypt,Decrypt,Sign}{Init,Update,Final}`` here instead,
+   on a session it owns for the duration of the operation.
+
+Raw return codes become ``CkrError`` (the CKR code in ``.ckr``); ``hukspy_pkcs11.errors`` maps them.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Final
+
+import pkcs11
+from pkcs11.exceptions import PKCS11Error
+
+if TYPE_CHECKING:
+    from pkcs11._pkcs11 import lib as pkcs11_lib
+
+__all__ = ["CKF_OS_LOCKING_OK", "CkrError", "Module", "load"]
+
+CK_RV = ctypes.c_ulong
+CK_ULONG = ctypes.c_ulong
+CKF_OS_LOCKING_OK: Final = 0x00000002
+CKR_OK: Final = 0
+CKR_CRYPTOKI_NOT_INITIALIZED: Final = 0x190
+
+
+class CkrError(PKCS11Error):
+    """A raw CKR code returned by a call made through ctypes (``.ckr``)."""
+
+    def __init__(self, ckr: int, call: str) -> None:
+        super().__init__(f"{call} returned CKR 0x{ckr:x}")
+        self.ckr = ckr
+
+
+class _InitArgs(ctypes.Structure):
+    _fields_ = (
+        ("CreateMutex", ctypes.c_void_p),
+        ("DestroyMutex", ctypes.c_void_p),
+        ("LockMutex", ctypes.c_void_p),
+        ("UnlockMutex", ctypes.c_void_p),
+        ("flags", CK_ULONG),
+        ("pReserved", ctypes.c_void_p),
+    )
+
+
+class _Mechanism(ctypes.Structure):
+    _fields_ = (("mechanism", CK_ULONG), ("pParameter", ctypes.c_void_p), ("ulParameterLen", CK_ULONG))
+
+
+_F = ctypes.CFUNCTYPE
+_P = ctypes.c_void_p
+# CK_FUNCTION_LIST up to C_VerifyFinal, in the order of the PKCS#11 v2.40 header (pkcs11f.h).
+_FUNCTIONS: Final[tuple[tuple[str, Any], ...]] = (
+    ("C_Initialize", _F(CK_RV, _P)),
+    ("C_Finalize", _F(CK_RV, _P)),
+    *((name, _P) for name in (
+        "C_GetInfo", "C_GetFunctionList", "C_GetSlotList", "C_GetSlotInfo", "C_GetTokenInfo",
+        "C_GetMechanismList", "C_GetMechanismInfo", "C_InitToken", "C_InitPIN", "C_SetPIN", "C_OpenSession",
+        "C_CloseSession", "C_CloseAllSessions", "C_GetSessionInfo", "C_GetOperationState",
+        "C_SetOperationState", "C_Login", "C_Logout", "C_CreateObject", "C_CopyObject", "C_DestroyObject",
+        "C_GetObjectSize", "C_GetAttributeValue", "C_SetAttributeValue", "C_FindObjectsInit",
+        "C_FindObjects", "C_FindObjectsFinal",
+    )),
+    ("C_EncryptInit", _F(CK_RV, CK_ULONG, ctypes.POINTER(_Mechanism), CK_ULONG)),
+    ("C_Encrypt", _P),
+    ("C_EncryptUpdate", _F(CK_RV, CK_ULONG, ctypes.c_char_p, CK_ULONG, _P, ctypes.POINTER(CK_ULONG))),
+    ("C_EncryptFinal", _F(CK_RV, CK_ULONG, _P, ctypes.POINTER(CK_ULONG))),
+    ("C_DecryptInit", _F(CK_RV, CK_ULONG, ctypes.POINTER(_Mechanism), CK_ULONG)),
+    ("C_Decrypt", _P),
+    ("C_DecryptUpdate", _F(CK_RV, CK_ULONG, ctypes.c_char_p, CK_ULONG, _P, ctypes.POINTER(CK_ULONG))),
+    ("C_DecryptFinal", _F(CK_RV, CK_ULONG, _P, ctypes.POINTER(CK_ULONG))),
+    *((name, _P) for name in ("C_DigestInit", "C_Digest", "C_DigestUpdate", "C_DigestKey", "C_DigestFinal")),
+    ("C_SignInit", _F(CK_RV, CK_ULONG, ctypes.POINTER(_Mechanism), CK_ULONG)),
+    ("C_Sign", _P),
+    ("C_SignUpdate", _F(CK_RV, CK_ULONG, ctypes.c_char_p, CK_ULONG)),
+    ("C_SignFinal", _F(CK_RV, CK_ULONG, _P, ctypes.POINTER(CK_ULONG))),
+    ("C_SignRecoverInit", _P),
+    ("C_SignRecover", _P),
+    ("C_VerifyInit", _F(CK_RV, CK_ULONG, ctypes.POINTER(_Mechanism), CK_ULONG)),
+    ("C_Verify", _P),
+    ("C_VerifyUpdate", _F(CK_RV, CK_ULONG, ctypes.c_char_p, CK_ULONG)),
+    ("C_VerifyFinal", _F(CK_RV, CK_ULONG, ctypes.c_char_p, CK_ULONG)),
+)
+
+
+class _Version(ctypes.Structure):
+    _fields_ = (("major", ctypes.c_ubyte), ("minor", ctypes.c_ubyte))
+
+
+class _FunctionList(ctypes.Structure):
+    _fields_ = (("version", _Version), *_FUNCTIONS)
+
+
+def _check(rv: int, call: str) -> None:
+    if rv != CKR_OK:
+        raise CkrError(rv, call)
+
+
+@dataclass(frozen=True)
+class Module:
+    """A loaded, thread-safe PKCS#11 module: python-pkcs11's ``lib`` and the raw function list."""
+
+    path: str
+    lib: pkcs11_lib
+    _fl: _FunctionList
+    _keepalive: ctypes.CDLL
+
+    # ---- multi-part operations on a session handle (the caller owns the session) ----
+
+    def op_init(self, kind: str, session: int, mechanism: int, param: bytes | None, key: int) -> None:
+        """``C_{kind}Init`` (Encrypt/Decrypt/Sign/Verify) with ``mechanism`` and its raw parameter bytes."""
+        buf = ctypes.create_string_buffer(param, len(param)) if param else None
+        mech = _Mechanism(mechanism, ctypes.cast(buf, ctypes.c_void_p) if buf is not None else None,
+                          len(param) if param else 0)
+        _check(getattr(self._fl, f"C_{kind}Init")(session, ctypes.byref(mech), key), f"C_{kind}Init")
+
+    def crypt_update(self, kind: str, session: int, data: bytes) -> bytes:
+        """``C_{Encrypt,Decrypt}Update``: the output for ``data`` (maybe empty)."""
+        fn = getattr(self._fl, f"C_{kind}Update")
+        out_len = CK_ULONG(len(data) + 64)
+        out = ctypes.create_string_buffer(out_len.value)
+        _check(fn(session, data, len(data), out, ctypes.byref(out_len)), f"C_{kind}Update")
+        return out.raw[: out_len.value]
+
+    def crypt_final(self, kind: str, session: int) -> bytes:
+        """``C_{Encrypt,Decrypt}Final``: the last output (maybe empty)."""
+        fn = getattr(self._fl, f"C_{kind}Final")
+        out_len = CK_ULONG(0)
+        _check(fn(session, None, ctypes.byref(out_len)), f"C_{kind}Final")
+        out = ctypes.create_string_buffer(max(out_len.value, 1))
+        _check(fn(session, out, ctypes.byref(out_len)), f"C_{kind}Final")
+        return out.raw[: out_len.value]
+
+    def sign_update(self, kind: str, session: int, data: bytes) -> None:
+        """``C_{Sign,Verify}Update``."""
+        _check(getattr(self._fl, f"C_{kind}Update")(session, data, len(data)), f"C_{kind}Update")
+
+    def sign_final(self, session: int) -> bytes:
+        """``C_SignFinal``: the signature or MAC."""
+        out_len = CK_ULONG(0)
+        _check(self._fl.C_SignFinal(session, None, ctypes.byref(out_len)), "C_SignFinal")
+        out = ctypes.create_string_buffer(max(out_len.value, 1))
+        _check(self._fl.C_SignFinal(session, out, ctypes.byref(out_len)), "C_SignFinal")
+        return out.raw[: out_len.value]
+
+    def verify_final(self, session: int, signature: bytes) -> None:
+        """``C_VerifyFinal``; a bad signature raises ``CkrError`` (CKR_SIGNATURE_INVALID)."""
+        _check(self._fl.C_VerifyFinal(session, signature, len(signature)), "C_VerifyFinal")
+
+    def cancel(self, kind: str, session: int) -> None:
+        """End an active multi-part operation the PKCS#11 2.x way (a final call whose result is ignored)."""
+        try:
+            if kind in ("Encrypt", "Decrypt"):
+                self.crypt_final(kind, session)
+            elif kind == "Sign":
+                self.sign_final(session)
+            else:
+                self.verify_final(session, b"\0")
+        except CkrError:
+            pass
+
+
+_modules: dict[str, Module] = {}
+_modules_lock = threading.Lock()
+
+
+def load(path: str) -> Module:
+    """Load the PKCS#11 module at ``path`` once per process, initialized with OS locking.
+
+    Raises python-pkcs11's errors or ``CkrError`` when the module cannot be loaded or initialized
+    (the backend turns them into 12000012), ``OSError`` when ``path`` is not a loadable library.
+    """
+    with _modules_lock:
+        module = _modules.get(path)
+        if module is not None:
+            return module
+        lib = pkcs11.lib(path)
+        handle = ctypes.CDLL(path)  # the same handle python-pkcs11 holds (dlopen reference counting)
+        get_list = handle.C_GetFunctionList
+        get_list.restype = CK_RV
+        get_list.argtypes = (ctypes.POINTER(ctypes.POINTER(_FunctionList)),)
+        fl_ptr = ctypes.POINTER(_FunctionList)()
+        _check(get_list(ctypes.byref(fl_ptr)), "C_GetFunctionList")
+        fl = fl_ptr.contents
+        _check(fl.C_Finalize(None), "C_Finalize")
+        args = _InitArgs(None, None, None, None, CKF_OS_LOCKING_OK, None)
+        _check(fl.C_Initialize(ctypes.byref(args)), "C_Initialize")
+        module = Module(path, lib, fl, handle)
+        _modules[path] = module
+        return module
