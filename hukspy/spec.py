@@ -105,7 +105,10 @@ class OpSpec:
     iterations: int = 0
 
     def __repr__(self) -> str:
-        return f"OpSpec(kind={self.kind.value}, alg={self.alg}, mode={self.mode}, padding={self.padding}, digest={self.digest})"
+        return (
+            f"OpSpec(kind={self.kind.value}, alg={self.alg}, mode={self.mode}, "
+            f"padding={self.padding}, digest={self.digest})"
+        )
 
 
 @dataclass(frozen=True)

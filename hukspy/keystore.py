@@ -1,0 +1,617 @@
+"""``Keystore``: the HUKS facade. It routes every call to its backend, owns the sessions, applies
+the HUKS rules through ``policy`` and turns every failure into a ``HuksError``. It never does crypto.
+
+Every public method answers any input with its result or a ``HuksError``; nothing else escapes. Native
+errors are chained (``raise HuksError(...) from exc``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Concatenate, Final, ParamSpec, TypeVar
+
+from hukspy import formats, policy
+from hukspy.backend import AliasExistsError, Backend, Capabilities, KeyRecord, find_backend
+from hukspy.enums import (
+    HuksKeyAlg,
+    HuksKeyFlag,
+    HuksTag,
+)
+from hukspy.errors import HuksError
+from hukspy.params import (
+    HuksListAliasesReturnResult,
+    HuksOptions,
+    HuksReturnResult,
+    HuksSessionHandle,
+    ParamSet,
+)
+from hukspy.sessions import DEFAULT_SESSION_LIMIT, Session, SessionPolicy, SessionTable
+from hukspy.spec import AttestIds, KeyMaterial, KeySpec, OpKind
+
+__all__ = ["SDK_VERSION", "Keystore", "default_keystore", "hukspy_home", "on_default"]
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+#: What ``get_sdk_version`` returns: upstream's HKS_SDK_VERSION.
+SDK_VERSION: Final = "2.0.0.5"
+
+_SYMMETRIC: Final = frozenset(
+    int(a)
+    for a in (
+        HuksKeyAlg.HUKS_ALG_AES,
+        HuksKeyAlg.HUKS_ALG_HMAC,
+        HuksKeyAlg.HUKS_ALG_DES,
+        HuksKeyAlg.HUKS_ALG_3DES,
+        HuksKeyAlg.HUKS_ALG_SM4,
+        HuksKeyAlg.HUKS_ALG_SM3,
+        HuksKeyAlg.HUKS_ALG_CMAC,
+    )
+)
+_ATTEST_ID_TAGS: Final = frozenset(
+    int(t)
+    for t in HuksTag
+    if t.name.startswith("HUKS_TAG_ATTESTATION_ID_") or t.name == "HUKS_TAG_ATTESTATION_APPLICATION_ID"
+)
+
+
+def hukspy_home() -> str:
+    """``$HUKSPY_HOME``, else ``$XDG_DATA_HOME/hukspy``, else ``~/.local/share/hukspy``."""
+    home = os.environ.get("HUKSPY_HOME")
+    if home:
+        return home
+    xdg = os.environ.get("XDG_DATA_HOME")
+    if xdg:
+        return str(Path(xdg) / "hukspy")
+    return str(Path.home() / ".local" / "share" / "hukspy")
+
+
+def _options(options: object) -> tuple[ParamSet, bytes | None]:
+    """Parse a ``HuksOptions``: its params, and ``in_data`` as bytes. Anything else → 401."""
+    if not isinstance(options, HuksOptions):
+        raise HuksError(401, "options must be a HuksOptions")
+    data = options.in_data
+    if data is not None:
+        if not isinstance(data, bytes | bytearray | memoryview):
+            raise HuksError(401, "in_data must be bytes")
+        data = bytes(data)
+    return ParamSet.parse(options.properties), data
+
+
+def _handle(handle: object) -> int:
+    if isinstance(handle, HuksSessionHandle):
+        handle = handle.handle
+    if isinstance(handle, bool) or not isinstance(handle, int):
+        raise HuksError(401, "the handle must be an int")
+    if not 0 <= handle < 2**64:
+        raise HuksError(401, "the handle must be a uint64")
+    return handle
+
+
+def _token(token: object) -> bytes | None:
+    if token is None:
+        return None
+    if not isinstance(token, bytes | bytearray | memoryview):
+        raise HuksError(401, "the auth token must be bytes")
+    return bytes(token)
+
+
+def _public(method: Callable[P, R]) -> Callable[P, R]:
+    """The API boundary: whatever escapes a public method that is not a ``HuksError`` (a bug, or a
+    native error that no table caught) becomes 12000012, chained, so callers only see ``HuksError``."""
+
+    @functools.wraps(method)
+    def call(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(*args, **kwargs)
+        except HuksError:
+            raise
+        except MemoryError as exc:
+            raise HuksError(12000014) from exc
+        except Exception as exc:
+            raise HuksError(12000012, f"{method.__name__}: {type(exc).__name__}") from exc
+
+    return call
+
+
+class Keystore:
+    """A HUKS keystore on one backend, named by a URI (python-api.md §5). A context manager.
+
+    ``Keystore()`` opens ``$HUKSPY_KEYSTORE``, else ``software:``. ``session_limit`` (default 15) and
+    ``session_policy`` (``"reject"``: the next ``init_session`` raises 12000010; ``"evict"``: the
+    oldest idle session is dropped) govern open sessions. Safe to use from many threads.
+
+    Raises ``HuksError`` 401 for a malformed URI or an unknown backend, and what the backend raises
+    when it cannot open (12000004, 12000005, 12000008, 12000012).
+    """
+
+    def __init__(
+        self,
+        uri: str | None = None,
+        *,
+        session_limit: int = DEFAULT_SESSION_LIMIT,
+        session_policy: SessionPolicy = "reject",
+        home: str | None = None,
+    ) -> None:
+        self._closed = False
+        self._sessions = SessionTable(session_limit, session_policy)
+        if uri is None:
+            uri = os.environ.get("HUKSPY_KEYSTORE") or "software:"
+        if not isinstance(uri, str) or ":" not in uri:
+            raise HuksError(401, 'the keystore URI must be a string "scheme:location"')
+        scheme, _, location = uri.partition(":")
+        self.uri: Final = uri
+        factory = find_backend(scheme)
+        try:
+            self._backend: Backend = factory.open(location, home=home or hukspy_home())
+        except HuksError:
+            raise
+        except Exception as exc:
+            raise HuksError(12000012, f"open the keystore {scheme}: {type(exc).__name__}") from exc
+        self._caps: Capabilities = self._backend.capabilities()
+
+    def __repr__(self) -> str:
+        return f"Keystore(backend={self._backend.name!r}, closed={self._closed})"
+
+    def __enter__(self) -> Keystore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """End every open session and release the backend; idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        self._sessions.close()
+        with contextlib.suppress(Exception):
+            self._backend.close()
+
+    @property
+    def backend_name(self) -> str:
+        """The backend's name: "software", "pkcs11", "tpm2", ..."""
+        return self._backend.name
+
+    def capabilities(self) -> Capabilities:
+        """What this keystore's backend can do (frozen data)."""
+        return self._caps
+
+    # ---------------------------------------------------------------- the error boundary
+
+    @contextlib.contextmanager
+    def _native(self, action: str, kind: OpKind | None = None) -> Iterator[None]:
+        """Turn whatever a backend or store raises into a ``HuksError`` through its table."""
+        try:
+            yield
+        except HuksError:
+            raise
+        except AliasExistsError as exc:
+            raise HuksError(12000017, f'the key "{exc}"') from exc
+        except MemoryError as exc:
+            raise HuksError(12000014) from exc
+        except Exception as exc:
+            mapped = None
+            with contextlib.suppress(Exception):
+                mapped = self._backend.translate(exc, action, kind)
+            if mapped is None:
+                mapped = HuksError(12000012, f"{action}: {type(exc).__name__}")
+            raise mapped from exc
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise HuksError(12000012, "use a closed keystore")
+
+    # ---------------------------------------------------------------- records
+
+    def _record(self, alias: str, level: int) -> KeyRecord:
+        with self._native("get"):
+            record = self._backend.records().get(level, alias)
+        if record is None:
+            raise HuksError(12000011, f'the key "{alias}"')
+        return record
+
+    def _store(
+        self, alias: str, level: int, params: ParamSet, spec: KeySpec, ref: bytes, replace: bool
+    ) -> None:
+        """Store a new record; on failure destroy the backend key just made. Then destroy the key
+        that the record replaced (a crash in between leaves an orphan, never a lost alias)."""
+        try:
+            with self._native("put"):
+                old = self._backend.records().put(KeyRecord(alias, level, params, ref), replace=replace)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                self._backend.delete(ref, spec)
+            raise
+        if old is not None and old.ref != ref:
+            with contextlib.suppress(Exception):
+                self._backend.delete(old.ref, policy.key_spec(old.params))
+
+    def _require_key(self, spec: KeySpec, *, generate: bool, import_type: int | None = None) -> None:
+        cap = self._caps.key(spec.alg, spec.size)
+        name = _alg_name(spec.alg)
+        if cap is None or (generate and not cap.generate):
+            raise HuksError(12000001, f"{name}-{spec.size} on the {self._backend.name} keystore")
+        if not generate and not (cap.imports if spec.alg in _SYMMETRIC else import_type in cap.imports):
+            raise HuksError(
+                12000001,
+                f"importing {name}-{spec.size} keys of this type on the {self._backend.name} keystore",
+            )
+
+    # ---------------------------------------------------------------- key management
+
+    @_public
+    def generate_key_item(self, key_alias: str, options: HuksOptions) -> None:
+        """Generate a key under ``key_alias``; an existing alias is replaced unless KEY_OVERRIDE=False.
+
+        Raises ``HuksError``: 401 (alias, options, params), 12000002/12000003 (missing or invalid
+        algorithm parameters), 12000001 (not supported by this keystore), 12000017 (KEY_OVERRIDE=False
+        and the alias exists), 12000004/12000005/12000012/12000014 (backend failures).
+        """
+        self._check_open()
+        alias = policy.check_alias(key_alias)
+        params, _ = _options(options)
+        spec = policy.check_generate(params)
+        self._create(alias, params, spec, HuksKeyFlag.HUKS_KEY_FLAG_GENERATE_KEY, None)
+
+    @_public
+    def import_key_item(self, key_alias: str, options: HuksOptions) -> None:
+        """Import the key in ``options.in_data`` (formats: huks-reference.md §4.6, ``hukspy.formats``).
+
+        Raises ``HuksError``: 401 (alias, options, params, malformed key material or one that does not
+        match ALGORITHM/KEY_SIZE), 12000002/12000003, 12000001, 12000017, backend failures.
+        """
+        self._check_open()
+        alias = policy.check_alias(key_alias)
+        params, data = _options(options)
+        import_type = params.int_(HuksTag.HUKS_TAG_IMPORT_KEY_TYPE)
+        spec = policy.check_import(params, import_type)
+        if data is None or not data:
+            raise HuksError(401, "the key to import (in_data) is missing")
+        material = formats.parse_import(spec.alg, spec.size, import_type, data)
+        self._create(alias, params, spec, HuksKeyFlag.HUKS_KEY_FLAG_IMPORT_KEY, (material, import_type))
+
+    def _create(
+        self,
+        alias: str,
+        params: ParamSet,
+        spec: KeySpec,
+        flag: int,
+        material: tuple[KeyMaterial, int | None] | None,
+    ) -> None:
+        level = policy.storage_level(params)
+        replace = params.bool_(HuksTag.HUKS_TAG_KEY_OVERRIDE) is not False
+        if material is None:
+            self._require_key(spec, generate=True)
+        else:
+            self._require_key(spec, generate=False, import_type=material[1])
+        if not replace:
+            with self._native("get"):
+                exists = self._backend.records().get(level, alias) is not None
+            if exists:
+                raise HuksError(12000017, f'the key "{alias}"')
+        if material is None:
+            with self._native("generate"):
+                ref = self._backend.generate(spec)
+        else:
+            with self._native("import"):
+                ref = self._backend.import_key(spec, material[0])
+        self._store(alias, level, policy.stored_params(params, flag), spec, ref, replace)
+
+    @_public
+    def delete_key_item(self, key_alias: str, options: HuksOptions) -> None:
+        """Delete the key. Raises ``HuksError`` 401, 12000011 (no such key), backend failures."""
+        self._check_open()
+        alias = policy.check_alias(key_alias)
+        params, _ = _options(options)
+        level = policy.storage_level(params)
+        with self._native("delete"):
+            record = self._backend.records().delete(level, alias)
+        if record is None:
+            raise HuksError(12000011, f'the key "{alias}"')
+        with contextlib.suppress(Exception):
+            self._backend.delete(record.ref, policy.key_spec(record.params))
+
+    @_public
+    def export_key_item(self, key_alias: str, options: HuksOptions) -> HuksReturnResult:
+        """The public key in ``out_data``: SPKI DER, raw 32 bytes for X25519/Ed25519.
+
+        Raises ``HuksError`` 401, 12000011, 12000003 (a symmetric key: nothing public to export),
+        backend failures.
+        """
+        self._check_open()
+        alias = policy.check_alias(key_alias)
+        params, _ = _options(options)
+        record = self._record(alias, policy.storage_level(params))
+        spec = policy.key_spec(record.params)
+        if spec.alg in _SYMMETRIC:
+            raise HuksError(12000003, f"key type: {_alg_name(spec.alg)} keys have no public key to export")
+        with self._native("public_key"):
+            return HuksReturnResult(out_data=self._backend.public_key(record.ref, spec))
+
+    @_public
+    def get_key_item_properties(self, key_alias: str, options: HuksOptions) -> HuksReturnResult:
+        """The key's stored params (no secrets) in ``properties``. Raises 401, 12000011, 12000004."""
+        self._check_open()
+        alias = policy.check_alias(key_alias)
+        params, _ = _options(options)
+        record = self._record(alias, policy.storage_level(params))
+        return HuksReturnResult(properties=record.params.to_params())
+
+    @_public
+    def is_key_item_exist(self, key_alias: str, options: HuksOptions) -> bool:
+        """True when the key exists; a missing key raises ``HuksError`` 12000011 (as upstream)."""
+        self._check_open()
+        alias = policy.check_alias(key_alias)
+        params, _ = _options(options)
+        self._record(alias, policy.storage_level(params))
+        return True
+
+    @_public
+    def has_key_item(self, key_alias: str, options: HuksOptions) -> bool:
+        """Whether the key exists (False when missing). Raises 401, 12000004, backend failures."""
+        self._check_open()
+        alias = policy.check_alias(key_alias)
+        params, _ = _options(options)
+        with self._native("get"):
+            return self._backend.records().get(policy.storage_level(params), alias) is not None
+
+    @_public
+    def list_aliases(self, options: HuksOptions) -> HuksListAliasesReturnResult:
+        """The aliases of one AUTH_STORAGE_LEVEL (default CE), sorted. ``None`` options → 401."""
+        self._check_open()
+        params, _ = _options(options)
+        with self._native("list"):
+            return HuksListAliasesReturnResult(self._backend.records().aliases(policy.storage_level(params)))
+
+    # ---------------------------------------------------------------- sessions
+
+    @_public
+    def init_session(self, key_alias: str, options: HuksOptions) -> HuksSessionHandle:
+        """Start an operation with the key. Raises ``HuksError`` 401 (params, policy tags that differ
+        from the key's), 12000002/12000003, 12000001 (not supported by this keystore), 12000010 (session
+        limit), 12000011 (no such key), backend failures."""
+        self._check_open()
+        alias = policy.check_alias(key_alias)
+        params, _ = _options(options)
+        level = policy.storage_level(params)
+        record = self._record(alias, level)
+        key = policy.key_spec(record.params)
+        plan = policy.check_init(record.params, params)
+        if not self._caps.supports_op(key, plan.op):
+            raise HuksError(12000001, f"this operation ({plan.op!r}) on the {self._backend.name} keystore")
+
+        def create() -> Session:
+            with self._native("begin", plan.op.kind):
+                op = self._backend.begin(record.ref, key, plan.op)
+            return Session(op, plan.op, key, record.params, level, plan.append_nonce)
+
+        return HuksSessionHandle(self._sessions.open(create))
+
+    @_public
+    def update_session(
+        self, handle: int | HuksSessionHandle, options: HuksOptions, token: bytes | None = None
+    ) -> HuksReturnResult:
+        """Feed ``options.in_data`` to the session. Ciphers return output so far; sign, verify, MAC,
+        agree and derive return ``b""``. Any error ends the session.
+
+        Raises ``HuksError`` 401, 12000011 (unknown, finished or evicted handle), 12000012 (a second
+        derive/agree update), 12000006 and other backend failures."""
+        self._check_open()
+        h = _handle(handle)
+        with self._sessions.use(h) as s:
+            try:
+                _token(token)
+                _, data = _options(options)
+                return HuksReturnResult(out_data=self._update(s, data or b""))
+            except BaseException:
+                self._sessions.end(h)
+                raise
+
+    def _update(self, s: Session, data: bytes) -> bytes:
+        kind = s.kind
+        if kind is OpKind.AGREE:
+            if s.peer is not None:
+                raise HuksError(12000012, "a second agree update")
+            s.peer = data
+            return b""
+        if kind is OpKind.DERIVE:
+            if s.derived is not None:
+                raise HuksError(12000012, "a second derive update")
+            with self._native("finish", kind):
+                s.derived = s.op.finish(b"")
+            return b""
+        s.total_in += len(data)
+        with self._native("update", kind):
+            out = s.op.update(data)
+        return out if kind in (OpKind.ENCRYPT, OpKind.DECRYPT) else b""
+
+    @_public
+    def finish_session(
+        self, handle: int | HuksSessionHandle, options: HuksOptions, token: bytes | None = None
+    ) -> HuksReturnResult:
+        """Finish the session with the last ``options.in_data`` and end it.
+
+        Returns: cipher output (GCM encrypt: ``ct ‖ tag`` and ``‖ nonce`` when HUKS chose the nonce),
+        the signature, the MAC, ``b""`` for verify, or the agreed/derived bytes (``b""`` when the finish
+        options asked to store them as a new key). Raises ``HuksError`` 401, 12000011, 12000006 (bad
+        signature or tag), 12000012 (derive/agree storage mismatch), 12000017, backend failures.
+        """
+        self._check_open()
+        h = _handle(handle)
+        with self._sessions.use(h) as s:
+            try:
+                _token(token)
+                params, data = _options(options)
+                out = self._finish(s, params, data or b"")
+            finally:
+                self._sessions.end(h)
+        return HuksReturnResult(out_data=out)
+
+    def _finish(self, s: Session, params: ParamSet, data: bytes) -> bytes:
+        kind = s.kind
+        if kind in (OpKind.AGREE, OpKind.DERIVE):
+            return self._finish_key(s, params, data)
+        s.total_in += len(data)
+        policy.check_block_input(s.spec, s.total_in)
+        with self._native("finish", kind):
+            out = s.op.finish(data)
+        if kind is OpKind.VERIFY:
+            return b""
+        if s.append_nonce and s.spec.nonce is not None:
+            out += s.spec.nonce
+        return out
+
+    def _finish_key(self, s: Session, params: ParamSet, data: bytes) -> bytes:
+        request = policy.check_finish_storage(s.key_params, params)
+        if s.kind is OpKind.AGREE:
+            peer = s.peer if s.peer is not None else data
+            if not peer:
+                raise HuksError(401, "the peer's public key (in_data) is missing")
+            with self._native("finish", s.kind):
+                secret = s.op.finish(peer)
+            flag = HuksKeyFlag.HUKS_KEY_FLAG_AGREE_KEY
+        else:
+            if s.derived is None:
+                with self._native("finish", s.kind):
+                    s.derived = s.op.finish(b"")
+            secret = s.derived
+            flag = HuksKeyFlag.HUKS_KEY_FLAG_DERIVE_KEY
+        if request is None:
+            return secret
+        spec = request.spec
+        if len(secret) * 8 != spec.size:
+            spec = KeySpec(spec.alg, len(secret) * 8, spec.purpose, spec.digest)
+        self._require_key(spec, generate=False)
+        replace = request.params.bool_(HuksTag.HUKS_TAG_KEY_OVERRIDE) is not False
+        with self._native("import"):
+            ref = self._backend.import_key(spec, KeyMaterial(secret=secret))
+        stored = policy.stored_params(request.params, flag)
+        self._store(request.alias, policy.storage_level(request.params), stored, spec, ref, replace)
+        return b""
+
+    @_public
+    def abort_session(self, handle: int | HuksSessionHandle, options: HuksOptions) -> None:
+        """Abort the session; an unknown handle succeeds (as upstream). Raises 401 for bad arguments."""
+        self._check_open()
+        h = _handle(handle)
+        _options(options)
+        self._sessions.end(h)
+
+    # ---------------------------------------------------------------- attestation, wrapping
+
+    @_public
+    def attest_key_item(self, key_alias: str, options: HuksOptions) -> HuksReturnResult:
+        """An X.509 chain (PEM strings, leaf first) certifying the key. Raises 401 (symmetric key, bad
+        params), 12000011, 12000001 (the backend cannot attest), backend failures."""
+        return self._attest(key_alias, options, anonymous=False)
+
+    @_public
+    def anon_attest_key_item(self, key_alias: str, options: HuksOptions) -> HuksReturnResult:
+        """Like ``attest_key_item``, from a CA that carries no keystore identity."""
+        return self._attest(key_alias, options, anonymous=True)
+
+    def _attest(self, key_alias: str, options: HuksOptions, *, anonymous: bool) -> HuksReturnResult:
+        self._check_open()
+        alias = policy.check_alias(key_alias)
+        params, _ = _options(options)
+        record = self._record(alias, policy.storage_level(params))
+        spec = policy.key_spec(record.params)
+        if spec.alg in _SYMMETRIC:
+            raise HuksError(401, "symmetric keys cannot be attested")
+        if not self._caps.attest:
+            raise HuksError(12000001, f"attestation on the {self._backend.name} keystore")
+        ids = AttestIds(
+            challenge=params.bytes_(HuksTag.HUKS_TAG_ATTESTATION_CHALLENGE) or b"",
+            ids={t: v for t, v in params.items() if t in _ATTEST_ID_TAGS and isinstance(v, bytes)},
+            properties=record.params.encode(),
+        )
+        with self._native("attest"):
+            ders = self._backend.attest(record.ref, spec, ids, anonymous)
+        return HuksReturnResult(cert_chains=[_pem(d) for d in ders])
+
+    @_public
+    def wrap_key_item(self, key_alias: str, options: HuksOptions) -> HuksReturnResult:
+        """The key as a blob only this keystore can unwrap (``HUKS_KEY_WRAP_TYPE_HUK_BASED``).
+
+        Raises 401, 12000011, 12000001 (the backend cannot wrap), 12000003 (the key was not generated
+        with IS_ALLOWED_WRAP=true), backend failures."""
+        self._check_open()
+        alias = policy.check_alias(key_alias)
+        params, _ = _options(options)
+        if not self._caps.wrap:
+            raise HuksError(12000001, f"key wrapping on the {self._backend.name} keystore")
+        record = self._record(alias, policy.storage_level(params))
+        if record.params.bool_(HuksTag.HUKS_TAG_IS_ALLOWED_WRAP) is not True:
+            raise HuksError(
+                12000003, f'usage of the key "{alias}": it was not generated with IS_ALLOWED_WRAP'
+            )
+        spec = policy.key_spec(record.params)
+        with self._native("wrap"):
+            blob = self._backend.wrap(record.ref, spec, record.params.encode())
+        return HuksReturnResult(out_data=blob)
+
+    @_public
+    def unwrap_key_item(self, key_alias: str, options: HuksOptions, wrapped_key: bytes) -> HuksReturnResult:
+        """Restore a ``wrap_key_item`` blob under ``key_alias``. Raises 401, 12000001, 12000017,
+        12000006 (a foreign or tampered blob), backend failures."""
+        self._check_open()
+        raise HuksError(12000001, f"key unwrapping on the {self._backend.name} keystore")
+
+    @_public
+    def import_wrapped_key_item(self, key_alias: str, wrapping_key_alias: str, options: HuksOptions) -> None:
+        """Import a key wrapped for this keystore in the 10-LV format (huks-reference.md §4.6)."""
+        self._check_open()
+        policy.check_alias(key_alias)
+        policy.check_alias(wrapping_key_alias)
+        _options(options)
+        raise HuksError(12000001, "importing wrapped keys")
+
+    @_public
+    def get_sdk_version(self, options: HuksOptions) -> str:
+        """The HUKS SDK version string ("2.0.0.5"). Raises 401 for bad options."""
+        _options(options)
+        return SDK_VERSION
+
+
+def _alg_name(alg: int) -> str:
+    try:
+        return HuksKeyAlg(alg).name.removeprefix("HUKS_ALG_")
+    except ValueError:
+        return f"algorithm {alg}"
+
+
+def _pem(der: bytes) -> str:
+    import base64
+    import textwrap
+
+    body = "\n".join(textwrap.wrap(base64.b64encode(der).decode(), 64))
+    return f"-----BEGIN CERTIFICATE-----\n{body}\n-----END CERTIFICATE-----\n"
+
+
+_default: Keystore | None = None
+_default_lock = threading.Lock()
+
+
+def default_keystore() -> Keystore:
+    """The process-wide keystore on ``$HUKSPY_KEYSTORE`` (else ``software:``), opened on first use."""
+    global _default
+    with _default_lock:
+        if _default is None or _default._closed:
+            _default = Keystore()
+        return _default
+
+
+def on_default(method: Callable[Concatenate[Keystore, P], R]) -> Callable[P, R]:
+    """The module-level twin of a ``Keystore`` method: the same call on ``default_keystore()``."""
+
+    @functools.wraps(method)
+    def call(*args: P.args, **kwargs: P.kwargs) -> R:
+        return method(default_keystore(), *args, **kwargs)
+
+    return call
