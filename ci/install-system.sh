@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Install the system packages hukspy's hardware backends are tested against (Debian/Ubuntu).
+# Runs as root (CI) or through sudo. Installs only what is missing, but always refreshes the lists
+# first when anything is missing (a fresh machine has none).
+set -euo pipefail
+packages=(softhsm2 swtpm swtpm-tools libtss2-dev pkg-config opensc gcc python3-venv python3-dev)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "ci/install-system: all of ${packages[*]} already installed"
+  exit 0
+fi
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+echo "ci/install-system: installing ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
