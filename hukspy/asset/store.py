@@ -1,0 +1,530 @@
+"""``AssetStore``: the ASSET operations on one owner's database (asset-reference.md §4).
+
+Upstream's service semantics, in one process per call instead of a system service:
+
+- **add**: defaults ACCESSIBILITY=DEVICE_FIRST_UNLOCKED, AUTH_TYPE=NONE, SYNC_TYPE=NEVER, the bools
+  false, WRAP_TYPE=NEVER; CreateTime = UpdateTime = now as ASCII decimal milliseconds; LocalStatus 0,
+  SyncStatus 1 (SyncAdd), Version 4. An existing alias gives 24000003 unless CONFLICT_RESOLUTION is
+  OVERWRITE, which replaces the whole row in place (old labels are not kept), or the row is a cloud
+  tombstone, which is replaced silently.
+- **query**: an equality match on every stored attribute given (SYNC_TYPE bitwise: ``(SyncType & q) =
+  q``), tombstones hidden; insertion order, or ascending by RETURN_ORDERED_BY; RETURN_LIMIT and
+  RETURN_OFFSET page; no row gives 24000002, never an empty list. RETURN_TYPE=ALL needs ALIAS
+  (24000017) and decrypts the secret; AUTH_TYPE=ANY secrets need AUTH_CHALLENGE and AUTH_TOKEN (401), a
+  live challenge of this owner (24000002), and then a user-authentication verifier, which hukspy does
+  not have yet: 24000004.
+- **update**: SECRET is re-encrypted with the row's AAD; UpdateTime and SyncStatus (4) change unless only
+  NORMAL_LOCAL labels change; LocalStatus becomes 0.
+- **remove**: marks the matches SyncStatus 2 with UpdateTime now, deletes those without the SYNC_TYPE
+  TRUSTED_ACCOUNT bit; the others stay as hidden tombstones. ``remove({})`` removes everything the
+  owner has.
+- **pre_query / post_query**: see :class:`~hukspy.asset.crypto.ChallengeCache`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import getpass
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Final
+
+from hukspy.asset import checks
+from hukspy.asset.checks import LABELS, LOCAL_LABELS, AssetMap, AssetValue, Checked
+from hukspy.asset.crypto import CHALLENGES, OWNER_TYPE_HAP, SecretCipher, build_aad
+from hukspy.asset.db import COLUMNS, TAG_COLUMN, Database, Row
+from hukspy.asset.enums import (
+    Accessibility,
+    AuthType,
+    ConflictResolution,
+    ErrorCode,
+    ReturnType,
+    SyncType,
+    Tag,
+    WrapType,
+)
+from hukspy.asset.errors import AssetError, BatchErrInfo, BatchResult
+
+if TYPE_CHECKING:
+    from hukspy.keystore import Keystore
+
+__all__ = ["AssetStore", "default_store"]
+
+VERSION: Final = 4
+SYNC_ADD: Final = 1
+SYNC_DEL: Final = 2
+SYNC_UPDATE: Final = 4
+DEFAULT_VALIDITY: Final = 60
+
+# What a returned map holds, in upstream's order (TAG_COLUMN_TABLE); SECRET only for RETURN_TYPE=ALL.
+_RETURNED: Final = (
+    Tag.ALIAS,
+    Tag.ACCESSIBILITY,
+    Tag.AUTH_TYPE,
+    Tag.SYNC_TYPE,
+    Tag.UPDATE_TIME,
+    Tag.IS_PERSISTENT,
+    Tag.REQUIRE_PASSWORD_SET,
+    *checks.CRITICAL_LABELS,
+    *checks.NORMAL_LABELS,
+    *checks.LOCAL_LABELS,
+    Tag.WRAP_TYPE,
+)
+_BOOL_TAGS: Final = frozenset({Tag.IS_PERSISTENT, Tag.REQUIRE_PASSWORD_SET})
+_ENUM_OUT: Final = {Tag.ACCESSIBILITY: Accessibility, Tag.AUTH_TYPE: AuthType, Tag.WRAP_TYPE: WrapType}
+_INSERT: Final = (
+    f"INSERT INTO asset_table ({', '.join(COLUMNS[1:])}) VALUES ({', '.join('?' * (len(COLUMNS) - 1))})"  # noqa: S608
+)
+_REPLACE: Final = f"UPDATE asset_table SET {', '.join(c + ' = ?' for c in COLUMNS[1:])} WHERE Id = ?"  # noqa: S608
+
+
+def _now() -> bytes:
+    return str(time.time_ns() // 1_000_000).encode()
+
+
+def _default_owner() -> str:
+    owner = os.environ.get("HUKSPY_APP_ID")
+    if owner:
+        return owner
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return f"uid{os.getuid()}"
+
+
+def _default_path() -> Path:
+    from hukspy.keystore import hukspy_home
+
+    return Path(hukspy_home()) / "asset"
+
+
+class AssetStore:
+    """The ASSET store of one owner: a directory of SQLite databases plus keys in a ``Keystore``.
+
+    ``path`` (default ``$HUKSPY_HOME/asset``) is created 0700 if missing; ``keystore`` defaults to
+    ``hukspy.default_keystore()`` (and is never closed by the store); ``owner`` defaults to
+    ``$HUKSPY_APP_ID``, else the user name. A context manager; ``close()`` is idempotent, and a closed
+    store raises 24000001. Safe to use from many threads; many processes may open the same directory.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str] | None = None,
+        keystore: Keystore | None = None,
+        owner: str | None = None,
+    ) -> None:
+        if owner is None:
+            owner = _default_owner()
+        if not isinstance(owner, str) or not owner or len(owner.encode()) > 1024:
+            raise AssetError(ErrorCode.INVALID_ARGUMENT, detail="the owner must be a non-empty string")
+        if keystore is None:
+            from hukspy.keystore import default_keystore
+
+            keystore = default_keystore()
+        self.path: Final = Path(path) if path is not None else _default_path()
+        self.owner: Final = owner
+        self.keystore: Final = keystore
+        self._owner = owner.encode()
+        self._db = Database(self.path, owner)
+        self._cipher = SecretCipher(keystore, self._owner)
+        self._bucket = (str(self.path.absolute()), owner)
+        self._closed = False
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"AssetStore(path={str(self.path)!r}, owner={self.owner!r}, closed={self._closed})"
+
+    def __enter__(self) -> AssetStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the database connections and drop this store's pre_query challenges. Idempotent."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+        CHALLENGES.drop_store(id(self))
+        self._db.close()
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise AssetError(ErrorCode.SERVICE_UNAVAILABLE, detail="the asset store is closed")
+
+    # ------------------------------------------------------------------ helpers
+
+    def _where(self, q: Checked) -> tuple[str, list[object]]:
+        parts = ["Owner = ?", "OwnerType = ?", f"SyncStatus <> {SYNC_DEL}"]
+        args: list[object] = [self._owner, OWNER_TYPE_HAP]
+        for tag, value in q.items():
+            column = TAG_COLUMN.get(tag)
+            if column is None:
+                continue
+            if tag == Tag.SYNC_TYPE:
+                parts.append("(SyncType & ?) = ?")
+                args += [value, value]
+            else:
+                parts.append(f"{column} = ?")
+                args.append(int(value) if isinstance(value, bool) else value)
+        return " AND ".join(parts), args
+
+    def _new_row(self, a: Checked) -> Row:
+        """The row of a new asset (defaults of §4.1), with the secret encrypted."""
+        now = _now()
+        row: Row = {c: None for c in COLUMNS[1:]}
+        row.update(
+            Alias=a[Tag.ALIAS],
+            Owner=self._owner,
+            OwnerType=OWNER_TYPE_HAP,
+            SyncType=int(a.get(Tag.SYNC_TYPE, SyncType.NEVER)),
+            Accessibility=int(a.get(Tag.ACCESSIBILITY, Accessibility.DEVICE_FIRST_UNLOCKED)),
+            AuthType=int(a.get(Tag.AUTH_TYPE, AuthType.NONE)),
+            CreateTime=now,
+            UpdateTime=now,
+            IsPersistent=int(bool(a.get(Tag.IS_PERSISTENT, False))),
+            Version=VERSION,
+            RequirePasswordSet=int(bool(a.get(Tag.REQUIRE_PASSWORD_SET, False))),
+            LocalStatus=0,
+            SyncStatus=SYNC_ADD,
+            WrapType=int(a.get(Tag.WRAP_TYPE, WrapType.NEVER)),
+        )
+        for tag in LABELS:
+            if tag in a:
+                row[TAG_COLUMN[tag]] = a[tag]
+        secret = a[Tag.SECRET]
+        assert isinstance(secret, bytes)  # noqa: S101 - guaranteed by the checks
+        row["Secret"] = self._encrypt(row, secret)
+        return row
+
+    def _key_alias(self, row: Row) -> str:
+        auth, acc, rpws = row.get("AuthType"), row.get("Accessibility"), row.get("RequirePasswordSet")
+        if not all(isinstance(v, int) for v in (auth, acc, rpws)):
+            raise AssetError(ErrorCode.DATA_CORRUPTED, detail="the access control columns are damaged")
+        assert isinstance(auth, int) and isinstance(acc, int)  # noqa: S101 - narrowing
+        return self._cipher.alias(auth, acc, bool(rpws))
+
+    def _encrypt(self, row: Row, secret: bytes) -> bytes:
+        alias = self._key_alias(row)
+        aad = build_aad(row)
+        self._cipher.ensure_key(alias)
+        return self._cipher.encrypt(alias, secret, aad)
+
+    def _to_map(self, row: Row, secret: bytes | None) -> AssetMap:
+        """A returned map; stored values that fail the checks of §3.1 give 24000007."""
+        out: dict[Tag, AssetValue] = {}
+        if secret is not None:
+            out[Tag.SECRET] = secret
+        for tag in _RETURNED:
+            value = row.get(TAG_COLUMN[tag])
+            if value is None or value == b"":
+                continue
+            if tag in _BOOL_TAGS:
+                if value not in (0, 1) or isinstance(value, float):
+                    raise AssetError(ErrorCode.DATA_CORRUPTED, detail=f"the stored {tag.name} is damaged")
+                value = bool(value)
+            if not isinstance(value, bool | int | bytes):
+                raise AssetError(ErrorCode.DATA_CORRUPTED, detail=f"the stored {tag.name} is damaged")
+            out[tag] = value
+        try:
+            checks._values(checks.parse(out))
+        except AssetError as exc:
+            raise AssetError(
+                ErrorCode.DATA_CORRUPTED, detail=f"a stored attribute is damaged: {exc.detail}"
+            ) from exc
+        for tag, enum in _ENUM_OUT.items():
+            value = out.get(tag)
+            if isinstance(value, int):
+                out[tag] = enum(value)
+        return out
+
+    @contextlib.contextmanager
+    def _writing(self, action: str) -> Iterator[sqlite3.Connection]:
+        self._check_open()
+        with self._db.write(action) as conn:
+            yield conn
+
+    def _find(self, conn: sqlite3.Connection, alias: object) -> Row | None:
+        cur = conn.execute(
+            "SELECT Id, SyncType, SyncStatus FROM asset_table "
+            "WHERE Alias = ? AND Owner = ? AND OwnerType = ?",
+            (alias, self._owner, OWNER_TYPE_HAP),
+        )
+        r = cur.fetchone()
+        return None if r is None else {"Id": r[0], "SyncType": r[1], "SyncStatus": r[2]}
+
+    @staticmethod
+    def _store_row(conn: sqlite3.Connection, row: Row, existing: Row | None, overwrite: bool) -> int:
+        """Insert ``row``, or replace ``existing``; returns 0 or the per-item error code (24000003)."""
+        values = [row[c] for c in COLUMNS[1:]]
+        if existing is None:
+            conn.execute(_INSERT, values)
+            return 0
+        sync_type, sync_status = existing["SyncType"], existing["SyncStatus"]
+        tombstone = (
+            isinstance(sync_type, int) and sync_type & SyncType.TRUSTED_ACCOUNT and sync_status == SYNC_DEL
+        )
+        if overwrite or tombstone:
+            conn.execute(_REPLACE, [*values, existing["Id"]])
+            return 0
+        return ErrorCode.DUPLICATED
+
+    # ------------------------------------------------------------------ operations
+
+    def add(self, attributes: Mapping[int, AssetValue]) -> None:
+        """Add an asset. Needs SECRET and ALIAS.
+
+        Raises ``AssetError``: 401 (arguments), 202 (USER_ID), 24000003 (the alias exists), 24000017,
+        24000005/24000009 (keystore), 24000006/24000007/24000008/24000014 (database).
+        """
+        self._check_open()
+        a = checks.check_add(attributes)
+        row = self._new_row(a)
+        overwrite = (
+            a.get(Tag.CONFLICT_RESOLUTION, ConflictResolution.THROW_ERROR) == ConflictResolution.OVERWRITE
+        )
+        with self._writing("add the asset") as conn:
+            code = self._store_row(conn, row, self._find(conn, row["Alias"]), overwrite)
+            if code:
+                raise AssetError(code, detail="an asset with this alias exists")
+
+    def remove(self, query: Mapping[int, AssetValue]) -> None:
+        """Remove the matching assets (``{}``: all of the owner's). No match raises 24000002.
+
+        Raises ``AssetError``: 401, 202, 24000002, 24000017, 24000006/24000007/24000008/24000014.
+        """
+        self._check_open()
+        q = checks.check_remove(query)
+        if not self._db.exists():
+            raise AssetError(ErrorCode.NOT_FOUND, detail="no asset matches")
+        where, args = self._where(q)
+        with self._writing("remove the assets") as conn:
+            if self._mark_removed(conn, where, args, _now()) == 0:
+                raise AssetError(ErrorCode.NOT_FOUND, detail="no asset matches")
+
+    @staticmethod
+    def _mark_removed(conn: sqlite3.Connection, where: str, args: list[object], now: bytes) -> int:
+        """§4.5: mark the matches removed, delete those that need no cloud tombstone; the match count."""
+        sql = f"UPDATE asset_table SET SyncStatus = ?, UpdateTime = ? WHERE {where}"  # noqa: S608
+        n: int = conn.execute(sql, [SYNC_DEL, now, *args]).rowcount
+        base = where.replace(f"SyncStatus <> {SYNC_DEL}", f"SyncStatus = {SYNC_DEL}")
+        conn.execute(f"DELETE FROM asset_table WHERE {base} AND (SyncType & 4) = 0", args)  # noqa: S608
+        return n
+
+    def _apply_update(self, conn: sqlite3.Connection, row: Row, u: Checked) -> None:
+        sets: dict[str, object] = {}
+        for tag, value in u.items():
+            if tag in TAG_COLUMN and tag != Tag.SECRET:
+                sets[TAG_COLUMN[tag]] = value
+        if Tag.SECRET in u:
+            secret = u[Tag.SECRET]
+            assert isinstance(secret, bytes)  # noqa: S101 - guaranteed by the checks
+            sets["Secret"] = self._encrypt(row, secret)
+        changed = [t for t in u if t in TAG_COLUMN]
+        if not changed or not all(t in LOCAL_LABELS for t in changed):
+            sets["UpdateTime"] = _now()
+            sets["SyncStatus"] = SYNC_UPDATE
+        sets["LocalStatus"] = 0
+        assignments = ", ".join(f"{c} = ?" for c in sets)
+        conn.execute(f"UPDATE asset_table SET {assignments} WHERE Id = ?", [*sets.values(), row["Id"]])  # noqa: S608
+
+    def update(self, query: Mapping[int, AssetValue], attributes_to_update: Mapping[int, AssetValue]) -> None:
+        """Update the asset named by ``query`` (which needs ALIAS).
+
+        Raises ``AssetError``: 401, 202, 24000002, 24000017, 24000005/24000009 (keystore),
+        24000006/24000007/24000008/24000014.
+        """
+        self._check_open()
+        q, u = checks.check_update(query, attributes_to_update)
+        if not self._db.exists():
+            raise AssetError(ErrorCode.NOT_FOUND, detail="no asset matches")
+        where, args = self._where(q)
+        with self._writing("update the asset") as conn:
+            rows = self._select(conn, where, args)
+            if not rows:
+                raise AssetError(ErrorCode.NOT_FOUND, detail="no asset matches")
+            for row in rows:
+                self._apply_update(conn, row, u)
+
+    @staticmethod
+    def _select(conn: sqlite3.Connection, where: str, args: Sequence[object], tail: str = "") -> list[Row]:
+        cur = conn.execute(f"SELECT * FROM asset_table WHERE {where} {tail}", list(args))  # noqa: S608
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+    def pre_query(self, query: Mapping[int, AssetValue]) -> bytes:
+        """Start an authenticated query: returns a 32-byte challenge valid for AUTH_VALIDITY_PERIOD seconds
+        (default 60). The matches (AUTH_TYPE defaults to ANY) must share one access control.
+
+        Raises ``AssetError``: 401, 202, 24000002 (no match, or the key is missing), 24000016 (too many live
+        challenges), 24000017 (several access controls), 24000006/24000007/24000008/24000014.
+        """
+        self._check_open()
+        q = checks.check_pre_query(query)
+        q.setdefault(Tag.AUTH_TYPE, AuthType.ANY)
+        if not self._db.exists():
+            raise AssetError(ErrorCode.NOT_FOUND, detail="no asset matches")
+        where, args = self._where(q)
+        rows = self._db.read(
+            "find the assets",
+            f"SELECT DISTINCT Accessibility, RequirePasswordSet FROM asset_table WHERE {where}",  # noqa: S608
+            args,
+        )
+        if not rows:
+            raise AssetError(ErrorCode.NOT_FOUND, detail="no asset matches")
+        if len(rows) > 1:
+            raise AssetError(ErrorCode.UNSUPPORTED, detail="the matches have multiple access control types")
+        acc, rpws = rows[0]["Accessibility"], rows[0]["RequirePasswordSet"]
+        if not isinstance(acc, int) or not isinstance(rpws, int):
+            raise AssetError(ErrorCode.DATA_CORRUPTED, detail="the access control columns are damaged")
+        alias = self._cipher.alias(AuthType.ANY, acc, bool(rpws))
+        if not self._cipher.has_key(alias):
+            raise AssetError(ErrorCode.NOT_FOUND, detail="the secret key of the assets does not exist")
+        validity = int(q.get(Tag.AUTH_VALIDITY_PERIOD, DEFAULT_VALIDITY))
+        return CHALLENGES.add(self._bucket, id(self), alias, validity)
+
+    def query(self, query: Mapping[int, AssetValue]) -> list[AssetMap]:
+        """The matching assets, as maps (see the module docstring). No match raises 24000002.
+
+        Raises ``AssetError``: 401, 202, 24000002, 24000004 (AUTH_TYPE=ANY secret), 24000017 (ALL without
+        ALIAS), 24000007 (a tampered or damaged asset), 24000009 (keystore), 24000006/24000008/24000014.
+        """
+        self._check_open()
+        q = checks.check_query(query)
+        want_secret = q.get(Tag.RETURN_TYPE, ReturnType.ATTRIBUTES) == ReturnType.ALL
+        if want_secret and Tag.ALIAS not in q:
+            raise AssetError(ErrorCode.UNSUPPORTED, detail="Batch secret query is not supported")
+        if not self._db.exists():
+            raise AssetError(ErrorCode.NOT_FOUND, detail="no asset matches")
+        where, args = self._where(q)
+        order = q.get(Tag.RETURN_ORDERED_BY)
+        tail = (
+            f"ORDER BY {TAG_COLUMN[Tag(order)]} ASC, Id ASC" if isinstance(order, int) else "ORDER BY Id ASC"
+        )
+        if Tag.RETURN_LIMIT in q or Tag.RETURN_OFFSET in q:
+            tail += " LIMIT ? OFFSET ?"
+            args += [int(q.get(Tag.RETURN_LIMIT, -1)), int(q.get(Tag.RETURN_OFFSET, 0))]
+        rows = self._db.read("query the assets", f"SELECT * FROM asset_table WHERE {where} {tail}", args)  # noqa: S608
+        if not rows:
+            raise AssetError(ErrorCode.NOT_FOUND, detail="no asset matches")
+        if not want_secret:
+            return [self._to_map(r, None) for r in rows]
+        if len(rows) > 1:
+            raise AssetError(ErrorCode.DATABASE_ERROR, detail="more than one asset has this alias")
+        return [self._to_map(rows[0], self._decrypt(rows[0], q))]
+
+    def _decrypt(self, row: Row, q: Checked) -> bytes:
+        if row.get("AuthType") == AuthType.ANY:
+            challenge = q.get(Tag.AUTH_CHALLENGE)
+            if not isinstance(challenge, bytes) or Tag.AUTH_TOKEN not in q:
+                raise AssetError(
+                    ErrorCode.INVALID_ARGUMENT,
+                    detail="an AUTH_TYPE=ANY secret needs AUTH_CHALLENGE and AUTH_TOKEN",
+                )
+            if CHALLENGES.find(self._bucket, challenge) is None:
+                raise AssetError(
+                    ErrorCode.NOT_FOUND, detail="the challenge is unknown or expired: call pre_query first"
+                )
+            raise AssetError(
+                ErrorCode.ACCESS_DENIED,
+                detail="the auth token cannot be verified: hukspy has no user authentication yet",
+            )
+        secret = row.get("Secret")
+        if not isinstance(secret, bytes):
+            raise AssetError(ErrorCode.DATA_CORRUPTED, detail="the stored secret is damaged")
+        return self._cipher.decrypt(self._key_alias(row), secret, build_aad(row))
+
+    def post_query(self, handle: Mapping[int, AssetValue]) -> None:
+        """End a pre_query session (``{AUTH_CHALLENGE: challenge}``); an unknown challenge is not an error.
+
+        Raises ``AssetError``: 401 (no challenge, or not 32 bytes), 202, 24000017.
+        """
+        self._check_open()
+        h = checks.check_post_query(handle)
+        challenge = h[Tag.AUTH_CHALLENGE]
+        assert isinstance(challenge, bytes)  # noqa: S101 - guaranteed by the checks
+        CHALLENGES.remove(self._bucket, challenge)
+
+    def batch_add(self, attributes_array: Sequence[Mapping[int, AssetValue]]) -> BatchResult:
+        """Add 1..100 assets in one transaction; an existing alias (without OVERWRITE) is a per-item
+        24000003 in the result.
+
+        Raises ``AssetError``: 401 (arguments, an alias twice), 24000017, 24000019 (inconsistent
+        GROUP_ID / REQUIRE_ATTR_ENCRYPTED), keystore and database errors as ``add``.
+        """
+        self._check_open()
+        maps = checks.check_batch_add(attributes_array)
+        rows = [self._new_row(a) for a in maps]
+        errors: list[BatchErrInfo] = []
+        with self._writing("add the assets") as conn:
+            for i, (a, row) in enumerate(zip(maps, rows, strict=True)):
+                overwrite = a.get(Tag.CONFLICT_RESOLUTION) == ConflictResolution.OVERWRITE
+                code = self._store_row(conn, row, self._find(conn, row["Alias"]), overwrite)
+                if code:
+                    errors.append(BatchErrInfo(i, code, AssetError(code).message))
+        return BatchResult(len(errors), errors)
+
+    def batch_remove(self, assets_to_be_removed: Sequence[Mapping[int, AssetValue]]) -> None:
+        """Remove 0..100 assets by alias in one transaction; missing aliases are not an error.
+
+        Raises ``AssetError``: 401, 24000017, 24000019, database errors as ``remove``.
+        """
+        self._check_open()
+        maps = checks.check_batch_remove(assets_to_be_removed)
+        if not maps or not self._db.exists():
+            return
+        now = _now()
+        with self._writing("remove the assets") as conn:
+            for m in maps:
+                where, args = self._where({Tag.ALIAS: m[Tag.ALIAS]})
+                self._mark_removed(conn, where, args, now)
+
+    def batch_update(
+        self,
+        source_attributes: Sequence[Mapping[int, AssetValue]],
+        dest_attributes: Sequence[Mapping[int, AssetValue]],
+    ) -> BatchResult:
+        """Update 1..100 assets in one transaction: ``source_attributes[i]`` names an asset (needs ALIAS),
+        ``dest_attributes[i]`` says what changes. An item with no match is a per-item 24000002.
+
+        Raises ``AssetError``: 401, 24000017, 24000019, keystore and database errors as ``update``.
+        """
+        self._check_open()
+        pairs = checks.check_batch_update(source_attributes, dest_attributes)
+        errors: list[BatchErrInfo] = []
+        if not self._db.exists():
+            errors = [
+                BatchErrInfo(i, ErrorCode.NOT_FOUND, AssetError(ErrorCode.NOT_FOUND).message)
+                for i in range(len(pairs))
+            ]
+            return BatchResult(len(errors), errors)
+        with self._writing("update the assets") as conn:
+            for i, (q, u) in enumerate(pairs):
+                where, args = self._where(q)
+                rows = self._select(conn, where, args)
+                if len(rows) != 1:
+                    errors.append(
+                        BatchErrInfo(i, ErrorCode.NOT_FOUND, AssetError(ErrorCode.NOT_FOUND).message)
+                    )
+                    continue
+                self._apply_update(conn, rows[0], u)
+        return BatchResult(len(errors), errors)
+
+
+_default: AssetStore | None = None
+_default_lock = threading.Lock()
+
+
+def default_store() -> AssetStore:
+    """The process-wide store: ``$HUKSPY_HOME/asset`` on ``hukspy.default_keystore()``, owner
+    ``$HUKSPY_APP_ID`` (else the user name); opened on first use, reopened after ``close()``."""
+    global _default
+    with _default_lock:
+        if _default is None or _default._closed:
+            _default = AssetStore()
+        return _default
