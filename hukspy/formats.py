@@ -20,6 +20,7 @@ an algorithm or key type this module cannot represent raises 12000001. No other 
 
 from __future__ import annotations
 
+import math
 import struct
 import warnings
 from collections.abc import Callable, Mapping, Sequence
@@ -144,6 +145,7 @@ _U32: Final = struct.Struct("<I")
 _RAW_25519: Final = 32
 _RSA_DEFAULT_E: Final = 65537
 _RSA_FACTOR_BASES: Final = 64
+_RSA_MAX_BITS: Final = 8192  # bounds the arithmetic done on untrusted input
 
 
 def _bad(info: str) -> HuksError:
@@ -262,7 +264,7 @@ def _rsa_factor(n: int, e: int, d: int) -> tuple[int, int]:
         for _ in range(s):
             y = x * x % n
             if y == 1:  # x is a non-trivial square root of 1
-                p = _gcd(x - 1, n)
+                p = math.gcd(x - 1, n)
                 if 1 < p < n:
                     return max(p, n // p), min(p, n // p)
                 break
@@ -272,20 +274,14 @@ def _rsa_factor(n: int, e: int, d: int) -> tuple[int, int]:
     raise _bad("the RSA key material's n, e and d do not match")
 
 
-def _gcd(a: int, b: int) -> int:
-    while b:
-        a, b = b, a % b
-    return a
-
-
 def _parse_rsa(alg: int, size: int, pair: bool, data: bytes) -> Private:
     n_b, e_b, d_b = _fields(alg, size, data, _HDR5, 3)
     if not n_b or not d_b or (pair and not e_b):
         raise _bad("the RSA key material has an empty n, e or d")
     n, d = _int(n_b), _int(d_b)
     e = _int(e_b) if e_b else _RSA_DEFAULT_E
-    if n.bit_length() != size:
-        raise _bad(f"the RSA modulus has {n.bit_length()} bits, not KEY_SIZE {size}")
+    if n.bit_length() != size or size > _RSA_MAX_BITS:
+        raise _bad(f"the RSA modulus has {n.bit_length()} bits, not KEY_SIZE {size} (<= {_RSA_MAX_BITS})")
     p, q = _rsa_factor(n, e, d)
     numbers = rsa.RSAPrivateNumbers(
         p=p, q=q, d=d,
@@ -355,12 +351,13 @@ def _parse_dsa(alg: int, size: int, pair: bool, data: bytes) -> Private:
     x, p, q, g = _int(x_b), _int(p_b), _int(q_b), _int(g_b)
     if p.bit_length() != size:
         raise _bad(f"the DSA prime p has {p.bit_length()} bits, not KEY_SIZE {size}")
+    params = dsa.DSAParameterNumbers(p, q, g)
+    params.parameters()  # checks the sizes of p (1024..4096) and q before any arithmetic on them
     if not (1 < g < p and 0 < x < q < p):
         raise _bad("the DSA key material has out-of-range x, q or g")
     y = pow(g, x, p)
     if y_b and _int(y_b) != y:
         raise _bad("the DSA public key does not match the private key")
-    params = dsa.DSAParameterNumbers(p, q, g)
     return dsa.DSAPrivateNumbers(x, dsa.DSAPublicNumbers(y, params)).private_key()
 
 

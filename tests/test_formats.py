@@ -358,6 +358,16 @@ def test_rsa_prime_modulus_is_rejected() -> None:
     assert "do not match" in err.message
 
 
+def test_oversized_numbers_are_rejected_before_arithmetic() -> None:
+    big = (1 << 16383) | 1
+    nb = big.to_bytes(2048, "big")
+    rsa_data = HDR5.pack(1, 16384, 2048, 3, 2048) + nb + (65537).to_bytes(3, "big") + nb
+    expect_401(lambda: formats.parse_import(A.HUKS_ALG_RSA, 16384, PAIR, rsa_data))
+    one = b"\x01"
+    dsa_data = HDR7.pack(3, 16384, 1, 0, 2048, 1, 1) + one + nb + one + one
+    expect_401(lambda: formats.parse_import(A.HUKS_ALG_DSA, 16384, PRIVATE, dsa_data))
+
+
 def test_dh_and_dsa_out_of_range() -> None:
     p = formats.DH_GROUPS[2048][0]
     for x in (0, 1, p - 1, p):
