@@ -1,0 +1,1086 @@
+"""The software crypto engine: key material and streaming operations on pyca/cryptography.
+
+Pure functions over ``hukspy.spec`` types; every enum-valued field is a plain int of ``hukspy.enums``.
+The engine decides no HUKS rule: it trusts that the facade checked the request against
+``software_capabilities()`` and raises pyca/cryptography's own exceptions (``InvalidSignature``,
+``InvalidTag``, ``UnsupportedAlgorithm``, ``ValueError``, ``TypeError``) or the engine's
+``EngineError`` subclasses; ``SoftwareBackend.translate`` maps them to HUKS codes.
+
+**The software ref** (what ``generate``/``from_material`` return and the record store keeps, encrypted)
+is one kind byte followed by the key::
+
+    0x01 ‖ raw secret bytes                 (AES, DES, 3DES, SM4, HMAC, CMAC)
+    0x02 ‖ private key, PKCS#8 DER          (RSA, ECC, DSA, DH, X25519, Ed25519; unencrypted)
+    0x03 ‖ public key, SubjectPublicKeyInfo DER   (an imported public key)
+
+Algorithms and their parameters are listed in ``hukspy.software.caps``. Notes:
+
+- RSA below 1024 bits (512, 768): pyca/cryptography refuses to generate these but loads and uses them,
+  so ``generate`` builds them from two primes of the engine's own Miller-Rabin search
+  (``secrets``-random candidates, 40 rounds), e = 65537, and lets pyca/cryptography validate the result.
+- RSA without a DigestInfo (``PKCS1_V1_5`` with ``DIGEST_NONE``) and raw RSA (padding ``NONE``) are
+  computed here with Python integers (CRT, RSA blinding, a check of the result with the public key).
+  Python's ``pow`` is not constant-time: these two modes leak timing that pyca/cryptography's padded
+  modes do not. Raw RSA takes exactly ``k`` input bytes whose value is below the modulus (as OpenSSL's
+  ``RSA_NO_PADDING``) and returns ``k`` bytes.
+- ECDSA and DSA with ``DIGEST_NONE`` sign the input as the hash value, as OpenSSL does: per SEC 1 the
+  value is truncated to the leftmost bits of the group order. It is then zero-extended to a standard
+  digest length (which leaves its integer value unchanged) and signed as ``Prehashed``. The one value
+  this cannot express (P-521 with more than 64 input bytes) raises ``ValueError``.
+- DH uses the fixed RFC 7919 groups ffdhe2048/3072/4096 (generator 2); the shared secret is what
+  pyca/cryptography returns (zero-padded to the size of p). pyca/cryptography emits a
+  ``CryptographyDeprecationWarning`` for finite-field DH; the engine does not silence it.
+- DES is TripleDES with the 8-byte key repeated (K1 = K2 = K3), from ``cryptography.hazmat.decrepit``,
+  as are the OFB and CFB modes.
+"""
+
+from __future__ import annotations
+
+import hmac as _hmac
+import math
+import secrets
+from collections.abc import Callable
+from typing import Final, TypeAlias
+
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.hazmat.decrepit.ciphers import algorithms as decrepit_algorithms
+from cryptography.hazmat.decrepit.ciphers import modes as decrepit_modes
+from cryptography.hazmat.primitives import cmac, hashes, hmac, padding, serialization
+from cryptography.hazmat.primitives.asymmetric import dh, dsa, ec, ed25519, rsa, x25519
+from cryptography.hazmat.primitives.asymmetric import padding as asym_padding
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes, PublicKeyTypes
+from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
+from cryptography.hazmat.primitives.ciphers import (
+    AEADEncryptionContext,
+    BlockCipherAlgorithm,
+    Cipher,
+    CipherContext,
+    algorithms,
+    modes,
+)
+from cryptography.hazmat.primitives.ciphers.aead import AESCCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
+
+from hukspy.backend import Operation
+from hukspy.enums import HuksCipherMode as M
+from hukspy.enums import HuksKeyAlg as A
+from hukspy.enums import HuksKeyDigest as D
+from hukspy.enums import HuksKeyPadding as P
+from hukspy.enums import HuksRsaPssSaltLenType as Salt
+from hukspy.software import caps
+from hukspy.spec import KeyMaterial, KeySpec, OpKind, OpSpec
+
+__all__ = [
+    "BUFFER_LIMIT",
+    "CCM_LIMIT",
+    "FFDHE_PRIMES",
+    "REF_PRIVATE",
+    "REF_PUBLIC",
+    "REF_SECRET",
+    "BlockLengthError",
+    "BufferLimitError",
+    "CcmLimitError",
+    "EngineError",
+    "EngineLimitError",
+    "Loaded",
+    "begin",
+    "from_material",
+    "generate",
+    "hash_algorithm",
+    "load",
+    "public_key",
+]
+
+REF_SECRET: Final = 0x01
+REF_PRIVATE: Final = 0x02
+REF_PUBLIC: Final = 0x03
+
+BUFFER_LIMIT: Final = 5 * 1024 * 1024
+"""Most bytes an operation that cannot stream buffers (upstream ``MAX_BUF_SIZE``; beyond → 401)."""
+CCM_LIMIT: Final = 100 * 1024
+"""Most bytes an AES-CCM operation takes in total (upstream; beyond → 12000012)."""
+
+Loaded: TypeAlias = bytes | PrivateKeyTypes | PublicKeyTypes
+
+
+class EngineError(Exception):
+    """Base of the engine's own errors."""
+
+
+class EngineLimitError(EngineError):
+    """An operation that has to buffer its input got more than it may hold."""
+
+
+class BufferLimitError(EngineLimitError):
+    """More than ``BUFFER_LIMIT`` bytes for a buffered operation (RSA, DIGEST_NONE, Ed25519)."""
+
+
+class CcmLimitError(EngineLimitError):
+    """More than ``CCM_LIMIT`` bytes for AES-CCM."""
+
+
+class BlockLengthError(ValueError, EngineError):
+    """ECB/CBC without padding: the total input is not a multiple of the block size."""
+
+
+# ---- tables: HUKS ints -> pyca/cryptography -----------------------------------------------------------
+_HASHES: Final[dict[int, Callable[[], hashes.HashAlgorithm]]] = {
+    D.HUKS_DIGEST_MD5: hashes.MD5,
+    D.HUKS_DIGEST_SM3: hashes.SM3,
+    D.HUKS_DIGEST_SHA1: hashes.SHA1,
+    D.HUKS_DIGEST_SHA224: hashes.SHA224,
+    D.HUKS_DIGEST_SHA256: hashes.SHA256,
+    D.HUKS_DIGEST_SHA384: hashes.SHA384,
+    D.HUKS_DIGEST_SHA512: hashes.SHA512,
+}
+_CURVES: Final[dict[int, type[ec.EllipticCurve]]] = {
+    224: ec.SECP224R1,
+    256: ec.SECP256R1,
+    384: ec.SECP384R1,
+    521: ec.SECP521R1,
+}
+# RFC 7919 appendix A (generator 2); checked against OpenSSL's built-in copies in the tests.
+FFDHE_PRIMES: Final[dict[int, int]] = {
+    2048: int(
+        "FFFFFFFFFFFFFFFFADF85458A2BB4A9AAFDC5620273D3CF1D8B9C583CE2D3695"
+        "A9E13641146433FBCC939DCE249B3EF97D2FE363630C75D8F681B202AEC4617A"
+        "D3DF1ED5D5FD65612433F51F5F066ED0856365553DED1AF3B557135E7F57C935"
+        "984F0C70E0E68B77E2A689DAF3EFE8721DF158A136ADE73530ACCA4F483A797A"
+        "BC0AB182B324FB61D108A94BB2C8E3FBB96ADAB760D7F4681D4F42A3DE394DF4"
+        "AE56EDE76372BB190B07A7C8EE0A6D709E02FCE1CDF7E2ECC03404CD28342F61"
+        "9172FE9CE98583FF8E4F1232EEF28183C3FE3B1B4C6FAD733BB5FCBC2EC22005"
+        "C58EF1837D1683B2C6F34A26C1B2EFFA886B423861285C97FFFFFFFFFFFFFFFF",
+        16,
+    ),
+    3072: int(
+        "FFFFFFFFFFFFFFFFADF85458A2BB4A9AAFDC5620273D3CF1D8B9C583CE2D3695"
+        "A9E13641146433FBCC939DCE249B3EF97D2FE363630C75D8F681B202AEC4617A"
+        "D3DF1ED5D5FD65612433F51F5F066ED0856365553DED1AF3B557135E7F57C935"
+        "984F0C70E0E68B77E2A689DAF3EFE8721DF158A136ADE73530ACCA4F483A797A"
+        "BC0AB182B324FB61D108A94BB2C8E3FBB96ADAB760D7F4681D4F42A3DE394DF4"
+        "AE56EDE76372BB190B07A7C8EE0A6D709E02FCE1CDF7E2ECC03404CD28342F61"
+        "9172FE9CE98583FF8E4F1232EEF28183C3FE3B1B4C6FAD733BB5FCBC2EC22005"
+        "C58EF1837D1683B2C6F34A26C1B2EFFA886B4238611FCFDCDE355B3B6519035B"
+        "BC34F4DEF99C023861B46FC9D6E6C9077AD91D2691F7F7EE598CB0FAC186D91C"
+        "AEFE130985139270B4130C93BC437944F4FD4452E2D74DD364F2E21E71F54BFF"
+        "5CAE82AB9C9DF69EE86D2BC522363A0DABC521979B0DEADA1DBF9A42D5C4484E"
+        "0ABCD06BFA53DDEF3C1B20EE3FD59D7C25E41D2B66C62E37FFFFFFFFFFFFFFFF",
+        16,
+    ),
+    4096: int(
+        "FFFFFFFFFFFFFFFFADF85458A2BB4A9AAFDC5620273D3CF1D8B9C583CE2D3695"
+        "A9E13641146433FBCC939DCE249B3EF97D2FE363630C75D8F681B202AEC4617A"
+        "D3DF1ED5D5FD65612433F51F5F066ED0856365553DED1AF3B557135E7F57C935"
+        "984F0C70E0E68B77E2A689DAF3EFE8721DF158A136ADE73530ACCA4F483A797A"
+        "BC0AB182B324FB61D108A94BB2C8E3FBB96ADAB760D7F4681D4F42A3DE394DF4"
+        "AE56EDE76372BB190B07A7C8EE0A6D709E02FCE1CDF7E2ECC03404CD28342F61"
+        "9172FE9CE98583FF8E4F1232EEF28183C3FE3B1B4C6FAD733BB5FCBC2EC22005"
+        "C58EF1837D1683B2C6F34A26C1B2EFFA886B4238611FCFDCDE355B3B6519035B"
+        "BC34F4DEF99C023861B46FC9D6E6C9077AD91D2691F7F7EE598CB0FAC186D91C"
+        "AEFE130985139270B4130C93BC437944F4FD4452E2D74DD364F2E21E71F54BFF"
+        "5CAE82AB9C9DF69EE86D2BC522363A0DABC521979B0DEADA1DBF9A42D5C4484E"
+        "0ABCD06BFA53DDEF3C1B20EE3FD59D7C25E41D2B669E1EF16E6F52C3164DF4FB"
+        "7930E9E4E58857B6AC7D5F42D69F6D187763CF1D5503400487F55BA57E31CC7A"
+        "7135C886EFB4318AED6A1E012D9E6832A907600A918130C46DC778F971AD0038"
+        "092999A333CB8B7A1A1DB93D7140003C2A4ECEA9F98D0ACC0A8291CDCEC97DCF"
+        "8EC9B55A7F88A46B4DB5A851F44182E1C68A007E5E655F6AFFFFFFFFFFFFFFFF",
+        16,
+    ),
+}
+_BLOCK_CIPHERS: Final[dict[int, Callable[[bytes], BlockCipherAlgorithm]]] = {
+    A.HUKS_ALG_AES: algorithms.AES,
+    A.HUKS_ALG_SM4: algorithms.SM4,
+    A.HUKS_ALG_DES: decrepit_algorithms.TripleDES,  # an 8-byte key is DES (K1 = K2 = K3)
+    A.HUKS_ALG_3DES: decrepit_algorithms.TripleDES,
+}
+_IV_MODES: Final[dict[int, Callable[[bytes], modes.ModeWithInitializationVector | modes.ModeWithNonce]]] = {
+    M.HUKS_MODE_CBC: modes.CBC,
+    M.HUKS_MODE_CTR: modes.CTR,
+    M.HUKS_MODE_OFB: decrepit_modes.OFB,
+    M.HUKS_MODE_CFB: decrepit_modes.CFB,
+}
+_PADDED_MODES: Final = frozenset({M.HUKS_MODE_ECB, M.HUKS_MODE_CBC})
+# ECDSA/DSA DIGEST_NONE: the standard digest lengths a raw value can be zero-extended to.
+_PREHASH_BY_LENGTH: Final[dict[int, Callable[[], hashes.HashAlgorithm]]] = {
+    20: hashes.SHA1,
+    28: hashes.SHA224,
+    32: hashes.SHA256,
+    48: hashes.SHA384,
+    64: hashes.SHA512,
+}
+
+# pyca/cryptography 50 warns (CryptographyDeprecationWarning) on every access to a ``dh`` class, so
+# the engine touches ``dh.*`` only on paths that handle DH keys: there the warning is the truth.
+_ASYMMETRIC_TYPES: Final[dict[int, tuple[type, type]]] = {
+    A.HUKS_ALG_RSA: (rsa.RSAPrivateKey, rsa.RSAPublicKey),
+    A.HUKS_ALG_ECC: (ec.EllipticCurvePrivateKey, ec.EllipticCurvePublicKey),
+    A.HUKS_ALG_DSA: (dsa.DSAPrivateKey, dsa.DSAPublicKey),
+    A.HUKS_ALG_X25519: (x25519.X25519PrivateKey, x25519.X25519PublicKey),
+    A.HUKS_ALG_ED25519: (ed25519.Ed25519PrivateKey, ed25519.Ed25519PublicKey),
+}
+
+
+def _key_types(alg: int) -> tuple[type, type]:
+    """(private class, public class) of an asymmetric HUKS algorithm."""
+    if alg == A.HUKS_ALG_DH:
+        return dh.DHPrivateKey, dh.DHPublicKey
+    return _ASYMMETRIC_TYPES[alg]
+def hash_algorithm(digest: int | None) -> hashes.HashAlgorithm:
+    """The pyca hash for a ``HuksKeyDigest``. Raises ``UnsupportedAlgorithm`` for NONE or unknown."""
+    if digest is None or digest not in _HASHES or digest not in caps.DIGEST_SIZES:
+        raise UnsupportedAlgorithm(f"digest {digest} is not supported by the software engine")
+    return _HASHES[digest]()
+
+
+# ---- key material ----------------------------------------------------------------------------------
+
+
+def _unsupported(spec: KeySpec) -> UnsupportedAlgorithm:
+    return UnsupportedAlgorithm(f"key algorithm {spec.alg} of {spec.size} bits is not supported")
+
+
+def _private_ref(key: PrivateKeyTypes) -> bytes:
+    der = key.private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return bytes([REF_PRIVATE]) + der
+
+
+def _public_ref(key: PublicKeyTypes) -> bytes:
+    der = key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return bytes([REF_PUBLIC]) + der
+
+
+_SMALL_PRIMES: Final = tuple(
+    p for p in range(3, 2000, 2) if all(p % q for q in range(3, math.isqrt(p) + 1, 2))
+)
+
+
+def _probable_prime(n: int, rounds: int = 40) -> bool:
+    if n < 2 or any(n % p == 0 for p in _SMALL_PRIMES):
+        return n in _SMALL_PRIMES
+    d, r = n - 1, 0
+    while d % 2 == 0:
+        d, r = d // 2, r + 1
+    for _ in range(rounds):
+        x = pow(secrets.randbelow(n - 3) + 2, d, n)
+        if x in (1, n - 1):
+            continue
+        for _ in range(r - 1):
+            x = pow(x, 2, n)
+            if x == n - 1:
+                break
+        else:
+            return False
+    return True
+
+
+def _rsa_prime(bits: int, e: int) -> int:
+    while True:
+        candidate = secrets.randbits(bits) | (0b11 << (bits - 2)) | 1  # top two bits: |n| is exact
+        if candidate % e != 1 and _probable_prime(candidate):
+            return candidate
+
+
+def _small_rsa(bits: int, e: int = 65537) -> rsa.RSAPrivateKey:
+    """An RSA key of ``bits`` < 1024 (which pyca/cryptography will not generate)."""
+    half = bits // 2
+    while True:
+        p, q = _rsa_prime(half, e), _rsa_prime(bits - half, e)
+        if abs(p - q) >> (half - 64) == 0:  # |p - q| must not be tiny (Fermat factoring)
+            continue
+        d = pow(e, -1, math.lcm(p - 1, q - 1))
+        public = rsa.RSAPublicNumbers(e, p * q)
+        numbers = rsa.RSAPrivateNumbers(
+            p, q, d, rsa.rsa_crt_dmp1(d, p), rsa.rsa_crt_dmq1(d, q), rsa.rsa_crt_iqmp(p, q), public
+        )
+        key = numbers.private_key()  # pyca/cryptography checks the key
+        if key.key_size == bits:
+            return key
+
+
+def _generate_private(spec: KeySpec) -> PrivateKeyTypes:
+    alg, size = spec.alg, spec.size
+    if alg == A.HUKS_ALG_RSA:
+        return rsa.generate_private_key(65537, size) if size >= 1024 else _small_rsa(size)
+    if alg == A.HUKS_ALG_ECC:
+        return ec.generate_private_key(_CURVES[size]())
+    if alg == A.HUKS_ALG_DSA:
+        return dsa.generate_private_key(size)
+    if alg == A.HUKS_ALG_DH:
+        p = FFDHE_PRIMES[size]
+        return dh.DHParameterNumbers(p, 2, (p - 1) // 2).parameters().generate_private_key()
+    if alg == A.HUKS_ALG_X25519:
+        return x25519.X25519PrivateKey.generate()
+    if alg == A.HUKS_ALG_ED25519:
+        return ed25519.Ed25519PrivateKey.generate()
+    raise _unsupported(spec)
+
+
+def generate(spec: KeySpec) -> bytes:
+    """Create a key for ``spec`` and return its software ref (format: module docstring).
+
+    Raises ``UnsupportedAlgorithm`` (→ 12000001) for an algorithm or size not in ``caps.KEY_SIZES``.
+    """
+    if spec.size not in caps.KEY_SIZES.get(spec.alg, ()):
+        raise _unsupported(spec)
+    if spec.alg in caps.SYMMETRIC_SIZES:
+        return bytes([REF_SECRET]) + secrets.token_bytes(spec.size // 8)
+    return _private_ref(_generate_private(spec))
+
+
+def load(ref: bytes) -> Loaded:
+    """The key behind a software ref: secret ``bytes``, a pyca private key or a pyca public key.
+
+    Raises ``ValueError`` for a malformed ref.
+    """
+    if not ref:
+        raise ValueError("empty key ref")
+    kind, data = ref[0], ref[1:]
+    if kind == REF_SECRET:
+        return bytes(data)
+    if kind == REF_PRIVATE:
+        return serialization.load_der_private_key(data, password=None)
+    if kind == REF_PUBLIC:
+        return serialization.load_der_public_key(data)
+    raise ValueError(f"unknown key ref kind {kind}")
+
+
+def _asym_size(key: PrivateKeyTypes | PublicKeyTypes) -> int | None:
+    if isinstance(key, rsa.RSAPrivateKey | rsa.RSAPublicKey | dsa.DSAPrivateKey | dsa.DSAPublicKey):
+        return key.key_size
+    if isinstance(key, ec.EllipticCurvePrivateKey | ec.EllipticCurvePublicKey):
+        curve = _CURVES.get(key.curve.key_size)
+        return key.curve.key_size if curve is not None and isinstance(key.curve, curve) else None
+    if isinstance(key, x25519.X25519PrivateKey | x25519.X25519PublicKey):
+        return 256
+    if isinstance(key, ed25519.Ed25519PrivateKey | ed25519.Ed25519PublicKey):
+        return 256
+    if isinstance(key, dh.DHPrivateKey | dh.DHPublicKey):
+        return key.key_size
+    return None
+
+
+def from_material(spec: KeySpec, material: KeyMaterial) -> bytes:
+    """Serialize imported ``material`` as a software ref, after checking it is a key of ``spec.alg`` at
+    ``spec.size`` bits. Raises ``ValueError`` (→ 401) on a mismatch, ``UnsupportedAlgorithm`` (→ 12000001)
+    for an algorithm the engine does not have."""
+    if spec.alg not in caps.KEY_SIZES:
+        raise _unsupported(spec)
+    if spec.alg in caps.SYMMETRIC_SIZES:
+        if material.secret is None:
+            raise ValueError("a symmetric key is imported as raw bytes")
+        if len(material.secret) * 8 != spec.size or not material.secret:
+            raise ValueError(f"key length {len(material.secret)} bytes does not match KEY_SIZE {spec.size}")
+        return bytes([REF_SECRET]) + bytes(material.secret)
+    private_type, public_type = _key_types(spec.alg)
+    key: PrivateKeyTypes | PublicKeyTypes
+    if material.private is not None:
+        key = material.private
+        expected: type = private_type
+    elif material.public is not None:
+        key = material.public
+        expected = public_type
+    else:
+        raise ValueError("an asymmetric key is imported as a private or public key")
+    if not isinstance(key, expected):
+        raise ValueError(f"the key material is not a key of algorithm {spec.alg}")
+    if _asym_size(key) != spec.size:
+        raise ValueError(f"the key material does not have KEY_SIZE {spec.size}")
+    if material.private is not None:
+        return _private_ref(material.private)
+    assert material.public is not None  # noqa: S101 - narrowed above
+    return _public_ref(material.public)
+
+
+def _public_of(key: Loaded) -> PublicKeyTypes:
+    if isinstance(key, bytes):
+        raise ValueError("a symmetric key has no public key")
+    if isinstance(
+        key,
+        rsa.RSAPrivateKey
+        | ec.EllipticCurvePrivateKey
+        | dsa.DSAPrivateKey
+        | x25519.X25519PrivateKey
+        | ed25519.Ed25519PrivateKey,
+    ):
+        return key.public_key()
+    if isinstance(
+        key,
+        rsa.RSAPublicKey
+        | ec.EllipticCurvePublicKey
+        | dsa.DSAPublicKey
+        | x25519.X25519PublicKey
+        | ed25519.Ed25519PublicKey,
+    ):
+        return key
+    if isinstance(key, dh.DHPrivateKey):
+        return key.public_key()
+    if isinstance(key, dh.DHPublicKey):
+        return key
+    raise UnsupportedAlgorithm("key type not supported by the software engine")
+
+
+def public_key(ref: bytes, spec: KeySpec) -> bytes:
+    """The public half of the key behind ``ref``: SubjectPublicKeyInfo DER, or the raw 32 bytes for
+    X25519 and Ed25519. Raises ``ValueError`` (→ 12000003) for a symmetric key."""
+    pub = _public_of(load(ref))
+    if isinstance(pub, x25519.X25519PublicKey | ed25519.Ed25519PublicKey):
+        return pub.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return pub.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+# ---- operations ------------------------------------------------------------------------------------
+
+
+class _Base:
+    """Shared lifecycle: ``abort`` drops everything the operation holds; idempotent, never raises."""
+
+    _closed: bool = False
+
+    def _check(self) -> None:
+        if self._closed:
+            raise RuntimeError("the operation is finished or aborted")
+
+    def _release(self) -> None:
+        """Drop references to keys, contexts and buffers."""
+
+    def abort(self) -> None:
+        self._closed = True
+        self._release()
+
+
+class _Buffer:
+    """Bytes collected for a one-shot primitive, at most ``limit`` of them."""
+
+    def __init__(self, limit: int, error: type[EngineLimitError]) -> None:
+        self._data = bytearray()
+        self._limit = limit
+        self._error = error
+
+    def feed(self, data: bytes) -> None:
+        if len(self._data) + len(data) > self._limit:
+            raise self._error(f"more than {self._limit} bytes for an operation that buffers its input")
+        self._data += data
+
+    def take(self) -> bytes:
+        out = bytes(self._data)
+        self._data = bytearray()
+        return out
+
+
+class _StreamCipher(_Base):
+    """Block/stream cipher modes and GCM through a pyca ``CipherContext``, with PKCS#7 streaming."""
+
+    def __init__(
+        self,
+        ctx: CipherContext,
+        encrypt: bool,
+        block_bytes: int,
+        pad: bool,
+        check_blocks: bool,
+        tag_len: int | None,
+    ) -> None:
+        self._ctx: CipherContext | None = ctx
+        self._encrypt = encrypt
+        self._block = block_bytes
+        self._padder: padding.PaddingContext | None = None
+        if pad:
+            pkcs7 = padding.PKCS7(block_bytes * 8)
+            self._padder = pkcs7.padder() if encrypt else pkcs7.unpadder()
+        self._check_blocks = check_blocks
+        self._tag_len = tag_len
+        self._total = 0
+
+    def _context(self) -> CipherContext:
+        self._check()
+        assert self._ctx is not None  # noqa: S101 - set until closed
+        return self._ctx
+
+    def update(self, data: bytes) -> bytes:
+        ctx = self._context()
+        self._total += len(data)
+        if self._padder is None:
+            return ctx.update(data)
+        if self._encrypt:
+            return ctx.update(self._padder.update(data))
+        return self._padder.update(ctx.update(data))
+
+    def finish(self, data: bytes) -> bytes:
+        ctx = self._context()
+        try:
+            self._total += len(data)
+            if self._check_blocks and self._total % self._block:
+                raise BlockLengthError(f"input is not a multiple of the {self._block}-byte block")
+            if self._padder is None:
+                out = ctx.update(data) + ctx.finalize()
+            elif self._encrypt:
+                out = ctx.update(self._padder.update(data) + self._padder.finalize()) + ctx.finalize()
+            else:
+                out = self._padder.update(ctx.update(data) + ctx.finalize()) + self._padder.finalize()
+            if self._tag_len is not None and isinstance(ctx, AEADEncryptionContext):
+                out += ctx.tag[: self._tag_len]
+            return out
+        finally:
+            self.abort()
+
+    def _release(self) -> None:
+        self._ctx = None
+        self._padder = None
+
+
+class _Ccm(_Base):
+    """AES-CCM: pyca's AESCCM is one-shot, so the input is buffered (at most ``CCM_LIMIT`` bytes)."""
+
+    def __init__(self, key: bytes, op: OpSpec, encrypt: bool) -> None:
+        if op.nonce is None:
+            raise ValueError("AES-CCM needs a nonce")
+        if not encrypt and op.tag is None:
+            raise ValueError("AES-CCM decryption needs the tag")
+        self._aead: AESCCM | None = AESCCM(key, tag_length=op.tag_len if encrypt else len(op.tag or b""))
+        self._nonce = op.nonce
+        self._aad = op.aad
+        self._tag = op.tag or b""
+        self._encrypt = encrypt
+        self._buf = _Buffer(CCM_LIMIT, CcmLimitError)
+
+    def update(self, data: bytes) -> bytes:
+        self._check()
+        self._buf.feed(data)
+        return b""
+
+    def finish(self, data: bytes) -> bytes:
+        self._check()
+        try:
+            self._buf.feed(data)
+            assert self._aead is not None  # noqa: S101 - set until closed
+            if self._encrypt:
+                return self._aead.encrypt(self._nonce, self._buf.take(), self._aad or None)
+            return self._aead.decrypt(self._nonce, self._buf.take() + self._tag, self._aad or None)
+        finally:
+            self.abort()
+
+    def _release(self) -> None:
+        self._aead = None
+        self._buf.take()
+
+
+def _cipher(key: Loaded, spec: KeySpec, op: OpSpec) -> Operation:
+    secret = _secret(key)
+    encrypt = op.kind is OpKind.ENCRYPT
+    if spec.alg not in _BLOCK_CIPHERS or op.mode not in caps.CIPHER_MODES.get(spec.alg, {}):
+        raise UnsupportedAlgorithm(f"cipher mode {op.mode} is not supported for algorithm {spec.alg}")
+    if op.padding not in caps.CIPHER_MODES[spec.alg][op.mode]:
+        raise UnsupportedAlgorithm(f"padding {op.padding} is not supported with mode {op.mode}")
+    if op.mode == M.HUKS_MODE_CCM:
+        return _Ccm(secret, op, encrypt)
+    algorithm = _BLOCK_CIPHERS[spec.alg](secret)
+    block = algorithm.block_size // 8
+    ctx: CipherContext
+    tag_len: int | None = None
+    if op.mode == M.HUKS_MODE_GCM:
+        if op.nonce is None:
+            raise ValueError("AES-GCM needs a nonce")
+        if encrypt:
+            enc = Cipher(algorithm, modes.GCM(op.nonce)).encryptor()
+            enc.authenticate_additional_data(op.aad)
+            ctx, tag_len = enc, op.tag_len
+        else:
+            if op.tag is None:
+                raise ValueError("AES-GCM decryption needs the tag")
+            dec = Cipher(algorithm, modes.GCM(op.nonce, op.tag, min_tag_length=len(op.tag))).decryptor()
+            dec.authenticate_additional_data(op.aad)
+            ctx = dec
+    else:
+        mode: modes.ECB | modes.ModeWithInitializationVector | modes.ModeWithNonce
+        if op.mode == M.HUKS_MODE_ECB:
+            mode = modes.ECB()  # noqa: S305 - HUKS ECB, asked for by the caller
+        elif op.iv is None:
+            raise ValueError(f"mode {op.mode} needs an IV")
+        else:
+            mode = _IV_MODES[op.mode](op.iv)
+        cipher = Cipher(algorithm, mode)
+        ctx = cipher.encryptor() if encrypt else cipher.decryptor()
+    pad = op.padding == P.HUKS_PADDING_PKCS7
+    check_blocks = op.mode in _PADDED_MODES and not pad
+    return _StreamCipher(ctx, encrypt, block, pad, check_blocks, tag_len)
+
+
+# ---- RSA with Python integers (no DigestInfo, raw) ----------------------------------------------------
+
+
+def _rsa_private_int(key: rsa.RSAPrivateKey, m: int) -> int:
+    """m^d mod n with CRT and blinding; checked with the public exponent (fault check)."""
+    priv = key.private_numbers()
+    n, e = priv.public_numbers.n, priv.public_numbers.e
+    if not 0 <= m < n:
+        raise ValueError("input value is not below the RSA modulus")
+    while True:
+        r = secrets.randbelow(n - 2) + 2
+        if math.gcd(r, n) == 1:
+            break
+    blinded = (m * pow(r, e, n)) % n
+    s1 = pow(blinded, priv.dmp1, priv.p)
+    s2 = pow(blinded, priv.dmq1, priv.q)
+    s = (s2 + priv.q * ((priv.iqmp * (s1 - s2)) % priv.p)) % n
+    s = (s * pow(r, -1, n)) % n
+    if pow(s, e, n) != m:
+        raise ValueError("RSA private operation failed its check")
+    return s
+
+
+def _rsa_public_int(key: rsa.RSAPublicKey, m: int) -> int:
+    pub = key.public_numbers()
+    if not 0 <= m < pub.n:
+        raise ValueError("input value is not below the RSA modulus")
+    return pow(m, pub.e, pub.n)
+
+
+def _raw_input(n: int, data: bytes) -> int:
+    k = (n.bit_length() + 7) // 8
+    if len(data) != k:
+        raise ValueError(f"raw RSA takes exactly {k} bytes")
+    return int.from_bytes(data, "big")
+
+
+def _emsa_pkcs1_v15_raw(data: bytes, k: int) -> bytes:
+    """EMSA-PKCS1-v1_5 encoding (block type 1) of ``data`` itself, without a DigestInfo."""
+    if len(data) > k - 11:
+        raise ValueError(f"PKCS#1 v1.5 without a digest takes at most {k - 11} bytes")
+    return b"\x00\x01" + b"\xff" * (k - 3 - len(data)) + b"\x00" + data
+
+
+# ---- signatures -------------------------------------------------------------------------------------
+
+_Sign: TypeAlias = Callable[[bytes], bytes]
+_Verify: TypeAlias = Callable[[bytes, bytes], None]
+
+
+class _Sink:
+    """What a signature or MAC consumes: a running hash, or a bounded buffer of the message."""
+
+    def __init__(self, digest: int | None) -> None:
+        self._hash: hashes.Hash | None = None
+        self._buf: _Buffer | None = None
+        if digest is None or digest == D.HUKS_DIGEST_NONE:
+            self._buf = _Buffer(BUFFER_LIMIT, BufferLimitError)
+        else:
+            self._hash = hashes.Hash(hash_algorithm(digest))
+
+    def feed(self, data: bytes) -> None:
+        if self._hash is not None:
+            self._hash.update(data)
+        elif self._buf is not None:
+            self._buf.feed(data)
+
+    def result(self) -> bytes:
+        if self._hash is not None:
+            h, self._hash = self._hash, None
+            return h.finalize()
+        assert self._buf is not None  # noqa: S101 - one of the two is set
+        return self._buf.take()
+
+    def drop(self) -> None:
+        self._hash = None
+        if self._buf is not None:
+            self._buf.take()
+
+
+class _Signature(_Base):
+    """Sign or verify: ``update`` feeds the sink; ``finish`` signs, or verifies its input."""
+
+    def __init__(self, sink: _Sink, sign: _Sign | None, verify: _Verify | None) -> None:
+        self._sink = sink
+        self._sign = sign
+        self._verify = verify
+
+    def update(self, data: bytes) -> bytes:
+        self._check()
+        self._sink.feed(data)
+        return b""
+
+    def finish(self, data: bytes) -> bytes:
+        self._check()
+        try:
+            if self._sign is not None:
+                self._sink.feed(data)
+                return self._sign(self._sink.result())
+            assert self._verify is not None  # noqa: S101 - one of the two is set
+            self._verify(self._sink.result(), data)
+            return b""
+        finally:
+            self.abort()
+
+    def _release(self) -> None:
+        self._sink.drop()
+        self._sign = self._verify = None
+
+
+def _prehash_raw(value: bytes, order_bits: int) -> tuple[bytes, Prehashed]:
+    """A DIGEST_NONE ECDSA/DSA input as (digest bytes, Prehashed) with the same SEC 1 integer value."""
+    if len(value) * 8 > order_bits:
+        if order_bits % 8:
+            raise ValueError("the input is longer than the group order and cannot be truncated exactly")
+        value = value[: order_bits // 8]
+    for length, algorithm in _PREHASH_BY_LENGTH.items():
+        if length >= len(value) and length * 8 <= order_bits:
+            return value.rjust(length, b"\x00"), Prehashed(algorithm())
+    for length, algorithm in _PREHASH_BY_LENGTH.items():  # orders below 160 bits (none in the caps)
+        if length >= len(value):
+            return value.rjust(length, b"\x00"), Prehashed(algorithm())
+    raise ValueError("the input is too long to be signed without a digest")
+
+
+def _rsa_signature(key: Loaded, op: OpSpec, signing: bool) -> tuple[_Sink, _Sign | None, _Verify | None]:
+    pub = _public_of(key)
+    if not isinstance(pub, rsa.RSAPublicKey):
+        raise TypeError("not an RSA key")
+    priv = key if isinstance(key, rsa.RSAPrivateKey) else None
+    if signing and priv is None:
+        raise TypeError("signing needs the RSA private key")
+    k = (pub.key_size + 7) // 8
+    none_digest = op.digest is None or op.digest == D.HUKS_DIGEST_NONE
+    if op.padding == P.HUKS_PADDING_NONE and none_digest:
+
+        def sign_raw(value: bytes) -> bytes:
+            assert priv is not None  # noqa: S101
+            return _rsa_private_int(priv, _raw_input(pub.public_numbers().n, value)).to_bytes(k, "big")
+
+        def verify_raw(value: bytes, sig: bytes) -> None:
+            m = _rsa_public_int(pub, _raw_input(pub.public_numbers().n, sig))
+            if not _hmac.compare_digest(m.to_bytes(k, "big"), value):
+                raise InvalidSignature
+
+        return _Sink(None), sign_raw, verify_raw
+    if op.padding == P.HUKS_PADDING_PKCS1_V1_5 and none_digest:
+
+        def sign_pkcs1_raw(value: bytes) -> bytes:
+            assert priv is not None  # noqa: S101
+            em = int.from_bytes(_emsa_pkcs1_v15_raw(value, k), "big")
+            return _rsa_private_int(priv, em).to_bytes(k, "big")
+
+        def verify_pkcs1_raw(value: bytes, sig: bytes) -> None:
+            recovered = pub.recover_data_from_signature(sig, asym_padding.PKCS1v15(), None)
+            if not _hmac.compare_digest(recovered, value):
+                raise InvalidSignature
+
+        return _Sink(None), sign_pkcs1_raw, verify_pkcs1_raw
+    algorithm = hash_algorithm(op.digest)
+    pad: asym_padding.AsymmetricPadding
+    if op.padding == P.HUKS_PADDING_PKCS1_V1_5:
+        pad = asym_padding.PKCS1v15()
+    elif op.padding == P.HUKS_PADDING_PSS:
+        mgf = hash_algorithm(op.mgf_digest if op.mgf_digest is not None else op.digest)
+        if op.pss_salt == Salt.HUKS_RSA_PSS_SALT_LEN_DIGEST:
+            pad = asym_padding.PSS(asym_padding.MGF1(mgf), asym_padding.PSS.DIGEST_LENGTH)
+        elif signing:
+            pad = asym_padding.PSS(asym_padding.MGF1(mgf), asym_padding.PSS.MAX_LENGTH)
+        else:
+            pad = asym_padding.PSS(asym_padding.MGF1(mgf), asym_padding.PSS.AUTO)
+    else:
+        raise UnsupportedAlgorithm(f"RSA signature padding {op.padding} with digest {op.digest}")
+    pre = Prehashed(algorithm)
+    if priv is not None and signing:
+        signer = priv
+        return _Sink(op.digest), lambda d: signer.sign(d, pad, pre), None
+    return _Sink(op.digest), None, lambda d, sig: pub.verify(sig, d, pad, pre)
+
+
+def _dsa_like_signature(
+    key: Loaded, op: OpSpec, signing: bool
+) -> tuple[_Sink, _Sign | None, _Verify | None]:
+    """ECDSA and DSA share the shape: sign a digest (or a raw value) as Prehashed."""
+    pub = _public_of(key)
+    none_digest = op.digest is None or op.digest == D.HUKS_DIGEST_NONE
+    if isinstance(pub, ec.EllipticCurvePublicKey):
+        order_bits = pub.curve.group_order.bit_length()
+    elif isinstance(pub, dsa.DSAPublicKey):
+        order_bits = pub.parameters().parameter_numbers().q.bit_length()
+    else:
+        raise TypeError("not an ECC or DSA key")
+
+    def prepare(value: bytes) -> tuple[bytes, Prehashed]:
+        if none_digest:
+            return _prehash_raw(value, order_bits)
+        return value, Prehashed(hash_algorithm(op.digest))
+
+    sink = _Sink(None if none_digest else op.digest)
+    if signing:
+        if isinstance(key, ec.EllipticCurvePrivateKey):
+            ec_key = key
+
+            def sign_ec(value: bytes) -> bytes:
+                digest, pre = prepare(value)
+                return ec_key.sign(digest, ec.ECDSA(pre))
+
+            return sink, sign_ec, None
+        if isinstance(key, dsa.DSAPrivateKey):
+            dsa_key = key
+
+            def sign_dsa(value: bytes) -> bytes:
+                digest, pre = prepare(value)
+                return dsa_key.sign(digest, pre)
+
+            return sink, sign_dsa, None
+        raise TypeError("signing needs the private key")
+
+    def verify(value: bytes, sig: bytes) -> None:
+        digest, pre = prepare(value)
+        if isinstance(pub, ec.EllipticCurvePublicKey):
+            pub.verify(sig, digest, ec.ECDSA(pre))
+        elif isinstance(pub, dsa.DSAPublicKey):
+            pub.verify(sig, digest, pre)
+
+    return sink, None, verify
+
+
+def _ed25519_signature(key: Loaded, signing: bool) -> tuple[_Sink, _Sign | None, _Verify | None]:
+    pub = _public_of(key)
+    if not isinstance(pub, ed25519.Ed25519PublicKey):
+        raise TypeError("not an Ed25519 key")
+    if signing:
+        if not isinstance(key, ed25519.Ed25519PrivateKey):
+            raise TypeError("signing needs the Ed25519 private key")
+        return _Sink(None), key.sign, None
+    return _Sink(None), None, lambda message, sig: pub.verify(sig, message)
+
+
+def _signature(key: Loaded, spec: KeySpec, op: OpSpec) -> Operation:
+    signing = op.kind is OpKind.SIGN
+    if spec.alg == A.HUKS_ALG_RSA:
+        parts = _rsa_signature(key, op, signing)
+    elif spec.alg in (A.HUKS_ALG_ECC, A.HUKS_ALG_DSA):
+        parts = _dsa_like_signature(key, op, signing)
+    elif spec.alg == A.HUKS_ALG_ED25519:
+        parts = _ed25519_signature(key, signing)
+    else:
+        raise UnsupportedAlgorithm(f"algorithm {spec.alg} cannot sign")
+    return _Signature(*parts)
+
+
+# ---- RSA encryption -------------------------------------------------------------------------------
+
+
+class _RsaCipher(_Base):
+    """RSA encrypt/decrypt: one block, buffered (at most ``BUFFER_LIMIT`` bytes)."""
+
+    def __init__(self, run: Callable[[bytes], bytes]) -> None:
+        self._run: Callable[[bytes], bytes] | None = run
+        self._buf = _Buffer(BUFFER_LIMIT, BufferLimitError)
+
+    def update(self, data: bytes) -> bytes:
+        self._check()
+        self._buf.feed(data)
+        return b""
+
+    def finish(self, data: bytes) -> bytes:
+        self._check()
+        try:
+            self._buf.feed(data)
+            assert self._run is not None  # noqa: S101 - set until closed
+            return self._run(self._buf.take())
+        finally:
+            self.abort()
+
+    def _release(self) -> None:
+        self._run = None
+        self._buf.take()
+
+
+def _rsa_cipher(key: Loaded, op: OpSpec) -> Operation:
+    pub = _public_of(key)
+    if not isinstance(pub, rsa.RSAPublicKey):
+        raise TypeError("not an RSA key")
+    encrypt = op.kind is OpKind.ENCRYPT
+    priv = key if isinstance(key, rsa.RSAPrivateKey) else None
+    if not encrypt and priv is None:
+        raise TypeError("decryption needs the RSA private key")
+    k = (pub.key_size + 7) // 8
+    n = pub.public_numbers().n
+    if op.padding == P.HUKS_PADDING_NONE:
+
+        def raw(data: bytes) -> bytes:
+            m = _raw_input(n, data)
+            if encrypt:
+                return _rsa_public_int(pub, m).to_bytes(k, "big")
+            assert priv is not None  # noqa: S101
+            return _rsa_private_int(priv, m).to_bytes(k, "big")
+
+        return _RsaCipher(raw)
+    pad: asym_padding.AsymmetricPadding
+    if op.padding == P.HUKS_PADDING_PKCS1_V1_5:
+        pad = asym_padding.PKCS1v15()
+    elif op.padding == P.HUKS_PADDING_OAEP:
+        algorithm = hash_algorithm(op.digest)
+        mgf = hash_algorithm(op.mgf_digest if op.mgf_digest is not None else op.digest)
+        pad = asym_padding.OAEP(asym_padding.MGF1(mgf), algorithm, None)
+    else:
+        raise UnsupportedAlgorithm(f"RSA cipher padding {op.padding}")
+    if encrypt:
+        return _RsaCipher(lambda data: pub.encrypt(data, pad))
+    assert priv is not None  # noqa: S101
+    decrypter = priv
+    return _RsaCipher(lambda data: decrypter.decrypt(data, pad))
+
+
+# ---- MAC, agree, derive -------------------------------------------------------------------------
+
+
+class _Mac(_Base):
+    """HMAC or CMAC, streaming."""
+
+    def __init__(self, ctx: hmac.HMAC | cmac.CMAC) -> None:
+        self._ctx: hmac.HMAC | cmac.CMAC | None = ctx
+
+    def update(self, data: bytes) -> bytes:
+        self._check()
+        assert self._ctx is not None  # noqa: S101 - set until closed
+        self._ctx.update(data)
+        return b""
+
+    def finish(self, data: bytes) -> bytes:
+        self._check()
+        try:
+            assert self._ctx is not None  # noqa: S101 - set until closed
+            self._ctx.update(data)
+            return self._ctx.finalize()
+        finally:
+            self.abort()
+
+    def _release(self) -> None:
+        self._ctx = None
+
+
+def _mac(key: Loaded, spec: KeySpec, op: OpSpec) -> Operation:
+    secret = _secret(key)
+    if op.alg == A.HUKS_ALG_HMAC:
+        return _Mac(hmac.HMAC(secret, hash_algorithm(op.digest)))
+    if op.alg == A.HUKS_ALG_CMAC and spec.alg in caps.CMAC_KEY_ALGS:
+        cipher: BlockCipherAlgorithm = (
+            decrepit_algorithms.TripleDES(secret)
+            if spec.alg in (A.HUKS_ALG_DES, A.HUKS_ALG_3DES)
+            else algorithms.AES(secret)
+        )
+        return _Mac(cmac.CMAC(cipher))
+    raise UnsupportedAlgorithm(f"MAC algorithm {op.alg} on key algorithm {spec.alg}")
+
+
+class _Agree(_Base):
+    """Key agreement: ``update`` and ``finish`` collect the peer's public key; ``finish`` agrees."""
+
+    def __init__(self, agree: Callable[[bytes], bytes]) -> None:
+        self._agree: Callable[[bytes], bytes] | None = agree
+        self._peer = _Buffer(BUFFER_LIMIT, BufferLimitError)
+
+    def update(self, data: bytes) -> bytes:
+        self._check()
+        self._peer.feed(data)
+        return b""
+
+    def finish(self, data: bytes) -> bytes:
+        self._check()
+        try:
+            self._peer.feed(data)
+            assert self._agree is not None  # noqa: S101 - set until closed
+            return self._agree(self._peer.take())
+        finally:
+            self.abort()
+
+    def _release(self) -> None:
+        self._agree = None
+        self._peer.take()
+
+
+def _agree(key: Loaded, spec: KeySpec, op: OpSpec) -> Operation:
+    if caps.AGREE_ALGS.get(spec.alg) != op.alg:
+        raise UnsupportedAlgorithm(f"agreement {op.alg} on key algorithm {spec.alg}")
+    if isinstance(key, x25519.X25519PrivateKey):
+        x_key = key
+        return _Agree(lambda peer: x_key.exchange(x25519.X25519PublicKey.from_public_bytes(peer)))
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        ec_key = key
+
+        def ecdh(peer: bytes) -> bytes:
+            pub = serialization.load_der_public_key(peer)
+            if not isinstance(pub, ec.EllipticCurvePublicKey):
+                raise ValueError("the peer key is not an EC public key")
+            return ec_key.exchange(ec.ECDH(), pub)
+
+        return _Agree(ecdh)
+    if isinstance(key, dh.DHPrivateKey):
+        dh_key = key
+
+        def ffdh(peer: bytes) -> bytes:
+            pub = serialization.load_der_public_key(peer)
+            if not isinstance(pub, dh.DHPublicKey):
+                raise ValueError("the peer key is not a DH public key")
+            return dh_key.exchange(pub)
+
+        return _Agree(ffdh)
+    raise TypeError("key agreement needs the private key")
+
+
+class _Derive(_Base):
+    """HKDF or PBKDF2 over the key's raw secret: ``update`` ignores its input; ``finish`` derives."""
+
+    def __init__(self, derive: Callable[[], bytes]) -> None:
+        self._derive: Callable[[], bytes] | None = derive
+
+    def update(self, data: bytes) -> bytes:
+        self._check()
+        return b""
+
+    def finish(self, data: bytes) -> bytes:
+        self._check()
+        try:
+            assert self._derive is not None  # noqa: S101 - set until closed
+            return self._derive()
+        finally:
+            self.abort()
+
+    def _release(self) -> None:
+        self._derive = None
+
+
+def _derive(key: Loaded, op: OpSpec) -> Operation:
+    secret = _secret(key)
+    if op.derive_size is None or op.derive_size <= 0:
+        raise ValueError("derivation needs a positive derive_size")
+    algorithm = hash_algorithm(op.digest)
+    length = op.derive_size
+    if op.alg == A.HUKS_ALG_HKDF:
+        salt, info = op.salt or None, op.info
+        return _Derive(lambda: HKDF(algorithm, length, salt, info).derive(secret))
+    if op.alg == A.HUKS_ALG_PBKDF2:
+        salt_bytes, iterations = op.salt, op.iterations
+        return _Derive(lambda: PBKDF2HMAC(algorithm, length, salt_bytes, iterations).derive(secret))
+    raise UnsupportedAlgorithm(f"derivation algorithm {op.alg}")
+
+
+def _secret(key: Loaded) -> bytes:
+    if not isinstance(key, bytes):
+        raise TypeError("the operation needs a symmetric key")
+    return key
+
+
+def begin(ref: bytes, spec: KeySpec, op: OpSpec) -> Operation:
+    """Start ``op`` with the key behind ``ref`` (semantics of update/finish: ``hukspy.backend.Operation``).
+
+    Raises ``UnsupportedAlgorithm`` (→ 12000001) for a combination the engine lacks, ``ValueError``/
+    ``TypeError`` (→ 12000003) for a parameter it rejects (IV/nonce/tag length, key type).
+    """
+    key = load(ref)
+    if op.kind in (OpKind.ENCRYPT, OpKind.DECRYPT):
+        if spec.alg == A.HUKS_ALG_RSA:
+            return _rsa_cipher(key, op)
+        return _cipher(key, spec, op)
+    if op.kind in (OpKind.SIGN, OpKind.VERIFY):
+        return _signature(key, spec, op)
+    if op.kind is OpKind.MAC:
+        return _mac(key, spec, op)
+    if op.kind is OpKind.AGREE:
+        return _agree(key, spec, op)
+    if op.kind is OpKind.DERIVE:
+        return _derive(key, op)
+    raise UnsupportedAlgorithm(f"operation {op.kind.value}")
