@@ -104,9 +104,22 @@ def _provision(state_dir: str) -> None:
     os.makedirs(tmp, exist_ok=True)
     env = dict(os.environ, TMPDIR=tmp, XDG_CONFIG_HOME=ca, HOME=ca)
     proc = subprocess.run(  # noqa: S603 - fixed argv, no shell
-        [setup, "--tpm2", "--tpmstate", state_dir, "--create-ek-cert", "--config", setup_conf,
-         "--logfile", os.path.join(ca, "setup.log")],
-        env=env, capture_output=True, text=True, check=False, timeout=120,
+        [
+            setup,
+            "--tpm2",
+            "--tpmstate",
+            state_dir,
+            "--create-ek-cert",
+            "--config",
+            setup_conf,
+            "--logfile",
+            os.path.join(ca, "setup.log"),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
     )
     if proc.returncode != 0:
         with open(os.path.join(ca, "setup.log"), encoding="utf-8", errors="replace") as f:
@@ -154,13 +167,24 @@ class SwtpmInstance:
 
     def _popen(self, swtpm: str, err_fd: int) -> subprocess.Popen[bytes]:
         return subprocess.Popen(  # noqa: S603 - fixed argv, no shell
-            [swtpm, "socket", "--tpm2",
-             "--tpmstate", f"dir={self.state_dir}",
-             "--server", f"type=tcp,port={self.port},bindaddr=127.0.0.1",
-             "--ctrl", f"type=tcp,port={self.port + 1},bindaddr=127.0.0.1",
-             "--flags", "not-need-init,startup-clear",
-             "--log", f"file={os.path.join(self.state_dir, 'swtpm.log')},level=1"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err_fd,
+            [
+                swtpm,
+                "socket",
+                "--tpm2",
+                "--tpmstate",
+                f"dir={self.state_dir}",
+                "--server",
+                f"type=tcp,port={self.port},bindaddr=127.0.0.1",
+                "--ctrl",
+                f"type=tcp,port={self.port + 1},bindaddr=127.0.0.1",
+                "--flags",
+                "not-need-init,startup-clear",
+                "--log",
+                f"file={os.path.join(self.state_dir, 'swtpm.log')},level=1",
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=err_fd,
         )
 
     def _stderr_file(self) -> int:

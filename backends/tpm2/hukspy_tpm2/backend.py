@@ -1,0 +1,309 @@
+"""``Tpm2Backend``: HUKS keys bound to a TPM 2.0, and its factory (``tpm2:<TCTI>`` URIs).
+
+URI: ``tpm2:<TCTI name>:<TCTI conf>[?fallback=sealed]``, e.g. ``tpm2:swtpm:host=127.0.0.1,port=2321``,
+``tpm2:device:/dev/tpmrm0``, ``tpm2:tabrmd:``.
+
+Keys are created inside the TPM (``TPM2_Create`` under the deterministic SRK, attributes
+fixedTPM|fixedParent|sensitiveDataOrigin|userWithAuth|noDA, empty auth) or imported with
+``TPM2_Import`` (duplication format; fixedTPM/fixedParent clear, as the TPM requires for imports).
+The ref kept in the record store is the marshalled public and private blobs (``refs``), so a key can
+only ever be loaded by this TPM. Records are kept in ``$HUKSPY_HOME/tpm2/<id>/keys.db`` where ``<id>``
+is the first 16 hex digits of SHA-256 of the TCTI string (``SqliteRecordStore``: WAL, 0600/0700).
+
+RSA and ECC keys carry both the sign and the decrypt attribute with scheme NULL, so one key serves
+every padding and ECDH; HMAC keys are keyedhash objects fixed to the key's digest (the TPM requires it);
+AES keys are symcipher objects with mode NULL (the mode is picked per session).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import urllib.parse
+from typing import Final
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from tpm2_pytss import TSS2_Exception
+from tpm2_pytss.constants import TPM2_ALG, TPMA_OBJECT
+from tpm2_pytss.types import (
+    TPM2B_PUBLIC,
+    TPM2B_SENSITIVE,
+    TPM2B_SENSITIVE_CREATE,
+    TPM2B_SENSITIVE_DATA,
+    TPMS_SENSITIVE_CREATE,
+    TPMT_SENSITIVE,
+    TPMT_SYM_DEF_OBJECT,
+)
+from tpm2_pytss.utils import wrap
+
+from hukspy.backend import Capabilities, Operation, RecordStore
+from hukspy.enums import HuksKeyAlg, HuksKeyDigest
+from hukspy.errors import HuksError
+from hukspy.spec import AttestIds, KeyMaterial, KeySpec, OpKind, OpSpec
+
+from . import errors, refs
+from .caps import CURVES, DIGESTS, TpmInfo, capabilities, probe
+from .ops import begin_tpm_op, public_key_of
+from .tpm import Tpm
+
+__all__ = ["Tpm2Backend", "Tpm2Factory", "parse_location"]
+
+A = TPMA_OBJECT
+_BASE: Final = A.FIXEDTPM | A.FIXEDPARENT | A.SENSITIVEDATAORIGIN | A.USERWITHAUTH | A.NODA
+_IMPORTED: Final = A.USERWITHAUTH | A.NODA
+_K = HuksKeyAlg
+_FALLBACK_FLAG: Final = "fallback=sealed"
+
+
+def parse_location(location: str) -> tuple[str, bool]:
+    """``(tcti, fallback_sealed)`` from the URI text after ``tpm2:``. Raises ``HuksError`` 401."""
+    tcti, _, query = location.partition("?")
+    if not tcti or (":" not in tcti and tcti not in ("device", "tabrmd", "swtpm", "mssim")):
+        raise HuksError(401, 'a tpm2 URI is "tpm2:<TCTI name>:<TCTI config>", e.g. tpm2:device:/dev/tpmrm0')
+    fallback = False
+    for key, value in urllib.parse.parse_qsl(query, keep_blank_values=True, strict_parsing=False):
+        if key == "fallback" and value == "sealed":
+            fallback = True
+        else:
+            raise HuksError(401, f'unknown tpm2 URI option "{key}={value}" (known: {_FALLBACK_FLAG})')
+    return tcti, fallback
+
+
+def _digest_alg(spec: KeySpec) -> int:
+    d = (
+        spec.digest
+        if spec.digest not in (None, HuksKeyDigest.HUKS_DIGEST_NONE)
+        else HuksKeyDigest.HUKS_DIGEST_SHA256
+    )
+    info = DIGESTS.get(int(d))
+    if info is None or info.tpm is None:
+        raise HuksError(12000001, "HMAC keys with this digest on the TPM")
+    return int(info.tpm)
+
+
+class Tpm2Backend:
+    """A keystore backend on one TPM. Thread-safe: every TPM command runs under ``Tpm.lock``."""
+
+    name = "tpm2"
+
+    def __init__(self, tcti: str, home: str, *, fallback: bool = False) -> None:
+        self.tcti = tcti
+        self.fallback = fallback
+        self._tpm = Tpm(tcti)
+        self._store: RecordStore | None = None
+        try:
+            self.info: TpmInfo = self._tpm.run(probe)
+            sealed_caps = None
+            if fallback:
+                from .sealed import software_capabilities
+
+                sealed_caps = software_capabilities()
+            self._caps = capabilities(self.info, sealed_caps)
+            ident = hashlib.sha256(tcti.encode()).hexdigest()[:16]
+            from hukspy.records import SqliteRecordStore
+
+            self._store = SqliteRecordStore(os.path.join(home, "tpm2", ident))
+        except BaseException:
+            self._tpm.close()
+            raise
+
+    def __repr__(self) -> str:
+        return f"Tpm2Backend(tcti={self.tcti!r}, fallback={self.fallback})"
+
+    @property
+    def tpm(self) -> Tpm:
+        return self._tpm
+
+    def capabilities(self) -> Capabilities:
+        return self._caps
+
+    def records(self) -> RecordStore:
+        if self._store is None:
+            raise HuksError(12000012, "the TPM keystore is closed")
+        return self._store
+
+    # ------------------------------------------------------------ keys
+
+    def _sealed(self, spec: KeySpec) -> bool:
+        return self.fallback and (
+            spec.sealed or (spec.alg, spec.size) in self._caps.sealed or spec.alg == _K.HUKS_ALG_AES
+        )
+
+    def _template(self, spec: KeySpec) -> TPM2B_PUBLIC:
+        if spec.alg == _K.HUKS_ALG_RSA:
+            return TPM2B_PUBLIC.parse(f"rsa{spec.size}", objectAttributes=_BASE | A.SIGN_ENCRYPT | A.DECRYPT)
+        if spec.alg == _K.HUKS_ALG_ECC:
+            t = TPM2B_PUBLIC.parse("ecc256", objectAttributes=_BASE | A.SIGN_ENCRYPT | A.DECRYPT)
+            t.publicArea.parameters.eccDetail.curveID = CURVES[spec.size].tpm
+            return t
+        if spec.alg == _K.HUKS_ALG_AES:
+            t = TPM2B_PUBLIC.parse(f"aes{spec.size}", objectAttributes=_BASE | A.SIGN_ENCRYPT | A.DECRYPT)
+            t.publicArea.parameters.symDetail.sym.mode.sym = TPM2_ALG.NULL
+            return t
+        if spec.alg == _K.HUKS_ALG_HMAC:
+            t = TPM2B_PUBLIC.parse("hmac", objectAttributes=_BASE | A.SIGN_ENCRYPT)
+            t.publicArea.parameters.keyedHashDetail.scheme.details.hmac.hashAlg = _digest_alg(spec)
+            return t
+        raise HuksError(12000001, "this key type on the TPM")
+
+    def generate(self, spec: KeySpec) -> bytes:
+        """Create the key in the TPM under the SRK; return its blob ref.
+
+        Raises ``HuksError`` 12000001 (not on this TPM), and TPM errors (translated by ``translate``).
+        """
+        if self._sealed(spec):
+            from .sealed import generate_sealed
+
+            return generate_sealed(self._tpm, spec)
+        template = self._template(spec)
+        sensitive: TPM2B_SENSITIVE_CREATE | None = None
+        if spec.alg == _K.HUKS_ALG_HMAC:
+            nbytes = spec.size // 8
+            digest_size = DIGESTS[int(spec.digest or HuksKeyDigest.HUKS_DIGEST_SHA256)].size
+            if spec.size % 8 or not 0 < nbytes <= 128:
+                raise HuksError(12000001, "HMAC keys of this size on the TPM (8..1024 bits, whole bytes)")
+            if nbytes != digest_size:
+                # The TPM only generates HMAC keys of the digest's size; other sizes come from its RNG.
+                template.publicArea.objectAttributes &= ~A.SENSITIVEDATAORIGIN
+                rnd = self._tpm.run(lambda t: bytes(t.esapi.get_random(nbytes)))
+                sensitive = TPM2B_SENSITIVE_CREATE(TPMS_SENSITIVE_CREATE(data=TPM2B_SENSITIVE_DATA(rnd)))
+
+        def create(t: Tpm) -> bytes:
+            priv, pub, *_ = t.with_slot(lambda: t.esapi.create(t.srk, sensitive, template))
+            return refs.pack(refs.TPM_KEY, pub.marshal(), priv.marshal())
+
+        return self._tpm.run(create)
+
+    def import_key(self, spec: KeySpec, key: KeyMaterial) -> bytes:
+        """Import with ``TPM2_Import`` (duplication format under the SRK); public keys stay on the host.
+
+        Raises ``HuksError`` 12000001 / 12000003, and TPM errors."""
+        if key.public is not None:
+            der = key.public.public_bytes(
+                serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+            )
+            return refs.pack(refs.PUBLIC, der)
+        if self._sealed(spec):
+            from .sealed import import_sealed
+
+            return import_sealed(self._tpm, spec, key)
+        attrs = _IMPORTED | A.SIGN_ENCRYPT | A.DECRYPT
+        if key.private is not None:
+            if not isinstance(key.private, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
+                raise HuksError(12000001, "importing this key type into the TPM")
+            pem = key.private.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+            sens = TPM2B_SENSITIVE.from_pem(pem)
+            pub = TPM2B_PUBLIC.from_pem(pem, objectAttributes=attrs)
+        elif key.secret is not None:
+            if spec.alg == _K.HUKS_ALG_AES:
+                tsens, tpub = TPMT_SENSITIVE.symcipher_from_secret(key.secret, objectAttributes=attrs)
+                tpub.parameters.symDetail.sym.mode.sym = TPM2_ALG.NULL
+            elif spec.alg == _K.HUKS_ALG_HMAC:
+                if len(key.secret) > 128:
+                    raise HuksError(12000001, "HMAC keys longer than 128 bytes on the TPM")
+                tsens, tpub = TPMT_SENSITIVE.keyedhash_from_secret(
+                    key.secret, objectAttributes=_IMPORTED | A.SIGN_ENCRYPT
+                )
+                tpub.parameters.keyedHashDetail.scheme.scheme = TPM2_ALG.HMAC
+                tpub.parameters.keyedHashDetail.scheme.details.hmac.hashAlg = _digest_alg(spec)
+            else:
+                raise HuksError(12000001, "importing this key type into the TPM")
+            sens, pub = TPM2B_SENSITIVE(tsens), TPM2B_PUBLIC(tpub)
+        else:
+            raise HuksError(12000003, "no key material to import")
+        symdef = TPMT_SYM_DEF_OBJECT(algorithm=TPM2_ALG.AES)
+        symdef.keyBits.aes = 128
+        symdef.mode.aes = TPM2_ALG.CFB
+
+        def imp(t: Tpm) -> bytes:
+            assert t.srk_public is not None  # noqa: S101
+            enc, dup, seed = wrap(t.srk_public.publicArea, pub, sens, None, symdef)
+            priv = t.esapi.import_(t.srk, enc, pub, dup, seed, symdef)
+            return refs.pack(refs.TPM_KEY, pub.marshal(), priv.marshal())
+
+        return self._tpm.run(imp)
+
+    def public_key(self, ref: bytes, spec: KeySpec) -> bytes:
+        """SPKI DER of the public half. Raises ``HuksError`` 12000003 (symmetric), 12000004 (corrupt)."""
+        r = refs.unpack(ref)
+        if r.kind == refs.PUBLIC:
+            return r.parts[0]
+        if r.kind == refs.SEALED:
+            from .sealed import sealed_public_key
+
+            return sealed_public_key(self._tpm, r, spec)
+        if spec.alg not in (_K.HUKS_ALG_RSA, _K.HUKS_ALG_ECC):
+            raise HuksError(12000003, "symmetric keys have no public key")
+        return public_key_of(r.pub).public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+
+    def delete(self, ref: bytes, spec: KeySpec) -> None:
+        """Flush the key if loaded. The blob is the key: once its record is gone, so is the key."""
+        r = refs.unpack(ref)
+        if r.kind in (refs.TPM_KEY, refs.SEALED):
+            self._tpm.run(lambda t: t.forget(r.pub, r.priv))
+
+    def begin(self, ref: bytes, spec: KeySpec, op: OpSpec) -> Operation:
+        """Start ``op``. Raises ``HuksError`` 12000001 (the TPM cannot), 12000003, 12000004."""
+        r = refs.unpack(ref)
+        if r.kind == refs.SEALED:
+            from .sealed import begin_sealed
+
+            return begin_sealed(self._tpm, r, spec, op)
+        return begin_tpm_op(self._tpm, r, spec, op, self.info)
+
+    def attest(self, ref: bytes, spec: KeySpec, ids: AttestIds, anonymous: bool) -> list[bytes]:
+        """A chain leaf → AK cert → EK cert (→ the EK's CA, when known): see ``attest``."""
+        from .attest import attest_key
+
+        return attest_key(self._tpm, refs.unpack(ref), spec, ids, anonymous)
+
+    def wrap(self, ref: bytes, spec: KeySpec, binding: bytes) -> bytes:
+        raise HuksError(12000001, "key wrapping on the TPM keystore")
+
+    def unwrap(self, blob: bytes, spec: KeySpec, binding: bytes) -> bytes:
+        raise HuksError(12000001, "key unwrapping on the TPM keystore")
+
+    def translate(self, exc: BaseException, action: str, kind: OpKind | None) -> HuksError | None:
+        """Map a TPM/ESAPI/TCTI or host error to HUKS through ``errors``' one table."""
+        return errors.translate(exc, action, kind, lockout_recovery_s=self.info.lockout_recovery_s)
+
+    def close(self) -> None:
+        """Flush this backend's TPM objects, close the connection and the record store; idempotent."""
+        self._tpm.close()
+        store, self._store = self._store, None
+        if store is not None:
+            with contextlib.suppress(Exception):
+                store.close()
+
+
+class Tpm2Factory:
+    """The ``tpm2`` entry point: ``Keystore("tpm2:<TCTI>")``."""
+
+    def open(self, location: str, *, home: str) -> Tpm2Backend:
+        """Open the TPM. Raises ``HuksError`` 401 (malformed URI), 12000005 (the TPM cannot be
+        reached), 12000012."""
+        tcti, fallback = parse_location(location)
+        try:
+            return Tpm2Backend(tcti, home, fallback=fallback)
+        except HuksError:
+            raise
+        except TSS2_Exception as exc:
+            mapped = errors.translate(exc, "open", None)
+            assert mapped is not None  # noqa: S101
+            raise mapped from exc
+
+    def available(self) -> tuple[bool, str]:
+        try:
+            import tpm2_pytss  # noqa: F401
+        except ImportError as exc:  # pragma: no cover
+            return False, f"tpm2-pytss is not installed: {exc}"
+        for dev in ("/dev/tpmrm0", "/dev/tpm0"):
+            if os.path.exists(dev):
+                return True, f"{dev} present"
+        return True, "no /dev/tpm* device; use a tpm2:swtpm:... or tpm2:tabrmd: URI"
