@@ -474,6 +474,8 @@ _MAC_POLICY: Final = (_DIGEST, _PURPOSE)
 _SM3_MAC_POLICY: Final = (_ALG, _DIGEST, _PURPOSE)
 _DERIVE_POLICY: Final = (_DIGEST, _PURPOSE)
 _AGREE_POLICY: Final = (_PURPOSE,)
+# CMAC is not in g_authPolicyList (API 12+, lightweight devices): PURPOSE only, UNVERIFIED.
+_CMAC_POLICY: Final = (_PURPOSE,)
 
 #: g_authPolicyList (hks_auth.c): the tags init must repeat from the stored key, by (kind class, init
 #: ALGORITHM). A tag the key has must be in init (absent → -30 → 401) and equal (→ -3 → 401; PURPOSE:
@@ -488,7 +490,7 @@ AUTH_POLICY: Final[Mapping[tuple[str, int], tuple[int, ...]]] = {
     ("sign", A.HUKS_ALG_ED25519): _ED25519_POLICY,
     ("mac", A.HUKS_ALG_HMAC): _MAC_POLICY,
     ("mac", A.HUKS_ALG_SM3): _SM3_MAC_POLICY,
-    ("mac", A.HUKS_ALG_CMAC): _AGREE_POLICY,  # CMAC: no digest; PURPOSE only (UNVERIFIED)
+    ("mac", A.HUKS_ALG_CMAC): _CMAC_POLICY,
     ("derive", A.HUKS_ALG_HKDF): _DERIVE_POLICY,
     ("derive", A.HUKS_ALG_PBKDF2): _DERIVE_POLICY,
     **{("agree", alg): _AGREE_POLICY for alg in INIT_ALGS[OpKind.AGREE]},
@@ -644,13 +646,11 @@ def _check_mutable(alg: int, purpose: int, padding: int | None, mode: int | None
 
 
 def _check_user_auth(params: ParamSet) -> None:
-    """HksCheckUserAuthParams (hks_base_check.c): TUI_PIN → 12000001 (§4.1 step 3); an unknown auth
-    type, challenge type or access type → 401."""
+    """HksCheckUserAuthParams (hks_base_check.c): an unknown auth type, challenge type or access type
+    → 401 (TUI_PIN was answered 12000001 before, see ``_check_user_auth_tui``)."""
     auth = params.int_(T.HUKS_TAG_USER_AUTH_TYPE)
     if auth is None:
         return
-    if auth & _TUI:
-        raise _err(E_UNSUPPORTED, "user authentication with TUI_PIN")
     if auth not in USER_AUTH_TYPES:
         raise _err(E_ARG, f"the user auth type {auth} is invalid")
     access = params.int_(T.HUKS_TAG_KEY_AUTH_ACCESS_TYPE)
@@ -914,6 +914,14 @@ def check_init(stored: ParamSet, init: ParamSet) -> InitPlan:
     return InitPlan(OpSpec(kind=kind, alg=init_alg), append_nonce=False)
 
 
+def _need(value: int | None, tag: int) -> int:
+    """A value the operation needs (CHECK_GET_*_FAIL → 12000002). The auth policy has normally asked
+    for it already; this guards the few paths where the key and init could both lack it."""
+    if value is None:
+        raise _err(E_MISSING, f"{_tag_name(tag)} is missing")
+    return value
+
+
 def _value(init: ParamSet, stored: ParamSet, tag: int) -> int | None:
     v = init.int_(tag)
     return stored.int_(tag) if v is None else v
@@ -924,12 +932,10 @@ def _cipher_plan(kind: OpKind, key: KeySpec, stored: ParamSet, init: ParamSet) -
     digest = _value(init, stored, T.HUKS_TAG_DIGEST)
     if key.alg == A.HUKS_ALG_RSA:
         # HksCheckCipherMutableParams: RSA cipher paddings → INVALID_PADDING.
-        if padding is None:
-            raise _err(E_MISSING, "PADDING is missing")
+        padding = _need(padding, T.HUKS_TAG_PADDING)
         _check_in(padding, RSA_CLASS_PADDINGS[_ENC_DEC], E_INVALID, "RSA cipher padding")
         if padding == PAD.HUKS_PADDING_OAEP:
-            if digest is None:
-                raise _err(E_MISSING, "DIGEST is missing for OAEP")
+            digest = _need(digest, T.HUKS_TAG_DIGEST)
             if digest == D.HUKS_DIGEST_NONE:
                 digest = int(D.HUKS_DIGEST_SHA1)  # CheckRsaOaepCipherData: NONE is SHA1
             return InitPlan(OpSpec(kind=kind, alg=key.alg, padding=padding, digest=digest, mgf_digest=digest),
@@ -938,14 +944,10 @@ def _cipher_plan(kind: OpKind, key: KeySpec, stored: ParamSet, init: ParamSet) -
     if key.alg == A.HUKS_ALG_SM2:
         return InitPlan(OpSpec(kind=kind, alg=key.alg, padding=padding, digest=digest), append_nonce=False)
 
-    mode = _value(init, stored, T.HUKS_TAG_BLOCK_MODE)
-    if mode is None:
-        raise _err(E_MISSING, "BLOCK_MODE is missing")
-    if padding is None:
-        raise _err(E_MISSING, "PADDING is missing")
+    mode = _need(_value(init, stored, T.HUKS_TAG_BLOCK_MODE), T.HUKS_TAG_BLOCK_MODE)
+    padding = _need(padding, T.HUKS_TAG_PADDING)
     modes = MODE_PADDINGS[key.alg]
-    if mode not in modes:
-        raise _err(E_INVALID, f"the mode {mode} is invalid for {_alg_name(key.alg)}")
+    _check_in(mode, frozenset(modes), E_INVALID, "block mode")
     _check_in(padding, modes[mode], E_INVALID, "padding for this mode")
     if mode in IV_MODES:
         iv = init.bytes_(T.HUKS_TAG_IV)
@@ -994,9 +996,7 @@ def _sign_op(kind: OpKind, key: KeySpec, stored: ParamSet, init: ParamSet) -> Op
     digest = init.int_(T.HUKS_TAG_DIGEST)
     if key.alg != A.HUKS_ALG_RSA:
         return OpSpec(kind=kind, alg=key.alg, digest=digest)
-    padding = _value(init, stored, T.HUKS_TAG_PADDING)
-    if padding is None:
-        raise _err(E_MISSING, "PADDING is missing")
+    padding = _need(_value(init, stored, T.HUKS_TAG_PADDING), T.HUKS_TAG_PADDING)
     _check_in(padding, RSA_CLASS_PADDINGS[_SIGN_VERIFY], E_INVALID, "RSA signature padding")
     salt: int | None = None
     if padding == PAD.HUKS_PADDING_PSS:
@@ -1004,13 +1004,12 @@ def _sign_op(kind: OpKind, key: KeySpec, stored: ParamSet, init: ParamSet) -> Op
         salt = DEFAULT_PSS_SALT if salt is None else salt
         if salt not in PSS_SALT_TYPES:
             raise _err(E_INVALID, f"the PSS salt length type {salt} is invalid")
-    return OpSpec(kind=kind, alg=key.alg, padding=padding, digest=digest, mgf_digest=digest, pss_salt=salt)
+    mgf = digest if padding == PAD.HUKS_PADDING_PSS else None
+    return OpSpec(kind=kind, alg=key.alg, padding=padding, digest=digest, mgf_digest=mgf, pss_salt=salt)
 
 
 def _derive_op(init_alg: int, init: ParamSet) -> OpSpec:
-    digest = init.int_(T.HUKS_TAG_DIGEST)
-    if digest is None:
-        raise _err(E_MISSING, "DIGEST is missing")  # CHECK_GET_DIGEST_FAIL
+    digest = _need(init.int_(T.HUKS_TAG_DIGEST), T.HUKS_TAG_DIGEST)
     _check_in(digest, KDF_DIGESTS, E_INVALID, "KDF digest")  # INVALID_DIGEST
     size = init.int_(T.HUKS_TAG_DERIVE_KEY_SIZE)
     lo, hi = DERIVE_SIZE_RANGE

@@ -284,6 +284,26 @@ GENERATE: list[tuple[str, Pairs, int | None]] = [
         401,
     ),
     (
+        "src:g_supportUserAuthTypes USER_AUTH_TYPE 8",
+        (
+            *AES_GCM_KEY,
+            (T.HUKS_TAG_USER_AUTH_TYPE, 8),
+            (T.HUKS_TAG_KEY_AUTH_ACCESS_TYPE, 1),
+            (T.HUKS_TAG_CHALLENGE_TYPE, 0),
+        ),
+        401,
+    ),
+    (
+        "src:CHECK_GET_ACCESS_TYPE_FAILED user auth without KEY_AUTH_ACCESS_TYPE",
+        (*AES_GCM_KEY, (T.HUKS_TAG_USER_AUTH_TYPE, 4), (T.HUKS_TAG_CHALLENGE_TYPE, 0)),
+        401,
+    ),
+    (
+        "huks-reference §4.1 step 3: TUI_PIN|FINGERPRINT → 12000001",
+        (*AES_GCM_KEY, (T.HUKS_TAG_USER_AUTH_TYPE, 33)),
+        12000001,
+    ),
+    (
         "huks-reference §4.2: ML-DSA out of scope",
         ((ALG, A.HUKS_ALG_ML_DSA), (SIZE, 44), (PURPOSE, SIGN)),
         12000001,
@@ -571,6 +591,30 @@ INIT: list[tuple[str, Pairs, Pairs, int | None]] = [
         401,
     ),
     ("Ed25519 sign needs no DIGEST", ED25519_KEY, ((ALG, A.HUKS_ALG_ED25519), (PURPOSE, SIGN)), None),
+    (
+        "CipherSM2 encrypt SM3",
+        ((ALG, A.HUKS_ALG_SM2), (SIZE, 256), (PURPOSE, ENC | DEC), (DIGEST, D.HUKS_DIGEST_SM3)),
+        ((ALG, A.HUKS_ALG_SM2), (PURPOSE, ENC), (DIGEST, D.HUKS_DIGEST_SM3)),
+        None,
+    ),
+    (
+        "src:OptionalParamCheck SM2 key without DIGEST, init without",
+        ((ALG, A.HUKS_ALG_SM2), (SIZE, 256), (PURPOSE, ENC | DEC)),
+        ((ALG, A.HUKS_ALG_SM2), (PURPOSE, ENC)),
+        12000002,
+    ),
+    (
+        "SignVerifyDSA DSA SHA256",
+        DSA_KEY,
+        ((ALG, A.HUKS_ALG_DSA), (PURPOSE, VERIFY), (DIGEST, D.HUKS_DIGEST_SHA256)),
+        None,
+    ),
+    (
+        "api:IV ECB takes no IV",
+        AES_BARE_KEY,
+        ((ALG, A.HUKS_ALG_AES), (PURPOSE, DEC), (MODE, M.HUKS_MODE_ECB), (PADDING, Pad.HUKS_PADDING_PKCS7)),
+        None,
+    ),
     (
         "huks-reference §4.3 WRAP has no session",
         ECC_AGREE_KEY,
@@ -992,7 +1036,16 @@ def test_pss_salt_defaults_to_max() -> None:
         (PADDING, Pad.HUKS_PADDING_PSS),
         (DIGEST, D.HUKS_DIGEST_SHA256),
     )
-    assert policy.check_init(_stored(key), init).op.pss_salt == 1
+    op = policy.check_init(_stored(key), init).op
+    assert (op.pss_salt, op.mgf_digest) == (1, D.HUKS_DIGEST_SHA256)
+    pkcs1 = ps(
+        (ALG, A.HUKS_ALG_RSA),
+        (PURPOSE, SIGN),
+        (PADDING, Pad.HUKS_PADDING_PKCS1_V1_5),
+        (DIGEST, D.HUKS_DIGEST_SHA256),
+    )
+    op1 = policy.check_init(_stored(key), pkcs1).op
+    assert (op1.pss_salt, op1.mgf_digest, op1.digest) == (None, None, D.HUKS_DIGEST_SHA256)
     init0 = ps(*init.items(), (T.HUKS_TAG_RSA_PSS_SALT_LEN_TYPE, 0))
     assert policy.check_init(_stored(key), init0).op.pss_salt == 0
     init9 = ps(*init.items(), (T.HUKS_TAG_RSA_PSS_SALT_LEN_TYPE, 9))
@@ -1128,6 +1181,18 @@ FINISH: list[tuple[str, Pairs, Pairs, int | str | None]] = [
         12000002,
     ),
     ("AgreeECC finish with storage flag", ECC_AGREE_KEY, STORE_AES, "store"),
+    (
+        "api:Aliases KEY_ALIAS of the stored key not UTF-8",
+        AES_DERIVE_KEY,
+        (*(p for p in STORE_AES if p[0] != T.HUKS_TAG_KEY_ALIAS), (T.HUKS_TAG_KEY_ALIAS, b"\xff\xfe")),
+        401,
+    ),
+    (
+        "api:Aliases KEY_ALIAS of the stored key 129 bytes",
+        AES_DERIVE_KEY,
+        (*(p for p in STORE_AES if p[0] != T.HUKS_TAG_KEY_ALIAS), (T.HUKS_TAG_KEY_ALIAS, b"a" * 129)),
+        401,
+    ),
 ]
 
 
