@@ -127,9 +127,16 @@ class Tpm2Backend:
     # ------------------------------------------------------------ keys
 
     def _sealed(self, spec: KeySpec) -> bool:
-        return self.fallback and (
-            spec.sealed or (spec.alg, spec.size) in self._caps.sealed or spec.alg == _K.HUKS_ALG_AES
-        )
+        """Whether ``spec`` is served as a sealed key; without the flag, 12000001 naming it for what
+        only a sealed key could serve."""
+        if self.fallback:
+            return spec.sealed or (spec.alg, spec.size) in self._caps.sealed
+        if self._caps.key(spec.alg, spec.size) is None:
+            raise HuksError(
+                12000001,
+                f"this key type or size on this TPM (add ?{_FALLBACK_FLAG} to the URI for sealed keys)",
+            )
+        return False
 
     def _template(self, spec: KeySpec) -> TPM2B_PUBLIC:
         if spec.alg == _K.HUKS_ALG_RSA:

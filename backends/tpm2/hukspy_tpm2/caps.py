@@ -9,6 +9,7 @@ entry.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
@@ -22,6 +23,7 @@ from hukspy.backend import Capabilities, KeyCap, OpCap
 from hukspy.enums import HuksCipherMode, HuksImportKeyType, HuksKeyAlg, HuksKeyDigest, HuksKeyPadding
 from hukspy.spec import OpKind
 
+from .attest import ATTEST_SUPPORTED
 from .tpm import Tpm
 
 __all__ = [
@@ -227,25 +229,32 @@ def capabilities(info: TpmInfo, sealed: Capabilities | None = None) -> Capabilit
     if sealed is not None:
         have = {(k.alg, k.size) for k in keys}
         extra = {k for k in sealed.keys if (k.alg, k.size) not in have}
-        sealed_pairs = frozenset((k.alg, k.size) for k in extra)
-        keys |= extra
+        # AES keys are sealed too: a TPM AES key could not serve GCM/CCM, the main HUKS AES modes.
+        aes = {k for k in sealed.keys if k.alg == A.HUKS_ALG_AES}
+        sealed_pairs = frozenset((k.alg, k.size) for k in extra | aes)
+        keys = {k for k in keys if k.alg != A.HUKS_ALG_AES} | extra | aes
+        ops = {o for o in ops if o.key_alg != A.HUKS_ALG_AES}
+        native_sizes: dict[int, set[int]] = {}
+        for k in keys:
+            if (k.alg, k.size) not in sealed_pairs:
+                native_sizes.setdefault(k.alg, set()).add(k.size)
         for op in sealed.ops:
-            covered = any(
-                c.kind is op.kind
-                and c.key_alg == op.key_alg
-                and c.alg == op.alg
-                and c.mode == op.mode
-                and c.padding == op.padding
-                and c.digest == op.digest
-                for c in ops
-            )
-            if not covered:
+            # A software operation applies to sealed keys only: keep the sizes of op.key_alg that are
+            # sealed, and drop it where a native key of that size would receive it.
+            sizes = {sz for (alg, sz) in sealed_pairs if alg == op.key_alg}
+            if op.sizes:
+                sizes &= set(op.sizes)
+            if not sizes:
+                continue
+            if not native_sizes.get(op.key_alg):
                 ops.add(op)
+            else:
+                ops.add(dataclasses.replace(op, sizes=frozenset(sizes)))
     return Capabilities(
         backend="tpm2",
         keys=frozenset(keys),
         ops=frozenset(ops),
-        attest=True,
+        attest=ATTEST_SUPPORTED,
         wrap=False,
         sealed=sealed_pairs,
         security_level="tpm",

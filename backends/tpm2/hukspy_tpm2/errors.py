@@ -12,17 +12,15 @@ a failed OAEP/PKCS#1 unpadding, ``VALUE``/``KEY_SIZE`` at key creation is a size
 to 12000012. ``tests/backends/test_tpm2.py`` checks that every code tpm2-pytss knows is in exactly one
 of them.
 
-Host-side failures of the backend (verification and public-key operations done in pyca/cryptography,
-the SQLite record store) are in ``HOST_TABLE``.
+Host-side failures (verification and public-key operations done in pyca/cryptography, sealed keys run
+by the software engine, the SQLite record store) are the software backend's: its one table,
+``hukspy.software.backend.ERROR_MAP``, maps them.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Mapping
 from typing import Final
-
-from cryptography.exceptions import InvalidSignature, InvalidTag, UnsupportedAlgorithm
 
 from hukspy.errors import HuksError
 from hukspy.spec import OpKind
@@ -30,7 +28,6 @@ from hukspy.spec import OpKind
 __all__ = [
     "ACTION_OVERRIDES",
     "ESAPI_TABLE",
-    "HOST_TABLE",
     "LAYER_ESAPI",
     "LAYER_TCTI",
     "LAYER_TPM",
@@ -280,15 +277,6 @@ UNMAPPED: Final[Mapping[tuple[str, int], str]] = {
     (LAYER_ESAPI, 26): "MULTIPLE_ENCRYPT_SESSIONS: not used",
 }
 
-#: Host-side failures (pyca/cryptography public-key operations, the record store).
-HOST_TABLE: Final[Mapping[type[BaseException], int]] = {
-    InvalidSignature: _CRYPTO,
-    InvalidTag: _CRYPTO,
-    UnsupportedAlgorithm: _NOT_SUPPORTED,
-    sqlite3.Error: _FILE,
-    OSError: _FILE,
-}
-
 _LAYERS: Final[Mapping[int, str]] = {0x00: LAYER_TPM, 0x0C: LAYER_TPM, 0x07: LAYER_ESAPI, 0x0A: LAYER_TCTI}
 
 
@@ -346,7 +334,11 @@ def translate(
             wait = "" if lockout_recovery_s is None else f"; retry in {lockout_recovery_s} s"
             what = f"the TPM is in dictionary-attack lockout{wait}"
         return HuksError(code, what)
-    for cls, code in HOST_TABLE.items():
-        if isinstance(exc, cls):
+    from hukspy.software.backend import ERROR_MAP
+
+    for cls in type(exc).__mro__:
+        entry = ERROR_MAP.get(cls)
+        if entry is not None:
+            code = entry if isinstance(entry, int) else entry.get(action, entry["*"])
             return HuksError(code, f"{action}: {type(exc).__name__}")
     return None
