@@ -239,17 +239,17 @@ def capabilities(info: TpmInfo, sealed: Capabilities | None = None) -> Capabilit
             if (k.alg, k.size) not in sealed_pairs:
                 native_sizes.setdefault(k.alg, set()).add(k.size)
         for op in sealed.ops:
-            # A software operation applies to sealed keys only: keep the sizes of op.key_alg that are
+            # A software operation applies to sealed keys only: keep the op_sizes of op.key_alg that are
             # sealed, and drop it where a native key of that size would receive it.
-            sizes = {sz for (alg, sz) in sealed_pairs if alg == op.key_alg}
+            op_sizes: set[int] = {sz for (alg, sz) in sealed_pairs if alg == op.key_alg}
             if op.sizes:
-                sizes &= set(op.sizes)
-            if not sizes:
+                op_sizes &= set(op.sizes)
+            if not op_sizes:
                 continue
             if not native_sizes.get(op.key_alg):
                 ops.add(op)
             else:
-                ops.add(dataclasses.replace(op, sizes=frozenset(sizes)))
+                ops.add(dataclasses.replace(op, sizes=frozenset(op_sizes)))
     return Capabilities(
         backend="tpm2",
         keys=frozenset(keys),
