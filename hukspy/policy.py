@@ -359,6 +359,9 @@ MODE_PADDINGS: Final[Mapping[int, Mapping[int, frozenset[int]]]] = {
 IV_MODES: Final = frozenset({M.HUKS_MODE_CBC, M.HUKS_MODE_CTR, M.HUKS_MODE_OFB, M.HUKS_MODE_CFB})
 
 #: Modes whose NONE-padding encrypt input must be whole blocks (CheckBlockCipherOther → -3 → 401).
+#: hks_core_service_three_stage.c (version 00b4925, CheckAesCipherOther/CheckSm4CipherOther) checks the
+#: finish chunk, and lists CTR too; hukspy checks the session's total input (what the cipher needs) and,
+#: as the reference, only ECB/CBC (CTR is a stream mode).
 WHOLE_BLOCK_MODES: Final = frozenset({M.HUKS_MODE_ECB, M.HUKS_MODE_CBC})
 
 AE_MODES: Final = frozenset({M.HUKS_MODE_GCM, M.HUKS_MODE_CCM})
@@ -523,7 +526,9 @@ DERIVE_SIZE_RANGE: Final = (1, 5 * 1024 * 1024)
 #: PBKDF2 (CheckPbkdf2DeriveKeyParams, hks_check_paramset.c): ITERATION required (12000002), at least
 #: HKS_DEFAULT_PBKDF2_ITERATION = 1000 and at most 0x80000 per the reference (→ 12000003); SALT
 #: required (12000002), at least HKS_DEFAULT_PBKDF2_SALT_SIZE = 16 bytes (→ 12000003). The source is the
-#: one-stage check; hukspy applies it at init too (huks-reference.md §4.2 calls that UNVERIFIED).
+#: one-stage check; hukspy applies it at init too (huks-reference.md §4.2 calls that UNVERIFIED). Found:
+#: hks_core_service_three_stage.c (version 00b4925) HksCoreDeriveThreeStageInit checks nothing, so a
+#: device may accept a weaker PBKDF2 in a session; hukspy keeps the one-stage bounds on purpose.
 PBKDF2_ITERATIONS: Final = (1000, 0x80000)
 PBKDF2_MIN_SALT: Final = 16
 
@@ -1048,9 +1053,15 @@ def check_finish_storage(stored: ParamSet, finish: ParamSet) -> StoreRequest | N
     ONLY_USED_IN_HUKS; otherwise the bytes are returned. The base key's DERIVED_AGREED_KEY_STORAGE_FLAG
     must agree (ONLY_USED_IN_HUKS ⇒ store, KEY_EXPORT_ALLOWED ⇒ return; absent: either) and an explicit
     finish flag must not contradict it: else 12000012 (-2 BAD_STATE). When storing, the finish params
-    describe the new key: KEY_ALIAS (UTF-8 bytes) is required (401: hukspy's choice; upstream reads it
-    with HksGetParam → -30 PARAM_NOT_EXIST → 401), and the key params are checked as at generate
-    (12000002/12000003).
+    describe the new key: KEY_ALIAS (UTF-8 bytes, 1..128) is required, else 401, and the key params are
+    checked as at generate (12000002/12000003).
+
+    Upstream (hks_core_service_three_stage.c, version 00b4925, HksCoreDeriveThreeStageFinish and
+    HksCoreAgreeThreeStageFinish): the engine stores iff KEY_STORAGE_FLAG == PERSISTENT and builds the
+    key blob from the finish param set as given (HksBuildKeyBlob, no generate-style check); the alias is
+    read by the service layer (not found in the sources searched: a missing one is PARAM_NOT_EXIST -30
+    → 401 by the §5 table, which is what hukspy raises; UNVERIFIED). Checking the new key's params is
+    hukspy's decision: a backend needs a valid KeySpec.
     """
     base_flag = stored.int_(T.HUKS_TAG_DERIVED_AGREED_KEY_STORAGE_FLAG)
     finish_flag = finish.int_(T.HUKS_TAG_DERIVED_AGREED_KEY_STORAGE_FLAG)
