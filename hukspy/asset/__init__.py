@@ -14,9 +14,9 @@ Failures raise :class:`AssetError`. See ``docs/asset.md``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
-from hukspy.asset.checks import AssetMap, AssetValue
+from hukspy.asset.checks import AssetAttributes, AssetMap, AssetValue
 from hukspy.asset.enums import (
     Accessibility,
     AuthType,
@@ -34,6 +34,7 @@ from hukspy.asset.store import AssetStore, default_store
 
 __all__ = [
     "Accessibility",
+    "AssetAttributes",
     "AssetError",
     "AssetMap",
     "AssetStore",
@@ -62,49 +63,49 @@ __all__ = [
 ]
 
 
-def add(attributes: Mapping[int, AssetValue]) -> None:
+def add(attributes: AssetAttributes) -> None:
     """:meth:`AssetStore.add` on :func:`default_store`."""
     default_store().add(attributes)
 
 
-def remove(query: Mapping[int, AssetValue]) -> None:
+def remove(query: AssetAttributes) -> None:
     """:meth:`AssetStore.remove` on :func:`default_store`."""
     default_store().remove(query)
 
 
-def update(query: Mapping[int, AssetValue], attributes_to_update: Mapping[int, AssetValue]) -> None:
+def update(query: AssetAttributes, attributes_to_update: AssetAttributes) -> None:
     """:meth:`AssetStore.update` on :func:`default_store`."""
     default_store().update(query, attributes_to_update)
 
 
-def pre_query(query: Mapping[int, AssetValue]) -> bytes:
+def pre_query(query: AssetAttributes) -> bytes:
     """:meth:`AssetStore.pre_query` on :func:`default_store`."""
     return default_store().pre_query(query)
 
 
-def query(query: Mapping[int, AssetValue]) -> list[AssetMap]:
+def query(query: AssetAttributes) -> list[AssetMap]:
     """:meth:`AssetStore.query` on :func:`default_store`."""
     return default_store().query(query)
 
 
-def post_query(handle: Mapping[int, AssetValue]) -> None:
+def post_query(handle: AssetAttributes) -> None:
     """:meth:`AssetStore.post_query` on :func:`default_store`."""
     default_store().post_query(handle)
 
 
-def batch_add(attributes_array: Sequence[Mapping[int, AssetValue]]) -> BatchResult:
+def batch_add(attributes_array: Sequence[AssetAttributes]) -> BatchResult:
     """:meth:`AssetStore.batch_add` on :func:`default_store`."""
     return default_store().batch_add(attributes_array)
 
 
-def batch_remove(assets_to_be_removed: Sequence[Mapping[int, AssetValue]]) -> None:
+def batch_remove(assets_to_be_removed: Sequence[AssetAttributes]) -> None:
     """:meth:`AssetStore.batch_remove` on :func:`default_store`."""
     default_store().batch_remove(assets_to_be_removed)
 
 
 def batch_update(
-    source_attributes: Sequence[Mapping[int, AssetValue]],
-    dest_attributes: Sequence[Mapping[int, AssetValue]],
+    source_attributes: Sequence[AssetAttributes],
+    dest_attributes: Sequence[AssetAttributes],
 ) -> BatchResult:
     """:meth:`AssetStore.batch_update` on :func:`default_store`."""
     return default_store().batch_update(source_attributes, dest_attributes)

@@ -39,6 +39,7 @@ from hukspy.asset.enums import (
 from hukspy.asset.errors import AssetError
 
 __all__ = [
+    "AssetAttributes",
     "AssetMap",
     "AssetValue",
     "Checked",
@@ -57,6 +58,8 @@ __all__ = [
 AssetValue = bool | int | bytes
 #: What the operations return: tags to values.
 AssetMap = dict[Tag, AssetValue]
+#: What the operations take: a map of tags to values (plain int tags are accepted at run time too).
+AssetAttributes = Mapping[Tag, AssetValue]
 #: A parsed, checked input map.
 Checked = dict[Tag, AssetValue]
 

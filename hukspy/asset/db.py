@@ -182,6 +182,7 @@ class Database:
             if not self._ready:
                 self._init_schema(conn)
                 self._ready = True
+            conn.text_factory = bytes  # a TEXT value written into a BLOB column reads back as bytes
         self._local.conn = conn
         return conn
 

@@ -29,12 +29,12 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from hukspy.asset import checks
-from hukspy.asset.checks import LABELS, LOCAL_LABELS, AssetMap, AssetValue, Checked
+from hukspy.asset.checks import LABELS, LOCAL_LABELS, AssetAttributes, AssetMap, AssetValue, Checked
 from hukspy.asset.crypto import CHALLENGES, OWNER_TYPE_HAP, SecretCipher, build_aad
 from hukspy.asset.db import COLUMNS, TAG_COLUMN, Database, Row
 from hukspy.asset.enums import (
@@ -276,7 +276,7 @@ class AssetStore:
 
     # ------------------------------------------------------------------ operations
 
-    def add(self, attributes: Mapping[int, AssetValue]) -> None:
+    def add(self, attributes: AssetAttributes) -> None:
         """Add an asset. Needs SECRET and ALIAS.
 
         Raises ``AssetError``: 401 (arguments), 202 (USER_ID), 24000003 (the alias exists), 24000017,
@@ -293,7 +293,7 @@ class AssetStore:
             if code:
                 raise AssetError(code, detail="an asset with this alias exists")
 
-    def remove(self, query: Mapping[int, AssetValue]) -> None:
+    def remove(self, query: AssetAttributes) -> None:
         """Remove the matching assets (``{}``: all of the owner's). No match raises 24000002.
 
         Raises ``AssetError``: 401, 202, 24000002, 24000017, 24000006/24000007/24000008/24000014.
@@ -333,7 +333,7 @@ class AssetStore:
         assignments = ", ".join(f"{c} = ?" for c in sets)
         conn.execute(f"UPDATE asset_table SET {assignments} WHERE Id = ?", [*sets.values(), row["Id"]])  # noqa: S608
 
-    def update(self, query: Mapping[int, AssetValue], attributes_to_update: Mapping[int, AssetValue]) -> None:
+    def update(self, query: AssetAttributes, attributes_to_update: AssetAttributes) -> None:
         """Update the asset named by ``query`` (which needs ALIAS).
 
         Raises ``AssetError``: 401, 202, 24000002, 24000017, 24000005/24000009 (keystore),
@@ -357,7 +357,7 @@ class AssetStore:
         names = [d[0] for d in cur.description]
         return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
-    def pre_query(self, query: Mapping[int, AssetValue]) -> bytes:
+    def pre_query(self, query: AssetAttributes) -> bytes:
         """Start an authenticated query: returns a 32-byte challenge valid for AUTH_VALIDITY_PERIOD seconds
         (default 60). The matches (AUTH_TYPE defaults to ANY) must share one access control.
 
@@ -388,7 +388,7 @@ class AssetStore:
         validity = int(q.get(Tag.AUTH_VALIDITY_PERIOD, DEFAULT_VALIDITY))
         return CHALLENGES.add(self._bucket, id(self), alias, validity)
 
-    def query(self, query: Mapping[int, AssetValue]) -> list[AssetMap]:
+    def query(self, query: AssetAttributes) -> list[AssetMap]:
         """The matching assets, as maps (see the module docstring). No match raises 24000002.
 
         Raises ``AssetError``: 401, 202, 24000002, 24000004 (AUTH_TYPE=ANY secret), 24000017 (ALL without
@@ -439,7 +439,7 @@ class AssetStore:
             raise AssetError(ErrorCode.DATA_CORRUPTED, detail="the stored secret is damaged")
         return self._cipher.decrypt(self._key_alias(row), secret, build_aad(row))
 
-    def post_query(self, handle: Mapping[int, AssetValue]) -> None:
+    def post_query(self, handle: AssetAttributes) -> None:
         """End a pre_query session (``{AUTH_CHALLENGE: challenge}``); an unknown challenge is not an error.
 
         Raises ``AssetError``: 401 (no challenge, or not 32 bytes), 202, 24000017.
@@ -450,7 +450,7 @@ class AssetStore:
         assert isinstance(challenge, bytes)  # noqa: S101 - guaranteed by the checks
         CHALLENGES.remove(self._bucket, challenge)
 
-    def batch_add(self, attributes_array: Sequence[Mapping[int, AssetValue]]) -> BatchResult:
+    def batch_add(self, attributes_array: Sequence[AssetAttributes]) -> BatchResult:
         """Add 1..100 assets in one transaction; an existing alias (without OVERWRITE) is a per-item
         24000003 in the result.
 
@@ -469,7 +469,7 @@ class AssetStore:
                     errors.append(BatchErrInfo(i, code, AssetError(code).message))
         return BatchResult(len(errors), errors)
 
-    def batch_remove(self, assets_to_be_removed: Sequence[Mapping[int, AssetValue]]) -> None:
+    def batch_remove(self, assets_to_be_removed: Sequence[AssetAttributes]) -> None:
         """Remove 0..100 assets by alias in one transaction; missing aliases are not an error.
 
         Raises ``AssetError``: 401, 24000017, 24000019, database errors as ``remove``.
@@ -486,8 +486,8 @@ class AssetStore:
 
     def batch_update(
         self,
-        source_attributes: Sequence[Mapping[int, AssetValue]],
-        dest_attributes: Sequence[Mapping[int, AssetValue]],
+        source_attributes: Sequence[AssetAttributes],
+        dest_attributes: Sequence[AssetAttributes],
     ) -> BatchResult:
         """Update 1..100 assets in one transaction: ``source_attributes[i]`` names an asset (needs ALIAS),
         ``dest_attributes[i]`` says what changes. An item with no match is a per-item 24000002.

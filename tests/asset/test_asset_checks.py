@@ -11,7 +11,7 @@ from hukspy import asset
 from hukspy.asset import AssetError, ErrorCode, Tag
 
 T = Tag
-OK = {T.SECRET: b"secret", T.ALIAS: b"alias"}
+OK: dict[Tag, asset.AssetValue] = {T.SECRET: b"secret", T.ALIAS: b"alias"}
 
 
 def code_of(fn: Callable[[], object]) -> int:
@@ -24,23 +24,33 @@ def code_of(fn: Callable[[], object]) -> int:
 
 
 def test_tag_values_are_upstream() -> None:
-    assert T.SECRET == 0x30000001 and T.ALIAS == 0x30000002
-    assert T.ACCESSIBILITY == 0x20000003 and T.REQUIRE_PASSWORD_SET == 0x10000004
-    assert T.AUTH_TYPE == 0x20000005 and T.AUTH_VALIDITY_PERIOD == 0x20000006
-    assert T.AUTH_CHALLENGE == 0x30000007 and T.AUTH_TOKEN == 0x30000008
-    assert T.SYNC_TYPE == 0x20000010 and T.IS_PERSISTENT == 0x10000011
-    assert [T[f"DATA_LABEL_CRITICAL_{i}"] for i in range(1, 5)] == list(range(0x30000020, 0x30000024))
-    assert [T[f"DATA_LABEL_NORMAL_{i}"] for i in range(1, 5)] == list(range(0x30000030, 0x30000034))
-    assert [T[f"DATA_LABEL_NORMAL_LOCAL_{i}"] for i in range(1, 5)] == list(range(0x30000034, 0x30000038))
-    assert (T.RETURN_TYPE, T.RETURN_LIMIT, T.RETURN_OFFSET, T.RETURN_ORDERED_BY) == (
-        0x20000040,
-        0x20000041,
-        0x20000042,
-        0x20000043,
-    )
-    assert T.CONFLICT_RESOLUTION == 0x20000044 and T.UPDATE_TIME == 0x30000045
-    assert T.OPERATION_TYPE == 0x20000046 and T.REQUIRE_ATTR_ENCRYPTED == 0x10000047
-    assert T.GROUP_ID == 0x30000048 and T.WRAP_TYPE == 0x20000049
+    expected = {
+        "SECRET": 0x30000001,
+        "ALIAS": 0x30000002,
+        "ACCESSIBILITY": 0x20000003,
+        "REQUIRE_PASSWORD_SET": 0x10000004,
+        "AUTH_TYPE": 0x20000005,
+        "AUTH_VALIDITY_PERIOD": 0x20000006,
+        "AUTH_CHALLENGE": 0x30000007,
+        "AUTH_TOKEN": 0x30000008,
+        "SYNC_TYPE": 0x20000010,
+        "IS_PERSISTENT": 0x10000011,
+        **{f"DATA_LABEL_CRITICAL_{i + 1}": 0x30000020 + i for i in range(4)},
+        **{f"DATA_LABEL_NORMAL_{i + 1}": 0x30000030 + i for i in range(4)},
+        **{f"DATA_LABEL_NORMAL_LOCAL_{i + 1}": 0x30000034 + i for i in range(4)},
+        "RETURN_TYPE": 0x20000040,
+        "RETURN_LIMIT": 0x20000041,
+        "RETURN_OFFSET": 0x20000042,
+        "RETURN_ORDERED_BY": 0x20000043,
+        "CONFLICT_RESOLUTION": 0x20000044,
+        "UPDATE_TIME": 0x30000045,
+        "OPERATION_TYPE": 0x20000046,
+        "REQUIRE_ATTR_ENCRYPTED": 0x10000047,
+        "GROUP_ID": 0x30000048,
+        "WRAP_TYPE": 0x20000049,
+        "USER_ID": 0x20000100,
+    }
+    assert {t.name: int(t) for t in Tag} == expected
 
 
 def test_other_enum_values_are_upstream() -> None:
@@ -98,8 +108,8 @@ def test_add_rejects_tags_it_does_not_allow(store: asset.AssetStore, tag: Tag, v
     [
         "not a map",
         [(T.SECRET, b"s")],
-        {**OK, 0x30000099: b"x"},  # unknown tag
-        {**OK, True: b"x"},
+        {T.SECRET: b"s", T.ALIAS: b"a", 0x30000099: b"x"},  # unknown tag
+        {T.SECRET: b"s", T.ALIAS: b"a", True: b"x"},
         {T.SECRET: "text", T.ALIAS: b"a"},
         {**OK, T.ACCESSIBILITY: True},
         {**OK, T.IS_PERSISTENT: 1},
@@ -115,7 +125,7 @@ def test_add_rejects_malformed_maps(store: asset.AssetStore, attrs: object) -> N
 
 def test_map_capacity_is_64(store: asset.AssetStore) -> None:
     big = {i: b"x" for i in range(65)}
-    assert code_of(lambda: store.add(big)) == 401
+    assert code_of(lambda: store.add(big)) == 401  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -165,7 +175,7 @@ def test_group_check_comes_after_tag_checks_and_before_values(store: asset.Asset
 
 
 def test_wrap_type_with_trusted_account_sync_is_unsupported(store: asset.AssetStore) -> None:
-    attrs = {**OK, T.WRAP_TYPE: asset.WrapType.TRUSTED_ACCOUNT, T.SYNC_TYPE: asset.SyncType.TRUSTED_ACCOUNT}
+    attrs: dict[Tag, asset.AssetValue] = {**OK, T.WRAP_TYPE: 1, T.SYNC_TYPE: asset.SyncType.TRUSTED_ACCOUNT}
     assert code_of(lambda: store.add(attrs)) == 24000017
     store.add({**OK, T.WRAP_TYPE: asset.WrapType.TRUSTED_ACCOUNT, T.SYNC_TYPE: 3})
 
@@ -304,14 +314,20 @@ def test_batch_argument_rules(store: asset.AssetStore) -> None:
     assert code_of(lambda: store.batch_add(many)) == 401
     assert code_of(lambda: store.batch_add([OK, OK])) == 401  # the same alias twice
     assert code_of(lambda: store.batch_add([{**OK, T.USER_ID: 100}])) == 401
-    mixed = [{**OK, T.REQUIRE_ATTR_ENCRYPTED: True}, {T.SECRET: b"s", T.ALIAS: b"b"}]
+    mixed: list[dict[Tag, asset.AssetValue]] = [
+        {**OK, T.REQUIRE_ATTR_ENCRYPTED: True},
+        {T.SECRET: b"s", T.ALIAS: b"b"},
+    ]
     assert code_of(lambda: store.batch_add(mixed)) == 24000019
     assert code_of(lambda: store.batch_add([{**OK, T.REQUIRE_ATTR_ENCRYPTED: True}])) == 24000017
 
     store.batch_remove([])  # an empty batch_remove succeeds, as upstream's service and NAPI
     assert code_of(lambda: store.batch_remove([{T.DATA_LABEL_NORMAL_1: b"x"}])) == 401
     assert code_of(lambda: store.batch_remove([{T.ALIAS: b"a", T.DATA_LABEL_NORMAL_1: b"x"}])) == 401
-    assert code_of(lambda: store.batch_remove([{T.ALIAS: b"a"}, {T.ALIAS: b"b", T.GROUP_ID: b"g" * 7}])) == 24000019
+    assert (
+        code_of(lambda: store.batch_remove([{T.ALIAS: b"a"}, {T.ALIAS: b"b", T.GROUP_ID: b"g" * 7}]))
+        == 24000019
+    )
 
     assert code_of(lambda: store.batch_update([], [])) == 401
     assert code_of(lambda: store.batch_update([{T.ALIAS: b"a"}], [])) == 401

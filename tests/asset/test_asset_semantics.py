@@ -13,8 +13,12 @@ from hukspy import asset
 from hukspy.asset import AssetError, ReturnType, SyncType, Tag
 
 T = Tag
-ALL = {T.RETURN_TYPE: ReturnType.ALL}
-LABELS = [T[f"DATA_LABEL_{kind}_{i}"] for kind in ("CRITICAL", "NORMAL", "NORMAL_LOCAL") for i in range(1, 5)]
+ALL: dict[Tag, asset.AssetValue] = {T.RETURN_TYPE: ReturnType.ALL}
+LABELS = [
+    Tag.__members__[f"DATA_LABEL_{kind}_{i}"]
+    for kind in ("CRITICAL", "NORMAL", "NORMAL_LOCAL")
+    for i in range(1, 5)
+]
 
 
 def code_of(fn: Callable[[], object]) -> int:
@@ -120,7 +124,10 @@ def test_sync_type_matches_bitwise(store: asset.AssetStore) -> None:
 def test_order_and_paging(store: asset.AssetStore) -> None:
     labels = [b"m", b"c", b"x", b"a", b"q", b"b", b"z", b"k", b"d", b"e"]
     store.batch_add(
-        [{T.SECRET: b"s", T.ALIAS: f"{i:02}".encode(), T.DATA_LABEL_NORMAL_2: lab} for i, lab in enumerate(labels)]
+        [
+            {T.SECRET: b"s", T.ALIAS: f"{i:02}".encode(), T.DATA_LABEL_NORMAL_2: lab}
+            for i, lab in enumerate(labels)
+        ]
     )
     inserted = [f"{i:02}".encode() for i in range(10)]
     assert aliases(store.query({})) == inserted  # insertion order by default
@@ -136,7 +143,9 @@ def test_order_and_paging(store: asset.AssetStore) -> None:
 
 def test_update_secret_and_labels(store: asset.AssetStore) -> None:
     store.add({T.SECRET: b"old", T.ALIAS: b"a", T.DATA_LABEL_NORMAL_1: b"n", T.DATA_LABEL_CRITICAL_1: b"c"})
-    store.update({T.ALIAS: b"a"}, {T.SECRET: b"new", T.DATA_LABEL_NORMAL_1: b"n2", T.DATA_LABEL_NORMAL_3: b"n3"})
+    store.update(
+        {T.ALIAS: b"a"}, {T.SECRET: b"new", T.DATA_LABEL_NORMAL_1: b"n2", T.DATA_LABEL_NORMAL_3: b"n3"}
+    )
     (row,) = store.query({T.ALIAS: b"a", **ALL})
     assert row[T.SECRET] == b"new"
     assert (row[T.DATA_LABEL_NORMAL_1], row[T.DATA_LABEL_NORMAL_3]) == (b"n2", b"n3")
@@ -159,7 +168,9 @@ def test_update_time_and_sync_status_as_upstream(store: asset.AssetStore) -> Non
 
 def test_remove(store: asset.AssetStore) -> None:
     for name in (b"a", b"b", b"c"):
-        store.add({T.SECRET: b"s", T.ALIAS: name, T.DATA_LABEL_CRITICAL_2: b"group" if name != b"a" else b"x"})
+        store.add(
+            {T.SECRET: b"s", T.ALIAS: name, T.DATA_LABEL_CRITICAL_2: b"group" if name != b"a" else b"x"}
+        )
     store.remove({T.ALIAS: b"a"})
     assert aliases(store.query({})) == [b"b", b"c"]
     assert code_of(lambda: store.remove({T.ALIAS: b"a"})) == 24000002
@@ -198,7 +209,9 @@ def test_batch_add(store: asset.AssetStore) -> None:
     assert result.failed_count == 1 == len(result.failed_error_infos)
     (info,) = result.failed_error_infos
     assert (info.index, info.err_code, info.message) == (1, 24000003, "The asset already exists.")
-    secrets = {a: store.query({T.ALIAS: a, **ALL})[0][T.SECRET] for a in (b"new1", b"taken", b"replaced", b"new2")}
+    secrets = {
+        a: store.query({T.ALIAS: a, **ALL})[0][T.SECRET] for a in (b"new1", b"taken", b"replaced", b"new2")
+    }
     assert secrets == {b"new1": b"1", b"taken": b"old", b"replaced": b"3", b"new2": b"4"}
     ok = store.batch_add([{T.SECRET: b"5", T.ALIAS: b"new3"}])
     assert ok == asset.BatchResult(0, [])
