@@ -27,13 +27,79 @@ from pkcs11.exceptions import PKCS11Error
 if TYPE_CHECKING:
     from pkcs11._pkcs11 import lib as pkcs11_lib
 
-__all__ = ["CKF_OS_LOCKING_OK", "CkrError", "Module", "load"]
+__all__ = [
+    "CKF_OS_LOCKING_OK", "CkrError", "Module", "Param", "bytes_param", "ctr_param", "gcm_param", "load",
+    "oaep_param", "pss_param",
+]
 
 CK_RV = ctypes.c_ulong
 CK_ULONG = ctypes.c_ulong
 CKF_OS_LOCKING_OK: Final = 0x00000002
 CKR_OK: Final = 0
 CKR_CRYPTOKI_NOT_INITIALIZED: Final = 0x190
+CKR_BUFFER_TOO_SMALL: Final = 0x150
+
+
+@dataclass(frozen=True)
+class Param:
+    """A mechanism parameter: the ctypes ``struct`` and the buffers it points into (kept alive)."""
+
+    struct: ctypes.Structure | ctypes.Array[ctypes.c_char]
+    keep: tuple[object, ...] = ()
+
+
+class _GcmParams(ctypes.Structure):
+    _fields_ = (
+        ("pIv", ctypes.c_void_p), ("ulIvLen", ctypes.c_ulong), ("ulIvBits", ctypes.c_ulong),
+        ("pAAD", ctypes.c_void_p), ("ulAADLen", ctypes.c_ulong), ("ulTagBits", ctypes.c_ulong),
+    )
+
+
+class _CtrParams(ctypes.Structure):
+    _fields_ = (("ulCounterBits", ctypes.c_ulong), ("cb", ctypes.c_ubyte * 16))
+
+
+class _PssParams(ctypes.Structure):
+    _fields_ = (("hashAlg", ctypes.c_ulong), ("mgf", ctypes.c_ulong), ("sLen", ctypes.c_ulong))
+
+
+class _OaepParams(ctypes.Structure):
+    _fields_ = (
+        ("hashAlg", ctypes.c_ulong), ("mgf", ctypes.c_ulong), ("source", ctypes.c_ulong),
+        ("pSourceData", ctypes.c_void_p), ("ulSourceDataLen", ctypes.c_ulong),
+    )
+
+
+def _buf(data: bytes) -> tuple[ctypes.Array[ctypes.c_char], int | None]:
+    buf = ctypes.create_string_buffer(data, max(len(data), 1))
+    return buf, ctypes.addressof(buf) if data else None
+
+
+def bytes_param(data: bytes) -> Param:
+    """A parameter that is a plain byte string (an IV)."""
+    return Param(ctypes.create_string_buffer(data, len(data)))
+
+
+def gcm_param(iv: bytes, aad: bytes, tag_bits: int) -> Param:
+    """``CK_GCM_PARAMS`` (PKCS#11 v2.40 layout, as SoftHSM2 2.6 reads it)."""
+    ivb, ivp = _buf(iv)
+    aadb, aadp = _buf(aad)
+    return Param(_GcmParams(ivp, len(iv), len(iv) * 8, aadp, len(aad), tag_bits), (ivb, aadb))
+
+
+def ctr_param(counter_block: bytes, counter_bits: int = 128) -> Param:
+    """``CK_AES_CTR_PARAMS``: the whole 16-byte block is the counter, as in HUKS/OpenSSL."""
+    return Param(_CtrParams(counter_bits, (ctypes.c_ubyte * 16)(*counter_block)))
+
+
+def pss_param(hash_mech: int, mgf: int, salt_len: int) -> Param:
+    """``CK_RSA_PKCS_PSS_PARAMS``."""
+    return Param(_PssParams(hash_mech, mgf, salt_len))
+
+
+def oaep_param(hash_mech: int, mgf: int) -> Param:
+    """``CK_RSA_PKCS_OAEP_PARAMS`` with an empty label."""
+    return Param(_OaepParams(hash_mech, mgf, 1, None, 0))
 
 
 class CkrError(PKCS11Error):
@@ -74,22 +140,22 @@ _FUNCTIONS: Final[tuple[tuple[str, Any], ...]] = (
         "C_FindObjects", "C_FindObjectsFinal",
     )),
     ("C_EncryptInit", _F(CK_RV, CK_ULONG, ctypes.POINTER(_Mechanism), CK_ULONG)),
-    ("C_Encrypt", _P),
+    ("C_Encrypt", _F(CK_RV, CK_ULONG, ctypes.c_char_p, CK_ULONG, _P, ctypes.POINTER(CK_ULONG))),
     ("C_EncryptUpdate", _F(CK_RV, CK_ULONG, ctypes.c_char_p, CK_ULONG, _P, ctypes.POINTER(CK_ULONG))),
     ("C_EncryptFinal", _F(CK_RV, CK_ULONG, _P, ctypes.POINTER(CK_ULONG))),
     ("C_DecryptInit", _F(CK_RV, CK_ULONG, ctypes.POINTER(_Mechanism), CK_ULONG)),
-    ("C_Decrypt", _P),
+    ("C_Decrypt", _F(CK_RV, CK_ULONG, ctypes.c_char_p, CK_ULONG, _P, ctypes.POINTER(CK_ULONG))),
     ("C_DecryptUpdate", _F(CK_RV, CK_ULONG, ctypes.c_char_p, CK_ULONG, _P, ctypes.POINTER(CK_ULONG))),
     ("C_DecryptFinal", _F(CK_RV, CK_ULONG, _P, ctypes.POINTER(CK_ULONG))),
     *((name, _P) for name in ("C_DigestInit", "C_Digest", "C_DigestUpdate", "C_DigestKey", "C_DigestFinal")),
     ("C_SignInit", _F(CK_RV, CK_ULONG, ctypes.POINTER(_Mechanism), CK_ULONG)),
-    ("C_Sign", _P),
+    ("C_Sign", _F(CK_RV, CK_ULONG, ctypes.c_char_p, CK_ULONG, _P, ctypes.POINTER(CK_ULONG))),
     ("C_SignUpdate", _F(CK_RV, CK_ULONG, ctypes.c_char_p, CK_ULONG)),
     ("C_SignFinal", _F(CK_RV, CK_ULONG, _P, ctypes.POINTER(CK_ULONG))),
     ("C_SignRecoverInit", _P),
     ("C_SignRecover", _P),
     ("C_VerifyInit", _F(CK_RV, CK_ULONG, ctypes.POINTER(_Mechanism), CK_ULONG)),
-    ("C_Verify", _P),
+    ("C_Verify", _F(CK_RV, CK_ULONG, ctypes.c_char_p, CK_ULONG, ctypes.c_char_p, CK_ULONG)),
     ("C_VerifyUpdate", _F(CK_RV, CK_ULONG, ctypes.c_char_p, CK_ULONG)),
     ("C_VerifyFinal", _F(CK_RV, CK_ULONG, ctypes.c_char_p, CK_ULONG)),
 )
@@ -119,12 +185,30 @@ class Module:
 
     # ---- multi-part operations on a session handle (the caller owns the session) ----
 
-    def op_init(self, kind: str, session: int, mechanism: int, param: bytes | None, key: int) -> None:
-        """``C_{kind}Init`` (Encrypt/Decrypt/Sign/Verify) with ``mechanism`` and its raw parameter bytes."""
-        buf = ctypes.create_string_buffer(param, len(param)) if param else None
-        mech = _Mechanism(mechanism, ctypes.cast(buf, ctypes.c_void_p) if buf is not None else None,
-                          len(param) if param else 0)
+    def op_init(self, kind: str, session: int, mechanism: int, param: Param | None, key: int) -> None:
+        """``C_{kind}Init`` (Encrypt/Decrypt/Sign/Verify) with ``mechanism`` and its parameter."""
+        if param is None:
+            mech = _Mechanism(mechanism, None, 0)
+        else:
+            mech = _Mechanism(mechanism, ctypes.cast(ctypes.pointer(param.struct), ctypes.c_void_p),
+                              ctypes.sizeof(param.struct))
         _check(getattr(self._fl, f"C_{kind}Init")(session, ctypes.byref(mech), key), f"C_{kind}Init")
+
+    def one_shot(self, kind: str, session: int, data: bytes, out_max: int) -> bytes:
+        """Single-part ``C_Encrypt``/``C_Decrypt``/``C_Sign`` with an output buffer of ``out_max``."""
+        fn = getattr(self._fl, f"C_{kind}")
+        out_len = CK_ULONG(out_max)
+        out = ctypes.create_string_buffer(max(out_max, 1))
+        rv = fn(session, data, len(data), out, ctypes.byref(out_len))
+        if rv == CKR_BUFFER_TOO_SMALL:
+            out = ctypes.create_string_buffer(out_len.value)
+            rv = fn(session, data, len(data), out, ctypes.byref(out_len))
+        _check(rv, f"C_{kind}")
+        return out.raw[: out_len.value]
+
+    def verify(self, session: int, data: bytes, signature: bytes) -> None:
+        """Single-part ``C_Verify``; a bad signature raises ``CkrError``."""
+        _check(self._fl.C_Verify(session, data, len(data), signature, len(signature)), "C_Verify")
 
     def crypt_update(self, kind: str, session: int, data: bytes) -> bytes:
         """``C_{Encrypt,Decrypt}Update``: the output for ``data`` (maybe empty)."""
