@@ -48,6 +48,7 @@ from hukspy.enums import (
     HuksUserAuthType,
 )
 from hukspy.errors import HuksError
+from hukspy.formats import SYMMETRIC_ALGS
 from hukspy.params import ParamSet
 from hukspy.spec import KeySpec, OpKind, OpSpec
 
@@ -60,7 +61,6 @@ __all__ = [
     "check_generate",
     "check_import",
     "check_init",
-    "check_symmetric_import",
     "key_spec",
     "storage_level",
     "stored_params",
@@ -155,11 +155,8 @@ MAC_DERIVE_KEY_ALGS: Final = frozenset(
      A.HUKS_ALG_SM4}
 )
 
-#: Symmetric algorithms: imported as raw bytes of exactly KEY_SIZE/8 (else -19 → 401, §4.6).
-SYMMETRIC_ALGS: Final = frozenset(
-    {A.HUKS_ALG_AES, A.HUKS_ALG_DES, A.HUKS_ALG_3DES, A.HUKS_ALG_SM4, A.HUKS_ALG_HMAC, A.HUKS_ALG_SM3,
-     A.HUKS_ALG_CMAC}
-)
+# SYMMETRIC_ALGS (imported from hukspy.formats, the one copy): raw-byte keys, whose import length
+# (exactly KEY_SIZE/8, else -19 → 401, XTS Import_API16_0800) formats.parse_import checks.
 
 #: Block size in bytes of the block ciphers (IV length of CBC/CTR/OFB/CFB; python-api.md §4 "IV").
 BLOCK_BYTES: Final[Mapping[int, int]] = {
@@ -777,13 +774,6 @@ def check_import(params: ParamSet, import_type: int | None) -> KeySpec:
                                f"{spec.purpose:#x}")
     return KeySpec(alg=spec.alg, size=spec.size, purpose=spec.purpose, digest=spec.digest,
                    public_only=kind == _PUB)
-
-
-def check_symmetric_import(spec: KeySpec, key_len: int) -> None:
-    """A raw symmetric key must be exactly KEY_SIZE/8 bytes (CheckImportSymmetricKeySize, -19 → 401;
-    XTS Import_API16_0800: DES with KEY_SIZE 128 → 401). No-op for asymmetric algorithms."""
-    if spec.alg in SYMMETRIC_ALGS and key_len * 8 != spec.size:
-        raise _err(E_ARG, f"the key is {key_len} bytes but KEY_SIZE says {spec.size} bits")
 
 
 def key_spec(stored: ParamSet) -> KeySpec:

@@ -414,20 +414,6 @@ def test_import_public_key_is_public_only() -> None:
     assert not policy.key_spec(policy.stored_params(pair, F.HUKS_KEY_FLAG_IMPORT_KEY)).public_only
 
 
-@pytest.mark.parametrize(
-    ("case", "alg", "size", "length", "expected"),
-    [
-        ("Import_API16_0800 DES with KEY_SIZE 128", A.HUKS_ALG_DES, 128, 8, 401),
-        ("Import AES-256 32 bytes", A.HUKS_ALG_AES, 256, 32, None),
-        ("Import AES-256 31 bytes", A.HUKS_ALG_AES, 256, 31, 401),
-        ("Import RSA material not length-checked here", A.HUKS_ALG_RSA, 2048, 5, None),
-    ],
-)
-def test_symmetric_import_length(case: str, alg: int, size: int, length: int, expected: int | None) -> None:
-    spec = KeySpec(alg=alg, size=size, purpose=ENC)
-    assert code_of(lambda: policy.check_symmetric_import(spec, length)) == expected, case
-
-
 # --- init
 
 INIT: list[tuple[str, Pairs, Pairs, int | None]] = [
