@@ -754,14 +754,22 @@ def check_generate(params: ParamSet) -> KeySpec:
     return _check_key_params(params, imported=False)
 
 
-def check_import(params: ParamSet, import_type: int | None) -> KeySpec:
+def check_import(params: ParamSet, import_type: int | None, key_len: int | None = None) -> KeySpec:
     """Validate import params (§4.1 with the import purpose rules of §4.6) and return the key's spec.
 
     ``import_type`` is the IMPORT_KEY_TYPE value (None when absent: an asymmetric key is then a public
     key, as upstream's HksCoreCheckImportKeyParams). For symmetric algorithms it is ignored. Raises the
     codes of :func:`check_generate`, plus 12000003 for a purpose the import type does not allow, an
     ECC/X25519/SM2 import with WRAP/UNWRAP, or an unknown import type.
+
+    ``key_len`` (the length of ``in_data``, when the caller knows it): a symmetric key whose length is
+    not KEY_SIZE/8 is 401 *before* the table checks. XTS Import_API16_0800 imports 8 bytes as DES with
+    KEY_SIZE 128 and expects 401, not the 12000003 of g_desKeySize (CheckImportSymmetricKeySize,
+    -19 INVALID_KEY_INFO, hks_check_paramset.c; the XTS order shows it runs first on devices).
     """
+    alg, size = params.int_(T.HUKS_TAG_ALGORITHM), params.int_(T.HUKS_TAG_KEY_SIZE)
+    if key_len is not None and alg in SYMMETRIC_ALGS and size is not None and key_len * 8 != size:
+        raise _err(E_ARG, f"the key is {key_len} bytes but KEY_SIZE says {size} bits")
     spec = _check_key_params(params, imported=True)
     if spec.alg in SYMMETRIC_ALGS:
         return spec

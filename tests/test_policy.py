@@ -404,6 +404,28 @@ def test_import(case: str, params: Pairs, import_type: int | None, expected: int
     assert code_of(lambda: policy.check_import(ps(*params), import_type)) == expected, case
 
 
+@pytest.mark.parametrize(
+    ("case", "alg", "size", "length", "expected"),
+    [
+        ("Import_API16_0800 DES with KEY_SIZE 128 and 8 bytes", A.HUKS_ALG_DES, 128, 8, 401),
+        ("Import DES-64 8 bytes", A.HUKS_ALG_DES, 64, 8, None),
+        ("Import AES-256 31 bytes", A.HUKS_ALG_AES, 256, 31, 401),
+        (
+            "src:g_aesKeySize AES KEY_SIZE 100 with 12 bytes (length fine, size not)",
+            A.HUKS_ALG_AES,
+            100,
+            12,
+            12000003,
+        ),
+        ("Import RSA: material length is formats' business", A.HUKS_ALG_RSA, 2048, 5, None),
+    ],
+)
+def test_import_key_length(case: str, alg: int, size: int, length: int, expected: int | None) -> None:
+    purpose = VERIFY if alg == A.HUKS_ALG_RSA else ENC | DEC
+    params = ps((ALG, alg), (SIZE, size), (PURPOSE, purpose))
+    assert code_of(lambda: policy.check_import(params, None, key_len=length)) == expected, case
+
+
 def test_import_public_key_is_public_only() -> None:
     """Import_API9: an imported public key is public_only in its spec, and stays so once stored."""
     params = ps((ALG, A.HUKS_ALG_ECC), (SIZE, 256), (PURPOSE, VERIFY), (T.HUKS_TAG_IMPORT_KEY_TYPE, PUB))
