@@ -30,8 +30,11 @@ Algorithms and their parameters are listed in ``hukspy.software.caps``. Notes:
 - DH uses the fixed RFC 7919 groups ffdhe2048/3072/4096 (generator 2); the shared secret is what
   pyca/cryptography returns (zero-padded to the size of p). pyca/cryptography emits a
   ``CryptographyDeprecationWarning`` for finite-field DH; the engine does not silence it.
-- DES is TripleDES with the 8-byte key repeated (K1 = K2 = K3), from ``cryptography.hazmat.decrepit``,
-  as are the OFB and CFB modes.
+- DES is TripleDES with the 8-byte key repeated (K1 = K2 = K3) and two-key 3DES is K1 K2 K1, from
+  ``cryptography.hazmat.decrepit``, as are the OFB and CFB modes.
+- RSA PKCS#1 v1.5 decryption of an invalid ciphertext does not fail: OpenSSL's implicit rejection
+  (the Marvin-attack countermeasure) returns a pseudo-random message instead. OAEP fails with
+  ``ValueError``.
 """
 
 from __future__ import annotations
@@ -188,11 +191,19 @@ FFDHE_PRIMES: Final[dict[int, int]] = {
         16,
     ),
 }
+
+
+def _triple_des(key: bytes) -> BlockCipherAlgorithm:
+    """TripleDES with the key expanded to 24 bytes: K1 K2 K3 from 8 bytes (DES: K1 = K2 = K3) or 16
+    bytes (two-key 3DES: K3 = K1). pyca/cryptography deprecates the short forms, not the ciphers."""
+    return decrepit_algorithms.TripleDES({8: key * 3, 16: key + key[:8]}.get(len(key), key))
+
+
 _BLOCK_CIPHERS: Final[dict[int, Callable[[bytes], BlockCipherAlgorithm]]] = {
     A.HUKS_ALG_AES: algorithms.AES,
     A.HUKS_ALG_SM4: algorithms.SM4,
-    A.HUKS_ALG_DES: decrepit_algorithms.TripleDES,  # an 8-byte key is DES (K1 = K2 = K3)
-    A.HUKS_ALG_3DES: decrepit_algorithms.TripleDES,
+    A.HUKS_ALG_DES: _triple_des,
+    A.HUKS_ALG_3DES: _triple_des,
 }
 _IV_MODES: Final[dict[int, Callable[[bytes], modes.ModeWithInitializationVector | modes.ModeWithNonce]]] = {
     M.HUKS_MODE_CBC: modes.CBC,
@@ -226,6 +237,8 @@ def _key_types(alg: int) -> tuple[type, type]:
     if alg == A.HUKS_ALG_DH:
         return dh.DHPrivateKey, dh.DHPublicKey
     return _ASYMMETRIC_TYPES[alg]
+
+
 def hash_algorithm(digest: int | None) -> hashes.HashAlgorithm:
     """The pyca hash for a ``HuksKeyDigest``. Raises ``UnsupportedAlgorithm`` for NONE or unknown."""
     if digest is None or digest not in _HASHES or digest not in caps.DIGEST_SIZES:
@@ -333,7 +346,8 @@ def generate(spec: KeySpec) -> bytes:
 def load(ref: bytes) -> Loaded:
     """The key behind a software ref: secret ``bytes``, a pyca private key or a pyca public key.
 
-    Raises ``ValueError`` for a malformed ref.
+    Raises ``ValueError`` for a malformed ref. RSA private keys are loaded without re-validation (see
+    the comment inside).
     """
     if not ref:
         raise ValueError("empty key ref")
@@ -341,7 +355,10 @@ def load(ref: bytes) -> Loaded:
     if kind == REF_SECRET:
         return bytes(data)
     if kind == REF_PRIVATE:
-        return serialization.load_der_private_key(data, password=None)
+        # The ref was written by ``generate``/``from_material`` from a key pyca/cryptography had already
+        # checked, and comes back from an authenticated record store: re-running OpenSSL's RSA key check
+        # (primality tests, ~90 ms for RSA-2048, ~0.5 s for 4096) on every session would add nothing.
+        return serialization.load_der_private_key(data, password=None, unsafe_skip_rsa_key_validation=True)
     if kind == REF_PUBLIC:
         return serialization.load_der_public_key(data)
     raise ValueError(f"unknown key ref kind {kind}")
@@ -752,7 +769,7 @@ def _rsa_signature(key: Loaded, op: OpSpec, signing: bool) -> tuple[_Sink, _Sign
             if not _hmac.compare_digest(m.to_bytes(k, "big"), value):
                 raise InvalidSignature
 
-        return _Sink(None), sign_raw, verify_raw
+        return (_Sink(None), sign_raw, None) if signing else (_Sink(None), None, verify_raw)
     if op.padding == P.HUKS_PADDING_PKCS1_V1_5 and none_digest:
 
         def sign_pkcs1_raw(value: bytes) -> bytes:
@@ -765,7 +782,7 @@ def _rsa_signature(key: Loaded, op: OpSpec, signing: bool) -> tuple[_Sink, _Sign
             if not _hmac.compare_digest(recovered, value):
                 raise InvalidSignature
 
-        return _Sink(None), sign_pkcs1_raw, verify_pkcs1_raw
+        return (_Sink(None), sign_pkcs1_raw, None) if signing else (_Sink(None), None, verify_pkcs1_raw)
     algorithm = hash_algorithm(op.digest)
     pad: asym_padding.AsymmetricPadding
     if op.padding == P.HUKS_PADDING_PKCS1_V1_5:
@@ -787,9 +804,7 @@ def _rsa_signature(key: Loaded, op: OpSpec, signing: bool) -> tuple[_Sink, _Sign
     return _Sink(op.digest), None, lambda d, sig: pub.verify(sig, d, pad, pre)
 
 
-def _dsa_like_signature(
-    key: Loaded, op: OpSpec, signing: bool
-) -> tuple[_Sink, _Sign | None, _Verify | None]:
+def _dsa_like_signature(key: Loaded, op: OpSpec, signing: bool) -> tuple[_Sink, _Sign | None, _Verify | None]:
     """ECDSA and DSA share the shape: sign a digest (or a raw value) as Prehashed."""
     pub = _public_of(key)
     none_digest = op.digest is None or op.digest == D.HUKS_DIGEST_NONE
@@ -957,10 +972,8 @@ def _mac(key: Loaded, spec: KeySpec, op: OpSpec) -> Operation:
     if op.alg == A.HUKS_ALG_HMAC:
         return _Mac(hmac.HMAC(secret, hash_algorithm(op.digest)))
     if op.alg == A.HUKS_ALG_CMAC and spec.alg in caps.CMAC_KEY_ALGS:
-        cipher: BlockCipherAlgorithm = (
-            decrepit_algorithms.TripleDES(secret)
-            if spec.alg in (A.HUKS_ALG_DES, A.HUKS_ALG_3DES)
-            else algorithms.AES(secret)
+        cipher = (
+            _triple_des(secret) if spec.alg in (A.HUKS_ALG_DES, A.HUKS_ALG_3DES) else algorithms.AES(secret)
         )
         return _Mac(cmac.CMAC(cipher))
     raise UnsupportedAlgorithm(f"MAC algorithm {op.alg} on key algorithm {spec.alg}")
