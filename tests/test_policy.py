@@ -411,10 +411,10 @@ def test_import(case: str, params: Pairs, import_type: int | None, expected: int
         ("Import DES-64 8 bytes", A.HUKS_ALG_DES, 64, 8, None),
         ("Import AES-256 31 bytes", A.HUKS_ALG_AES, 256, 31, 401),
         (
-            "src:g_aesKeySize AES KEY_SIZE 100 with 12 bytes (length fine, size not)",
+            "src:g_aesKeySize AES KEY_SIZE 136 with 17 bytes (length fine, size not)",
             A.HUKS_ALG_AES,
-            100,
-            12,
+            136,
+            17,
             12000003,
         ),
         ("Import RSA: material length is formats' business", A.HUKS_ALG_RSA, 2048, 5, None),
