@@ -21,6 +21,7 @@ from tpm2_pytss.types import TPM2B_PUBLIC, TPMT_PUBLIC_PARMS
 
 from hukspy.backend import Capabilities, KeyCap, OpCap
 from hukspy.enums import HuksCipherMode, HuksImportKeyType, HuksKeyAlg, HuksKeyDigest, HuksKeyPadding
+from hukspy.policy import GEN_EXPECT
 from hukspy.spec import OpKind
 
 from .attest import ATTEST_SUPPORTED
@@ -175,6 +176,22 @@ _ALL_IMPORTS: Final = _PRIV | {int(HuksImportKeyType.HUKS_KEY_TYPE_PUBLIC_KEY)}
 _RAW: Final = frozenset({int(HuksImportKeyType.HUKS_KEY_TYPE_PRIVATE_KEY)})
 
 
+def _huks_allows(op: OpCap) -> bool:
+    """Whether HUKS lets a key of ``op.key_alg`` have this mode/padding/digest (``policy.GEN_EXPECT``):
+    the TPM can do AES-CFB/OFB, but a HUKS AES key cannot ask for them, so they are not declared."""
+    expect = GEN_EXPECT.get(op.key_alg)
+    if expect is None:
+        return True
+    return all(
+        value is None or allowed is None or value in allowed
+        for value, allowed in (
+            (op.mode, expect.modes),
+            (op.padding, expect.paddings),
+            (op.digest, expect.digests),
+        )
+    )
+
+
 def capabilities(info: TpmInfo, sealed: Capabilities | None = None) -> Capabilities:
     """The declared capabilities for a TPM with ``info``; ``sealed`` adds the software engine's
     entries that the TPM lacks, served as sealed keys (``?fallback=sealed``)."""
@@ -225,6 +242,7 @@ def capabilities(info: TpmInfo, sealed: Capabilities | None = None) -> Capabilit
         for pad in pads:
             for kind in (OpKind.ENCRYPT, OpKind.DECRYPT):
                 ops.add(OpCap(kind, A.HUKS_ALG_AES, A.HUKS_ALG_AES, m, pad, None, frozenset(info.aes_sizes)))
+    ops = {o for o in ops if _huks_allows(o)}
     sealed_pairs: frozenset[tuple[int, int]] = frozenset()
     if sealed is not None:
         have = {(k.alg, k.size) for k in keys}

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
-from hukspy.errors import HuksError
+from hukspy.errors import HuksError, format_message
 from hukspy.spec import OpKind
 
 __all__ = [
@@ -203,6 +203,7 @@ ESAPI_TABLE: Final[Mapping[int, int]] = {
     19: _COMM,  # INSUFFICIENT_RESPONSE
     2: _NOT_SUPPORTED,  # NOT_IMPLEMENTED
     21: _NOT_SUPPORTED,  # NOT_SUPPORTED
+    49: _COMM,  # NO_TPM
 }
 
 #: (layer, base code, action) → HUKS code, where an operation changes the meaning.
@@ -247,8 +248,47 @@ STRUCTURAL: Final = frozenset(
     }
 )
 
+#: TSS2_BASE_RC_* codes that only FAPI returns (hukspy uses ESAPI and the TCTI, never FAPI).
+_FAPI_ONLY: Final[Mapping[int, str]] = {
+    28: "NO_CONFIG",
+    29: "BAD_PATH",
+    30: "NOT_DELETABLE",
+    31: "PATH_ALREADY_EXISTS",
+    32: "KEY_NOT_FOUND",
+    33: "SIGNATURE_VERIFICATION_FAILED",
+    34: "HASH_MISMATCH",
+    35: "KEY_NOT_DUPLICABLE",
+    36: "PATH_NOT_FOUND",
+    37: "NO_CERT",
+    38: "NO_PCR",
+    39: "PCR_NOT_RESETTABLE",
+    40: "BAD_TEMPLATE",
+    41: "AUTHORIZATION_FAILED",
+    42: "AUTHORIZATION_UNKNOWN",
+    43: "NV_NOT_READABLE",
+    44: "NV_TOO_SMALL",
+    45: "NV_NOT_WRITEABLE",
+    46: "POLICY_UNKNOWN",
+    47: "NV_WRONG_TYPE",
+    48: "NAME_ALREADY_EXISTS",
+    50: "BAD_KEY",
+    51: "NO_HANDLE",
+    52: "NOT_PROVISIONED",
+    53: "ALREADY_PROVISIONED",
+    54: "CALLBACK_NULL",
+}
+#: TSS2_BASE_RC_* codes that only ESAPI returns, never a TCTI.
+_ESAPI_ONLY: Final[Mapping[int, str]] = {
+    24: "BAD_TR",
+    25: "MULTIPLE_DECRYPT_SESSIONS",
+    26: "MULTIPLE_ENCRYPT_SESSIONS",
+    27: "RSP_AUTH_FAILED",
+}
+
 #: Base codes that deliberately have no entry (→ 12000012), and why.
 UNMAPPED: Final[Mapping[tuple[str, int], str]] = {
+    **{(layer, b): f"{n}: FAPI only" for layer in (LAYER_ESAPI, LAYER_TCTI) for b, n in _FAPI_ONLY.items()},
+    **{(LAYER_TCTI, b): f"{n}: ESAPI only" for b, n in _ESAPI_ONLY.items()},
     (LAYER_TCTI, 3): "BAD_CONTEXT: a TCTI programming error",
     (LAYER_TCTI, 4): "ABI_MISMATCH: libtss2 and tpm2-pytss disagree; installation problem",
     (LAYER_TCTI, 5): "BAD_REFERENCE: a NULL pointer inside tpm2-pytss",
@@ -331,8 +371,13 @@ def translate(
         if code is None:
             return HuksError(_EXTERNAL, what)
         if layer == LAYER_TPM and base == 0x921:
+            # 12000008's seed message has no ${messageInfo}: the wait goes after it, and on the error.
             wait = "" if lockout_recovery_s is None else f"; retry in {lockout_recovery_s} s"
-            what = f"the TPM is in dictionary-attack lockout{wait}"
+            err = HuksError(
+                code, message=f"{format_message(code)} (the TPM is in dictionary-attack lockout{wait})"
+            )
+            err.retry_after_s = lockout_recovery_s  # type: ignore[attr-defined]
+            return err
         return HuksError(code, what)
     from hukspy.software.backend import ERROR_MAP
 

@@ -1,0 +1,646 @@
+"""The TPM 2.0 backend against a real swtpm: slots, threads, restarts, faults, the RC table, sealed keys.
+
+swtpm is started by ``hukspy_tpm2.testing.swtpm_instance`` (fresh state with EK certificates, free
+port). Without swtpm the module is skipped, or fails when ``HUKSPY_REQUIRE`` names ``tpm2``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import random
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives import hashes, hmac, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+import hukspy
+from hukspy import HuksError, HuksParam, Keystore
+from hukspy.enums import (
+    HuksCipherMode,
+    HuksKeyAlg,
+    HuksKeyDigest,
+    HuksKeyPadding,
+    HuksKeyPurpose,
+    HuksTag,
+)
+from hukspy.params import HuksOptions
+from hukspy.spec import KeySpec, OpKind, OpSpec
+
+try:
+    from hukspy_tpm2 import Tpm2Backend, errors, refs
+    from hukspy_tpm2.testing import SwtpmInstance, SwtpmUnavailableError, require_tpm2, swtpm_instance
+    from tpm2_pytss import TSS2_Exception
+    from tpm2_pytss.constants import (
+        ESYS_TR,
+        TPM2_ALG,
+        TPM2_CAP,
+        TPM2_HT,
+        TPM2_RC,
+        TPM2_RH,
+        TPM2_ST,
+        TPMA_OBJECT,
+        TSS2_RC,
+    )
+    from tpm2_pytss.types import (
+        TPM2B_DIGEST,
+        TPM2B_PUBLIC,
+        TPM2B_SENSITIVE_CREATE,
+        TPMS_SENSITIVE_CREATE,
+        TPMT_SIG_SCHEME,
+        TPMT_TK_HASHCHECK,
+    )
+except ImportError as _exc:  # pragma: no cover - hukspy-tpm2 or tpm2-pytss not installed
+    if "tpm2" in os.environ.get("HUKSPY_REQUIRE", ""):
+        raise
+    pytest.skip(f"the TPM backend is not installed: {_exc}", allow_module_level=True)
+
+T = HuksTag
+A = HuksKeyAlg
+PU = HuksKeyPurpose
+D = HuksKeyDigest
+PD = HuksKeyPadding
+M = HuksCipherMode
+
+
+@contextlib.contextmanager
+def _swtpm() -> Iterator[SwtpmInstance]:
+    try:
+        cm = swtpm_instance()
+        inst = cm.__enter__()
+    except SwtpmUnavailableError as exc:
+        if require_tpm2():
+            pytest.fail(f"HUKSPY_REQUIRE=tpm2 but swtpm is unavailable: {exc}")
+        pytest.skip(str(exc))
+    try:
+        yield inst
+    finally:
+        cm.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="module")
+def swtpm() -> Iterator[SwtpmInstance]:
+    with _swtpm() as inst:
+        yield inst
+
+
+@pytest.fixture
+def own_swtpm() -> Iterator[SwtpmInstance]:
+    """A swtpm of the test's own (for tests that stop it or lock it out)."""
+    with _swtpm() as inst:
+        yield inst
+
+
+@pytest.fixture
+def ks(swtpm: SwtpmInstance, tmp_path: Path) -> Iterator[Keystore]:
+    with Keystore(swtpm.uri, home=str(tmp_path), session_limit=32) as k:
+        yield k
+
+
+def O(*params: HuksParam, data: bytes | None = None) -> HuksOptions:  # noqa: E743
+    return HuksOptions(list(params), data)
+
+
+def P(tag: int, value: int | bool | bytes) -> HuksParam:
+    return HuksParam(tag, value)
+
+
+ECC_GEN = (
+    P(T.HUKS_TAG_ALGORITHM, A.HUKS_ALG_ECC),
+    P(T.HUKS_TAG_KEY_SIZE, 256),
+    P(T.HUKS_TAG_PURPOSE, PU.HUKS_KEY_PURPOSE_SIGN | PU.HUKS_KEY_PURPOSE_VERIFY),
+    P(T.HUKS_TAG_DIGEST, D.HUKS_DIGEST_SHA256),
+)
+ECC_SIGN = (
+    P(T.HUKS_TAG_ALGORITHM, A.HUKS_ALG_ECC),
+    P(T.HUKS_TAG_PURPOSE, PU.HUKS_KEY_PURPOSE_SIGN),
+    P(T.HUKS_TAG_DIGEST, D.HUKS_DIGEST_SHA256),
+)
+HMAC_GEN = (
+    P(T.HUKS_TAG_ALGORITHM, A.HUKS_ALG_HMAC),
+    P(T.HUKS_TAG_KEY_SIZE, 256),
+    P(T.HUKS_TAG_PURPOSE, PU.HUKS_KEY_PURPOSE_MAC),
+    P(T.HUKS_TAG_DIGEST, D.HUKS_DIGEST_SHA256),
+)
+HMAC_INIT = (
+    P(T.HUKS_TAG_ALGORITHM, A.HUKS_ALG_HMAC),
+    P(T.HUKS_TAG_PURPOSE, PU.HUKS_KEY_PURPOSE_MAC),
+    P(T.HUKS_TAG_DIGEST, D.HUKS_DIGEST_SHA256),
+)
+AES_GEN = (
+    P(T.HUKS_TAG_ALGORITHM, A.HUKS_ALG_AES),
+    P(T.HUKS_TAG_KEY_SIZE, 256),
+    P(T.HUKS_TAG_PURPOSE, PU.HUKS_KEY_PURPOSE_ENCRYPT | PU.HUKS_KEY_PURPOSE_DECRYPT),
+    P(T.HUKS_TAG_BLOCK_MODE, M.HUKS_MODE_CTR),
+    P(T.HUKS_TAG_PADDING, PD.HUKS_PADDING_NONE),
+)
+
+
+def aes_init(purpose: int, iv: bytes) -> tuple[HuksParam, ...]:
+    return (
+        P(T.HUKS_TAG_ALGORITHM, A.HUKS_ALG_AES),
+        P(T.HUKS_TAG_PURPOSE, purpose),
+        P(T.HUKS_TAG_BLOCK_MODE, M.HUKS_MODE_CTR),
+        P(T.HUKS_TAG_PADDING, PD.HUKS_PADDING_NONE),
+        P(T.HUKS_TAG_IV, iv),
+    )
+
+
+def import_secret(ks: Keystore, alias: str, gen: tuple[HuksParam, ...], secret: bytes) -> None:
+    ks.import_key_item(alias, O(*gen, data=secret))
+
+
+def public_key(ks: Keystore, alias: str) -> ec.EllipticCurvePublicKey:
+    key = serialization.load_der_public_key(ks.export_key_item(alias, O()).out_data)
+    assert isinstance(key, ec.EllipticCurvePublicKey)
+    return key
+
+
+def sign(ks: Keystore, alias: str, msg: bytes) -> bytes:
+    h = ks.init_session(alias, O(*ECC_SIGN))
+    return ks.finish_session(h, O(data=msg)).out_data
+
+
+def mac(key: bytes, msg: bytes) -> bytes:
+    m = hmac.HMAC(key, hashes.SHA256())
+    m.update(msg)
+    return m.finalize()
+
+
+def ctr(key: bytes, iv: bytes, data: bytes) -> bytes:
+    enc = Cipher(algorithms.AES(key), modes.CTR(iv)).encryptor()
+    return enc.update(data) + enc.finalize()
+
+
+def backend_of(ks: Keystore) -> Tpm2Backend:
+    be = ks._backend
+    assert isinstance(be, Tpm2Backend)
+    return be
+
+
+# ---------------------------------------------------------------- slots
+
+
+def test_50_keys_20_interleaved_sessions_on_3_slots(ks: Keystore) -> None:
+    assert backend_of(ks).info.curves  # swtpm reports its curves
+    ecc = [f"ecc{i}" for i in range(30)]
+    for a in ecc:
+        ks.generate_key_item(a, O(*ECC_GEN))
+    hmac_keys = {f"hmac{i}": os.urandom(32) for i in range(10)}
+    for a, k in hmac_keys.items():
+        import_secret(ks, a, HMAC_GEN, k)
+    aes_keys = {f"aes{i}": os.urandom(32) for i in range(10)}
+    for a, k in aes_keys.items():
+        import_secret(ks, a, AES_GEN, k)
+    assert len(ks.list_aliases(O()).key_aliases) == 50
+    pubs = {a: public_key(ks, a) for a in ecc}
+
+    rng = random.Random(5)
+    kinds = ["ecc", "hmac", "aes"]
+    for _round in range(3):
+        sessions: list[tuple[str, str, hukspy.HuksSessionHandle, bytes, bytes | None]] = []
+        for _ in range(20):  # 20 open at once, spread over the 50 keys
+            kind = rng.choice(kinds)
+            if kind == "ecc":
+                alias = rng.choice(ecc)
+                sessions.append(("ecc", alias, ks.init_session(alias, O(*ECC_SIGN)), b"", None))
+            elif kind == "hmac":
+                alias = rng.choice(list(hmac_keys))
+                sessions.append(("hmac", alias, ks.init_session(alias, O(*HMAC_INIT)), b"", None))
+            else:
+                alias = rng.choice(list(aes_keys))
+                iv = os.urandom(16)
+                h = ks.init_session(alias, O(*aes_init(PU.HUKS_KEY_PURPOSE_ENCRYPT, iv)))
+                sessions.append(("aes", alias, h, b"", iv))
+        outs: dict[int, bytearray] = {i: bytearray() for i in range(len(sessions))}
+        msgs: dict[int, bytearray] = {i: bytearray() for i in range(len(sessions))}
+        for _step in range(4):  # interleaved updates (sizes cross the 1 KiB TPM buffer)
+            for i in rng.sample(range(len(sessions)), len(sessions)):
+                piece = os.urandom(rng.choice([1, 100, 1024, 1500, 3000]))
+                msgs[i] += piece
+                outs[i] += ks.update_session(sessions[i][2], O(data=piece)).out_data
+        for i, (kind, alias, h, _, siv) in enumerate(sessions):
+            last = os.urandom(rng.randrange(0, 200))
+            msgs[i] += last
+            out = bytes(outs[i]) + ks.finish_session(h, O(data=last)).out_data
+            msg = bytes(msgs[i])
+            if kind == "ecc":
+                pubs[alias].verify(out, msg, ec.ECDSA(hashes.SHA256()))
+            elif kind == "hmac":
+                assert out == mac(hmac_keys[alias], msg)
+            else:
+                assert siv is not None
+                assert out == ctr(aes_keys[alias], siv, msg)
+    assert backend_of(ks).tpm.loaded() <= 2  # SRK + at most two keys in swtpm's three slots
+
+
+def test_slots_exhausted_only_when_nothing_can_be_evicted(ks: Keystore) -> None:
+    ks.generate_key_item("s1", O(*ECC_GEN))
+    sign(ks, "s1", b"warm")
+    tpm = backend_of(ks).tpm
+    tpl = TPM2B_PUBLIC.parse(
+        "ecc256", objectAttributes=TPMA_OBJECT.DEFAULT_TPM2_TOOLS_CREATE_ATTRS | TPMA_OBJECT.NODA
+    )
+    held: list[ESYS_TR] = []
+    with tpm.lock:  # fill every slot with objects outside the slot manager (not evictable)
+        priv, pub, *_ = tpm.esapi.create(tpm.srk, None, tpl)
+        with pytest.raises(HuksError) as full:
+            while True:
+                held.append(tpm.with_slot(lambda: tpm.esapi.load(tpm.srk, priv, pub)))
+        assert full.value.code == 12000010
+        assert tpm.loaded() == 0  # the manager gave its slots up before giving in
+    assert held
+    with pytest.raises(HuksError) as info:
+        sign(ks, "s1", b"no slot left")
+    assert info.value.code == 12000010
+    with tpm.lock:
+        for h in held:
+            tpm.esapi.flush_context(h)
+    pub = public_key(ks, "s1")
+    pub.verify(sign(ks, "s1", b"again"), b"again", ec.ECDSA(hashes.SHA256()))
+
+
+def test_stale_handles_are_flushed_at_open(swtpm: SwtpmInstance, tmp_path: Path) -> None:
+    from tpm2_pytss import ESAPI, TCTILdr
+
+    name, _, conf = swtpm.tcti.partition(":")
+    with TCTILdr(name, conf) as tctx, ESAPI(tctx) as e:  # a "crashed process" that leaks 3 objects
+        tpl = TPM2B_PUBLIC.parse(
+            "ecc256:aes128cfb", objectAttributes=TPMA_OBJECT.DEFAULT_TPM2_TOOLS_CREATEPRIMARY_ATTRS
+        )
+        for _ in range(3):
+            e.create_primary(None, tpl)
+        _, data = e.get_capability(TPM2_CAP.HANDLES, int(TPM2_HT.TRANSIENT) << 24, 64)
+        assert data.data.handles.count == 3
+    with Keystore(swtpm.uri, home=str(tmp_path)) as k:
+        k.generate_key_item("after-leak", O(*ECC_GEN))
+        pub = public_key(k, "after-leak")
+        pub.verify(sign(k, "after-leak", b"m"), b"m", ec.ECDSA(hashes.SHA256()))
+
+
+# ---------------------------------------------------------------- threads
+
+
+def test_4_threads_x_300_mixed_operations(ks: Keystore) -> None:
+    ecc = [f"t-ecc{i}" for i in range(4)]
+    for a in ecc:
+        ks.generate_key_item(a, O(*ECC_GEN))
+    pubs = {a: public_key(ks, a) for a in ecc}
+    hk = {f"t-hmac{i}": os.urandom(32) for i in range(3)}
+    for a, k in hk.items():
+        import_secret(ks, a, HMAC_GEN, k)
+    ak = {f"t-aes{i}": os.urandom(32) for i in range(3)}
+    for a, k in ak.items():
+        import_secret(ks, a, AES_GEN, k)
+    failures: list[BaseException] = []
+    done = [0] * 4
+
+    def worker(n: int) -> None:
+        rng = random.Random(n)
+        try:
+            for _ in range(300):
+                kind = rng.randrange(4)
+                msg = os.urandom(rng.choice([16, 700, 2500]))
+                if kind == 0:
+                    a = rng.choice(ecc)
+                    pubs[a].verify(sign(ks, a, msg), msg, ec.ECDSA(hashes.SHA256()))
+                elif kind == 1:
+                    a = rng.choice(list(hk))
+                    h = ks.init_session(a, O(*HMAC_INIT))
+                    assert ks.finish_session(h, O(data=msg)).out_data == mac(hk[a], msg)
+                elif kind == 2:
+                    a = rng.choice(list(ak))
+                    iv = os.urandom(16)
+                    h = ks.init_session(a, O(*aes_init(PU.HUKS_KEY_PURPOSE_ENCRYPT, iv)))
+                    ct = ks.update_session(h, O(data=msg[:100])).out_data
+                    ct += ks.finish_session(h, O(data=msg[100:])).out_data
+                    assert ct == ctr(ak[a], iv, msg)
+                    h = ks.init_session(a, O(*aes_init(PU.HUKS_KEY_PURPOSE_DECRYPT, iv)))
+                    assert ks.finish_session(h, O(data=ct)).out_data == msg
+                else:
+                    assert ks.has_key_item(rng.choice(ecc), O())
+                done[n] += 1
+        except BaseException as exc:  # reported below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not failures, failures[:3]
+    assert done == [300] * 4
+    assert sorted(ks.list_aliases(O()).key_aliases) == sorted([*ecc, *hk, *ak])
+
+
+# ---------------------------------------------------------------- faults
+
+
+def test_swtpm_stopped_mid_run_then_restarted_loses_no_key(own_swtpm: SwtpmInstance, tmp_path: Path) -> None:
+    with Keystore(own_swtpm.uri, home=str(tmp_path)) as k:
+        aliases = [f"r{i}" for i in range(6)]
+        for a in aliases:
+            k.generate_key_item(a, O(*ECC_GEN))
+        hkey = os.urandom(32)
+        import_secret(k, "r-hmac", HMAC_GEN, hkey)
+        pubs = {a: public_key(k, a) for a in aliases}
+        h = k.init_session("r-hmac", O(*HMAC_INIT))
+        k.update_session(h, O(data=b"x" * 3000))  # a sequence is live in the TPM
+
+        own_swtpm.stop()
+        with pytest.raises(HuksError) as info:
+            sign(k, aliases[0], b"down")
+        assert info.value.code == 12000005
+        with pytest.raises(HuksError) as info:
+            k.finish_session(h, O(data=b"y"))
+        assert info.value.code == 12000005
+        with pytest.raises(HuksError) as info:
+            k.generate_key_item("while-down", O(*ECC_GEN))
+        assert info.value.code == 12000005
+
+        own_swtpm.start()
+        for a in aliases:  # the same Keystore object works again; every key is intact
+            pubs[a].verify(sign(k, a, b"up"), b"up", ec.ECDSA(hashes.SHA256()))
+        h = k.init_session("r-hmac", O(*HMAC_INIT))
+        assert k.finish_session(h, O(data=b"z" * 2000)).out_data == mac(hkey, b"z" * 2000)
+        assert not k.has_key_item("while-down", O())
+        k.generate_key_item("after", O(*ECC_GEN))
+        public_key(k, "after").verify(sign(k, "after", b"a"), b"a", ec.ECDSA(hashes.SHA256()))
+
+
+def test_opening_an_unreachable_tpm_is_12000005(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with pytest.raises(HuksError) as info:
+        Keystore(f"tpm2:swtpm:host=127.0.0.1,port={port}", home=str(tmp_path))
+    assert info.value.code == 12000005
+
+
+def test_tampered_and_foreign_blobs_are_12000004(ks: Keystore, tmp_path: Path) -> None:
+    ks.generate_key_item("victim", O(*ECC_GEN))
+    store = backend_of(ks).records()
+    rec = store.get(1, "victim")
+    assert rec is not None
+    r = refs.unpack(rec.ref)
+    priv = bytearray(r.priv)
+    priv[len(priv) // 2] ^= 0x01
+    bad = refs.pack(refs.TPM_KEY, r.pub, bytes(priv))
+    store.put(type(rec)("tampered", rec.level, rec.params, bad), replace=True)
+    with pytest.raises(HuksError) as info:
+        sign(ks, "tampered", b"m")
+    assert info.value.code == 12000004
+
+    with _swtpm() as other, Keystore(other.uri, home=str(tmp_path / "other")) as k2:
+        k2.generate_key_item("foreign", O(*ECC_GEN))
+        frec = backend_of(k2).records().get(1, "foreign")
+        assert frec is not None
+    store.put(type(rec)("foreign", rec.level, rec.params, frec.ref), replace=True)
+    with pytest.raises(HuksError) as info:
+        sign(ks, "foreign", b"m")
+    assert info.value.code == 12000004
+    public_key(ks, "victim").verify(sign(ks, "victim", b"ok"), b"ok", ec.ECDSA(hashes.SHA256()))
+
+
+def _auth_key(be: Tpm2Backend, da: bool) -> tuple[object, object]:
+    """A key with a password, outside HUKS (HUKS keys carry no TPM auth), to provoke auth failures."""
+    attrs = (
+        TPMA_OBJECT.FIXEDTPM
+        | TPMA_OBJECT.FIXEDPARENT
+        | TPMA_OBJECT.SENSITIVEDATAORIGIN
+        | TPMA_OBJECT.USERWITHAUTH
+        | TPMA_OBJECT.SIGN_ENCRYPT
+    )
+    if not da:
+        attrs |= TPMA_OBJECT.NODA
+    sens = TPM2B_SENSITIVE_CREATE(TPMS_SENSITIVE_CREATE(userAuth=b"right"))
+    tpl = TPM2B_PUBLIC.parse("ecc256:ecdsa-sha256", objectAttributes=attrs)
+    return be.tpm.run(lambda t: t.esapi.create(t.srk, sens, tpl)[:2])  # type: ignore[no-any-return]
+
+
+def _sign_with_password(be: Tpm2Backend, priv: object, pub: object, pw: bytes) -> None:
+    def go(tpm: object) -> None:
+        t = be.tpm
+        h = t.with_slot(lambda: t.esapi.load(t.srk, priv, pub))
+        try:
+            t.esapi.tr_set_auth(h, pw)
+            tk = TPMT_TK_HASHCHECK(tag=TPM2_ST.HASHCHECK, hierarchy=TPM2_RH.NULL)
+            t.esapi.sign(h, TPM2B_DIGEST(b"\0" * 32), TPMT_SIG_SCHEME(scheme=TPM2_ALG.NULL), tk)
+        finally:
+            t.esapi.flush_context(h)
+
+    be.tpm.run(go)
+
+
+def test_wrong_auth_and_lockout_map_to_12000008(own_swtpm: SwtpmInstance, tmp_path: Path) -> None:
+    with Keystore(own_swtpm.uri, home=str(tmp_path)) as k:
+        be = backend_of(k)
+        priv, pub = _auth_key(be, da=False)
+        with pytest.raises(TSS2_Exception) as raw:
+            _sign_with_password(be, priv, pub, b"wrong")
+        assert errors.decode_rc(int(raw.value.rc)) == ("tpm", 0x0A2)  # BAD_AUTH (NODA)
+        mapped = be.translate(raw.value, "finish", OpKind.SIGN)
+        assert mapped is not None and mapped.code == 12000008
+
+        dpriv, dpub = _auth_key(be, da=True)
+        seen = []
+        for _ in range(4):  # MAX_AUTH_FAIL is 3 on swtpm
+            with pytest.raises(TSS2_Exception) as raw:
+                _sign_with_password(be, dpriv, dpub, b"wrong")
+            seen.append(errors.decode_rc(int(raw.value.rc))[1])
+        assert seen[0] == 0x08E and seen[-1] == 0x921  # AUTH_FAIL, then LOCKOUT
+        with pytest.raises(TSS2_Exception) as raw:  # locked out even with the right password
+            _sign_with_password(be, dpriv, dpub, b"right")
+        mapped = be.translate(raw.value, "finish", OpKind.SIGN)
+        assert mapped is not None and mapped.code == 12000008
+        assert f"retry in {be.info.lockout_recovery_s} s" in str(mapped)
+        assert be.info.lockout_recovery_s > 0
+        k.generate_key_item("noda", O(*ECC_GEN))  # HUKS keys are NODA: unaffected by the lockout
+        public_key(k, "noda").verify(sign(k, "noda", b"m"), b"m", ec.ECDSA(hashes.SHA256()))
+        be.tpm.run(lambda t: t.esapi.dictionary_attack_lock_reset(ESYS_TR.LOCKOUT))
+
+
+def test_unsupported_names_the_fallback_flag(ks: Keystore) -> None:
+    be = backend_of(ks)
+    for alg, size in ((A.HUKS_ALG_ED25519, 256), (A.HUKS_ALG_RSA, 4096), (A.HUKS_ALG_AES, 192)):
+        assert ks.capabilities().key(alg, size) is None
+        with pytest.raises(HuksError) as info:
+            be.generate(KeySpec(alg, size, PU.HUKS_KEY_PURPOSE_SIGN))
+        assert info.value.code == 12000001 and "fallback=sealed" in str(info.value)
+    ks.generate_key_item("gcm?", O(*AES_GEN))
+    with pytest.raises(HuksError) as info:
+        be.begin(
+            backend_of(ks).records().get(1, "gcm?").ref,  # type: ignore[union-attr]
+            KeySpec(A.HUKS_ALG_AES, 256, 3),
+            OpSpec(OpKind.ENCRYPT, A.HUKS_ALG_AES, mode=M.HUKS_MODE_GCM),
+        )
+    assert info.value.code == 12000001 and "fallback=sealed" in str(info.value)
+
+
+# ---------------------------------------------------------------- the RC table
+
+
+def _tpm_codes() -> dict[str, int]:
+    names = [n for n in dir(TPM2_RC) if n.isupper() and not n.startswith("_")]
+    return {n: int(getattr(TPM2_RC, n)) for n in names if n not in errors.STRUCTURAL}
+
+
+def test_every_rc_base_code_is_mapped_or_deliberately_unmapped() -> None:
+    missing = []
+    for name, value in _tpm_codes().items():
+        layer, base = errors.decode_rc(value)
+        assert layer == errors.LAYER_TPM
+        if base not in errors.TPM_TABLE and (layer, base) not in errors.UNMAPPED:
+            missing.append(f"TPM2_RC.{name}=0x{value:x}")
+    bases = {n: int(getattr(TSS2_RC, n)) for n in dir(TSS2_RC) if n.startswith("BASE_RC_")}
+    for layer, table, shift in (
+        (errors.LAYER_ESAPI, errors.ESAPI_TABLE, 7),
+        (errors.LAYER_TCTI, errors.TCTI_TABLE, 10),
+    ):
+        for name, base in bases.items():
+            rc = (shift << 16) | base
+            assert errors.decode_rc(rc) == (layer, base)
+            mapped, unmapped = base in table, (layer, base) in errors.UNMAPPED
+            if mapped == unmapped:  # exactly one of the two
+                missing.append(f"{layer} {name}: in the table={mapped}, in UNMAPPED={unmapped}")
+    assert not missing, missing
+    # the table only names codes that exist
+    known = {errors.decode_rc(v)[1] for v in _tpm_codes().values()} | {0x0A1}  # RESERVED_BITS: not in pytss
+    assert set(errors.TPM_TABLE) <= known, set(errors.TPM_TABLE) - known
+
+
+@pytest.mark.parametrize(
+    ("rc", "action", "kind", "code"),
+    [
+        (0x98E, "finish", OpKind.SIGN, 12000008),  # AUTH_FAIL on session 1
+        (0x9A2, "finish", OpKind.SIGN, 12000008),  # BAD_AUTH
+        (0x921, "begin", None, 12000008),  # LOCKOUT
+        (0xA000A, "finish", OpKind.SIGN, 12000005),  # TCTI IO_ERROR
+        (0x70007, "finish", OpKind.SIGN, 12000012),  # ESAPI BAD_SEQUENCE
+        (0x1DF, "begin", None, 12000004),  # INTEGRITY (parameter 1)
+        (0x101, "finish", OpKind.DECRYPT, 12000006),  # FAILURE in RSA_Decrypt
+        (0x101, "finish", OpKind.SIGN, 12000012),  # FAILURE elsewhere
+        (0x2C4, "generate", None, 12000001),  # VALUE at key creation (RSA-4096)
+        (0x2C4, "finish", OpKind.SIGN, 12000003),  # VALUE elsewhere
+        (0x902, "begin", None, 12000010),  # OBJECT_MEMORY after eviction failed
+        (0x2DB, "finish", OpKind.VERIFY, 12000006),  # SIGNATURE
+        (0x18B, "begin", None, 12000011),  # HANDLE
+        (0x14C, "generate", None, 12000017),  # NV_DEFINED
+    ],
+)
+def test_translate_examples(rc: int, action: str, kind: OpKind | None, code: int) -> None:
+    mapped = errors.translate(TSS2_Exception(rc), action, kind)
+    assert mapped is not None and mapped.code == code, (hex(rc), mapped)
+
+
+# ---------------------------------------------------------------- sealed fallback
+
+
+def test_sealed_fallback_serves_what_the_tpm_lacks(swtpm: SwtpmInstance, tmp_path: Path) -> None:
+    with Keystore(swtpm.uri + "?fallback=sealed", home=str(tmp_path)) as k:
+        caps = k.capabilities()
+        for pair in (
+            (A.HUKS_ALG_ED25519, 256),
+            (A.HUKS_ALG_X25519, 256),
+            (A.HUKS_ALG_AES, 192),
+            (A.HUKS_ALG_RSA, 4096),
+            (A.HUKS_ALG_AES, 256),
+        ):
+            assert pair in caps.sealed
+        assert (A.HUKS_ALG_ECC, 256) not in caps.sealed  # what the TPM has stays in the TPM
+        k.generate_key_item(
+            "ed",
+            O(
+                P(T.HUKS_TAG_ALGORITHM, A.HUKS_ALG_ED25519),
+                P(T.HUKS_TAG_KEY_SIZE, 256),
+                P(T.HUKS_TAG_PURPOSE, PU.HUKS_KEY_PURPOSE_SIGN | PU.HUKS_KEY_PURPOSE_VERIFY),
+            ),
+        )
+        h = k.init_session(
+            "ed",
+            O(P(T.HUKS_TAG_ALGORITHM, A.HUKS_ALG_ED25519), P(T.HUKS_TAG_PURPOSE, PU.HUKS_KEY_PURPOSE_SIGN)),
+        )
+        sig = k.finish_session(h, O(data=b"msg")).out_data
+        from cryptography.hazmat.primitives.asymmetric import ed25519
+
+        ed25519.Ed25519PublicKey.from_public_bytes(k.export_key_item("ed", O()).out_data).verify(sig, b"msg")
+
+        key = os.urandom(32)
+        gcm = (
+            P(T.HUKS_TAG_ALGORITHM, A.HUKS_ALG_AES),
+            P(T.HUKS_TAG_KEY_SIZE, 256),
+            P(T.HUKS_TAG_PURPOSE, PU.HUKS_KEY_PURPOSE_ENCRYPT | PU.HUKS_KEY_PURPOSE_DECRYPT),
+            P(T.HUKS_TAG_BLOCK_MODE, M.HUKS_MODE_GCM),
+            P(T.HUKS_TAG_PADDING, PD.HUKS_PADDING_NONE),
+        )
+        k.import_key_item("gcm", O(*gcm, data=key))
+        nonce = os.urandom(12)
+        h = k.init_session(
+            "gcm",
+            O(
+                P(T.HUKS_TAG_ALGORITHM, A.HUKS_ALG_AES),
+                P(T.HUKS_TAG_PURPOSE, PU.HUKS_KEY_PURPOSE_ENCRYPT),
+                P(T.HUKS_TAG_BLOCK_MODE, M.HUKS_MODE_GCM),
+                P(T.HUKS_TAG_PADDING, PD.HUKS_PADDING_NONE),
+                P(T.HUKS_TAG_NONCE, nonce),
+            ),
+        )
+        out = k.finish_session(h, O(data=b"sealed data")).out_data
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+        assert AESGCM(key).decrypt(nonce, out, None) == b"sealed data"
+        rec = backend_of(k).records().get(1, "gcm")
+        assert rec is not None and refs.unpack(rec.ref).kind == refs.SEALED
+        assert key not in rec.ref  # the material is stored only sealed
+
+        # a sealed ref opens on this TPM only
+        with _swtpm() as other:
+            be2 = Tpm2Backend(other.tcti, str(tmp_path / "other"), fallback=True)
+            try:
+                with pytest.raises(HuksError) as info:
+                    be2.begin(
+                        rec.ref,
+                        KeySpec(A.HUKS_ALG_AES, 256, 3),
+                        OpSpec(OpKind.ENCRYPT, A.HUKS_ALG_AES, mode=M.HUKS_MODE_GCM, nonce=nonce),
+                    )
+                assert info.value.code == 12000004
+            except TSS2_Exception as exc:
+                mapped = be2.translate(exc, "begin", OpKind.ENCRYPT)
+                assert mapped is not None and mapped.code == 12000004
+            finally:
+                be2.close()
+
+
+def test_without_the_flag_nothing_is_sealed(ks: Keystore) -> None:
+    caps = ks.capabilities()
+    assert not caps.sealed
+    assert caps.key(A.HUKS_ALG_X25519, 256) is None
+    with pytest.raises(HuksError) as info:
+        ks.generate_key_item(
+            "x",
+            O(
+                P(T.HUKS_TAG_ALGORITHM, A.HUKS_ALG_X25519),
+                P(T.HUKS_TAG_KEY_SIZE, 256),
+                P(T.HUKS_TAG_PURPOSE, PU.HUKS_KEY_PURPOSE_AGREE),
+            ),
+        )
+    assert info.value.code == 12000001
+
+
+def test_keystore_entry_point_and_uri(swtpm: SwtpmInstance, tmp_path: Path) -> None:
+    assert "tpm2" in hukspy.backend.installed_backends()
+    with pytest.raises(HuksError) as info:
+        Keystore(swtpm.uri + "?colour=blue", home=str(tmp_path))
+    assert info.value.code == 401
+    with Keystore(swtpm.uri, home=str(tmp_path)) as k:
+        assert k.backend_name == "tpm2"
+        assert k.capabilities().security_level == "tpm"
+        k.generate_key_item("p", O(*ECC_GEN))
+    db = list((tmp_path / "tpm2").rglob("keys.db"))
+    assert len(db) == 1
