@@ -26,6 +26,7 @@ from hukspy.enums import HuksKeyAlg as A
 from hukspy.enums import HuksKeyDigest as D
 from hukspy.enums import HuksKeyPadding as Pad
 from hukspy.errors import HuksError
+from hukspy.software import caps as sw
 from hukspy.spec import AttestIds, KeyMaterial, KeySpec, OpKind, OpSpec
 from hukspy_pkcs11 import _native as n
 from hukspy_pkcs11 import errors, keys, ops
@@ -40,8 +41,6 @@ REF_SEALED: Final = b"\x02"
 _ALL_IMPORTS: Final = frozenset({Imp.HUKS_KEY_TYPE_PUBLIC_KEY, Imp.HUKS_KEY_TYPE_PRIVATE_KEY,
                                  Imp.HUKS_KEY_TYPE_KEY_PAIR})
 _RAW_IMPORT: Final = frozenset({Imp.HUKS_KEY_TYPE_PRIVATE_KEY})
-_SIGN_DIGESTS: Final = (D.HUKS_DIGEST_SHA1, D.HUKS_DIGEST_SHA224, D.HUKS_DIGEST_SHA256,
-                        D.HUKS_DIGEST_SHA384, D.HUKS_DIGEST_SHA512)
 _HMAC_SIZES: Final = (128, 160, 224, 256, 384, 512)
 _E, _D_, _S, _V, _MAC, _AG = (OpKind.ENCRYPT, OpKind.DECRYPT, OpKind.SIGN, OpKind.VERIFY, OpKind.MAC,
                               OpKind.AGREE)
@@ -78,6 +77,11 @@ def _session_secret(w: Worker, key_type: KeyType, bits: int | None, mech: Mechan
     return int(key.handle)  # type: ignore[attr-defined]
 
 
+def _cmac_works(module: n.Module, w: Worker, bits: int, destroy: list[Object]) -> bool:
+    h = _session_secret(w, KeyType.AES, bits, Mechanism.AES_KEY_GEN, destroy)
+    return h is not None and _trial(module, w, "Sign", ops.CKM_AES_CMAC, None, h, b"x")
+
+
 def probe(conn: TokenConnection) -> tuple[Capabilities, bool]:
     """Probe the token: (capabilities, whether it knows CKA_COPYABLE)."""
     module = conn.module
@@ -107,8 +111,13 @@ def probe(conn: TokenConnection) -> tuple[Capabilities, bool]:
                         _, param, _ = ops.cipher_mechanism(alg, spec)
                         if _trial(module, w, "Encrypt", mech, param, h, bytes(32)):
                             op_caps.update(_both((_E, _D_), alg, alg, mode=mode, padding=pad))
-                    if ops.CKM_AES_CMAC in mechs and _trial(module, w, "Sign", ops.CKM_AES_CMAC, None, h, b"x"):
-                        op_caps.add(OpCap(_MAC, A.HUKS_ALG_AES, A.HUKS_ALG_CMAC, sizes=frozenset({128, 256})))
+                    if ops.CKM_AES_CMAC in mechs:
+                        cmac = [s for s in (128, 192, 256) if _cmac_works(module, w, s, destroy)]
+                        if cmac:
+                            sizes = frozenset(cmac)
+                            op_caps.add(OpCap(_MAC, A.HUKS_ALG_AES, A.HUKS_ALG_CMAC, sizes=sizes))
+                            op_caps.add(OpCap(_MAC, A.HUKS_ALG_CMAC, A.HUKS_ALG_CMAC, sizes=sizes))
+                            key_caps.update(KeyCap(A.HUKS_ALG_CMAC, s, True, _RAW_IMPORT) for s in cmac)
             if int(Mechanism.DES3_KEY_GEN) in mechs:
                 h = _session_secret(w, KeyType.DES3, None, Mechanism.DES3_KEY_GEN, destroy)
                 if h is not None:
@@ -130,7 +139,8 @@ def probe(conn: TokenConnection) -> tuple[Capabilities, bool]:
                     if h is None:
                         continue
                     ok = [d for d, mech in ops.HMAC_MECHS.items()
-                          if mech in mechs and _trial(module, w, "Sign", mech, None, h, b"x")]
+                          if d in sw.HMAC_DIGESTS and mech in mechs
+                          and _trial(module, w, "Sign", mech, None, h, b"x")]
                     if ok:
                         key_caps.add(KeyCap(A.HUKS_ALG_HMAC, size, True, _RAW_IMPORT))
                     for d in ok:
@@ -152,24 +162,31 @@ def probe(conn: TokenConnection) -> tuple[Capabilities, bool]:
 
     if int(Mechanism.RSA_PKCS_KEY_PAIR_GEN) in mechs:
         info = conn.token.slot.get_mechanism_info(Mechanism.RSA_PKCS_KEY_PAIR_GEN)
-        sizes = [s for s in (512, 768, 1024, 2048, 3072, 4096) if info.min_key_length <= s <= info.max_key_length]
-        key_caps.update(KeyCap(A.HUKS_ALG_RSA, s, True, _ALL_IMPORTS) for s in sizes)
+        lo, hi = info.min_key_length or 512, info.max_key_length or 4096
+        rsa_sizes = [s for s in (512, 768, 1024, 2048, 3072, 4096) if lo <= s <= hi]
+        key_caps.update(KeyCap(A.HUKS_ALG_RSA, s, True, _ALL_IMPORTS) for s in rsa_sizes)
         r = A.HUKS_ALG_RSA
-        if ops.CKM_RSA_PKCS in mechs:
-            for d in (D.HUKS_DIGEST_NONE, D.HUKS_DIGEST_MD5, *_SIGN_DIGESTS):
-                op_caps.update(_both((_S, _V), r, r, padding=Pad.HUKS_PADDING_PKCS1_V1_5, digest=d))
-            op_caps.update(_both((_E, _D_), r, r, padding=Pad.HUKS_PADDING_PKCS1_V1_5))
-        if ops.CKM_RSA_PKCS_PSS in mechs:
-            for d in _SIGN_DIGESTS:
-                op_caps.update(_both((_S, _V), r, r, padding=Pad.HUKS_PADDING_PSS, digest=d))
+        rsa_entries: list[tuple[tuple[OpKind, ...], int, int | None, int]] = []
         if ops.CKM_RSA_X_509 in mechs:
-            op_caps.update(_both((_E, _D_), r, r, padding=Pad.HUKS_PADDING_NONE))
+            rsa_entries.append(((_S, _V), Pad.HUKS_PADDING_NONE, D.HUKS_DIGEST_NONE, ops.CKM_RSA_X_509))
+            rsa_entries.append(((_E, _D_), Pad.HUKS_PADDING_NONE, None, ops.CKM_RSA_X_509))
+        if ops.CKM_RSA_PKCS in mechs:
+            rsa_entries += [((_S, _V), Pad.HUKS_PADDING_PKCS1_V1_5, d, 0) for d in sw.RSA_SIGN_DIGESTS]
+            rsa_entries.append(((_E, _D_), Pad.HUKS_PADDING_PKCS1_V1_5, None, 0))
+        if ops.CKM_RSA_PKCS_PSS in mechs:
+            rsa_entries += [((_S, _V), Pad.HUKS_PADDING_PSS, d, 0) for d in sw.RSA_SIGN_DIGESTS
+                            if d != D.HUKS_DIGEST_NONE]
         if ops.CKM_RSA_PKCS_OAEP in mechs:  # SoftHSM2: SHA-1 only (backends.md §1.3)
-            op_caps.update(_both((_E, _D_), r, r, padding=Pad.HUKS_PADDING_OAEP, digest=D.HUKS_DIGEST_SHA1))
+            rsa_entries.append(((_E, _D_), Pad.HUKS_PADDING_OAEP, D.HUKS_DIGEST_SHA1, 0))
+        for kinds, pad, digest, _ in rsa_entries:
+            for kind in kinds:
+                fits = frozenset(s for s in rsa_sizes if sw.rsa_fits(s, kind, pad, digest))
+                if fits:
+                    op_caps.add(OpCap(kind, r, r, padding=pad, digest=digest, sizes=fits))
     if int(Mechanism.EC_KEY_PAIR_GEN) in mechs:
         key_caps.update(KeyCap(A.HUKS_ALG_ECC, s, True, _ALL_IMPORTS) for s in keys.CURVES)
         if ops.CKM_ECDSA in mechs:
-            for d in (D.HUKS_DIGEST_NONE, *_SIGN_DIGESTS):
+            for d in sw.ECC_SIGN_DIGESTS:
                 op_caps.update(_both((_S, _V), A.HUKS_ALG_ECC, A.HUKS_ALG_ECC, digest=d))
         if int(Mechanism.ECDH1_DERIVE) in mechs:
             op_caps.add(OpCap(_AG, A.HUKS_ALG_ECC, A.HUKS_ALG_ECDH))

@@ -140,7 +140,7 @@ def _public_flags(spec: KeySpec) -> dict[Attribute, Any]:
 
 #: HUKS symmetric alg (and size) → (python-pkcs11 key type, generation mechanism).
 def _secret_type(spec: KeySpec) -> tuple[KeyType, Mechanism]:
-    if spec.alg == A.HUKS_ALG_AES:
+    if spec.alg in (A.HUKS_ALG_AES, A.HUKS_ALG_CMAC):  # CMAC keys are AES keys (software/caps.py)
         return KeyType.AES, Mechanism.AES_KEY_GEN
     if spec.alg == A.HUKS_ALG_HMAC:
         return KeyType.GENERIC_SECRET, Mechanism.GENERIC_SECRET_KEY_GEN
@@ -153,7 +153,7 @@ def _secret_type(spec: KeySpec) -> tuple[KeyType, Mechanism]:
 
 #: Single DES is left out: python-pkcs11 0.10 has no CKK_DES, and an unknown key type in a template
 #: is the heap-corruption trap of backends.md §0.2.
-SYMMETRIC: Final = frozenset({A.HUKS_ALG_AES, A.HUKS_ALG_HMAC, A.HUKS_ALG_3DES})
+SYMMETRIC: Final = frozenset({A.HUKS_ALG_AES, A.HUKS_ALG_HMAC, A.HUKS_ALG_3DES, A.HUKS_ALG_CMAC})
 
 
 def generate(w: Worker, spec: KeySpec, key_id: bytes, copyable_known: bool) -> None:

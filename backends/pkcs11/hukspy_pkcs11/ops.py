@@ -76,7 +76,9 @@ CIPHERS: Final[Mapping[tuple[int, int, int], tuple[int, bool]]] = {
     (A.HUKS_ALG_3DES, M.HUKS_MODE_ECB, Pad.HUKS_PADDING_NONE): (CKM_DES3_ECB, False),
     (A.HUKS_ALG_3DES, M.HUKS_MODE_CBC, Pad.HUKS_PADDING_NONE): (CKM_DES3_CBC, False),
 }
-CMAC_MECHS: Final[Mapping[int, int]] = {A.HUKS_ALG_AES: CKM_AES_CMAC, A.HUKS_ALG_3DES: CKM_DES3_CMAC}
+CMAC_MECHS: Final[Mapping[int, int]] = {
+    A.HUKS_ALG_AES: CKM_AES_CMAC, A.HUKS_ALG_CMAC: CKM_AES_CMAC, A.HUKS_ALG_3DES: CKM_DES3_CMAC,
+}
 
 
 def cipher_mechanism(key_alg: int, op: OpSpec) -> tuple[int, n.Param | None, bool]:
@@ -495,6 +497,8 @@ def begin(conn: TokenConnection, key_id: bytes, key: KeySpec, op: OpSpec) -> Ope
                 if hasher is not None:
                     prefix = DIGESTS[op.digest or 0][3]
                     prepare = prefix.__add__
+            elif op.padding == Pad.HUKS_PADDING_NONE and hasher is None:
+                mech = CKM_RSA_X_509
             elif op.padding == Pad.HUKS_PADDING_PSS and hasher is not None:
                 mech = CKM_RSA_PKCS_PSS
                 hash_mech = DIGESTS[op.digest or 0][1]
