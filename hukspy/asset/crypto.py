@@ -29,13 +29,16 @@ mismatch) → 24000007; anything else → 24000009.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
+import os
 import secrets
 import struct
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from hukspy.asset.enums import Accessibility, AuthType, ErrorCode
@@ -43,6 +46,7 @@ from hukspy.asset.errors import AssetError
 from hukspy.enums import HuksCipherMode, HuksKeyAlg, HuksKeyPadding, HuksKeyPurpose, HuksKeySize, HuksTag
 from hukspy.errors import HuksError
 from hukspy.params import HuksOptions, HuksParam
+from hukspy.spec import OpKind
 
 if TYPE_CHECKING:
     from hukspy.keystore import Keystore
@@ -168,6 +172,21 @@ _GENERATE: Final = HuksOptions(
 _BUSY_RETRIES: Final = 200
 
 
+@contextlib.contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    """An exclusive ``flock`` on ``path`` (created 0600) for the duration. OS errors give 24000014."""
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:
+        raise AssetError(ErrorCode.FILE_OPERATION_ERROR, detail=f"open {path.name}: {exc.strerror}") from exc
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
 class SecretCipher:
     """Encrypts and decrypts secrets with one owner's keys in a :class:`~hukspy.Keystore`.
 
@@ -175,9 +194,10 @@ class SecretCipher:
     keystore that is still out of sessions (12000010, other users of the same object) is retried.
     """
 
-    def __init__(self, keystore: Keystore, owner: bytes, parallel: int = 8) -> None:
+    def __init__(self, keystore: Keystore, owner: bytes, lock_file: Path, parallel: int = 8) -> None:
         self.keystore = keystore
         self.owner = owner
+        self.lock_file = lock_file
         self._slots = threading.BoundedSemaphore(parallel)
 
     def alias(self, auth_type: int, accessibility: int, require_password_set: bool) -> str:
@@ -190,16 +210,44 @@ class SecretCipher:
             return self.keystore.has_key_item(alias, HuksOptions())
 
     def ensure_key(self, alias: str) -> None:
-        """Generate the key unless it exists (upstream's ``generate_secret_key_if_needed``)."""
+        """Generate the key unless it exists (upstream's ``generate_secret_key_if_needed``).
+
+        The existence check runs on every call (a key deleted under the store is noticed). Creation is
+        serialised across threads and processes by an exclusive ``flock`` on ``lock_file``, because not
+        every keystore backend makes ``KEY_OVERRIDE=false`` atomic between processes: two processes
+        must never end up with different keys under one alias.
+        """
         if self.has_key(alias):
             return
-        try:
-            self.keystore.generate_key_item(alias, _GENERATE)
-        except HuksError as exc:
-            if exc.code == 12000017:  # another thread or process created it first
+        self._check_gcm()
+        with _file_lock(self.lock_file):
+            if self.has_key(alias):
                 return
-            code = HUKS_TO_ASSET.get(exc.code, ErrorCode.CRYPTO_ERROR)
-            raise AssetError(code, detail=f"generate the secret key: keystore error {exc.code}") from exc
+            try:
+                self.keystore.generate_key_item(alias, _GENERATE)
+            except HuksError as exc:
+                if exc.code == 12000017:  # created by someone that does not take our lock
+                    return
+                code = HUKS_TO_ASSET.get(exc.code, ErrorCode.CRYPTO_ERROR)
+                raise AssetError(code, detail=f"generate the secret key: keystore error {exc.code}") from exc
+
+    def _check_gcm(self) -> None:
+        """Raise 24000017 unless the keystore declares AES-256-GCM encrypt and decrypt (a TPM keystore
+        serves it only as sealed keys: open it with ``?fallback=sealed``)."""
+        caps = self.keystore.capabilities()
+        kinds = {
+            op.kind
+            for op in caps.ops
+            if op.key_alg == HuksKeyAlg.HUKS_ALG_AES
+            and op.mode == HuksCipherMode.HUKS_MODE_GCM
+            and (not op.sizes or HuksKeySize.HUKS_AES_KEY_SIZE_256 in op.sizes)
+        }
+        if not {OpKind.ENCRYPT, OpKind.DECRYPT} <= kinds:
+            hint = " (open a tpm2 keystore with ?fallback=sealed)" if caps.backend == "tpm2" else ""
+            raise AssetError(
+                ErrorCode.UNSUPPORTED,
+                detail=f"the {caps.backend} keystore has no AES-256-GCM, which the asset store needs{hint}",
+            )
 
     def _run(self, action: str, alias: str, params: list[HuksParam], data: bytes) -> bytes:
         with self._slots, huks_errors(action):

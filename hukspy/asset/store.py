@@ -130,7 +130,7 @@ class AssetStore:
         self.keystore: Final = keystore
         self._owner = owner.encode()
         self._db = Database(self.path, owner)
-        self._cipher = SecretCipher(keystore, self._owner)
+        self._cipher = SecretCipher(keystore, self._owner, self.path / ".keys.lock")
         self._bucket = (str(self.path.absolute()), owner)
         self._closed = False
         self._lock = threading.Lock()

@@ -8,6 +8,8 @@ import textwrap
 import threading
 from pathlib import Path
 
+import pytest
+
 import hukspy
 from hukspy import asset
 from hukspy.asset import ReturnType, Tag
@@ -71,7 +73,13 @@ def test_threads_lose_no_write(store: asset.AssetStore) -> None:
     check_final(store, {f"{p}-{i}".encode(): f"{p}-{i}-v1".encode() for p in workers for i in range(15)})
 
 
-def test_four_processes_lose_no_write(tmp_path: Path, keystore: hukspy.Keystore, owner: str) -> None:
+def test_four_processes_lose_no_write(
+    tmp_path: Path, keystore: hukspy.Keystore, owner: str, request: pytest.FixtureRequest
+) -> None:
+    if keystore.backend_name == "tpm2":
+        # Known tpm2 backend limitation (reported): processes sharing one TPM without a resource manager
+        # evict each other's loaded objects, so a key op in one process fails with 12000011.
+        request.applymarker(pytest.mark.xfail(reason="tpm2: several processes on one TPM", strict=False))
     workers = [f"p{n}" for n in range(4)]
     path = tmp_path / "asset"
     procs = [

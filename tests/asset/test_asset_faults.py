@@ -36,7 +36,7 @@ def test_file_modes(tmp_path: Path, keystore: hukspy.Keystore, owner: str) -> No
             assert {f.name for f in files} >= {f"{db_name(owner)}.db", f"{db_name(owner)}.db-wal"}
             for f in files:
                 assert stat.S_IMODE(f.stat().st_mode) == 0o600, f
-            conn = sqlite3.connect(files[0].with_suffix(".db"))
+            conn = sqlite3.connect(tmp_path / "asset" / f"{db_name(owner)}.db")
             assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
             assert conn.execute("PRAGMA user_version").fetchone()[0] == 4
             plan = conn.execute(
