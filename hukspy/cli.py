@@ -413,8 +413,9 @@ def _open_input(path: str | None, *, seekable: bool = False) -> Iterator[_Input]
 
 @contextlib.contextmanager
 def _open_output(path: str | None) -> Iterator[IO[bytes]]:
-    """The output (``-`` or None: stdout). A file is written as a temporary file in the same
-    directory (mode 0600) that replaces ``path`` only when the command succeeds."""
+    """The output (``-`` or None: stdout). A regular file is written as a temporary file in the same
+    directory (mode 0600) that replaces ``path`` only when the command succeeds; a device or FIFO is
+    written directly."""
     if path in (None, "-"):
         sys.stdout.flush()
         out = sys.stdout.buffer
@@ -422,6 +423,18 @@ def _open_output(path: str | None) -> Iterator[IO[bytes]]:
         out.flush()
         return
     target = Path(path)
+    try:
+        special = not stat.S_ISREG(target.stat().st_mode)  # a device or a FIFO (/dev/null)
+    except OSError:
+        special = False  # not there yet
+    if special:
+        try:
+            direct = open(target, "wb")  # noqa: SIM115 - closed below
+        except OSError as exc:
+            raise HuksError(12000004, f"open {path}: {exc.strerror}") from exc
+        with direct:
+            yield direct
+        return
     try:
         fd, tmp = tempfile.mkstemp(dir=target.parent or ".", prefix=f".{target.name}.", suffix=".part")
     except OSError as exc:
@@ -1110,14 +1123,16 @@ def _run_asset(args: argparse.Namespace) -> int:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     mod.add_parser(sub)
     rest: list[str] = list(args.asset_args)
-    argv = ["asset", *rest] if "asset" in sub.choices else rest
-    if args.keystore is not None:
-        argv = ["--keystore", args.keystore, *argv]
-    if args.json:
-        argv = ["--json", *argv]
-    if "asset" not in sub.choices:
+    if "asset" in sub.choices:
+        rest = ["asset", *rest]
+    else:
         parser.prog = "hukspy asset"
-    asset_args = parser.parse_args(argv)
+    asset_args = parser.parse_args(rest)
+    # The global options given before "asset" win over the defaults of the asset subparsers.
+    if args.json:
+        asset_args.json = True
+    if args.keystore is not None and getattr(asset_args, "keystore", None) is None:
+        asset_args.keystore = args.keystore
     code: int = mod.run(asset_args)
     return code
 
@@ -1130,7 +1145,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run ``hukspy`` with ``argv`` (default ``sys.argv[1:]``); return the exit status."""
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args, extra = parser.parse_known_args(argv)
+        if args.command == "asset":  # options before the first word after "asset" (--help) are its own
+            args.asset_args = [*extra, *args.asset_args]
+        elif extra:
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
     except SystemExit as exc:
         return _exit_code(exc)
     try:
