@@ -212,8 +212,9 @@ def capabilities(info: TpmInfo, sealed: Capabilities | None = None) -> Capabilit
             for pad in (P.HUKS_PADDING_PKCS1_V1_5, P.HUKS_PADDING_NONE):
                 for kind in (OpKind.ENCRYPT, OpKind.DECRYPT):
                     ops.add(OpCap(kind, A.HUKS_ALG_RSA, A.HUKS_ALG_RSA, None, pad, d))
-        for d in host_digests:  # OAEP encrypt on the host: any digest
-            ops.add(OpCap(OpKind.ENCRYPT, A.HUKS_ALG_RSA, A.HUKS_ALG_RSA, None, P.HUKS_PADDING_OAEP, d))
+        for d in host_digests:  # OAEP encrypt on the host: any digest pyca takes for OAEP (not MD5)
+            if d != D.HUKS_DIGEST_MD5:
+                ops.add(OpCap(OpKind.ENCRYPT, A.HUKS_ALG_RSA, A.HUKS_ALG_RSA, None, P.HUKS_PADDING_OAEP, d))
         for d in info.hashes:  # OAEP decrypt in the TPM: its hashes
             ops.add(OpCap(OpKind.DECRYPT, A.HUKS_ALG_RSA, A.HUKS_ALG_RSA, None, P.HUKS_PADDING_OAEP, d))
     # ECC: ECDSA (host hashing), ECDH.
