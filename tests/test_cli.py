@@ -533,11 +533,9 @@ def test_missing_alias_is_12000011(home: Path, capsys: pytest.CaptureFixture[str
         ["encrypt", "nope", "-i", str(tmp_path / "p"), "-o", str(tmp_path / "c")],
         ["sign", "nope", "-i", str(tmp_path / "p")],
     ):
-        code, out, err = run(capsys, *argv)
+        code, _, err = run(capsys, *argv)
         assert code == 1, argv
-        assert err == "error 12000011: The entity does not exist.\n" or err.startswith("error 12000011: "), (
-            err
-        )
+        assert err.startswith("error 12000011: "), (argv, err)
     code, out, err = run(capsys, "--json", "info", "nope")
     assert code == 1
     error = json.loads(out)["error"]
