@@ -115,7 +115,8 @@ def probe(conn: TokenConnection) -> tuple[Capabilities, bool]:
                         cmac = [s for s in (128, 192, 256) if _cmac_works(module, w, s, destroy)]
                         if cmac:
                             sizes = frozenset(cmac)
-                            op_caps.add(OpCap(_MAC, A.HUKS_ALG_AES, A.HUKS_ALG_CMAC, sizes=sizes))
+                            if 256 in sizes:  # AES keys with purpose MAC are 256 bits (policy.py)
+                                op_caps.add(OpCap(_MAC, A.HUKS_ALG_AES, A.HUKS_ALG_CMAC, sizes=frozenset({256})))
                             op_caps.add(OpCap(_MAC, A.HUKS_ALG_CMAC, A.HUKS_ALG_CMAC, sizes=sizes))
                             key_caps.update(KeyCap(A.HUKS_ALG_CMAC, s, True, _RAW_IMPORT) for s in cmac)
             if int(Mechanism.DES3_KEY_GEN) in mechs:
@@ -175,7 +176,7 @@ def probe(conn: TokenConnection) -> tuple[Capabilities, bool]:
             rsa_entries.append(((_E, _D_), Pad.HUKS_PADDING_PKCS1_V1_5, None, 0))
         if ops.CKM_RSA_PKCS_PSS in mechs:
             rsa_entries += [((_S, _V), Pad.HUKS_PADDING_PSS, d, 0) for d in sw.RSA_SIGN_DIGESTS
-                            if d != D.HUKS_DIGEST_NONE]
+                            if d not in (D.HUKS_DIGEST_NONE, D.HUKS_DIGEST_MD5)]  # SoftHSM2: no PSS-MD5
         if ops.CKM_RSA_PKCS_OAEP in mechs:  # SoftHSM2: SHA-1 only (backends.md §1.3)
             rsa_entries.append(((_E, _D_), Pad.HUKS_PADDING_OAEP, D.HUKS_DIGEST_SHA1, 0))
         for kinds, pad, digest, _ in rsa_entries:

@@ -50,6 +50,8 @@ __all__ = ["APPLICATION", "TokenRecordStore", "decode_value", "encode_value"]
 APPLICATION: Final = "hukspy"
 _MAGIC: Final = b"HUKSREC1"
 _HEAD: Final = struct.Struct(">QII")
+#: What reading an object that another session just destroyed raises.
+_VANISHED: Final = (px.ObjectHandleInvalid, px.KeyHandleInvalid)
 _KEY_CLASSES: Final = (ObjectClass.SECRET_KEY, ObjectClass.PRIVATE_KEY, ObjectClass.PUBLIC_KEY)
 
 
@@ -97,8 +99,11 @@ class TokenRecordStore:
         if alias is not None:
             template[Attribute.LABEL] = alias
         out = []
-        for obj in w.session.get_objects(template):
-            attrs = obj.get_attributes([Attribute.LABEL, Attribute.VALUE])
+        for obj in list(w.session.get_objects(template)):
+            try:
+                attrs = obj.get_attributes([Attribute.LABEL, Attribute.VALUE])
+            except _VANISHED:
+                continue  # destroyed by another session between the search and the read
             label = str(attrs[Attribute.LABEL])
             version, record = decode_value(label, bytes(attrs[Attribute.VALUE]))
             out.append((obj, label, version, record))
