@@ -7,6 +7,7 @@ import hashlib
 import sqlite3
 import struct
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -173,3 +174,14 @@ def test_keys_are_shared_by_stores_of_one_owner(
     store.add({T.SECRET: b"s", T.ALIAS: b"a"})
     with asset.AssetStore(store.path, keystore, owner) as again:
         assert again.query({T.ALIAS: b"a", **ALL})[0][T.SECRET] == b"s"
+
+
+def test_a_keystore_without_gcm_is_refused(
+    request: pytest.FixtureRequest, keystore: hukspy.Keystore, tmp_path: Path, owner: str
+) -> None:
+    if keystore.backend_name != "tpm2":
+        pytest.skip("only a TPM keystore lacks AES-GCM (the others are covered by every other test)")
+    raw_uri: str = request.getfixturevalue("keystore_uri")  # the URI without ?fallback=sealed
+    with hukspy.Keystore(raw_uri) as raw, asset.AssetStore(tmp_path / "asset", raw, owner) as st:
+        assert code_of(lambda: st.add({T.SECRET: b"s", T.ALIAS: b"a"})) == 24000017
+        assert not raw.has_key_item(expected_alias(owner), hukspy.HuksOptions())  # no useless key made
