@@ -1,4 +1,4 @@
-"""The session's SoftHSM2 token for the PKCS#11 tests (imported by the other test_pkcs11*.py; it holds no tests).
+"""The session's SoftHSM2 token for the PKCS#11 tests (imported by the other test_pkcs11*.py; no tests).
 
 SoftHSM2 reads its config once per process, so the token is made once per test session
 (``hukspy_pkcs11.testing.softhsm_token``). Without SoftHSM2 (or python-pkcs11) the tests skip, unless

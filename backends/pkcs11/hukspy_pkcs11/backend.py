@@ -68,13 +68,14 @@ def _trial(module: n.Module, w: Worker, kind: str, mech: int, param: n.Param | N
 def _session_secret(w: Worker, key_type: KeyType, bits: int | None, mech: Mechanism,
                     destroy: list[Object]) -> int | None:
     template = {Attribute.TOKEN: False, Attribute.SENSITIVE: True, Attribute.EXTRACTABLE: False,
-                Attribute.ENCRYPT: True, Attribute.DECRYPT: True, Attribute.SIGN: True, Attribute.VERIFY: True}
+                Attribute.ENCRYPT: True, Attribute.DECRYPT: True, Attribute.SIGN: True,
+                Attribute.VERIFY: True}
     try:
         key = w.session.generate_key(key_type, bits, mechanism=mech, template=template)
     except px.PKCS11Error:
         return None
     destroy.append(key)
-    return int(key.handle)  # type: ignore[attr-defined]
+    return int(key.handle or 0)
 
 
 def _cmac_works(module: n.Module, w: Worker, bits: int, destroy: list[Object]) -> bool:
@@ -116,7 +117,8 @@ def probe(conn: TokenConnection) -> tuple[Capabilities, bool]:
                         if cmac:
                             sizes = frozenset(cmac)
                             if 256 in sizes:  # AES keys with purpose MAC are 256 bits (policy.py)
-                                op_caps.add(OpCap(_MAC, A.HUKS_ALG_AES, A.HUKS_ALG_CMAC, sizes=frozenset({256})))
+                                op_caps.add(OpCap(_MAC, A.HUKS_ALG_AES, A.HUKS_ALG_CMAC,
+                                                  sizes=frozenset({256})))
                             op_caps.add(OpCap(_MAC, A.HUKS_ALG_CMAC, A.HUKS_ALG_CMAC, sizes=sizes))
                             key_caps.update(KeyCap(A.HUKS_ALG_CMAC, s, True, _RAW_IMPORT) for s in cmac)
             if int(Mechanism.DES3_KEY_GEN) in mechs:
@@ -132,11 +134,13 @@ def probe(conn: TokenConnection) -> tuple[Capabilities, bool]:
                         _, param, _ = ops.cipher_mechanism(alg, spec)
                         if _trial(module, w, "Encrypt", mech, param, h, bytes(16)):
                             op_caps.update(_both((_E, _D_), alg, alg, mode=mode, padding=pad))
-                    if ops.CKM_DES3_CMAC in mechs and _trial(module, w, "Sign", ops.CKM_DES3_CMAC, None, h, b"x"):
+                    des3_cmac = ops.CKM_DES3_CMAC
+                    if des3_cmac in mechs and _trial(module, w, "Sign", des3_cmac, None, h, b"x"):
                         op_caps.add(OpCap(_MAC, A.HUKS_ALG_3DES, A.HUKS_ALG_CMAC))
             if int(Mechanism.GENERIC_SECRET_KEY_GEN) in mechs:
                 for size in _HMAC_SIZES:
-                    h = _session_secret(w, KeyType.GENERIC_SECRET, size, Mechanism.GENERIC_SECRET_KEY_GEN, destroy)
+                    h = _session_secret(w, KeyType.GENERIC_SECRET, size, Mechanism.GENERIC_SECRET_KEY_GEN,
+                                        destroy)
                     if h is None:
                         continue
                     ok = [d for d, mech in ops.HMAC_MECHS.items()

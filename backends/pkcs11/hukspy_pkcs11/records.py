@@ -143,7 +143,8 @@ class TokenRecordStore:
             version = existing[0][1] + 1 if existing else 1
             w.session.create_object({
                 Attribute.CLASS: ObjectClass.DATA, Attribute.TOKEN: True, Attribute.PRIVATE: True,
-                Attribute.MODIFIABLE: False, Attribute.APPLICATION: APPLICATION, Attribute.LABEL: record.alias,
+                Attribute.MODIFIABLE: False, Attribute.APPLICATION: APPLICATION,
+                Attribute.LABEL: record.alias,
                 Attribute.VALUE: encode_value(version, record),
             })
             self._relabel(w, record.ref, record.alias)
