@@ -10,7 +10,7 @@ Three facts, three tables:
 - ``HUKS_OF_CKR``: CKR code → HUKS code (backends.md §1.2), with ``VAGUE_IN_CRYPTO``: SoftHSM2 returns
   CKR_GENERAL_ERROR / CKR_FUNCTION_FAILED for every crypto failure (bad GCM tag, bad padding, OAEP
   failure, off-curve peer point), so inside decrypt/verify/agree/derive/unwrap these mean 12000006;
-  elsewhere 12000012.
+  in actions that write objects (generate/import/put/delete) 12000004; elsewhere 12000012.
 - ``HUKS_OF_CLASS``: the exceptions that carry no CKR code (python-pkcs11's own lookups).
 
 ``UNMAPPED`` lists the python-pkcs11 classes deliberately left out, with the reason; a test checks that
@@ -140,6 +140,10 @@ HUKS_OF_CKR: Final[Mapping[int, int]] = {
 VAGUE_IN_CRYPTO: Final = frozenset({CKR_GENERAL_ERROR, CKR_FUNCTION_FAILED})
 _CRYPTO_KINDS: Final = frozenset({OpKind.DECRYPT, OpKind.VERIFY, OpKind.AGREE, OpKind.DERIVE})
 _CRYPTO_ACTIONS: Final = frozenset({"unwrap", "import_wrapped", "verify", "agree", "derive"})
+#: Actions that write token objects: there SoftHSM2's vague codes mean the object store could not be
+#: written (read-only or removed token directory, full disk) → 12000004. Measured: generate on a
+#: read-only token directory → CKR_GENERAL_ERROR, destroy → CKR_FUNCTION_FAILED.
+_WRITE_ACTIONS: Final = frozenset({"generate", "import", "put", "delete", "store"})
 
 _UNMAPPED_RE: Final = re.compile(r"Unmapped error code (0x[0-9a-fA-F]+)")
 #: python-pkcs11's "Should never see this." messages for codes without a class.
@@ -180,6 +184,8 @@ def huks_code(exc: BaseException, action: str, kind: OpKind | None) -> int | Non
         return _EXTERNAL if isinstance(exc, px.PKCS11Error) else None
     if ckr in VAGUE_IN_CRYPTO and (kind in _CRYPTO_KINDS or action in _CRYPTO_ACTIONS):
         return _CRYPTO
+    if ckr in VAGUE_IN_CRYPTO and action in _WRITE_ACTIONS:
+        return _FILE
     return HUKS_OF_CKR.get(ckr, _EXTERNAL)
 
 
@@ -193,4 +199,4 @@ def translate(exc: BaseException, action: str, kind: OpKind | None) -> HuksError
         return None
     ckr = ckr_of(exc)
     what = f"CKR 0x{ckr:x}" if ckr is not None else type(exc).__name__
-    return HuksError(code, f"PKCS#11 token error in {action}: {what}")
+    return HuksError(code, f"{action} on the PKCS#11 token ({what})")

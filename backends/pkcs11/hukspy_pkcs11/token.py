@@ -12,7 +12,10 @@ process, or re-created). CKR_USER_ALREADY_LOGGED_IN counts as success (SoftHSMv2
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import hmac
 import os
+import secrets
 import threading
 import urllib.parse
 from collections.abc import Callable
@@ -123,7 +126,16 @@ class Worker:
 @dataclass(eq=False)
 class _Login:
     holder: Session
+    pin_digest: bytes
     refs: int = 0
+
+
+_PIN_SALT: Final = secrets.token_bytes(16)
+
+
+def _pin_digest(pin: str | None) -> bytes:
+    """A salted digest of the PIN (per-process salt), to check later opens without keeping the PIN."""
+    return hashlib.sha256(_PIN_SALT + (pin or "").encode()).digest()
 
 
 _logins: dict[tuple[str, bytes], _Login] = {}
@@ -197,12 +209,17 @@ class TokenConnection:
             return self.token.open(rw=True)  # logged in already (by this process): success
 
     def _login(self, first: bool) -> None:
+        digest = _pin_digest(self.uri.pin)
         with _logins_lock:
             login = _logins.get(self._key)
+            if login is not None and not hmac.compare_digest(login.pin_digest, digest):
+                # The token is logged in for this process already, so C_Login cannot check this PIN:
+                # hukspy does, against the PIN of that login.
+                raise HuksError(12000008, "the PIN differs from the one this process logged in with")
             if login is None or not first:
                 holder = self._open_holder()
                 if login is None:
-                    login = _Login(holder)
+                    login = _Login(holder, digest)
                     _logins[self._key] = login
                 else:
                     login.holder = holder
