@@ -47,6 +47,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import IO, TYPE_CHECKING, Final, NoReturn, TypeAlias
 
+from hukspy import policy
 from hukspy.backend import installed_backends
 from hukspy.enums import (
     SENSITIVE_TAGS,
@@ -80,7 +81,10 @@ if TYPE_CHECKING:
     from hukspy.keystore import Keystore
 
 __all__ = [
+    "AE_MODES",
+    "BLOCK_BYTES",
     "CHUNK_SIZE",
+    "IV_MODES",
     "enum_name",
     "enum_names",
     "main",
@@ -101,12 +105,11 @@ TAG_LEN: Final = 16
 
 _T = HuksTag
 _MODE = HuksCipherMode
-_IV_MODES: Final = frozenset(
-    {_MODE.HUKS_MODE_CBC, _MODE.HUKS_MODE_CTR, _MODE.HUKS_MODE_OFB, _MODE.HUKS_MODE_CFB}
-)
-_AE_MODES: Final = frozenset({_MODE.HUKS_MODE_GCM, _MODE.HUKS_MODE_CCM})
-#: Cipher block (and so IV) size in bytes where it is not 16.
-_BLOCK_8: Final = frozenset({HuksKeyAlg.HUKS_ALG_DES, HuksKeyAlg.HUKS_ALG_3DES})
+#: Modes that take an IV of one block, modes with a nonce and a tag, and the block (IV) size of each
+#: block cipher: the tables of ``hukspy.policy``.
+IV_MODES: Final = policy.IV_MODES
+AE_MODES: Final = policy.AE_MODES
+BLOCK_BYTES: Final = policy.BLOCK_BYTES
 
 
 # ------------------------------------------------------------------------------------------------
@@ -637,7 +640,7 @@ def _cipher_setup(
             params.append(HuksParam(tag, value))
     if args.aad is not None:
         params.append(HuksParam(_T.HUKS_TAG_ASSOCIATED_DATA, args.aad))
-    iv_len = 8 if alg in _BLOCK_8 else 16
+    iv_len = BLOCK_BYTES.get(alg, 16)
     return params, mode, iv_len
 
 
@@ -662,12 +665,12 @@ def cmd_encrypt(ks: Keystore, args: argparse.Namespace) -> Result:
     params, mode, iv_len = _cipher_setup(props, args, "encrypt")
     params += _level(args)
     header = b""
-    if mode in _IV_MODES:
+    if mode in IV_MODES:
         iv = args.iv if args.iv is not None else (None if args.raw else secrets.token_bytes(iv_len))
         if iv is not None:
             params.append(HuksParam(_T.HUKS_TAG_IV, iv))
             header = iv
-    elif mode in _AE_MODES:
+    elif mode in AE_MODES:
         nonce = (
             args.nonce if args.nonce is not None else (None if args.raw else secrets.token_bytes(NONCE_LEN))
         )
@@ -697,11 +700,11 @@ def cmd_decrypt(ks: Keystore, args: argparse.Namespace) -> Result:
     props = _key_props(ks, args.alias, args)
     params, mode, iv_len = _cipher_setup(props, args, "decrypt")
     params += _level(args)
-    ae = mode in _AE_MODES
+    ae = mode in AE_MODES
     written = 0
     with _open_input(args.input, seekable=ae) as src:
         f, left = src.file, src.size
-        if mode in _IV_MODES:
+        if mode in IV_MODES:
             iv = args.iv
             if iv is None and not args.raw:
                 iv = f.read(iv_len)
@@ -893,7 +896,7 @@ def _print_text(command: str, result: Result) -> None:
                     [
                         str(r["name"]),
                         "yes" if r["available"] else "no",
-                        str(r["reason"]),
+                        str(r["reason"]) or "-",
                         str(r["distribution"] or r["entry_point"]),
                     ]
                     for r in rows
@@ -909,15 +912,15 @@ def _print_text(command: str, result: Result) -> None:
         print(f"keystore {result['keystore']} (backend {result['backend']})")
         print(
             _table(
-                ["alg", "size", "op", "mode/padding/digest", "result", "ms"],
+                ["alg", "size", "op", "mode/padding/digest", "ms", "result"],
                 [
                     [
                         str(r["alg"]),
-                        str(r["size"]),
+                        str(r["size"] or ""),
                         str(r["op"]),
                         str(r["params"]),
-                        "ok" if r["ok"] else f"FAIL {r['detail']}",
                         f"{r['ms']:.1f}",
+                        "ok" if r["ok"] else f"FAIL {r['detail']}",
                     ]
                     for r in rows
                     if isinstance(r, dict)

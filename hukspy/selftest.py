@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from hukspy.backend import Capabilities, KeyCap, OpCap
-from hukspy.cli import JSON, enum_name, purpose_bit, run_session
+from hukspy.cli import AE_MODES, BLOCK_BYTES, IV_MODES, JSON, enum_name, purpose_bit, run_session
 from hukspy.enums import (
     HuksCipherMode,
     HuksImportKeyType,
@@ -45,6 +45,7 @@ from hukspy.enums import (
     HuksTag,
 )
 from hukspy.errors import HuksError
+from hukspy.formats import SYMMETRIC_ALGS
 from hukspy.keystore import Keystore
 from hukspy.params import HuksOptions, HuksParam
 from hukspy.spec import OpKind
@@ -60,22 +61,6 @@ _P = HuksKeyPurpose
 _IMP = HuksImportKeyType
 _MODE = HuksCipherMode
 
-_SYMMETRIC: Final = frozenset(
-    {
-        _A.HUKS_ALG_AES,
-        _A.HUKS_ALG_DES,
-        _A.HUKS_ALG_3DES,
-        _A.HUKS_ALG_SM4,
-        _A.HUKS_ALG_HMAC,
-        _A.HUKS_ALG_CMAC,
-        _A.HUKS_ALG_SM3,
-    }
-)
-_BLOCK_8: Final = frozenset({_A.HUKS_ALG_DES, _A.HUKS_ALG_3DES})
-_IV_MODES: Final = frozenset(
-    {_MODE.HUKS_MODE_CBC, _MODE.HUKS_MODE_CTR, _MODE.HUKS_MODE_OFB, _MODE.HUKS_MODE_CFB}
-)
-_AE_MODES: Final = frozenset({_MODE.HUKS_MODE_GCM, _MODE.HUKS_MODE_CCM})
 _PADDED_BLOCK_MODES: Final = frozenset({_MODE.HUKS_MODE_ECB, _MODE.HUKS_MODE_CBC})
 _STANDARD_SIZES: Final = frozenset(int(s) for s in HuksKeySize.__members__.values())
 
@@ -288,7 +273,7 @@ class _Run:
                 continue
             classes = self.classes(cap.alg, cap.size) or [(c, None) for c, _ in _CLASSES]
             cls, digest = classes[0]
-            if cap.alg in _SYMMETRIC:
+            if cap.alg in SYMMETRIC_ALGS:
                 if cap.imports:
                     with self.row(cap.alg, cap.size, "import", f"raw {cls}"):
                         material = secrets.token_bytes((cap.size + 7) // 8)
@@ -490,9 +475,9 @@ class _Run:
 
     def cipher(self, cap: OpCap, size: int, alias: str, round_trip: bool, detail: list[str]) -> None:
         extra: list[tuple[int, int | bytes | None]] = []
-        if cap.mode in _IV_MODES:
-            extra.append((_T.HUKS_TAG_IV, secrets.token_bytes(8 if cap.key_alg in _BLOCK_8 else 16)))
-        ae = cap.mode in _AE_MODES
+        if cap.mode in IV_MODES:
+            extra.append((_T.HUKS_TAG_IV, secrets.token_bytes(BLOCK_BYTES.get(cap.key_alg, 16))))
+        ae = cap.mode in AE_MODES
         if ae:
             extra += [
                 (_T.HUKS_TAG_NONCE, secrets.token_bytes(12)),
