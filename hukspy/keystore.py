@@ -269,10 +269,10 @@ class Keystore:
         self._check_open()
         alias = policy.check_alias(key_alias)
         params, data = _options(options)
-        import_type = params.int_(HuksTag.HUKS_TAG_IMPORT_KEY_TYPE)
-        spec = policy.check_import(params, import_type)
         if data is None or not data:
             raise HuksError(401, "the key to import (in_data) is missing")
+        import_type = params.int_(HuksTag.HUKS_TAG_IMPORT_KEY_TYPE)
+        spec = policy.check_import(params, import_type, key_len=len(data))
         material = formats.parse_import(spec.alg, spec.size, import_type, data)
         self._create(alias, params, spec, HuksKeyFlag.HUKS_KEY_FLAG_IMPORT_KEY, (material, import_type))
 
@@ -486,7 +486,10 @@ class Keystore:
             return secret
         spec = request.spec
         if len(secret) * 8 != spec.size:
-            spec = KeySpec(spec.alg, len(secret) * 8, spec.purpose, spec.digest)
+            raise HuksError(
+                12000003,
+                f"key size: the key to store is {spec.size} bits but the {s.kind.value}d secret has {len(secret) * 8}",
+            )
         self._require_key(spec, generate=False)
         replace = request.params.bool_(HuksTag.HUKS_TAG_KEY_OVERRIDE) is not False
         with self._native("import"):
@@ -561,6 +564,10 @@ class Keystore:
         """Restore a ``wrap_key_item`` blob under ``key_alias``. Raises 401, 12000001, 12000017,
         12000006 (a foreign or tampered blob), backend failures."""
         self._check_open()
+        policy.check_alias(key_alias)
+        _options(options)
+        if not isinstance(wrapped_key, bytes | bytearray | memoryview):
+            raise HuksError(401, "wrapped_key must be bytes")
         raise HuksError(12000001, f"key unwrapping on the {self._backend.name} keystore")
 
     @_public

@@ -273,10 +273,13 @@ GEN_EXPECT: Final[Mapping[int, Expect]] = {
                             PAD.HUKS_PADDING_PKCS1_V1_5, PAD.HUKS_PADDING_ISO_IEC_9796_2}),
         digests=_RSA_DIGESTS,
     ),
+    # hukspy adds OFB and CFB (HuksCipherMode has them; SM4 allows them upstream; the TPM has them):
+    # docs/decisions.md.
     A.HUKS_ALG_AES: Expect(
         paddings=frozenset({PAD.HUKS_PADDING_NONE, PAD.HUKS_PADDING_PKCS7}),
         modes=frozenset(
-            {M.HUKS_MODE_CBC, M.HUKS_MODE_CCM, M.HUKS_MODE_CTR, M.HUKS_MODE_ECB, M.HUKS_MODE_GCM}
+            {M.HUKS_MODE_CBC, M.HUKS_MODE_CCM, M.HUKS_MODE_CTR, M.HUKS_MODE_ECB, M.HUKS_MODE_GCM,
+             M.HUKS_MODE_OFB, M.HUKS_MODE_CFB}
         ),
     ),
     A.HUKS_ALG_DES: Expect(paddings=frozenset({PAD.HUKS_PADDING_NONE}),
@@ -333,6 +336,8 @@ MODE_PADDINGS: Final[Mapping[int, Mapping[int, frozenset[int]]]] = {
         M.HUKS_MODE_CTR: frozenset({PAD.HUKS_PADDING_NONE}),
         M.HUKS_MODE_GCM: frozenset({PAD.HUKS_PADDING_NONE}),
         M.HUKS_MODE_CCM: frozenset({PAD.HUKS_PADDING_NONE}),
+        M.HUKS_MODE_OFB: frozenset({PAD.HUKS_PADDING_NONE}),
+        M.HUKS_MODE_CFB: frozenset({PAD.HUKS_PADDING_NONE}),
     },
     A.HUKS_ALG_SM4: {
         M.HUKS_MODE_CBC: frozenset({PAD.HUKS_PADDING_NONE, PAD.HUKS_PADDING_PKCS7}),

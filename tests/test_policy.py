@@ -136,7 +136,7 @@ GENERATE: list[tuple[str, Pairs, int | None]] = [
         12000003,
     ),
     ("src:g_aesPadding AES PSS", (*AES_BARE_KEY, (PADDING, Pad.HUKS_PADDING_PSS)), 12000003),
-    ("src:g_aesMode AES OFB", (*AES_BARE_KEY, (MODE, M.HUKS_MODE_OFB)), 12000003),
+    ("src:g_aesMode AES mode 6 (no such mode)", (*AES_BARE_KEY, (MODE, 6)), 12000003),
     (
         "src:CheckAesPadding AES CTR PKCS7",
         (*AES_BARE_KEY, (MODE, M.HUKS_MODE_CTR), (PADDING, Pad.HUKS_PADDING_PKCS7)),

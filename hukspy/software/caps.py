@@ -47,6 +47,7 @@ from hukspy.enums import HuksImportKeyType as Imp
 from hukspy.enums import HuksKeyAlg as A
 from hukspy.enums import HuksKeyDigest as D
 from hukspy.enums import HuksKeyPadding as P
+from hukspy.policy import MAC_KEY_SIZES
 from hukspy.spec import OpKind
 
 __all__ = [
@@ -168,14 +169,9 @@ AGREE_ALGS: Final[dict[int, int]] = {
 }
 DERIVE_ALGS: Final = (A.HUKS_ALG_HKDF, A.HUKS_ALG_PBKDF2)
 DERIVE_DIGESTS: Final = (D.HUKS_DIGEST_SHA256, D.HUKS_DIGEST_SHA384, D.HUKS_DIGEST_SHA512)
-DERIVE_KEY_ALGS: Final = (
-    A.HUKS_ALG_AES,
-    A.HUKS_ALG_HMAC,
-    A.HUKS_ALG_CMAC,
-    A.HUKS_ALG_DES,
-    A.HUKS_ALG_3DES,
-    A.HUKS_ALG_SM4,
-)
+# Keys that can be DERIVE keys with SHA-2 HKDF/PBKDF2: policy.DERIVE_EXPECT's SHA-2 rows (HMAC, CMAC and
+# SM3 keys are MAC-only upstream; SM4 derive keys take SM3, which the KDF inits do not accept).
+DERIVE_KEY_ALGS: Final = (A.HUKS_ALG_AES, A.HUKS_ALG_DES, A.HUKS_ALG_3DES)
 
 _SYMMETRIC_IMPORTS: Final = frozenset({int(Imp.HUKS_KEY_TYPE_PRIVATE_KEY)})
 _ASYMMETRIC_IMPORTS: Final = frozenset(int(t) for t in Imp)
@@ -233,7 +229,10 @@ def _ops() -> Iterator[OpCap]:
     for digest in HMAC_DIGESTS:
         yield OpCap(OpKind.MAC, A.HUKS_ALG_HMAC, A.HUKS_ALG_HMAC, digest=digest)
     for cmac_key_alg in CMAC_KEY_ALGS:
-        yield OpCap(OpKind.MAC, cmac_key_alg, A.HUKS_ALG_CMAC)
+        # MAC keys come only in the sizes policy allows for a MAC-purpose key of that algorithm.
+        rule = MAC_KEY_SIZES.get(cmac_key_alg)
+        sizes = rule if isinstance(rule, frozenset) else frozenset()
+        yield OpCap(OpKind.MAC, cmac_key_alg, A.HUKS_ALG_CMAC, sizes=sizes)
     for key_alg, agree_alg in AGREE_ALGS.items():
         yield OpCap(OpKind.AGREE, key_alg, agree_alg)
     for key_alg in DERIVE_KEY_ALGS:
