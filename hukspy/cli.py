@@ -564,31 +564,30 @@ def _import_material(
 
 
 def cmd_export(ks: Keystore, args: argparse.Namespace) -> Result:
-    der = ks.export_key_item(args.alias, HuksOptions(_level(args))).out_data
+    """The public key as HUKS exports it (SPKI DER; raw 32 bytes for X25519/Ed25519): those bytes to a
+    file or a pipe, PEM (SPKI, also for 25519 keys) on a terminal or with ``--format pem``."""
+    data = ks.export_key_item(args.alias, HuksOptions(_level(args))).out_data
+    alg = int(_key_props(ks, args.alias, args).get(_T.HUKS_TAG_ALGORITHM, 0))
+    raw = alg in (HuksKeyAlg.HUKS_ALG_X25519, HuksKeyAlg.HUKS_ALG_ED25519)
     if args.json:
-        return {"alias": args.alias, "format": "der" if len(der) != 32 else "raw", "public_key": der.hex()}
+        return {"alias": args.alias, "format": "raw" if raw else "der", "public_key": data.hex()}
     fmt = args.format or ("der" if args.output not in (None, "-") or not _stdout_is_tty() else "pem")
-    out = _pem_public(der) if fmt == "pem" else der
+    out = _pem_public(alg, data) if fmt == "pem" else data
     with _open_output(args.output) as f:
         f.write(out)
     return {}
 
 
-def _pem_public(der: bytes) -> bytes:
-    """PEM of an exported public key (SPKI DER, or raw 32 bytes of X25519/Ed25519 made into SPKI)."""
+def _pem_public(alg: int, data: bytes) -> bytes:
+    """PEM (SubjectPublicKeyInfo) of an exported public key of algorithm ``alg``."""
     from cryptography.hazmat.primitives import serialization
 
-    if len(der) == 32:
-        from cryptography.hazmat.primitives.asymmetric import ed25519
+    from hukspy import formats
 
-        # Raw 32 bytes: Ed25519 or X25519 cannot be told apart; the SPKI of both carries the same bytes.
-        key = ed25519.Ed25519PublicKey.from_public_bytes(der)
-        return key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return serialization.load_der_public_key(der).public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
+        warnings.simplefilter("ignore")  # cryptography's FFDH deprecation warnings
+        key = formats.load_public(alg, data)
+        return key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
 def cmd_delete(ks: Keystore, args: argparse.Namespace) -> Result:
@@ -1156,7 +1155,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:
         return _exit_code(exc)
     try:
-        return _dispatch(parser, args)
+        with warnings.catch_warnings():
+            # pyca/cryptography deprecates FFDH (a HUKS algorithm) and says so on stderr at every use.
+            warnings.filterwarnings("ignore", category=_crypto_deprecation())
+            return _dispatch(parser, args)
     except SystemExit as exc:
         return _exit_code(exc)
     except HuksError as exc:
@@ -1176,6 +1178,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if isinstance(code, int) and isinstance(message, str):
             return _fail(args, code, message)
         raise
+
+
+def _crypto_deprecation() -> type[Warning]:
+    from cryptography.utils import CryptographyDeprecationWarning
+
+    return CryptographyDeprecationWarning
 
 
 def _fail(args: argparse.Namespace, code: int, message: str) -> int:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, x25519
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -173,6 +173,25 @@ def test_generate_list_info_export_delete(
     code, _, err = run(capsys, "delete", "ec1")
     assert code == 1
     assert err.startswith("error 12000011: ")
+
+
+def test_export_of_25519_keys_raw_and_pem(
+    home: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    for alg, purpose, cls in (
+        ("x25519", "agree", x25519.X25519PublicKey),
+        ("ed25519", "sign,verify", ed25519.Ed25519PublicKey),
+    ):
+        assert run(capsys, "generate", alg, "--alg", alg, "--size", "256", "--purpose", purpose)[0] == 0
+        assert run(capsys, "export", alg, "-o", str(tmp_path / alg))[0] == 0
+        raw = (tmp_path / alg).read_bytes()
+        assert len(raw) == 32
+        code, out, err = run(capsys, "export", alg, "--format", "pem")
+        assert code == 0, err
+        public = serialization.load_pem_public_key(out.encode())
+        assert isinstance(public, cls)
+        assert public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw) == raw
+        assert run_json(capsys, "export", alg) == {"alias": alg, "format": "raw", "public_key": raw.hex()}
 
 
 def test_storage_levels_are_separate(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -663,6 +682,21 @@ def test_python_m_hukspy_pipes(home: Path) -> None:
     assert missing.stderr.startswith("error 12000011: ")
     bad = subprocess.run([*cli, "frobnicate"], env=env, capture_output=True, text=True, check=False)
     assert bad.returncode == 2
+    # DH works without pyca's FFDH deprecation warnings reaching the user's terminal
+    dh = subprocess.run(
+        [*cli, "generate", "dh", "--alg", "dh", "--size", "2048", "--purpose", "agree"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert dh.returncode == 0, dh.stderr
+    pem = subprocess.run(
+        [*cli, "export", "dh", "--format", "pem"], env=env, capture_output=True, text=True, check=False
+    )
+    assert pem.returncode == 0, pem.stderr
+    assert pem.stdout.startswith("-----BEGIN PUBLIC KEY-----")
+    assert "Warning" not in dh.stderr + pem.stderr
 
 
 # ---------------------------------------------------------------------------------------- selftest
