@@ -91,7 +91,8 @@ class Tpm2Backend:
     def __init__(self, tcti: str, home: str, *, fallback: bool = False) -> None:
         self.tcti = tcti
         self.fallback = fallback
-        self._tpm = Tpm(tcti)
+        self._tpm = Tpm.acquire(tcti)
+        self._closed = False
         self._store: RecordStore | None = None
         try:
             self.info: TpmInfo = self._tpm.run(probe)
@@ -189,15 +190,15 @@ class Tpm2Backend:
         """Import with ``TPM2_Import`` (duplication format under the SRK); public keys stay on the host.
 
         Raises ``HuksError`` 12000001 / 12000003, and TPM errors."""
+        if self._sealed(spec):
+            from .sealed import import_sealed
+
+            return import_sealed(self._tpm, spec, key)
         if key.public is not None:
             der = key.public.public_bytes(
                 serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
             )
             return refs.pack(refs.PUBLIC, der)
-        if self._sealed(spec):
-            from .sealed import import_sealed
-
-            return import_sealed(self._tpm, spec, key)
         attrs = _IMPORTED | A.SIGN_ENCRYPT | A.DECRYPT
         if key.private is not None:
             if not isinstance(key.private, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
@@ -285,7 +286,11 @@ class Tpm2Backend:
         return errors.translate(exc, action, kind, lockout_recovery_s=self.info.lockout_recovery_s)
 
     def close(self) -> None:
-        """Flush this backend's TPM objects, close the connection and the record store; idempotent."""
+        """Release the TPM connection (the last user flushes its objects) and the record store;
+        idempotent."""
+        if self._closed:
+            return
+        self._closed = True
         self._tpm.close()
         store, self._store = self._store, None
         if store is not None:

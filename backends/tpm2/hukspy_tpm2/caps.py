@@ -212,11 +212,9 @@ def capabilities(info: TpmInfo, sealed: Capabilities | None = None) -> Capabilit
             for pad in (P.HUKS_PADDING_PKCS1_V1_5, P.HUKS_PADDING_NONE):
                 for kind in (OpKind.ENCRYPT, OpKind.DECRYPT):
                     ops.add(OpCap(kind, A.HUKS_ALG_RSA, A.HUKS_ALG_RSA, None, pad, d))
-        for d in host_digests:  # OAEP encrypt on the host: any digest pyca takes for OAEP (not MD5)
-            if d != D.HUKS_DIGEST_MD5:
-                ops.add(OpCap(OpKind.ENCRYPT, A.HUKS_ALG_RSA, A.HUKS_ALG_RSA, None, P.HUKS_PADDING_OAEP, d))
-        for d in info.hashes:  # OAEP decrypt in the TPM: its hashes
-            ops.add(OpCap(OpKind.DECRYPT, A.HUKS_ALG_RSA, A.HUKS_ALG_RSA, None, P.HUKS_PADDING_OAEP, d))
+        for d in info.hashes:  # OAEP decrypt in the TPM (its hashes); encrypt on the host, the same set
+            for kind in (OpKind.ENCRYPT, OpKind.DECRYPT):
+                ops.add(OpCap(kind, A.HUKS_ALG_RSA, A.HUKS_ALG_RSA, None, P.HUKS_PADDING_OAEP, d))
     # ECC: ECDSA (host hashing), ECDH.
     for n in info.curves:
         keys.add(KeyCap(A.HUKS_ALG_ECC, n, True, _ALL_IMPORTS))
@@ -243,7 +241,6 @@ def capabilities(info: TpmInfo, sealed: Capabilities | None = None) -> Capabilit
         for pad in pads:
             for kind in (OpKind.ENCRYPT, OpKind.DECRYPT):
                 ops.add(OpCap(kind, A.HUKS_ALG_AES, A.HUKS_ALG_AES, m, pad, None, frozenset(info.aes_sizes)))
-    ops = {o for o in ops if _huks_allows(o)}
     sealed_pairs: frozenset[tuple[int, int]] = frozenset()
     if sealed is not None:
         have = {(k.alg, k.size) for k in keys}
@@ -269,6 +266,7 @@ def capabilities(info: TpmInfo, sealed: Capabilities | None = None) -> Capabilit
                 ops.add(op)
             else:
                 ops.add(dataclasses.replace(op, sizes=frozenset(op_sizes)))
+    ops = {o for o in ops if _huks_allows(o)}
     return Capabilities(
         backend="tpm2",
         keys=frozenset(keys),

@@ -64,6 +64,16 @@ def blob_id(pub: bytes, priv: bytes) -> bytes:
     return hashlib.blake2b(pub + priv, digest_size=16).digest()
 
 
+_REGISTRY: dict[str, Tpm] = {}
+_REGISTRY_LOCK = threading.Lock()
+_STALE_HANDLE: Final = frozenset({0x08B, 0x910, 0x911, 0x912, 0x913, 0x914, 0x915, 0x916})
+
+
+def _stale_handle(exc: TSS2_Exception) -> bool:
+    layer, base = decode_rc(int(exc.rc))
+    return layer == "tpm" and base in _STALE_HANDLE
+
+
 class Tpm:
     """The TPM behind one TCTI string (``name:conf``, e.g. ``swtpm:host=127.0.0.1,port=2321``).
 
@@ -71,7 +81,21 @@ class Tpm:
     Raises ``TSS2_Exception`` (the backend's ``translate`` maps it) or ``HuksError`` 12000010.
     """
 
+    @classmethod
+    def acquire(cls, tcti: str) -> Tpm:
+        """The process's one connection to the TPM behind ``tcti`` (shared by every Keystore opened on
+        it, so that they do not flush each other's objects); ``close`` releases it."""
+        with _REGISTRY_LOCK:
+            tpm = _REGISTRY.get(tcti)
+            if tpm is not None and not tpm._closed:
+                tpm._users += 1
+                return tpm
+            tpm = cls(tcti)
+            _REGISTRY[tcti] = tpm
+            return tpm
+
     def __init__(self, tcti: str) -> None:
+        self._users = 1
         self.tcti = tcti
         self.lock = threading.RLock()
         self._tctx: TCTILdr | None = None
@@ -128,21 +152,51 @@ class Tpm:
         return self._srk
 
     def run(self, fn: Callable[[Tpm], T]) -> T:
-        """Run ``fn`` under the lock, reconnecting first when the last command lost the TPM."""
+        """Run ``fn`` under the lock, reconnecting first when the last command lost the TPM. When a
+        handle this connection holds turns out to be gone (flushed behind its back), forget every
+        handle and run ``fn`` once more."""
         with self.lock:
             if self._closed:
                 raise HuksError(12000012, "use a closed TPM keystore")
-            try:
-                if self._ectx is None:
-                    self._connect()
-                return fn(self)
-            except TSS2_Exception as exc:
-                if _is_transport_failure(exc):
-                    self._drop()
-                raise
+            for attempt in (1, 2):
+                try:
+                    if self._ectx is None:
+                        self._connect()
+                    return fn(self)
+                except TSS2_Exception as exc:
+                    if _is_transport_failure(exc):
+                        self._drop()
+                    elif attempt == 1 and _stale_handle(exc):
+                        self._resync()
+                        continue
+                    raise
+            raise AssertionError("unreachable")  # pragma: no cover
+
+    def _resync(self) -> None:
+        """Forget every cached handle and re-create the SRK (objects were flushed by someone else)."""
+        e = self.esapi
+        for h in [*self._slots.values(), *([self._srk] if self._srk is not None else [])]:
+            with contextlib.suppress(Exception):
+                e.flush_context(h)
+            with contextlib.suppress(Exception):
+                e.tr_close(h)
+        self._slots.clear()
+        self._pinned.clear()
+        self._srk = None
+        srk, srk_pub, *_ = self.with_slot(
+            lambda: e.create_primary(None, TPM2B_PUBLIC.parse(SRK_TEMPLATE, objectAttributes=_SRK_ATTRS))
+        )
+        self._srk, self.srk_public = srk, srk_pub
 
     def close(self) -> None:
-        """Flush this connection's objects and close it; idempotent."""
+        """Release this user of the connection; the last one flushes its objects and closes it.
+        Idempotent per user (the backend calls it once)."""
+        with _REGISTRY_LOCK:
+            self._users -= 1
+            if self._users > 0:
+                return
+            if _REGISTRY.get(self.tcti) is self:
+                del _REGISTRY[self.tcti]
         with self.lock:
             if self._closed:
                 return

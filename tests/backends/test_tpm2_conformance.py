@@ -1,0 +1,47 @@
+"""The core conformance suite (hukspy.testing) on swtpm with ``?fallback=sealed``: every capability of
+the software engine that the TPM lacks is served as a sealed key, and the suite proves each one.
+
+(The plain ``tpm2:`` keystore runs the suite through ``tests/test_conformance.py``.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from hukspy import Keystore
+from hukspy.testing import open_keystore
+from hukspy.testing.conformance import *  # noqa: F403 - the suite's tests and helper fixtures
+
+try:
+    from hukspy_tpm2.testing import SwtpmInstance, SwtpmUnavailableError, require_tpm2, swtpm_instance
+except ImportError as _exc:  # pragma: no cover - hukspy-tpm2 not installed
+    import os
+
+    if "tpm2" in os.environ.get("HUKSPY_REQUIRE", "") or "all" in os.environ.get("HUKSPY_REQUIRE", ""):
+        raise
+    pytest.skip(f"the TPM backend is not installed: {_exc}", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def sealed_swtpm() -> Iterator[SwtpmInstance]:
+    try:
+        cm = swtpm_instance()
+        inst = cm.__enter__()
+    except SwtpmUnavailableError as exc:
+        if require_tpm2():
+            pytest.fail(f"HUKSPY_REQUIRE=tpm2 but swtpm is unavailable: {exc}")
+        pytest.skip(str(exc))
+    try:
+        yield inst
+    finally:
+        cm.__exit__(None, None, None)
+
+
+@pytest.fixture
+def keystore(sealed_swtpm: SwtpmInstance) -> Iterator[Keystore]:
+    # $HUKSPY_HOME is the test session's temp dir (tests/conftest.py): the suite opens more Keystores
+    # on the same URI and expects them to see the same keys.
+    with open_keystore(sealed_swtpm.uri + "?fallback=sealed") as ks:
+        yield ks
