@@ -678,6 +678,10 @@ def cmd_encrypt(ks: Keystore, args: argparse.Namespace) -> Result:
             header = nonce
     if args.raw:
         header = b""
+    elif header and len(header) != (NONCE_LEN if mode in AE_MODES else iv_len):
+        raise HuksError(
+            401, f"the framed format takes a {NONCE_LEN}-byte nonce or a one-block IV (see --raw)"
+        )
     written = 0
     with _open_input(args.input) as src, _open_output(args.output) as out:
         progress = Progress(src.size, "encrypt")
@@ -704,21 +708,18 @@ def cmd_decrypt(ks: Keystore, args: argparse.Namespace) -> Result:
     with _open_input(args.input, seekable=ae) as src:
         f, left = src.file, src.size
         if mode in IV_MODES:
-            iv = args.iv
-            if iv is None and not args.raw:
-                iv = f.read(iv_len)
-                left = None if left is None else left - len(iv)
+            iv = args.iv if args.raw else _read_header(f, iv_len, args.iv, "IV")
+            if left is not None and not args.raw:
+                left -= iv_len
             if iv is not None:
                 params.append(HuksParam(_T.HUKS_TAG_IV, iv))
         elif ae:
             assert left is not None  # noqa: S101 - _open_input(seekable=True) knows the size
-            nonce = args.nonce
-            if nonce is None and not args.raw:
-                nonce = f.read(NONCE_LEN)
-                left -= len(nonce)
+            nonce = args.nonce if args.raw else _read_header(f, NONCE_LEN, args.nonce, "nonce")
+            left -= 0 if args.raw else NONCE_LEN
             start = f.tell()
             body = left - TAG_LEN - (NONCE_LEN if nonce is None else 0)
-            if body < 0 or (nonce is not None and not nonce):
+            if body < 0:
                 raise HuksError(12000006, "decrypt: the input is shorter than its nonce and tag")
             f.seek(start + body)
             tag = f.read(TAG_LEN)
@@ -740,6 +741,17 @@ def cmd_decrypt(ks: Keystore, args: argparse.Namespace) -> Result:
             finally:
                 progress.close()
     return {"alias": args.alias, "bytes_in": progress.done, "bytes_out": written, "output": args.output}
+
+
+def _read_header(f: IO[bytes], n: int, given: bytes | None, what: str) -> bytes:
+    """The ``n``-byte IV or nonce at the head of a framed input; a ``--iv``/``--nonce`` given as well
+    must be the same (401 otherwise), and a short input is 12000006."""
+    head = f.read(n)
+    if len(head) != n:
+        raise HuksError(12000006, f"decrypt: the input is shorter than its {what}")
+    if given is not None and given != head:
+        raise HuksError(401, f"the --{what.lower()} given differs from the {what} in the input (see --raw)")
+    return head
 
 
 def _sign_params(props: Mapping[int, ParamValue], args: argparse.Namespace, kind: str) -> list[HuksParam]:
@@ -975,7 +987,8 @@ file format (without --raw):
   CBC, CTR, OFB, CFB:  iv(16; 8 for DES/3DES) || ciphertext
   GCM, CCM:            nonce(12) || ciphertext || tag(16)
   ECB, RSA:            ciphertext
-encrypt draws a random IV/nonce unless --iv/--nonce is given; decrypt reads it from the input.
+encrypt draws a random IV/nonce unless --iv/--nonce is given; decrypt reads it from the input (a
+--iv/--nonce given to decrypt must then be the same).
 --raw: no framing, exactly what HUKS produces (GCM: ciphertext || tag, and || nonce(12) when encrypt
 had no --nonce); give the same --iv/--nonce to decrypt. GCM/CCM decrypt reads the tag from the end of
 the input first (a pipe is spooled to a temporary file). Plaintext written to stdout before a failed tag

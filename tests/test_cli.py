@@ -382,6 +382,101 @@ def test_raw_gcm_with_huks_nonce(home: Path, capsys: pytest.CaptureFixture[str],
     assert (tmp_path / "b").read_bytes() == (tmp_path / "p").read_bytes()
 
 
+def test_explicit_iv_and_nonce_framed_and_raw(
+    home: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    assert (
+        run(capsys, "generate", "k", "--alg", "aes", "--size", "256", "--purpose", "encrypt,decrypt")[0] == 0
+    )
+    plain = os.urandom(70_000)
+    (tmp_path / "p").write_bytes(plain)
+    iv, nonce = "00" * 16, "11" * 12
+    for mode, flag, value, head in (
+        ("cbc", "--iv", iv, 16),
+        ("ctr", "--iv", iv, 16),
+        ("gcm", "--nonce", nonce, 12),
+    ):
+        # framed: the given IV/nonce is the header; decrypt reads it (and accepts the same value again)
+        assert (
+            run(
+                capsys,
+                "encrypt",
+                "k",
+                "--mode",
+                mode,
+                flag,
+                value,
+                "-i",
+                str(tmp_path / "p"),
+                "-o",
+                str(tmp_path / "c"),
+            )[0]
+            == 0
+        )
+        assert (tmp_path / "c").read_bytes()[:head] == bytes.fromhex(value)
+        for extra in ([], [flag, value]):
+            assert (
+                run(
+                    capsys,
+                    "decrypt",
+                    "k",
+                    "--mode",
+                    mode,
+                    *extra,
+                    "-i",
+                    str(tmp_path / "c"),
+                    "-o",
+                    str(tmp_path / "b"),
+                )[0]
+                == 0
+            )
+            assert (tmp_path / "b").read_bytes() == plain
+        code, _, err = run(
+            capsys, "decrypt", "k", "--mode", mode, flag, "22" * head, "-i", str(tmp_path / "c")
+        )
+        assert code == 1 and err.startswith("error 401: "), err
+        # raw: no header; decrypt needs the value again
+        assert (
+            run(
+                capsys,
+                "encrypt",
+                "k",
+                "--raw",
+                "--mode",
+                mode,
+                flag,
+                value,
+                "-i",
+                str(tmp_path / "p"),
+                "-o",
+                str(tmp_path / "r"),
+            )[0]
+            == 0
+        )
+        assert (tmp_path / "r").read_bytes() == (tmp_path / "c").read_bytes()[head:]
+        assert (
+            run(
+                capsys,
+                "decrypt",
+                "k",
+                "--raw",
+                "--mode",
+                mode,
+                flag,
+                value,
+                "-i",
+                str(tmp_path / "r"),
+                "-o",
+                str(tmp_path / "b"),
+            )[0]
+            == 0
+        )
+        assert (tmp_path / "b").read_bytes() == plain
+    # CBC raw without an IV: the keystore's own answer (12000002, missing IV)
+    code, _, err = run(capsys, "encrypt", "k", "--raw", "--mode", "cbc", "-i", str(tmp_path / "p"))
+    assert code == 1 and err.startswith("error 12000002: "), err
+
+
 def test_tampered_gcm_fails_and_writes_no_output(
     home: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
