@@ -497,8 +497,8 @@ def cmd_generate(ks: Keystore, args: argparse.Namespace) -> Result:
 def cmd_import(ks: Keystore, args: argparse.Namespace) -> Result:
     with _open_input(args.file) as src:
         data = src.file.read(16 * 1024 * 1024 + 1)
-    alg, size, material = _import_material(data, args.alg, args.size, args.type)
-    args.alg, args.size = alg, size
+    alg, size, import_type, material = _import_material(data, args.alg, args.size, args.type)
+    args.alg, args.size, args.type = alg, size, import_type
     params = _key_params(args)
     if args.type is not None:
         params.append(HuksParam(_T.HUKS_TAG_IMPORT_KEY_TYPE, args.type))
@@ -508,9 +508,10 @@ def cmd_import(ks: Keystore, args: argparse.Namespace) -> Result:
 
 def _import_material(
     data: bytes, alg: int | None, size: int | None, import_type: int | None
-) -> tuple[int | None, int | None, bytes]:
-    """The HUKS import bytes for ``data``: a PEM key, or a DER (PKCS#8 or traditional) private key, is
-    converted (``hukspy.formats``) and fills in a missing ``--alg``/``--size``; anything else (raw
+) -> tuple[int | None, int | None, int | None, bytes]:
+    """(alg, size, import type, HUKS import bytes) for ``data``: a PEM key, or a DER (PKCS#8 or
+    traditional) private key, is converted (``hukspy.formats``) and fills in a missing ``--alg``,
+    ``--size`` and ``--type`` (pair for a private key, public for a public one); anything else (raw
     symmetric keys, SPKI DER or raw 25519 public keys, HUKS key-material structs) is passed as is.
     Raises ``HuksError`` 401 for an unreadable PEM key, 12000001 for a key type HUKS has no format for."""
     from cryptography.hazmat.primitives import serialization
@@ -537,7 +538,7 @@ def _import_material(
             raise HuksError(401, f"the key file is not a usable PEM key ({exc})") from exc
     key = private if private is not None else public
     if key is None:
-        return alg, size, data
+        return alg, size, import_type, data
     inferred: tuple[int, int]
     if isinstance(key, rsa.RSAPrivateKey | rsa.RSAPublicKey):
         inferred = (HuksKeyAlg.HUKS_ALG_RSA, key.key_size)
@@ -556,11 +557,11 @@ def _import_material(
     alg = inferred[0] if alg is None else alg
     size = inferred[1] if size is None else size
     if public_only or private is None:
-        return alg, size, formats.export_public(key)
+        return alg, size, HuksImportKeyType.HUKS_KEY_TYPE_PUBLIC_KEY, formats.export_public(key)
     ec_alg = alg if isinstance(private, ec.EllipticCurvePrivateKey) else None
     if import_type == HuksImportKeyType.HUKS_KEY_TYPE_PRIVATE_KEY:
-        return alg, size, formats.private_key_material(private, ec_alg)
-    return alg, size, formats.key_material(private, ec_alg)
+        return alg, size, import_type, formats.private_key_material(private, ec_alg)
+    return alg, size, HuksImportKeyType.HUKS_KEY_TYPE_KEY_PAIR, formats.key_material(private, ec_alg)
 
 
 def cmd_export(ks: Keystore, args: argparse.Namespace) -> Result:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, x25519
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa, x25519
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -287,6 +287,49 @@ def test_import_pem_key_pair_infers_alg_and_size(
     )
     assert code == 0, err
     private.public_key().verify((tmp_path / "sig").read_bytes(), b"message" * 1000, ec.ECDSA(hashes.SHA384()))
+
+
+def test_import_pem_public_and_der_private_without_type(
+    home: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    signer = rsa.generate_private_key(65537, 2048)
+    (tmp_path / "pub.pem").write_bytes(
+        signer.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+    code, _, err = run(capsys, "import", "rpub", "--purpose", "verify", str(tmp_path / "pub.pem"))
+    assert code == 0, err
+    info = run_json(capsys, "info", "rpub")
+    assert isinstance(info, dict) and isinstance(info["properties"], dict)
+    assert info["properties"]["key_size"] == 2048
+    message = os.urandom(100_000)
+    (tmp_path / "m").write_bytes(message)
+    (tmp_path / "s").write_bytes(signer.sign(message, padding.PKCS1v15(), hashes.SHA256()))
+    code, _, err = run(
+        capsys,
+        "verify",
+        "rpub",
+        "--padding",
+        "pkcs1",
+        "-i",
+        str(tmp_path / "m"),
+        "--signature",
+        str(tmp_path / "s"),
+    )
+    assert code == 0, err
+
+    ed = ed25519.Ed25519PrivateKey.generate()
+    (tmp_path / "ed.der").write_bytes(
+        ed.private_bytes(
+            serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    code, _, err = run(capsys, "import", "ed", "--purpose", "sign", str(tmp_path / "ed.der"))
+    assert code == 0, err
+    result = run_json(capsys, "sign", "ed", "-i", str(tmp_path / "m"))
+    assert isinstance(result, dict)
+    ed.public_key().verify(bytes.fromhex(str(result["signature"])), message)
 
 
 # ---------------------------------------------------------------------------------------- streaming
