@@ -235,6 +235,22 @@ def _values(attrs: Checked) -> None:
         )
 
 
+def value_ok(tag: Tag, value: object) -> bool:
+    """Whether ``value`` is a valid value of ``tag`` (type and the ranges of §3.1); for stored values."""
+    kind = tag_type(tag)
+    if kind == TagType.BOOL:
+        return isinstance(value, bool)
+    if kind == TagType.BYTES:
+        lo, hi = _LENGTHS.get(tag, (1, MAX_BUFFER_LEN))
+        return isinstance(value, bytes) and lo <= len(value) <= hi
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= _U32_MAX:
+        return False
+    if tag in _NUMBERS:
+        lo, hi = _NUMBERS[tag]
+        return lo <= value <= hi
+    return tag not in _ENUMS or value in _ENUMS[tag]
+
+
 def _wrap(attrs: Checked) -> None:
     if attrs.get(Tag.WRAP_TYPE) == WrapType.TRUSTED_ACCOUNT and (
         int(attrs.get(Tag.SYNC_TYPE, 0)) & SyncType.TRUSTED_ACCOUNT

@@ -59,6 +59,8 @@ SYNC_ADD: Final = 1
 SYNC_DEL: Final = 2
 SYNC_UPDATE: Final = 4
 DEFAULT_VALIDITY: Final = 60
+#: At most this many maps in one query result (upstream's MAX_VEC_CAPACITY of the IPC layer).
+MAX_RESULT: Final = 0x10000
 
 # What a returned map holds, in upstream's order (TAG_COLUMN_TABLE); SECRET only for RETURN_TYPE=ALL.
 _RETURNED: Final = (
@@ -224,23 +226,13 @@ class AssetStore:
             value = row.get(TAG_COLUMN[tag])
             if value is None or value == b"":
                 continue
-            if tag in _BOOL_TAGS:
-                if value not in (0, 1) or isinstance(value, float):
-                    raise AssetError(ErrorCode.DATA_CORRUPTED, detail=f"the stored {tag.name} is damaged")
+            if tag in _BOOL_TAGS and value in (0, 1) and isinstance(value, int):
                 value = bool(value)
-            if not isinstance(value, bool | int | bytes):
+            if not checks.value_ok(tag, value):
                 raise AssetError(ErrorCode.DATA_CORRUPTED, detail=f"the stored {tag.name} is damaged")
-            out[tag] = value
-        try:
-            checks._values(checks.parse(out))
-        except AssetError as exc:
-            raise AssetError(
-                ErrorCode.DATA_CORRUPTED, detail=f"a stored attribute is damaged: {exc.detail}"
-            ) from exc
-        for tag, enum in _ENUM_OUT.items():
-            value = out.get(tag)
-            if isinstance(value, int):
-                out[tag] = enum(value)
+            assert isinstance(value, bool | int | bytes)  # noqa: S101 - narrowing, checked by value_ok
+            enum = _ENUM_OUT.get(tag)
+            out[tag] = enum(value) if enum is not None and isinstance(value, int) else value
         return out
 
     @contextlib.contextmanager
@@ -392,7 +384,8 @@ class AssetStore:
         """The matching assets, as maps (see the module docstring). No match raises 24000002.
 
         Raises ``AssetError``: 401, 202, 24000002, 24000004 (AUTH_TYPE=ANY secret), 24000017 (ALL without
-        ALIAS), 24000007 (a tampered or damaged asset), 24000009 (keystore), 24000006/24000008/24000014.
+        ALIAS), 24000016 (more than 65536 matches without RETURN_LIMIT), 24000007 (a tampered or damaged
+        asset), 24000009 (keystore), 24000006/24000008/24000014.
         """
         self._check_open()
         q = checks.check_query(query)
@@ -406,12 +399,18 @@ class AssetStore:
         tail = (
             f"ORDER BY {TAG_COLUMN[Tag(order)]} ASC, Id ASC" if isinstance(order, int) else "ORDER BY Id ASC"
         )
-        if Tag.RETURN_LIMIT in q or Tag.RETURN_OFFSET in q:
-            tail += " LIMIT ? OFFSET ?"
-            args += [int(q.get(Tag.RETURN_LIMIT, -1)), int(q.get(Tag.RETURN_OFFSET, 0))]
+        # Without RETURN_LIMIT, one row more than a result may hold, to tell "too many" (upstream's IPC
+        # refuses more than MAX_RESULT maps with LimitExceeded).
+        tail += " LIMIT ? OFFSET ?"
+        args += [int(q.get(Tag.RETURN_LIMIT, MAX_RESULT + 1)), int(q.get(Tag.RETURN_OFFSET, 0))]
         rows = self._db.read("query the assets", f"SELECT * FROM asset_table WHERE {where} {tail}", args)  # noqa: S608
         if not rows:
             raise AssetError(ErrorCode.NOT_FOUND, detail="no asset matches")
+        if len(rows) > MAX_RESULT:
+            raise AssetError(
+                ErrorCode.LIMIT_EXCEEDED,
+                detail=f"more than {MAX_RESULT} assets match: page with RETURN_LIMIT and RETURN_OFFSET",
+            )
         if not want_secret:
             return [self._to_map(r, None) for r in rows]
         if len(rows) > 1:

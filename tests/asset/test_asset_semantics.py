@@ -286,3 +286,23 @@ def test_module_functions_use_the_default_store(tmp_path: Path, owner: str) -> N
     assert code_of(lambda: asset.query({})) == 24000002
     st.close()
     assert asset.default_store() is not st  # reopened after close
+
+
+def test_a_result_holds_at_most_65536_maps(store: asset.AssetStore, keystore: hukspy.Keystore) -> None:
+    if keystore.backend_name != "software":
+        pytest.skip("no keystore operation involved: runs once, on the software keystore")
+    store.add({T.SECRET: b"s", T.ALIAS: b"seed", T.DATA_LABEL_NORMAL_1: b"bulk"})
+    # 65536 more rows, copied in SQL (an ATTRIBUTES query does not decrypt, so the copied secret is fine)
+    db_exec(
+        store,
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 65536) "
+        "INSERT INTO asset_table (Secret, Alias, Owner, OwnerType, SyncType, Accessibility, AuthType, "
+        "CreateTime, UpdateTime, IsPersistent, Version, RequirePasswordSet, DataLabelNormal_1, LocalStatus, "
+        "SyncStatus, WrapType) SELECT t.Secret, CAST('bulk-' || n.i AS BLOB), t.Owner, t.OwnerType, 0, 1, 0, "
+        "t.CreateTime, t.UpdateTime, 0, 4, 0, t.DataLabelNormal_1, 0, 1, 0 FROM n, asset_table AS t",
+    )
+    assert code_of(lambda: store.query({T.DATA_LABEL_NORMAL_1: b"bulk"})) == 24000016
+    assert len(store.query({T.DATA_LABEL_NORMAL_1: b"bulk", T.RETURN_OFFSET: 1})) == 0x10000
+    assert len(store.query({T.RETURN_LIMIT: 0x10000})) == 0x10000
+    assert aliases(store.query({T.RETURN_LIMIT: 2, T.RETURN_OFFSET: 65535})) == [b"bulk-65535", b"bulk-65536"]
+    store.remove({T.DATA_LABEL_NORMAL_1: b"bulk"})
