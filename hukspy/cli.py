@@ -679,10 +679,8 @@ def cmd_encrypt(ks: Keystore, args: argparse.Namespace) -> Result:
             header = nonce
     if args.raw:
         header = b""
-    elif header and len(header) != (NONCE_LEN if mode in AE_MODES else iv_len):
-        raise HuksError(
-            401, f"the framed format takes a {NONCE_LEN}-byte nonce or a one-block IV (see --raw)"
-        )
+    elif mode in AE_MODES and len(header) != NONCE_LEN:  # (a wrong IV length is the keystore's 12000003)
+        raise HuksError(401, f"the framed format takes a {NONCE_LEN}-byte nonce (see --raw)")
     written = 0
     with _open_input(args.input) as src, _open_output(args.output) as out:
         progress = Progress(src.size, "encrypt")
