@@ -15,6 +15,7 @@ can be done with the public key alone (verify, RSA encrypt) is done on the host 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import os
@@ -72,8 +73,10 @@ _P = HuksKeyPadding
 _A = HuksKeyAlg
 
 
+@functools.lru_cache(maxsize=256)
 def public_key_of(pub_blob: bytes) -> rsa.RSAPublicKey | ec.EllipticCurvePublicKey:
-    """The pyca public key of a marshalled ``TPM2B_PUBLIC``."""
+    """The pyca public key of a marshalled ``TPM2B_PUBLIC`` (cached: parsing costs as much as a TPM
+    command)."""
     from tpm2_pytss.types import TPM2B_PUBLIC
 
     tpub, _ = TPM2B_PUBLIC.unmarshal(pub_blob)
@@ -81,6 +84,20 @@ def public_key_of(pub_blob: bytes) -> rsa.RSAPublicKey | ec.EllipticCurvePublicK
     if not isinstance(key, rsa.RSAPublicKey | ec.EllipticCurvePublicKey):
         raise HuksError(12000004, "unexpected key type in a TPM blob")
     return key
+
+
+@functools.lru_cache(maxsize=32)
+def _scheme(scheme_alg: int, hash_alg: int) -> TPMT_SIG_SCHEME:
+    """A signing scheme (built once: tpm2-pytss objects are slow to build). Used under ``Tpm.lock``."""
+    scheme = TPMT_SIG_SCHEME(scheme=scheme_alg)
+    scheme.details.any.hashAlg = hash_alg
+    return scheme
+
+
+def _tpm2b(wire: bytes, off: int) -> tuple[bytes, int]:
+    """A TPM2B (u16 size, big-endian, then the bytes) at ``off`` of marshalled data; and the next offset."""
+    n = int.from_bytes(wire[off : off + 2], "big")
+    return wire[off + 2 : off + 2 + n], off + 2 + n
 
 
 def _digest(op: OpSpec) -> Digest | None:
@@ -145,16 +162,14 @@ class EcdsaSign(_Closed):
     def finish(self, data: bytes) -> bytes:
         self._buf.add(data)
         digest, alg = _fit_ecdsa(self._buf.value(), self._curve, self._sizes)
-        scheme = TPMT_SIG_SCHEME(scheme=TPM2_ALG.ECDSA)
-        scheme.details.any.hashAlg = alg
-
-        def sign(t: Tpm) -> tuple[bytes, bytes]:
-            sig = t.esapi.sign(
+        scheme = _scheme(TPM2_ALG.ECDSA, alg)
+        wire = self._tpm.run(
+            lambda t: t.esapi.sign(
                 t.key(self._ref.pub, self._ref.priv), TPM2B_DIGEST(digest), scheme, _NULL_TICKET
-            )
-            return bytes(sig.signature.ecdsa.signatureR), bytes(sig.signature.ecdsa.signatureS)
-
-        r, s = self._tpm.run(sign)
+            ).marshal()
+        )
+        r, off = _tpm2b(wire, 4)  # TPMT_SIGNATURE: sigAlg, hashAlg, TPM2B r, TPM2B s
+        s, _ = _tpm2b(wire, off)
         return encode_dss_signature(int.from_bytes(r, "big"), int.from_bytes(s, "big"))
 
 
@@ -207,8 +222,8 @@ def _emsa_pss(m_hash: bytes, em_bits: int, salt_len: int, hname: str, mgf_name: 
 
 
 class RsaSign(_Closed):
-    def __init__(self, tpm: Tpm, ref: Ref, key: rsa.RSAPublicKey, op: OpSpec, info: TpmInfo) -> None:
-        self._tpm, self._ref, self._key, self._op = tpm, ref, key, op
+    def __init__(self, tpm: Tpm, ref: Ref, bits: int, op: OpSpec, info: TpmInfo) -> None:
+        self._tpm, self._ref, self._bits, self._op = tpm, ref, bits, op
         self._d = _digest(op)
         self._buf = _Buffer(self._d)
         self._info = info
@@ -222,18 +237,18 @@ class RsaSign(_Closed):
     def finish(self, data: bytes) -> bytes:
         self._buf.add(data)
         value = self._buf.value()
-        k = (self._key.key_size + 7) // 8
+        k = (self._bits + 7) // 8
         d, op = self._d, self._op
         mgf = DIGESTS[op.mgf_digest] if op.mgf_digest not in (None, _D.HUKS_DIGEST_NONE) else d
         native = d is not None and d.tpm is not None and op.digest in self._info.hashes
         if op.padding == _P.HUKS_PADDING_PKCS1_V1_5 and native and d is not None:
             return self._tpm_sign(TPM2_ALG.RSASSA, int(d.tpm or 0), value, k)
         if op.padding == _P.HUKS_PADDING_PSS and d is not None and mgf is not None:
-            max_salt = k - d.size - 2 if (self._key.key_size - 1) % 8 else k - d.size - 3
+            max_salt = k - d.size - 2 if (self._bits - 1) % 8 else k - d.size - 3
             salt = d.size if op.pss_salt == 0 else max_salt
             if native and mgf is d and salt == d.size and k >= 2 * d.size + 2:
                 return self._tpm_sign(TPM2_ALG.RSAPSS, int(d.tpm or 0), value, k)
-            em = _emsa_pss(value, self._key.key_size - 1, salt, d.name, mgf.name)
+            em = _emsa_pss(value, self._bits - 1, salt, d.name, mgf.name)
             return self._raw(em.rjust(k, b"\0"), k)
         # PKCS#1 v1.5 on the host: DigestInfo(digest) or the raw data
         t = value if d is None else d.pkcs1_prefix + value
@@ -243,17 +258,14 @@ class RsaSign(_Closed):
         return self._raw(em, k)
 
     def _tpm_sign(self, scheme_alg: int, hash_alg: int, digest: bytes, k: int) -> bytes:
-        scheme = TPMT_SIG_SCHEME(scheme=scheme_alg)
-        scheme.details.any.hashAlg = hash_alg
-
-        def sign(t: Tpm) -> bytes:
-            sig = t.esapi.sign(
+        scheme = _scheme(scheme_alg, hash_alg)
+        wire = self._tpm.run(
+            lambda t: t.esapi.sign(
                 t.key(self._ref.pub, self._ref.priv), TPM2B_DIGEST(digest), scheme, _NULL_TICKET
-            )
-            body = sig.signature.rsassa if scheme_alg == TPM2_ALG.RSASSA else sig.signature.rsapss
-            return bytes(body.sig)
-
-        return self._tpm.run(sign).rjust(k, b"\0")
+            ).marshal()
+        )
+        sig, _ = _tpm2b(wire, 4)  # TPMT_SIGNATURE: sigAlg, hashAlg, TPM2B sig
+        return sig.rjust(k, b"\0")
 
     def _raw(self, em: bytes, k: int) -> bytes:
         return _raw_rsa(self._tpm, self._ref, em, k)
@@ -344,9 +356,9 @@ class RsaEncrypt(_Closed):
 
 
 class RsaDecrypt(_Closed):
-    def __init__(self, tpm: Tpm, ref: Ref, key: rsa.RSAPublicKey, op: OpSpec, info: TpmInfo) -> None:
+    def __init__(self, tpm: Tpm, ref: Ref, bits: int, op: OpSpec, info: TpmInfo) -> None:
         self._tpm, self._ref, self._op = tpm, ref, op
-        self._k = (key.key_size + 7) // 8
+        self._k = (bits + 7) // 8
         self._buf = _Buffer(None)
         d = _digest(op)
         scheme = TPMT_RSA_DECRYPT(scheme=TPM2_ALG.NULL)
@@ -535,12 +547,20 @@ def begin_tpm_op(tpm: Tpm, ref: Ref, spec: KeySpec, op: OpSpec, info: TpmInfo) -
     from .refs import PUBLIC
 
     public_only = ref.kind == PUBLIC
-    pub = serialization.load_der_public_key(ref.parts[0]) if public_only else None
+
+    def pub() -> rsa.RSAPublicKey | ec.EllipticCurvePublicKey:
+        if not public_only:
+            return public_key_of(ref.pub)
+        key = serialization.load_der_public_key(ref.parts[0])
+        if not isinstance(key, rsa.RSAPublicKey | ec.EllipticCurvePublicKey):
+            raise HuksError(12000004, "unexpected key type in a stored public key")
+        return key
+
     if spec.alg == _A.HUKS_ALG_ECC:
         curve = CURVES[spec.size]
-        key = pub if pub is not None else public_key_of(ref.pub)
-        assert isinstance(key, ec.EllipticCurvePublicKey)  # noqa: S101
         if op.kind is OpKind.VERIFY:
+            key = pub()
+            assert isinstance(key, ec.EllipticCurvePublicKey)  # noqa: S101
             return EcdsaVerify(key, curve, op)
         if public_only:
             raise HuksError(12000003, "an imported public key can only verify or encrypt")
@@ -549,18 +569,16 @@ def begin_tpm_op(tpm: Tpm, ref: Ref, spec: KeySpec, op: OpSpec, info: TpmInfo) -
         if op.kind is OpKind.AGREE:
             return Ecdh(tpm, ref, curve)
     elif spec.alg == _A.HUKS_ALG_RSA:
-        rkey = pub if pub is not None else public_key_of(ref.pub)
-        assert isinstance(rkey, rsa.RSAPublicKey)  # noqa: S101
-        if op.kind is OpKind.VERIFY:
-            return RsaVerify(rkey, op)
-        if op.kind is OpKind.ENCRYPT:
-            return RsaEncrypt(rkey, op)
+        if op.kind in (OpKind.VERIFY, OpKind.ENCRYPT):
+            rkey = pub()
+            assert isinstance(rkey, rsa.RSAPublicKey)  # noqa: S101
+            return RsaVerify(rkey, op) if op.kind is OpKind.VERIFY else RsaEncrypt(rkey, op)
         if public_only:
             raise HuksError(12000003, "an imported public key can only verify or encrypt")
         if op.kind is OpKind.SIGN:
-            return RsaSign(tpm, ref, rkey, op, info)
+            return RsaSign(tpm, ref, spec.size, op, info)
         if op.kind is OpKind.DECRYPT:
-            return RsaDecrypt(tpm, ref, rkey, op, info)
+            return RsaDecrypt(tpm, ref, spec.size, op, info)
     elif spec.alg == _A.HUKS_ALG_HMAC and op.kind is OpKind.MAC:
         d = _digest(op)
         if d is None or d.tpm is None:
