@@ -281,7 +281,7 @@ class Pkcs11Backend:
         """Generate the key on the token. Raises python-pkcs11 errors (→ ``translate``), 12000001."""
         key_id = keys.new_id()
         with self._lock:
-            self._conn.run(lambda w: keys.generate(w, spec, key_id, self._copyable))
+            self._conn.run(lambda w: keys.generate(w, spec, key_id, self._copyable), write=True)
         return REF_TOKEN + key_id
 
     def import_key(self, spec: KeySpec, key: KeyMaterial) -> bytes:
@@ -289,7 +289,8 @@ class Pkcs11Backend:
         key_id = keys.new_id()
         with self._lock:
             try:
-                self._conn.run(lambda w: keys.create_imported(w, spec, key, key_id, self._copyable))
+                self._conn.run(lambda w: keys.create_imported(w, spec, key, key_id, self._copyable),
+                               write=True)
             except BaseException:
                 with contextlib.suppress(Exception):
                     self._destroy(key_id)
@@ -310,7 +311,7 @@ class Pkcs11Backend:
                         obj.destroy()
 
         with self._lock:
-            self._conn.run(destroy)
+            self._conn.run(destroy, write=True)
         self._conn.forget(key_id)
 
     def delete(self, ref: bytes, spec: KeySpec) -> None:

@@ -410,7 +410,7 @@ class AgreeOperation:
                 secret.destroy()
             return value
 
-        return self._conn.run(run)
+        return self._conn.run(run, write=True)  # creates and destroys a (session) object
 
     def abort(self) -> None:
         self._done = True

@@ -153,7 +153,7 @@ class TokenRecordStore:
             return existing[0][2] if existing else None
 
         with self._lock:
-            return self._conn.run(write)
+            return self._conn.run(write, write=True)
 
     def delete(self, level: int, alias: str) -> KeyRecord | None:
         """Destroy every record object of ``alias`` at ``level``; return the newest, or None."""
@@ -164,7 +164,7 @@ class TokenRecordStore:
             return existing[0][2] if existing else None
 
         with self._lock:
-            return self._conn.run(remove)
+            return self._conn.run(remove, write=True)
 
     def close(self) -> None:
         """Nothing to release (the backend closes the connection)."""
@@ -224,4 +224,4 @@ class TokenRecordStore:
             return destroyed
 
         with self._lock:
-            return self._conn.run(clean)
+            return self._conn.run(clean, write=True)

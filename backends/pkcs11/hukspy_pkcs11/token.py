@@ -18,7 +18,7 @@ import os
 import secrets
 import threading
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final, TypeVar
 
@@ -177,6 +177,45 @@ def _find_token(module: Module, uri: TokenUri) -> Token:
     return found[0]
 
 
+class _RWLock:
+    """Many readers or one writer; a waiting writer blocks new readers (no writer starvation)."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition(threading.Lock())
+        self._readers = 0
+        self._writer = False
+        self._waiting = 0
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[None]:
+        with self._cond:
+            while self._writer or self._waiting:
+                self._cond.wait()
+            self._readers += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._readers -= 1
+                if not self._readers:
+                    self._cond.notify_all()
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[None]:
+        with self._cond:
+            self._waiting += 1
+            while self._writer or self._readers:
+                self._cond.wait()
+            self._waiting -= 1
+            self._writer = True
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._writer = False
+                self._cond.notify_all()
+
+
 class TokenConnection:
     """A logged-in token: worker sessions and the retry rules of the module docstring.
 
@@ -195,6 +234,7 @@ class TokenConnection:
         self._pool: list[Worker] = []
         self._all: set[Worker] = set()
         self._lock = threading.Lock()
+        self._rw = _RWLock()
         self._closed = False
         self._login(first=True)
 
@@ -270,23 +310,27 @@ class TokenConnection:
             for k in [k for k in w.cache if k[0] == key_id]:
                 w.cache.pop(k, None)
 
-    def run(self, fn: Callable[[Worker], T]) -> T:
-        """Run ``fn`` on a worker with the retries of the module docstring."""
-        result, worker = self._attempt(fn)
+    def run(self, fn: Callable[[Worker], T], *, write: bool = False) -> T:
+        """Run ``fn`` on a worker with the retries of the module docstring. ``write=True`` for calls
+        that create, change or destroy token objects: they run alone (SoftHSM2 2.6 fails object writes
+        with CKR_GENERAL_ERROR when other sessions read the object store at the same time, even with
+        OS locking; SoftHSMv2#573), everything else runs in parallel."""
+        result, worker = self._attempt(fn, write)
         self.release(worker)
         return result
 
     def take(self, fn: Callable[[Worker], object]) -> Worker:
         """Like ``run``, but keep the worker (for a multi-part operation ``fn`` started); the caller
         releases it."""
-        return self._attempt(fn)[1]
+        return self._attempt(fn, False)[1]
 
-    def _attempt(self, fn: Callable[[Worker], T]) -> tuple[T, Worker]:
+    def _attempt(self, fn: Callable[[Worker], T], write: bool) -> tuple[T, Worker]:
         relogged = fresh = cold = False
         while True:
             worker = self.acquire()
             try:
-                return fn(worker), worker
+                with self._rw.write() if write else self._rw.read():
+                    return fn(worker), worker
             except BaseException as exc:
                 ckr = _ckr(exc)
                 if (isinstance(exc, px.UserNotLoggedIn) or ckr == 0x101) and not relogged:
