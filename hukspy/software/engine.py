@@ -42,7 +42,8 @@ from __future__ import annotations
 import hmac as _hmac
 import math
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
 from typing import Final, TypeAlias
 
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
@@ -71,6 +72,7 @@ from hukspy.enums import HuksKeyAlg as A
 from hukspy.enums import HuksKeyDigest as D
 from hukspy.enums import HuksKeyPadding as P
 from hukspy.enums import HuksRsaPssSaltLenType as Salt
+from hukspy.formats import DH_GROUPS, EC_CURVES
 from hukspy.software import caps
 from hukspy.spec import KeyMaterial, KeySpec, OpKind, OpSpec
 
@@ -137,60 +139,8 @@ _HASHES: Final[dict[int, Callable[[], hashes.HashAlgorithm]]] = {
     D.HUKS_DIGEST_SHA384: hashes.SHA384,
     D.HUKS_DIGEST_SHA512: hashes.SHA512,
 }
-_CURVES: Final[dict[int, type[ec.EllipticCurve]]] = {
-    224: ec.SECP224R1,
-    256: ec.SECP256R1,
-    384: ec.SECP384R1,
-    521: ec.SECP521R1,
-}
-# RFC 7919 appendix A (generator 2); checked against OpenSSL's built-in copies in the tests.
-FFDHE_PRIMES: Final[dict[int, int]] = {
-    2048: int(
-        "FFFFFFFFFFFFFFFFADF85458A2BB4A9AAFDC5620273D3CF1D8B9C583CE2D3695"
-        "A9E13641146433FBCC939DCE249B3EF97D2FE363630C75D8F681B202AEC4617A"
-        "D3DF1ED5D5FD65612433F51F5F066ED0856365553DED1AF3B557135E7F57C935"
-        "984F0C70E0E68B77E2A689DAF3EFE8721DF158A136ADE73530ACCA4F483A797A"
-        "BC0AB182B324FB61D108A94BB2C8E3FBB96ADAB760D7F4681D4F42A3DE394DF4"
-        "AE56EDE76372BB190B07A7C8EE0A6D709E02FCE1CDF7E2ECC03404CD28342F61"
-        "9172FE9CE98583FF8E4F1232EEF28183C3FE3B1B4C6FAD733BB5FCBC2EC22005"
-        "C58EF1837D1683B2C6F34A26C1B2EFFA886B423861285C97FFFFFFFFFFFFFFFF",
-        16,
-    ),
-    3072: int(
-        "FFFFFFFFFFFFFFFFADF85458A2BB4A9AAFDC5620273D3CF1D8B9C583CE2D3695"
-        "A9E13641146433FBCC939DCE249B3EF97D2FE363630C75D8F681B202AEC4617A"
-        "D3DF1ED5D5FD65612433F51F5F066ED0856365553DED1AF3B557135E7F57C935"
-        "984F0C70E0E68B77E2A689DAF3EFE8721DF158A136ADE73530ACCA4F483A797A"
-        "BC0AB182B324FB61D108A94BB2C8E3FBB96ADAB760D7F4681D4F42A3DE394DF4"
-        "AE56EDE76372BB190B07A7C8EE0A6D709E02FCE1CDF7E2ECC03404CD28342F61"
-        "9172FE9CE98583FF8E4F1232EEF28183C3FE3B1B4C6FAD733BB5FCBC2EC22005"
-        "C58EF1837D1683B2C6F34A26C1B2EFFA886B4238611FCFDCDE355B3B6519035B"
-        "BC34F4DEF99C023861B46FC9D6E6C9077AD91D2691F7F7EE598CB0FAC186D91C"
-        "AEFE130985139270B4130C93BC437944F4FD4452E2D74DD364F2E21E71F54BFF"
-        "5CAE82AB9C9DF69EE86D2BC522363A0DABC521979B0DEADA1DBF9A42D5C4484E"
-        "0ABCD06BFA53DDEF3C1B20EE3FD59D7C25E41D2B66C62E37FFFFFFFFFFFFFFFF",
-        16,
-    ),
-    4096: int(
-        "FFFFFFFFFFFFFFFFADF85458A2BB4A9AAFDC5620273D3CF1D8B9C583CE2D3695"
-        "A9E13641146433FBCC939DCE249B3EF97D2FE363630C75D8F681B202AEC4617A"
-        "D3DF1ED5D5FD65612433F51F5F066ED0856365553DED1AF3B557135E7F57C935"
-        "984F0C70E0E68B77E2A689DAF3EFE8721DF158A136ADE73530ACCA4F483A797A"
-        "BC0AB182B324FB61D108A94BB2C8E3FBB96ADAB760D7F4681D4F42A3DE394DF4"
-        "AE56EDE76372BB190B07A7C8EE0A6D709E02FCE1CDF7E2ECC03404CD28342F61"
-        "9172FE9CE98583FF8E4F1232EEF28183C3FE3B1B4C6FAD733BB5FCBC2EC22005"
-        "C58EF1837D1683B2C6F34A26C1B2EFFA886B4238611FCFDCDE355B3B6519035B"
-        "BC34F4DEF99C023861B46FC9D6E6C9077AD91D2691F7F7EE598CB0FAC186D91C"
-        "AEFE130985139270B4130C93BC437944F4FD4452E2D74DD364F2E21E71F54BFF"
-        "5CAE82AB9C9DF69EE86D2BC522363A0DABC521979B0DEADA1DBF9A42D5C4484E"
-        "0ABCD06BFA53DDEF3C1B20EE3FD59D7C25E41D2B669E1EF16E6F52C3164DF4FB"
-        "7930E9E4E58857B6AC7D5F42D69F6D187763CF1D5503400487F55BA57E31CC7A"
-        "7135C886EFB4318AED6A1E012D9E6832A907600A918130C46DC778F971AD0038"
-        "092999A333CB8B7A1A1DB93D7140003C2A4ECEA9F98D0ACC0A8291CDCEC97DCF"
-        "8EC9B55A7F88A46B4DB5A851F44182E1C68A007E5E655F6AFFFFFFFFFFFFFFFF",
-        16,
-    ),
-}
+# The curve and ffdhe group tables are formats.EC_CURVES and formats.DH_GROUPS (one copy each).
+FFDHE_PRIMES: Final[Mapping[int, int]] = MappingProxyType({size: p for size, (p, _g) in DH_GROUPS.items()})
 
 
 def _triple_des(key: bytes) -> BlockCipherAlgorithm:
@@ -318,7 +268,7 @@ def _generate_private(spec: KeySpec) -> PrivateKeyTypes:
     if alg == A.HUKS_ALG_RSA:
         return rsa.generate_private_key(65537, size) if size >= 1024 else _small_rsa(size)
     if alg == A.HUKS_ALG_ECC:
-        return ec.generate_private_key(_CURVES[size]())
+        return ec.generate_private_key(EC_CURVES[size])
     if alg == A.HUKS_ALG_DSA:
         return dsa.generate_private_key(size)
     if alg == A.HUKS_ALG_DH:
@@ -368,8 +318,8 @@ def _asym_size(key: PrivateKeyTypes | PublicKeyTypes) -> int | None:
     if isinstance(key, rsa.RSAPrivateKey | rsa.RSAPublicKey | dsa.DSAPrivateKey | dsa.DSAPublicKey):
         return key.key_size
     if isinstance(key, ec.EllipticCurvePrivateKey | ec.EllipticCurvePublicKey):
-        curve = _CURVES.get(key.curve.key_size)
-        return key.curve.key_size if curve is not None and isinstance(key.curve, curve) else None
+        curve = EC_CURVES.get(key.curve.key_size)
+        return key.curve.key_size if curve is not None and key.curve.name == curve.name else None
     if isinstance(key, x25519.X25519PrivateKey | x25519.X25519PublicKey):
         return 256
     if isinstance(key, ed25519.Ed25519PrivateKey | ed25519.Ed25519PublicKey):
@@ -877,8 +827,9 @@ def _signature(key: Loaded, spec: KeySpec, op: OpSpec) -> Operation:
 # ---- RSA encryption -------------------------------------------------------------------------------
 
 
-class _RsaCipher(_Base):
-    """RSA encrypt/decrypt: one block, buffered (at most ``BUFFER_LIMIT`` bytes)."""
+class _Buffered(_Base):
+    """An operation that needs its whole input at once (RSA encryption, agreement): ``update`` and
+    ``finish`` collect at most ``BUFFER_LIMIT`` bytes, ``finish`` runs ``run`` on them."""
 
     def __init__(self, run: Callable[[bytes], bytes]) -> None:
         self._run: Callable[[bytes], bytes] | None = run
@@ -922,7 +873,7 @@ def _rsa_cipher(key: Loaded, op: OpSpec) -> Operation:
             assert priv is not None  # noqa: S101
             return _rsa_private_int(priv, m).to_bytes(k, "big")
 
-        return _RsaCipher(raw)
+        return _Buffered(raw)
     pad: asym_padding.AsymmetricPadding
     if op.padding == P.HUKS_PADDING_PKCS1_V1_5:
         pad = asym_padding.PKCS1v15()
@@ -933,10 +884,10 @@ def _rsa_cipher(key: Loaded, op: OpSpec) -> Operation:
     else:
         raise UnsupportedAlgorithm(f"RSA cipher padding {op.padding}")
     if encrypt:
-        return _RsaCipher(lambda data: pub.encrypt(data, pad))
+        return _Buffered(lambda data: pub.encrypt(data, pad))
     assert priv is not None  # noqa: S101
     decrypter = priv
-    return _RsaCipher(lambda data: decrypter.decrypt(data, pad))
+    return _Buffered(lambda data: decrypter.decrypt(data, pad))
 
 
 # ---- MAC, agree, derive -------------------------------------------------------------------------
@@ -979,38 +930,12 @@ def _mac(key: Loaded, spec: KeySpec, op: OpSpec) -> Operation:
     raise UnsupportedAlgorithm(f"MAC algorithm {op.alg} on key algorithm {spec.alg}")
 
 
-class _Agree(_Base):
-    """Key agreement: ``update`` and ``finish`` collect the peer's public key; ``finish`` agrees."""
-
-    def __init__(self, agree: Callable[[bytes], bytes]) -> None:
-        self._agree: Callable[[bytes], bytes] | None = agree
-        self._peer = _Buffer(BUFFER_LIMIT, BufferLimitError)
-
-    def update(self, data: bytes) -> bytes:
-        self._check()
-        self._peer.feed(data)
-        return b""
-
-    def finish(self, data: bytes) -> bytes:
-        self._check()
-        try:
-            self._peer.feed(data)
-            assert self._agree is not None  # noqa: S101 - set until closed
-            return self._agree(self._peer.take())
-        finally:
-            self.abort()
-
-    def _release(self) -> None:
-        self._agree = None
-        self._peer.take()
-
-
 def _agree(key: Loaded, spec: KeySpec, op: OpSpec) -> Operation:
     if caps.AGREE_ALGS.get(spec.alg) != op.alg:
         raise UnsupportedAlgorithm(f"agreement {op.alg} on key algorithm {spec.alg}")
     if isinstance(key, x25519.X25519PrivateKey):
         x_key = key
-        return _Agree(lambda peer: x_key.exchange(x25519.X25519PublicKey.from_public_bytes(peer)))
+        return _Buffered(lambda peer: x_key.exchange(x25519.X25519PublicKey.from_public_bytes(peer)))
     if isinstance(key, ec.EllipticCurvePrivateKey):
         ec_key = key
 
@@ -1020,7 +945,7 @@ def _agree(key: Loaded, spec: KeySpec, op: OpSpec) -> Operation:
                 raise ValueError("the peer key is not an EC public key")
             return ec_key.exchange(ec.ECDH(), pub)
 
-        return _Agree(ecdh)
+        return _Buffered(ecdh)
     if isinstance(key, dh.DHPrivateKey):
         dh_key = key
 
@@ -1030,7 +955,7 @@ def _agree(key: Loaded, spec: KeySpec, op: OpSpec) -> Operation:
                 raise ValueError("the peer key is not a DH public key")
             return dh_key.exchange(pub)
 
-        return _Agree(ffdh)
+        return _Buffered(ffdh)
     raise TypeError("key agreement needs the private key")
 
 
