@@ -540,44 +540,161 @@ class Keystore:
 
     @_public
     def wrap_key_item(self, key_alias: str, options: HuksOptions) -> HuksReturnResult:
-        """The key as a blob only this keystore can unwrap (``HUKS_KEY_WRAP_TYPE_HUK_BASED``).
+        """The key as a blob only this keystore can unwrap (``HUKS_KEY_WRAP_TYPE_HUK_BASED``); the
+        options must carry ``KEY_WRAP_TYPE = HUKS_KEY_WRAP_TYPE_HUK_BASED``. The blob is a versioned
+        header, the key's stored params and the backend's sealed key, the params bound to it
+        (``hukspy.wrapped.pack_wrap_blob``; docs/decisions.md).
 
-        Raises 401, 12000011, 12000001 (the backend cannot wrap), 12000003 (the key was not generated
-        with IS_ALLOWED_WRAP=true), backend failures."""
+        Raises 401 (arguments), 12000001 (the backend cannot wrap), 12000012 (KEY_WRAP_TYPE missing or
+        not HUK_BASED: upstream INVALID_KEY_WRAP_TYPE -153; the key was not generated with
+        IS_ALLOWED_WRAP=true: KEY_NOT_ALLOW_WRAP -156; both unmapped upstream, so 12000012), 12000011
+        (no such key), backend failures."""
+        from hukspy import wrapped
+        from hukspy.enums import HuksKeyWrapType
+
         self._check_open()
         alias = policy.check_alias(key_alias)
         params, _ = _options(options)
         if not self._caps.wrap:
             raise HuksError(12000001, f"key wrapping on the {self._backend.name} keystore")
+        if params.int_(HuksTag.HUKS_TAG_KEY_WRAP_TYPE) != HuksKeyWrapType.HUKS_KEY_WRAP_TYPE_HUK_BASED:
+            raise HuksError(12000012, "KEY_WRAP_TYPE must be HUKS_KEY_WRAP_TYPE_HUK_BASED")
         record = self._record(alias, policy.storage_level(params))
         if record.params.bool_(HuksTag.HUKS_TAG_IS_ALLOWED_WRAP) is not True:
-            raise HuksError(
-                12000003, f'usage of the key "{alias}": it was not generated with IS_ALLOWED_WRAP'
-            )
+            raise HuksError(12000012, f'wrap the key "{alias}": it was not generated with IS_ALLOWED_WRAP')
         spec = policy.key_spec(record.params)
+        binding = record.params.encode()
         with self._native("wrap"):
-            blob = self._backend.wrap(record.ref, spec, record.params.encode())
-        return HuksReturnResult(out_data=blob)
+            sealed = self._backend.wrap(record.ref, spec, binding)
+        return HuksReturnResult(out_data=wrapped.pack_wrap_blob(self._backend.name, binding, sealed))
 
     @_public
     def unwrap_key_item(self, key_alias: str, options: HuksOptions, wrapped_key: bytes) -> HuksReturnResult:
-        """Restore a ``wrap_key_item`` blob under ``key_alias``. Raises 401, 12000001, 12000017,
-        12000006 (a foreign or tampered blob), backend failures."""
+        """Restore a ``wrap_key_item`` blob of this keystore under ``key_alias`` (at the options'
+        AUTH_STORAGE_LEVEL), with the params it was wrapped with; the options must carry
+        ``KEY_WRAP_TYPE = HUKS_KEY_WRAP_TYPE_HUK_BASED``. An existing alias is replaced unless
+        ``KEY_OVERRIDE=False``. Returns an empty result.
+
+        Raises 401 (arguments; a blob that is not a hukspy wrap blob: wrong magic or version,
+        truncated), 12000001 (the backend cannot unwrap), 12000012 (KEY_WRAP_TYPE missing or not
+        HUK_BASED), 12000006 (a foreign or tampered blob: made by another keystore or backend, or
+        altered, so it fails authentication), 12000017 (KEY_OVERRIDE=False and the alias exists),
+        backend failures."""
+        import struct
+
+        from hukspy import wrapped
+        from hukspy.enums import HuksKeyWrapType
+
         self._check_open()
-        policy.check_alias(key_alias)
-        _options(options)
+        alias = policy.check_alias(key_alias)
+        params, _ = _options(options)
         if not isinstance(wrapped_key, bytes | bytearray | memoryview):
             raise HuksError(401, "wrapped_key must be bytes")
-        raise HuksError(12000001, f"key unwrapping on the {self._backend.name} keystore")
+        if not self._caps.wrap:
+            raise HuksError(12000001, f"key unwrapping on the {self._backend.name} keystore")
+        if params.int_(HuksTag.HUKS_TAG_KEY_WRAP_TYPE) != HuksKeyWrapType.HUKS_KEY_WRAP_TYPE_HUK_BASED:
+            raise HuksError(12000012, "KEY_WRAP_TYPE must be HUKS_KEY_WRAP_TYPE_HUK_BASED")
+        backend, binding, sealed = wrapped.unpack_wrap_blob(bytes(wrapped_key))
+        if backend != self._backend.name:
+            raise HuksError(12000006, f"the wrapped key was made by a {backend} keystore, not this one")
+        try:
+            key_params = ParamSet.decode(binding)
+            spec = policy.key_spec(key_params)
+        except (ValueError, IndexError, struct.error, HuksError) as exc:  # bound params: a forged blob
+            raise HuksError(12000006, "the wrapped key fails authentication") from exc
+        level = policy.storage_level(params)
+        replace = params.bool_(HuksTag.HUKS_TAG_KEY_OVERRIDE) is not False
+        if not replace:
+            with self._native("get"):
+                exists = self._backend.records().get(level, alias) is not None
+            if exists:
+                raise HuksError(12000017, f'the key "{alias}"')
+        with self._native("unwrap"):
+            ref = self._backend.unwrap(sealed, spec, binding)
+        self._store(alias, level, key_params, spec, ref, replace)
+        return HuksReturnResult()
 
     @_public
     def import_wrapped_key_item(self, key_alias: str, wrapping_key_alias: str, options: HuksOptions) -> None:
-        """Import a key wrapped for this keystore in the 10-LV format (huks-reference.md §4.6)."""
+        """Import a key wrapped for this keystore in the 10-LV format (huks-reference.md §4.6,
+        docs/wrapped-keys.md) under ``key_alias``. ``options.in_data`` is the wrapped key; its params
+        describe the imported key as for ``import_key_item`` (ALGORITHM, KEY_SIZE, PURPOSE,
+        IMPORT_KEY_TYPE, ...) plus ``UNWRAP_ALGORITHM_SUITE``. The wrapping key (an X25519 key, or an
+        ECC P-256 key, generated with PURPOSE=UNWRAP only) agrees with the blob's public key inside its
+        backend; a backend with an ``import_wrapped`` hook (hukspy.backend) unwraps everything itself.
+
+        Checks, in order: arguments (401; in_data missing), the wrapping key (12000011), the suite
+        (missing 12000002; SM2_SM4_ECB 12000001; unknown 12000003), the LV structure (401), the
+        wrapping key's purpose and type (12000003), the imported key's params (as import_key_item:
+        12000002/12000003), backend support (12000001), KEY_OVERRIDE=False on an existing alias
+        (12000017), the blob's public key (401), the two AES-256-GCM layers (12000006), the key material
+        (401), then backend failures.
+        """
+        from hukspy import wrapped
+        from hukspy.enums import HuksKeyPurpose, HuksUnwrapSuite
+        from hukspy.spec import OpSpec
+
         self._check_open()
-        policy.check_alias(key_alias)
-        policy.check_alias(wrapping_key_alias)
-        _options(options)
-        raise HuksError(12000001, "importing wrapped keys")
+        alias = policy.check_alias(key_alias)
+        wrapping_alias = policy.check_alias(wrapping_key_alias)
+        params, data = _options(options)
+        if not data:
+            raise HuksError(401, "the wrapped key (in_data) is missing")
+        level = policy.storage_level(params)
+        wrapping = self._record(wrapping_alias, level)
+        suite_id = params.int_(HuksTag.HUKS_TAG_UNWRAP_ALGORITHM_SUITE)
+        if suite_id is None:
+            raise HuksError(12000002, "UNWRAP_ALGORITHM_SUITE is missing")
+        suite = wrapped.SUITES.get(suite_id)
+        if suite is None:
+            if suite_id == HuksUnwrapSuite.HUKS_UNWRAP_SUITE_SM2_SM4_ECB_NOPADDING:
+                raise HuksError(12000001, "the unwrap suite SM2_SM4_ECB_NOPADDING")
+            raise HuksError(12000003, f"the unwrap suite {suite_id}")
+        parts = formats.parse_lv(data)
+        wspec = policy.key_spec(wrapping.params)
+        if wspec.purpose != HuksKeyPurpose.HUKS_KEY_PURPOSE_UNWRAP:
+            raise HuksError(12000003, f'usage of the key "{wrapping_alias}": its purpose must be UNWRAP only')
+        if wspec.alg not in suite.key_algs or wspec.size != suite.key_size or wspec.public_only:
+            raise HuksError(
+                12000003,
+                f'the key "{wrapping_alias}" ({_alg_name(wspec.alg)}-{wspec.size}) cannot unwrap '
+                f"{suite.name}",
+            )
+        key_params = params.without(HuksTag.HUKS_TAG_UNWRAP_ALGORITHM_SUITE)
+        import_type = key_params.int_(HuksTag.HUKS_TAG_IMPORT_KEY_TYPE)
+        spec = policy.check_import(key_params, import_type)
+        self._require_key(spec, generate=False, import_type=import_type)
+        agree = OpSpec(OpKind.AGREE, alg=suite.agree_alg)
+        if not self._caps.supports_op(wspec, agree):
+            raise HuksError(12000001, f"{suite.name} on the {self._backend.name} keystore")
+        replace = key_params.bool_(HuksTag.HUKS_TAG_KEY_OVERRIDE) is not False
+        if not replace:
+            with self._native("get"):
+                exists = self._backend.records().get(level, alias) is not None
+            if exists:
+                raise HuksError(12000017, f'the key "{alias}"')
+        formats.load_public(suite.peer_alg, parts[wrapped.PART_PEER_PUBLIC], suite.key_size)
+        ref: bytes | None = None
+        hook = getattr(self._backend, "import_wrapped", None)
+        if callable(hook):
+            with self._native("import_wrapped"):
+                ref = hook(wrapping.ref, wspec, suite_id, parts, spec)
+            if ref is not None and not isinstance(ref, bytes):
+                raise HuksError(12000012, "import_wrapped: the backend returned no key reference")
+        if ref is None:
+            with self._native("begin", OpKind.AGREE):
+                op = self._backend.begin(wrapping.ref, wspec, agree)
+            try:
+                with self._native("finish", OpKind.AGREE):
+                    shared = op.finish(parts[wrapped.PART_PEER_PUBLIC])
+            finally:
+                op.abort()
+            plain = wrapped.open_key_material(parts, shared)
+            material = formats.parse_import(spec.alg, spec.size, import_type, plain)
+            with self._native("import"):
+                ref = self._backend.import_key(spec, material)
+        stored = policy.stored_params(key_params, HuksKeyFlag.HUKS_KEY_FLAG_IMPORT_KEY)
+        self._store(alias, level, stored, spec, ref, replace)
 
     @_public
     def get_sdk_version(self, options: HuksOptions) -> str:

@@ -3,20 +3,40 @@
 ``software:`` keeps its files in ``$HUKSPY_HOME/software``; ``software:/some/dir`` in ``/some/dir``.
 The ref of a key is the key material itself (``engine`` documents the format); the record store keeps
 it encrypted at rest.
+
+**Wrap** (``wrap_key_item``): the blob is ``nonce(12) ‖ AES-256-GCM(K_wrap, nonce, ref, aad) ‖ tag(16)``
+with ``aad = b"hukspy-software-wrap-v1" ‖ binding`` (the facade binds the key's params) and
+``K_wrap = HKDF-SHA256(master key, salt = none, info = b"hukspy software wrap key v1", 32 bytes)``, the
+master key being the record store's (``records.load_or_create_master_key``; the distinct info string
+keeps K_wrap apart from every other use of it). Only a keystore with the same ``master.key`` can unwrap;
+a foreign or altered blob fails authentication (``InvalidTag`` → 12000006).
+
+**Attest**: an X.509 chain ``[leaf, intermediate, root]`` from the keystore's attestation CAs
+(``hukspy.software.attest``); the leaf carries hukspy's key description extension
+(``hukspy.attestation``, docs/attestation.md). DH keys cannot be put in a certificate (12000001).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import secrets
 import sqlite3
 import threading
 from typing import TYPE_CHECKING, Final
 
 from cryptography.exceptions import InvalidSignature, InvalidTag, UnsupportedAlgorithm
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed25519, rsa, x25519
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from hukspy import attestation, formats
 from hukspy.backend import Capabilities, Operation, RecordStore
 from hukspy.errors import HuksError
+from hukspy.records import load_or_create_master_key, private_dir
 from hukspy.software import engine
+from hukspy.software.attest import AttestationCa, load_or_create_ca
 from hukspy.software.caps import software_capabilities
 from hukspy.spec import AttestIds, KeyMaterial, KeySpec, OpKind, OpSpec
 
@@ -53,6 +73,19 @@ ERROR_MAP: Final[dict[type[BaseException], int | dict[str, int]]] = {
     OSError: 12000004,
     MemoryError: 12000014,
 }
+#: Public keys an X.509 certificate can hold (every software key type but DH).
+_CERTIFIABLE: Final = (
+    rsa.RSAPublicKey,
+    ec.EllipticCurvePublicKey,
+    dsa.DSAPublicKey,
+    ed25519.Ed25519PublicKey,
+    x25519.X25519PublicKey,
+)
+_WRAP_INFO: Final = b"hukspy software wrap key v1"
+_WRAP_AAD: Final = b"hukspy-software-wrap-v1"
+_NONCE: Final = 12
+_TAG: Final = 16
+
 _INFO: Final[dict[int, str]] = {
     401: "the input exceeds what the software engine accepts",
     12000001: "algorithm or mode on the software backend",
@@ -73,8 +106,10 @@ class SoftwareBackend:
         self._directory = directory
         self._lock = threading.Lock()
         self._records: SqliteRecordStore | None = None
-        self._caps = software_capabilities()
+        self._caps = dataclasses.replace(software_capabilities(), attest=True, wrap=True)
         self._closed = False
+        self._wrap_aead: AESGCM | None = None
+        self._cas: dict[bool, AttestationCa] = {}
 
     def __repr__(self) -> str:
         return f"SoftwareBackend(directory={self._directory!r})"
@@ -120,16 +155,45 @@ class SoftwareBackend:
         return engine.begin(ref, spec, op)
 
     def attest(self, ref: bytes, spec: KeySpec, ids: AttestIds, anonymous: bool) -> list[bytes]:
-        """Not implemented yet: raises ``HuksError`` 12000001."""
-        raise HuksError(12000001, "key attestation on the software backend")
+        """``[leaf, intermediate, root]`` (DER) from the keystore's identified or anonymous CA (module
+        docstring). Raises ``HuksError`` 12000001 for a key a certificate cannot hold (DH), ``OSError``
+        (→ 12000004) when the CA cannot be created."""
+        public = formats.load_public(spec.alg, engine.public_key(ref, spec))
+        if not isinstance(public, _CERTIFIABLE):
+            raise HuksError(12000001, "attestation of DH keys (an X.509 certificate cannot hold one)")
+        ca = self._ca(anonymous)
+        level = self._caps.security_level
+        leaf = attestation.issue_leaf(public, ca.key, ca.intermediate, ids, level, anonymous)
+        return [c.public_bytes(serialization.Encoding.DER) for c in (leaf, ca.intermediate, ca.root)]
+
+    def _ca(self, anonymous: bool) -> AttestationCa:
+        with self._lock:
+            ca = self._cas.get(anonymous)
+            if ca is None:
+                ca = self._cas[anonymous] = load_or_create_ca(self._directory, anonymous)
+            return ca
+
+    def _wrapping(self) -> AESGCM:
+        with self._lock:
+            if self._wrap_aead is None:
+                master = load_or_create_master_key(private_dir(self._directory))
+                kw = HKDF(hashes.SHA256(), 32, None, _WRAP_INFO).derive(master)
+                self._wrap_aead = AESGCM(kw)
+            return self._wrap_aead
 
     def wrap(self, ref: bytes, spec: KeySpec, binding: bytes) -> bytes:
-        """Not implemented yet: raises ``HuksError`` 12000001."""
-        raise HuksError(12000001, "key wrapping on the software backend")
+        """``ref`` sealed under the keystore's wrapping key, ``binding`` authenticated (module docstring)."""
+        nonce = secrets.token_bytes(_NONCE)
+        return nonce + self._wrapping().encrypt(nonce, ref, _WRAP_AAD + binding)
 
     def unwrap(self, blob: bytes, spec: KeySpec, binding: bytes) -> bytes:
-        """Not implemented yet: raises ``HuksError`` 12000001."""
-        raise HuksError(12000001, "key unwrapping on the software backend")
+        """The ref sealed in ``blob``. Raises ``InvalidTag`` (→ 12000006) for a blob this keystore did
+        not make for ``binding``, or that was altered."""
+        if len(blob) < _NONCE + _TAG + 1:
+            raise InvalidTag()
+        ref = self._wrapping().decrypt(blob[:_NONCE], blob[_NONCE:], _WRAP_AAD + binding)
+        engine.load(ref)  # authentic, so this only guards against a ref format this engine lacks
+        return ref
 
     def translate(self, exc: BaseException, action: str, kind: OpKind | None) -> HuksError | None:
         """Map a native error from ``ERROR_MAP``; None when the exception is not one of ours."""
