@@ -10,9 +10,10 @@ token of the process lives in that directory's ``tokens/``. Use it as a per-test
         with softhsm_token() as token:
             yield token          # token.uri opens it: hukspy.Keystore(token.uri)
 
-A later ``softhsm_token()`` in the same process adds another fresh token beside the first; when the
-label is taken it gets a numeric suffix (``TokenInfo.label`` and ``uri`` say which). On exit the token
-is deleted. The provisioning is the same as ``softhsm/make-token.sh`` (the shell form, for CI and for
+SoftHSM2 also lists tokens only once, at ``C_Initialize``: a token made later is invisible to this
+process (other processes see it). So tokens are not deleted when the ``with`` block ends; a later
+``softhsm_token()`` with the same label yields the same token, and the whole directory goes at
+process exit. The provisioning is the same as ``softhsm/make-token.sh`` (the shell form, for CI and for
 people), written here in Python so that it works from an installed wheel.
 """
 
@@ -102,7 +103,7 @@ def _util() -> str:
 
 _lock = threading.Lock()
 _process_dir: str | None = None
-_labels: set[str] = set()
+_tokens: dict[str, TokenInfo] = {}
 
 
 def _process_conf() -> str:
@@ -129,10 +130,15 @@ def make_uri(label: str, module: str, pin: str) -> str:
 
 @contextlib.contextmanager
 def softhsm_token(label: str = "hukspy", pin: str = "1234", so_pin: str = "5678") -> Iterator[TokenInfo]:
-    """A fresh SoftHSM2 token for the duration of the ``with`` block (deleted afterwards).
+    """A fresh SoftHSM2 token, made on the first call for ``label`` in this process.
 
-    Sets ``os.environ["SOFTHSM2_CONF"]`` (once per process, see the module docstring). Raises
-    ``SoftHsmUnavailableError`` when SoftHSM2 is missing or ``softhsm2-util`` fails.
+    SoftHSM2 sees only the tokens that existed when it initialised (``C_Initialize`` reads the token
+    directory once), so a token is never deleted while the process runs: a later call with the same
+    label yields the same token (its keys included), and the process's directory is removed at exit.
+    A token first made after this process loaded libsofthsm2.so is visible to other processes only.
+    Sets ``os.environ["SOFTHSM2_CONF"]`` (see the module docstring). Raises ``SoftHsmUnavailableError``
+    when SoftHSM2 is missing or ``softhsm2-util`` fails, ``ValueError`` when ``label`` was made with
+    another PIN.
     """
     module = find_softhsm_module()
     util = _util()
@@ -144,23 +150,18 @@ def softhsm_token(label: str = "hukspy", pin: str = "1234", so_pin: str = "5678"
                 "SOFTHSM2_CONF was changed after the first softhsm_token() of this process; SoftHSM2 reads "
                 "it once per process"
             )
-        chosen, n = label, 1
-        while chosen in _labels:
-            n += 1
-            chosen = f"{label}-{n}"
-        _labels.add(chosen)
-    env = {**os.environ, "SOFTHSM2_CONF": conf}
-    proc = subprocess.run(  # noqa: S603 - fixed argv, no shell
-        [util, "--init-token", "--free", "--label", chosen, "--pin", pin, "--so-pin", so_pin],
-        env=env, capture_output=True, text=True, check=False,
-    )
-    if proc.returncode != 0:
-        why = proc.stderr.strip() or proc.stdout.strip()
-        raise SoftHsmUnavailableError(f"softhsm2-util --init-token failed: {why}")
-    info = TokenInfo(make_uri(chosen, module, pin), directory, conf, module, pin, chosen, so_pin)
-    try:
-        yield info
-    finally:
-        subprocess.run(  # noqa: S603
-            [util, "--delete-token", "--token", chosen], env=env, capture_output=True, check=False,
-        )
+        info = _tokens.get(label)
+        if info is None:
+            env = {**os.environ, "SOFTHSM2_CONF": conf}
+            proc = subprocess.run(  # noqa: S603 - fixed argv, no shell
+                [util, "--init-token", "--free", "--label", label, "--pin", pin, "--so-pin", so_pin],
+                env=env, capture_output=True, text=True, check=False,
+            )
+            if proc.returncode != 0:
+                why = proc.stderr.strip() or proc.stdout.strip()
+                raise SoftHsmUnavailableError(f"softhsm2-util --init-token failed: {why}")
+            info = TokenInfo(make_uri(label, module, pin), directory, conf, module, pin, label, so_pin)
+            _tokens[label] = info
+        elif info.pin != pin or info.so_pin != so_pin:
+            raise ValueError(f"the token {label!r} of this process was made with other PINs")
+    yield info
