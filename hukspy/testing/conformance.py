@@ -929,25 +929,33 @@ def test_threads_share_one_keystore(keystore: Keystore) -> None:
     rounds = 6 if keystore.backend_name == "software" else 3
 
     def worker(n: int) -> None:
+        step = "start"
         try:
             barrier.wait()
             for i in range(rounds):
+                step = f"round {i}: generate"
                 alias = simple.make(keystore, unique_alias(f"thread{n}-{i}"))
+                step = f"round {i}: session on its own key"
                 out = run_session(keystore, alias, simple.init, [_DATA[:10], _DATA[10:]])
                 assert out, "empty output"
+                step = f"round {i}: session on the shared key"
                 shared_out = run_session(keystore, shared, simple.init, [_DATA])
                 if expected_mac is not None:
                     assert shared_out == expected_mac, "the shared key gave another MAC"
+                step = f"round {i}: list_aliases"
                 assert alias in keystore.list_aliases(options()).key_aliases
+                step = f"round {i}: get_key_item_properties"
                 props = keystore.get_key_item_properties(alias, options()).properties or []
                 assert any(p.tag == _T.HUKS_TAG_ALGORITHM for p in props)
+                step = f"round {i}: init/update/abort on the shared key"
                 h = keystore.init_session(shared, options(*simple.init)).handle
                 keystore.update_session(h, options(in_data=_DATA))
                 keystore.abort_session(h, options())
+                step = f"round {i}: delete"
                 keystore.delete_key_item(alias, options())
                 assert not keystore.has_key_item(alias, options())
         except Exception as exc:  # collected and reported by the main thread
-            errors.append(f"thread {n}: {type(exc).__name__}: {exc}")
+            errors.append(f"thread {n} at {step}: {type(exc).__name__}: {exc}")
 
     threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
     for t in threads:
