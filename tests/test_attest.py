@@ -97,7 +97,9 @@ def test_attest(ks: Keystore, alg: int, size: int, purpose: int, extra: tuple[Hu
     assert len(chain) == 3
     _check_signatures(chain)
     leaf = chain[0]
-    spki = leaf.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    spki = leaf.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
     assert spki == _public_der(ks, "k", alg)
     d = _description(leaf)
     assert (d.version, d.security_level, d.anonymous, d.challenge) == (1, "software", False, challenge)
