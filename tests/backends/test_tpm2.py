@@ -7,6 +7,7 @@ port). Without swtpm the module is skipped, or fails when ``HUKSPY_REQUIRE`` nam
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import random
 import threading
@@ -14,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, hmac, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
@@ -250,7 +252,7 @@ def test_slots_exhausted_only_when_nothing_can_be_evicted(ks: Keystore) -> None:
         priv, pub, *_ = tpm.esapi.create(tpm.srk, None, tpl)
         with pytest.raises(HuksError) as full:
             while True:
-                held.append(tpm.with_slot(lambda: tpm.esapi.load(tpm.srk, priv, pub)))
+                held.append(tpm.with_slot(lambda: tpm.esapi.load(tpm.srk, priv, pub), uses_srk=True))
         assert full.value.code == 12000010
         assert tpm.loaded() == 0  # the manager gave its slots up before giving in
     assert held
@@ -427,7 +429,7 @@ def _auth_key(be: Tpm2Backend, da: bool) -> tuple[object, object]:
 def _sign_with_password(be: Tpm2Backend, priv: object, pub: object, pw: bytes) -> None:
     def go(tpm: object) -> None:
         t = be.tpm
-        h = t.with_slot(lambda: t.esapi.load(t.srk, priv, pub))
+        h = t.with_slot(lambda: t.esapi.load(t.srk, priv, pub), uses_srk=True)
         try:
             t.esapi.tr_set_auth(h, pw)
             tk = TPMT_TK_HASHCHECK(tag=TPM2_ST.HASHCHECK, hierarchy=TPM2_RH.NULL)
@@ -644,3 +646,120 @@ def test_keystore_entry_point_and_uri(swtpm: SwtpmInstance, tmp_path: Path) -> N
         k.generate_key_item("p", O(*ECC_GEN))
     db = list((tmp_path / "tpm2").rglob("keys.db"))
     assert len(db) == 1
+
+
+# ---------------------------------------------------------------- attestation
+
+
+def _der_items(der: bytes) -> list[bytes]:
+    """The contents of the OCTET STRINGs in a DER SEQUENCE (the evidence extension)."""
+
+    def length(buf: bytes, off: int) -> tuple[int, int]:
+        first = buf[off]
+        if first < 0x80:
+            return first, off + 1
+        n = first & 0x7F
+        return int.from_bytes(buf[off + 1 : off + 1 + n], "big"), off + 1 + n
+
+    assert der[0] == 0x30
+    total, off = length(der, 1)
+    assert off + total == len(der)
+    items = []
+    while off < len(der):
+        assert der[off] == 0x04
+        n, off = length(der, off + 1)
+        items.append(der[off : off + n])
+        off += n
+    return items
+
+
+def test_attestation_chain_verifies_with_certify_evidence(ks: Keystore, swtpm: SwtpmInstance) -> None:
+    from cryptography import x509
+    from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+    from hukspy_tpm2.attest import EK_BINDING_OID, EVIDENCE_OID
+    from tpm2_pytss.constants import TPM2_GENERATED
+    from tpm2_pytss.types import TPMS_ATTEST, TPMT_PUBLIC, TPMT_SIGNATURE
+
+    assert ks.capabilities().attest
+    ks.generate_key_item("attested", O(*ECC_GEN))
+    challenge = os.urandom(32)
+    chain = ks.attest_key_item("attested", O(P(T.HUKS_TAG_ATTESTATION_CHALLENGE, challenge))).cert_chains
+    assert chain is not None and len(chain) == 4
+    leaf, ak, ca, ek = (x509.load_pem_x509_certificate(c.encode()) for c in chain)
+
+    # X.509: leaf <- AK <- CA (self-signed); the EK certificate chains to the manufacturer's CA
+    leaf.verify_directly_issued_by(ak)
+    ak.verify_directly_issued_by(ca)
+    ca.verify_directly_issued_by(ca)
+    issuer = x509.load_pem_x509_certificate((Path(swtpm.ca_dir) / "issuercert.pem").read_bytes())
+    root = x509.load_pem_x509_certificate((Path(swtpm.ca_dir) / "swtpm-localca-rootca-cert.pem").read_bytes())
+    ek.verify_directly_issued_by(issuer)
+    issuer.verify_directly_issued_by(root)
+    # the AK was activated against this EK
+    ek_spki = ek.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    binding = ak.extensions.get_extension_for_oid(EK_BINDING_OID).value
+    assert isinstance(binding, x509.UnrecognizedExtension)
+    assert binding.value == hashlib.sha256(ek_spki).digest()
+    # the leaf certifies the exported key
+    exported = ks.export_key_item("attested", O()).out_data
+    assert (
+        leaf.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        == exported
+    )
+
+    # TPM2_Certify evidence: signed by the AK, challenge as extraData, names the key's public area
+    ext = leaf.extensions.get_extension_for_oid(EVIDENCE_OID).value
+    assert isinstance(ext, x509.UnrecognizedExtension)
+    attest_b, sig_b, public_b, got_challenge = _der_items(ext.value)
+    assert got_challenge == challenge
+    attest, _ = TPMS_ATTEST.unmarshal(attest_b)
+    assert int(attest.magic) == int(TPM2_GENERATED.VALUE)
+    assert int(attest.type) == int(TPM2_ST.ATTEST_CERTIFY)
+    assert bytes(attest.extraData) == challenge
+    public, _ = TPMT_PUBLIC.unmarshal(public_b)
+    name = int(public.nameAlg).to_bytes(2, "big") + hashlib.sha256(public_b).digest()
+    assert bytes(attest.attested.certify.name) == name
+    attrs = int(public.objectAttributes)
+    for flag in (TPMA_OBJECT.FIXEDTPM, TPMA_OBJECT.FIXEDPARENT, TPMA_OBJECT.SENSITIVEDATAORIGIN):
+        assert attrs & int(flag), flag  # created inside this TPM, cannot leave it
+    sig, _ = TPMT_SIGNATURE.unmarshal(sig_b)
+    der_sig = encode_dss_signature(
+        int.from_bytes(bytes(sig.signature.ecdsa.signatureR), "big"),
+        int.from_bytes(bytes(sig.signature.ecdsa.signatureS), "big"),
+    )
+    ak_key = ak.public_key()
+    assert isinstance(ak_key, ec.EllipticCurvePublicKey)
+    ak_key.verify(der_sig, attest_b, ec.ECDSA(hashes.SHA256()))
+    with pytest.raises(InvalidSignature):  # and the signature binds the challenge
+        ak_key.verify(der_sig, attest_b.replace(challenge, bytes(32)), ec.ECDSA(hashes.SHA256()))
+
+    anon = ks.anon_attest_key_item("attested", O(P(T.HUKS_TAG_ATTESTATION_CHALLENGE, challenge))).cert_chains
+    assert anon is not None and len(anon) == 3  # no EK certificate, no EK binding
+    anon_ak = x509.load_pem_x509_certificate(anon[1].encode())
+    with pytest.raises(x509.ExtensionNotFound):
+        anon_ak.extensions.get_extension_for_oid(EK_BINDING_OID)
+
+
+def test_imported_and_public_keys_are_not_attested(ks: Keystore) -> None:
+    key = ec.generate_private_key(ec.SECP256R1())
+    spki = key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    ks.import_key_item(
+        "pub-only",
+        O(
+            P(T.HUKS_TAG_ALGORITHM, A.HUKS_ALG_ECC),
+            P(T.HUKS_TAG_KEY_SIZE, 256),
+            P(T.HUKS_TAG_PURPOSE, PU.HUKS_KEY_PURPOSE_VERIFY),
+            P(T.HUKS_TAG_DIGEST, D.HUKS_DIGEST_SHA256),
+            P(T.HUKS_TAG_IMPORT_KEY_TYPE, 0),
+            data=spki,
+        ),
+    )
+    with pytest.raises(HuksError) as info:
+        ks.attest_key_item("pub-only", O(P(T.HUKS_TAG_ATTESTATION_CHALLENGE, b"c" * 16)))
+    assert info.value.code == 12000001

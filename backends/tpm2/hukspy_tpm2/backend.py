@@ -105,7 +105,8 @@ class Tpm2Backend:
             ident = hashlib.sha256(tcti.encode()).hexdigest()[:16]
             from hukspy.records import SqliteRecordStore
 
-            self._store = SqliteRecordStore(os.path.join(home, "tpm2", ident))
+            self._dir = os.path.join(home, "tpm2", ident)
+            self._store = SqliteRecordStore(self._dir)
         except BaseException:
             self._tpm.close()
             raise
@@ -181,7 +182,7 @@ class Tpm2Backend:
                 sensitive = TPM2B_SENSITIVE_CREATE(TPMS_SENSITIVE_CREATE(data=TPM2B_SENSITIVE_DATA(rnd)))
 
         def create(t: Tpm) -> bytes:
-            priv, pub, *_ = t.with_slot(lambda: t.esapi.create(t.srk, sensitive, template))
+            priv, pub, *_ = t.with_slot(lambda: t.esapi.create(t.srk, sensitive, template), uses_srk=True)
             return refs.pack(refs.TPM_KEY, pub.marshal(), priv.marshal())
 
         return self._tpm.run(create)
@@ -234,7 +235,7 @@ class Tpm2Backend:
         def imp(t: Tpm) -> bytes:
             assert t.srk_public is not None  # noqa: S101
             enc, dup, seed = wrap(t.srk_public.publicArea, pub, sens, None, symdef)
-            priv = t.esapi.import_(t.srk, enc, pub, dup, seed, symdef)
+            priv = t.with_slot(lambda: t.esapi.import_(t.srk, enc, pub, dup, seed, symdef), uses_srk=True)
             return refs.pack(refs.TPM_KEY, pub.marshal(), priv.marshal())
 
         return self._tpm.run(imp)
@@ -273,7 +274,7 @@ class Tpm2Backend:
         """A chain leaf → AK cert → EK cert (→ the EK's CA, when known): see ``attest``."""
         from .attest import attest_key
 
-        return attest_key(self._tpm, refs.unpack(ref), spec, ids, anonymous)
+        return attest_key(self._tpm, refs.unpack(ref), spec, ids, anonymous, self._dir)
 
     def wrap(self, ref: bytes, spec: KeySpec, binding: bytes) -> bytes:
         raise HuksError(12000001, "key wrapping on the TPM keystore")

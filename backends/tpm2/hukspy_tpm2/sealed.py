@@ -51,7 +51,7 @@ def _seal(tpm: Tpm, software_ref: bytes) -> bytes:
     sensitive = TPM2B_SENSITIVE_CREATE(TPMS_SENSITIVE_CREATE(data=TPM2B_SENSITIVE_DATA(dek)))
 
     def create(t: Tpm) -> bytes:
-        priv, pub, *_ = t.with_slot(lambda: t.esapi.create(t.srk, sensitive, template))
+        priv, pub, *_ = t.with_slot(lambda: t.esapi.create(t.srk, sensitive, template), uses_srk=True)
         return refs.pack(refs.SEALED, pub.marshal(), priv.marshal(), blob)
 
     return tpm.run(create)

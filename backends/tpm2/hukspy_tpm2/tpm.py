@@ -104,6 +104,7 @@ class Tpm:
         self.srk_public: TPM2B_PUBLIC | None = None
         self._slots: OrderedDict[bytes, ESYS_TR] = OrderedDict()
         self._pinned: set[bytes] = set()
+        self._srk_busy = 0  # > 0 while a command runs under the SRK: it must not be evicted then
         self._closed = False
         self.generation = 0  # bumped at every (re)connect: saved contexts of older generations are dead
         os.environ.setdefault("TSS2_LOG", "all+none")  # ESAPI logs errors to stderr otherwise
@@ -118,12 +119,17 @@ class Tpm:
         self._tctx = TCTILdr(name, conf or None)
         self._ectx = ESAPI(self._tctx)
         self.flush_stale()
-        srk, srk_pub, *_ = self._ectx.create_primary(
-            None, TPM2B_PUBLIC.parse(SRK_TEMPLATE, objectAttributes=_SRK_ATTRS)
-        )
-        self._srk = srk
-        self.srk_public = srk_pub
+        self._create_srk()
         self.generation += 1
+
+    def _create_srk(self) -> ESYS_TR:
+        srk, srk_pub, *_ = self.with_slot(
+            lambda: self.esapi.create_primary(
+                None, TPM2B_PUBLIC.parse(SRK_TEMPLATE, objectAttributes=_SRK_ATTRS)
+            )
+        )
+        self._srk, self.srk_public = srk, srk_pub
+        return srk
 
     def _drop(self) -> None:
         """Forget the current connection (its ESYS_TRs are meaningless after a TPM restart)."""
@@ -147,9 +153,8 @@ class Tpm:
 
     @property
     def srk(self) -> ESYS_TR:
-        if self._srk is None:
-            raise HuksError(12000005, "the TPM connection is closed")
-        return self._srk
+        """The SRK's handle, re-created when it was evicted (use inside ``with_slot(..., uses_srk=True)``)."""
+        return self._srk if self._srk is not None else self._create_srk()
 
     def run(self, fn: Callable[[Tpm], T]) -> T:
         """Run ``fn`` under the lock, reconnecting first when the last command lost the TPM. When a
@@ -183,10 +188,7 @@ class Tpm:
         self._slots.clear()
         self._pinned.clear()
         self._srk = None
-        srk, srk_pub, *_ = self.with_slot(
-            lambda: e.create_primary(None, TPM2B_PUBLIC.parse(SRK_TEMPLATE, objectAttributes=_SRK_ATTRS))
-        )
-        self._srk, self.srk_public = srk, srk_pub
+        self._create_srk()
 
     def close(self) -> None:
         """Release this user of the connection; the last one flushes its objects and closes it.
@@ -231,24 +233,35 @@ class Tpm:
     # ------------------------------------------------------------ slots
 
     def _evict_one(self) -> bool:
+        """Flush the least recently used key that is not pinned; failing that, the SRK (re-created
+        on its next use) unless a command under it is running. False when nothing can go."""
         for kid in self._slots:
             if kid not in self._pinned:
                 h = self._slots.pop(kid)
                 self.esapi.flush_context(h)
                 return True
+        if self._srk is not None and not self._srk_busy:
+            srk, self._srk = self._srk, None
+            self.esapi.flush_context(srk)
+            return True
         return False
 
-    def with_slot(self, fn: Callable[[], T]) -> T:
-        """Run a command that needs a free object slot, evicting LRU keys while it fails for lack of
-        one. Raises ``HuksError`` 12000010 when every slot is pinned."""
-        while True:
-            try:
-                return fn()
-            except TSS2_Exception as exc:
-                if not _slot_exhausted(exc):
-                    raise
-                if not self._evict_one():
-                    raise HuksError(12000010, "no free TPM object slot: every slot is in use") from exc
+    def with_slot(self, fn: Callable[[], T], *, uses_srk: bool = False) -> T:
+        """Run a command that needs a free object slot, evicting LRU keys (then the SRK, unless
+        ``uses_srk``) while it fails for lack of one. Raises ``HuksError`` 12000010 when nothing can be
+        evicted."""
+        self._srk_busy += uses_srk
+        try:
+            while True:
+                try:
+                    return fn()
+                except TSS2_Exception as exc:
+                    if not _slot_exhausted(exc):
+                        raise
+                    if not self._evict_one():
+                        raise HuksError(12000010, "no free TPM object slot: every slot is in use") from exc
+        finally:
+            self._srk_busy -= uses_srk
 
     def key(self, pub: bytes, priv: bytes) -> ESYS_TR:
         """The loaded handle of the key in the blob (``TPM2B_PUBLIC``, ``TPM2B_PRIVATE`` marshalled),
@@ -262,7 +275,7 @@ class Tpm:
             return h
         tpub, _ = TPM2B_PUBLIC.unmarshal(pub)
         tpriv, _ = TPM2B_PRIVATE.unmarshal(priv)
-        h = self.with_slot(lambda: self.esapi.load(self.srk, tpriv, tpub))
+        h = self.with_slot(lambda: self.esapi.load(self.srk, tpriv, tpub), uses_srk=True)
         self._slots[kid] = h
         return h
 
