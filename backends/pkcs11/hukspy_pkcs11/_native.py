@@ -121,6 +121,10 @@ class _InitArgs(ctypes.Structure):
     )
 
 
+class _Attribute(ctypes.Structure):
+    _fields_ = (("type", CK_ULONG), ("pValue", ctypes.c_void_p), ("ulValueLen", CK_ULONG))
+
+
 class _Mechanism(ctypes.Structure):
     _fields_ = (("mechanism", CK_ULONG), ("pParameter", ctypes.c_void_p), ("ulParameterLen", CK_ULONG))
 
@@ -136,7 +140,11 @@ _FUNCTIONS: Final[tuple[tuple[str, Any], ...]] = (
         "C_GetMechanismList", "C_GetMechanismInfo", "C_InitToken", "C_InitPIN", "C_SetPIN", "C_OpenSession",
         "C_CloseSession", "C_CloseAllSessions", "C_GetSessionInfo", "C_GetOperationState",
         "C_SetOperationState", "C_Login", "C_Logout", "C_CreateObject", "C_CopyObject", "C_DestroyObject",
-        "C_GetObjectSize", "C_GetAttributeValue", "C_SetAttributeValue", "C_FindObjectsInit",
+        "C_GetObjectSize",
+    )),
+    ("C_GetAttributeValue", _F(CK_RV, CK_ULONG, CK_ULONG, _P, CK_ULONG)),
+    *((name, _P) for name in (
+        "C_SetAttributeValue", "C_FindObjectsInit",
         "C_FindObjects", "C_FindObjectsFinal",
     )),
     ("C_EncryptInit", _F(CK_RV, CK_ULONG, ctypes.POINTER(_Mechanism), CK_ULONG)),
@@ -205,6 +213,17 @@ class Module:
             rv = fn(session, data, len(data), out, ctypes.byref(out_len))
         _check(rv, f"C_{kind}")
         return out.raw[: out_len.value]
+
+    def object_value(self, session: int, handle: int, max_len: int) -> bytes | None:
+        """CKA_VALUE of object ``handle`` if it is at most ``max_len`` bytes; None when the handle is no
+        longer valid (the object was destroyed) or the value is longer."""
+        buf = ctypes.create_string_buffer(max(max_len, 1))
+        attr = _Attribute(0x11, ctypes.cast(buf, ctypes.c_void_p), max_len)  # CKA_VALUE
+        rv = self._fl.C_GetAttributeValue(session, handle, ctypes.byref(attr), 1)
+        if rv in (0x82, 0x60, CKR_BUFFER_TOO_SMALL) or attr.ulValueLen > max_len:  # handle gone / longer
+            return None
+        _check(rv, "C_GetAttributeValue")
+        return buf.raw[: attr.ulValueLen]
 
     def verify(self, session: int, data: bytes, signature: bytes) -> None:
         """Single-part ``C_Verify``; a bad signature raises ``CkrError``."""

@@ -91,10 +91,14 @@ class TokenRecordStore:
         self._conn = conn
         self._lock = lock
         self._key_ids = key_ids
+        # (level, alias) → (object handle, CKA_VALUE, record) of records found before. A hit is checked
+        # against the token on every use: the object must still exist with the same (immutable) value,
+        # so a record another process replaced or deleted is never served from here.
+        self._cache: dict[tuple[int, str], tuple[int, bytes, KeyRecord]] = {}
 
     # ---- reading
 
-    def _objects(self, w: Worker, alias: str | None) -> list[tuple[Object, str, int, KeyRecord]]:
+    def _objects(self, w: Worker, alias: str | None) -> list[tuple[Object, str, int, KeyRecord, bytes]]:
         template = {Attribute.CLASS: ObjectClass.DATA, Attribute.APPLICATION: APPLICATION}
         if alias is not None:
             template[Attribute.LABEL] = alias
@@ -105,24 +109,39 @@ class TokenRecordStore:
             except _VANISHED:
                 continue  # destroyed by another session between the search and the read
             label = str(attrs[Attribute.LABEL])
-            version, record = decode_value(label, bytes(attrs[Attribute.VALUE]))
-            out.append((obj, label, version, record))
+            value = bytes(attrs[Attribute.VALUE])
+            version, record = decode_value(label, value)
+            out.append((obj, label, version, record, value))
         return out
 
     def _matching(self, w: Worker, level: int, alias: str) -> list[tuple[Object, int, KeyRecord]]:
-        found = [(o, v, r) for o, _, v, r in self._objects(w, alias) if r.level == level]
-        found.sort(key=lambda t: t[1], reverse=True)
-        return found
+        rows = [row for row in self._objects(w, alias) if row[3].level == level]
+        rows.sort(key=lambda t: t[2], reverse=True)
+        if rows:
+            obj, _, _, record, value = rows[0]
+            self._cache[(level, alias)] = (int(obj.handle or 0), value, record)
+        else:
+            self._cache.pop((level, alias), None)
+        return [(o, v, r) for o, _, v, r, _ in rows]
 
     def get(self, level: int, alias: str) -> KeyRecord | None:
         """The record of ``alias`` at ``level`` (highest version), or None."""
-        found = self._conn.run(lambda w: self._matching(w, level, alias))
-        return found[0][2] if found else None
+        hit = self._cache.get((level, alias))
+
+        def lookup(w: Worker) -> KeyRecord | None:
+            if hit is not None:
+                handle, value, record = hit
+                if self._conn.module.object_value(w.handle, handle, len(value)) == value:
+                    return record
+            found = self._matching(w, level, alias)
+            return found[0][2] if found else None
+
+        return self._conn.run(lookup)
 
     def aliases(self, level: int) -> list[str]:
         """Every alias at ``level``, sorted."""
         rows = self._conn.run(lambda w: self._objects(w, None))
-        return sorted({label for _, label, _, r in rows if r.level == level})
+        return sorted({label for _, label, _, r, _ in rows if r.level == level})
 
     # ---- writing
 
@@ -153,6 +172,7 @@ class TokenRecordStore:
             return existing[0][2] if existing else None
 
         with self._lock:
+            self._cache.pop((record.level, record.alias), None)
             return self._conn.run(write, write=True)
 
     def delete(self, level: int, alias: str) -> KeyRecord | None:
@@ -164,6 +184,7 @@ class TokenRecordStore:
             return existing[0][2] if existing else None
 
         with self._lock:
+            self._cache.pop((level, alias), None)
             return self._conn.run(remove, write=True)
 
     def close(self) -> None:
@@ -192,11 +213,11 @@ class TokenRecordStore:
             destroyed = 0
             newest: dict[tuple[int, str], tuple[int, KeyRecord]] = {}
             rows = self._objects(w, None)
-            for _, label, version, record in rows:
+            for _, label, version, record, _ in rows:
                 key = (record.level, label)
                 if key not in newest or version > newest[key][0]:
                     newest[key] = (version, record)
-            for obj, label, version, record in rows:
+            for obj, label, version, record, _ in rows:
                 if newest[(record.level, label)][0] != version:
                     obj.destroy()
                     destroyed += 1
