@@ -20,6 +20,7 @@ backend, 4 MiB on others).
 
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 import tracemalloc
@@ -79,8 +80,10 @@ __all__ = [
     "test_aliases_that_are_not_str_are_401",
     "test_capabilities_are_frozen_data",
     "test_close_ends_every_session",
+    "test_declared_attestation",
     "test_declared_keys",
     "test_declared_ops",
+    "test_declared_wrap_unwrap",
     "test_error_in_finish_ends_the_session",
     "test_error_in_update_ends_the_session",
     "test_every_declared_capability_is_exercised",
@@ -196,6 +199,79 @@ def test_declared_ops(keystore: Keystore, kind: OpKind, key_alg: int) -> None:
             except Exception as exc:
                 failures.append(f"{describe(cap)} [{size}]: {type(exc).__name__}: {exc}")
     assert not failures, f"{len(failures)} failures in {len(entries)} declared ops:\n" + "\n".join(failures)
+
+
+def _attestable(ks: Keystore) -> tuple[int, int] | None:
+    caps = _caps(ks)
+    for alg in (_A.HUKS_ALG_ECC, _A.HUKS_ALG_RSA, _A.HUKS_ALG_ED25519):
+        sizes = sorted(k.size for k in caps.keys if k.alg == alg and k.generate)
+        if sizes:
+            return alg, (256 if 256 in sizes else 2048 if 2048 in sizes else sizes[0])
+    return None
+
+
+def test_declared_attestation(keystore: Keystore) -> None:
+    """``Capabilities.attest``: attest_key_item and anon_attest_key_item give a PEM chain, leaf first,
+    whose leaf certifies the key's exported public key and where each certificate is issued by the next
+    up to a self-signed root (certificates after the root, such as a TPM's EK certificate, are extra
+    evidence and not checked here)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
+    if not _caps(keystore).attest:
+        pytest.skip(f"{keystore.backend_name} does not declare attestation")
+    found = _attestable(keystore)
+    if found is None:
+        pytest.skip("no asymmetric key to attest")
+    alg, size = found
+    alias = ensure_generated(keystore, alg, size, PURPOSE_CLASS[OpKind.SIGN])
+    public = keystore.export_key_item(alias, options()).out_data
+    challenge = P(_T.HUKS_TAG_ATTESTATION_CHALLENGE, os.urandom(16))
+    for attest in (keystore.attest_key_item, keystore.anon_attest_key_item):
+        chain = attest(alias, options(challenge)).cert_chains
+        assert chain, f"{attest.__name__} returned no certificates"
+        certs = [x509.load_pem_x509_certificate(pem.encode("latin-1")) for pem in chain]
+        leaf_key = certs[0].public_key()
+        if alg in (_A.HUKS_ALG_ED25519,):
+            leaf = leaf_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        else:
+            spki = serialization.PublicFormat.SubjectPublicKeyInfo
+            leaf = leaf_key.public_bytes(serialization.Encoding.DER, spki)
+        assert leaf == public, f"{attest.__name__}: the leaf does not certify the key"
+        for cert, issuer in itertools.pairwise(certs):
+            if cert.issuer == cert.subject:
+                break  # the root: what follows is evidence
+            cert.verify_directly_issued_by(issuer)
+
+
+def test_declared_wrap_unwrap(keystore: Keystore) -> None:
+    """``Capabilities.wrap``: a key generated with IS_ALLOWED_WRAP=true survives wrap → delete → unwrap
+    with the same params and the same behaviour; a tampered blob is refused."""
+    from hukspy.enums import HuksKeyWrapType
+
+    if not _caps(keystore).wrap:
+        pytest.skip(f"{keystore.backend_name} does not declare key wrapping")
+    simple = _simple(keystore)
+    huk = P(_T.HUKS_TAG_KEY_WRAP_TYPE, HuksKeyWrapType.HUKS_KEY_WRAP_TYPE_HUK_BASED)
+    alias = unique_alias("wrap")
+    keystore.generate_key_item(alias, options(*simple.gen, P(_T.HUKS_TAG_IS_ALLOWED_WRAP, True)))
+    try:
+        before = keystore.get_key_item_properties(alias, options()).properties
+        probe = run_session(keystore, alias, simple.init, [_DATA]) if simple.cap.kind is OpKind.MAC else None
+        blob = keystore.wrap_key_item(alias, options(huk)).out_data
+        assert blob, "wrap_key_item returned nothing"
+        keystore.delete_key_item(alias, options())
+        keystore.unwrap_key_item(alias, options(huk), blob)
+        assert keystore.get_key_item_properties(alias, options()).properties == before
+        if probe is not None:
+            assert run_session(keystore, alias, simple.init, [_DATA]) == probe, "the unwrapped key differs"
+        else:
+            assert run_session(keystore, alias, simple.init, [_DATA])
+        with pytest.raises(HuksError):
+            tampered = blob[:-1] + bytes([blob[-1] ^ 1])
+            keystore.unwrap_key_item(unique_alias("tampered"), options(huk), tampered)
+    finally:
+        keystore.delete_key_item(alias, options())
 
 
 # ================================================================== part 2: the HUKS rules
