@@ -1,7 +1,7 @@
 """The TPM column: hukspy over swtpm vs tpm2-pytss direct with the key already loaded.
 
     .venv/bin/python bench/bench_tpm2.py                 # starts its own swtpm (hukspy_tpm2.testing)
-    .venv/bin/python bench/bench_tpm2.py --seconds 3 --rounds 3
+    .venv/bin/python bench/bench_tpm2.py --seconds 10 --batch 25
 
 Cells (1 thread, ops/s):
 
@@ -12,9 +12,10 @@ Cells (1 thread, ops/s):
 - AES 1 KiB: HUKS AES has no CFB mode, so hukspy runs AES-256-CBC (NONE padding) against raw CBC; the
   "backend" rows run the TPM backend's own ``Operation`` (no facade) in CFB and CBC against raw.
 
-Both sides use the same swtpm, one after the other (swtpm has three object slots: the two sides cannot
-each keep an SRK and a key loaded at once). Each cell runs ``--rounds`` times alternating sides; the
-best round of each side is reported, and the ratio hukspy/raw. Not a test: nothing is asserted.
+The three sides (Keystore session, the backend's ``Operation`` without the facade, raw tpm2-pytss) run
+on the same swtpm at the same time, interleaved in small batches, so that the load of a shared machine
+hits them alike. swtpm has three object slots: hukspy's SRK and key, and the raw key (loaded under a
+raw SRK that is then flushed). Not a test: nothing is asserted.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from collections.abc import Callable
 from hukspy_tpm2 import Tpm2Backend
 from hukspy_tpm2.testing import swtpm_instance
 from tpm2_pytss import ESAPI, TCTILdr
-from tpm2_pytss.constants import TPM2_ALG, TPM2_RH, TPM2_ST, TPMA_OBJECT
+from tpm2_pytss.constants import ESYS_TR, TPM2_ALG, TPM2_RH, TPM2_ST, TPMA_OBJECT
 from tpm2_pytss.types import (
     TPM2B_DIGEST,
     TPM2B_IV,
@@ -51,15 +52,6 @@ SRK = "ecc256:aes128cfb"
 TICKET = TPMT_TK_HASHCHECK(tag=TPM2_ST.HASHCHECK, hierarchy=TPM2_RH.NULL)
 KIB = os.urandom(1024)
 MSG = os.urandom(32)
-
-
-def rate(seconds: float, fn: Callable[[], object]) -> float:
-    fn()  # warm-up (loads the key)
-    n, start = 0, time.perf_counter()
-    while (elapsed := time.perf_counter() - start) < seconds:
-        fn()
-        n += 1
-    return n / elapsed
 
 
 def P(tag: int, value: int | bytes) -> HuksParam:  # noqa: N802
@@ -165,122 +157,125 @@ BACKEND_OPS = {
 _KEY_OF = {"AES-256-CFB 1 KiB": "AES-256-CBC 1 KiB"}  # the CFB row runs on the CBC cell's key
 
 
-def hukspy_rates(uri: str, home: str, seconds: float) -> tuple[dict[str, float], dict[str, float]]:
-    """(Keystore ops/s, backend Operation ops/s) per cell."""
-    ks_out: dict[str, float] = {}
-    be_out: dict[str, float] = {}
-    with hukspy.Keystore(uri, home=home) as ks:
-        for name, (gen, init, data) in CELLS.items():
-            if not ks.has_key_item(name, O()):
-                ks.generate_key_item(name, O(*gen))
-            opts, fin = O(*init), O(data=data)
-
-            def session(a: str = name, o: HuksOptions = opts, f: HuksOptions = fin) -> object:
-                return ks.finish_session(ks.init_session(a, o), f)
-
-            ks_out[name] = rate(seconds, session)
-        be = ks._backend
-        assert isinstance(be, Tpm2Backend)
-        for name, (spec, op) in BACKEND_OPS.items():
-            rec = be.records().get(1, _KEY_OF.get(name, name))
-            assert rec is not None
-
-            def run(
-                r: bytes = rec.ref,
-                k: KeySpec = spec,
-                o: OpSpec = op,
-                d: bytes = KIB if "KiB" in name else MSG,
-            ) -> object:
-                return be.begin(r, k, o).finish(d)
-
-            be_out[name] = rate(seconds, run)
-    return ks_out, be_out
+def _scheme(alg: int) -> TPMT_SIG_SCHEME:
+    sch = TPMT_SIG_SCHEME(scheme=alg)
+    sch.details.any.hashAlg = TPM2_ALG.SHA256
+    return sch
 
 
-def raw_rates(tcti: str, seconds: float) -> dict[str, float]:
-    out: dict[str, float] = {}
-    name, _, conf = tcti.partition(":")
-    with TCTILdr(name, conf) as tctx, ESAPI(tctx) as e:
-        srk, *_ = e.create_primary(
-            None,
-            TPM2B_PUBLIC.parse(
-                SRK, objectAttributes=TPMA_OBJECT.DEFAULT_TPM2_TOOLS_CREATEPRIMARY_ATTRS | TPMA_OBJECT.NODA
-            ),
-        )
+def _raw_template(cell: str) -> TPM2B_PUBLIC:
+    both = BASE | TPMA_OBJECT.SIGN_ENCRYPT | TPMA_OBJECT.DECRYPT
+    if cell.startswith("ECDSA"):
+        return TPM2B_PUBLIC.parse("ecc256", objectAttributes=both)
+    if cell.startswith("RSA"):
+        return TPM2B_PUBLIC.parse("rsa2048", objectAttributes=both)
+    if cell.startswith("HMAC"):
+        t = TPM2B_PUBLIC.parse("hmac", objectAttributes=BASE | TPMA_OBJECT.SIGN_ENCRYPT)
+        t.publicArea.parameters.keyedHashDetail.scheme.details.hmac.hashAlg = TPM2_ALG.SHA256
+        return t
+    t = TPM2B_PUBLIC.parse("aes256", objectAttributes=both)
+    t.publicArea.parameters.symDetail.sym.mode.sym = TPM2_ALG.NULL
+    return t
 
-        def loaded(template: str, attrs: int, fix: Callable[[TPM2B_PUBLIC], None] | None = None) -> object:
-            t = TPM2B_PUBLIC.parse(template, objectAttributes=attrs)
-            if fix is not None:
-                fix(t)
-            priv, pub, *_ = e.create(srk, None, t)
-            return e.load(srk, priv, pub)
 
-        digest = TPM2B_DIGEST(hashlib.sha256(MSG).digest())
-        for cell, template, scheme_alg in (
-            ("ECDSA P-256 sign", "ecc256", TPM2_ALG.ECDSA),
-            ("RSA-2048 sign (PKCS1, SHA-256)", "rsa2048", TPM2_ALG.RSASSA),
-        ):
-            h = loaded(template, BASE | TPMA_OBJECT.SIGN_ENCRYPT | TPMA_OBJECT.DECRYPT)
-            scheme = TPMT_SIG_SCHEME(scheme=scheme_alg)
-            scheme.details.any.hashAlg = TPM2_ALG.SHA256
-            out[cell] = rate(seconds, lambda h=h, s=scheme: e.sign(h, digest, s, TICKET))  # type: ignore[misc]
-            e.flush_context(h)
+def _raw_call(e: ESAPI, cell: str, h: ESYS_TR) -> Callable[[], object]:
+    digest = TPM2B_DIGEST(hashlib.sha256(MSG).digest())
+    buf, iv = TPM2B_MAX_BUFFER(KIB), TPM2B_IV(bytes(16))
+    if cell.startswith("ECDSA"):
+        sch = _scheme(TPM2_ALG.ECDSA)
+        return lambda: e.sign(h, digest, sch, TICKET)
+    if cell.startswith("RSA"):
+        sch = _scheme(TPM2_ALG.RSASSA)
+        return lambda: e.sign(h, digest, sch, TICKET)
+    if cell.startswith("HMAC"):
+        return lambda: e.hmac(h, buf, TPM2_ALG.SHA256)
+    mode = TPM2_ALG.CFB if "CFB" in cell else TPM2_ALG.CBC
+    return lambda: e.encrypt_decrypt_2(h, False, mode, iv, buf)
 
-        def hmac_fix(t: TPM2B_PUBLIC) -> None:
-            t.publicArea.parameters.keyedHashDetail.scheme.details.hmac.hashAlg = TPM2_ALG.SHA256
 
-        h = loaded("hmac", BASE | TPMA_OBJECT.SIGN_ENCRYPT, hmac_fix)
-        buf = TPM2B_MAX_BUFFER(KIB)
-        out["HMAC-SHA256 1 KiB"] = rate(seconds, lambda: e.hmac(h, buf, TPM2_ALG.SHA256))
-        e.flush_context(h)
-
-        def aes_fix(t: TPM2B_PUBLIC) -> None:
-            t.publicArea.parameters.symDetail.sym.mode.sym = TPM2_ALG.NULL
-
-        h = loaded("aes256", BASE | TPMA_OBJECT.SIGN_ENCRYPT | TPMA_OBJECT.DECRYPT, aes_fix)
-        iv = TPM2B_IV(bytes(16))
-        for cell, mode in (("AES-256-CBC 1 KiB", TPM2_ALG.CBC), ("AES-256-CFB 1 KiB", TPM2_ALG.CFB)):
-            out[cell] = rate(seconds, lambda m=mode: e.encrypt_decrypt_2(h, False, m, iv, buf))  # type: ignore[misc]
-        e.flush_context(h)
-        e.flush_context(srk)
-    return out
+def interleave(sides: list[Callable[[], object]], seconds: float, batch: int) -> list[float]:
+    """ops/s of each side, run in turns of ``batch`` operations for ``seconds`` in all."""
+    for fn in sides:
+        fn()  # warm-up: loads the key
+    spent = [0.0] * len(sides)
+    count = [0] * len(sides)
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        for i, fn in enumerate(sides):
+            start = time.perf_counter()
+            for _ in range(batch):
+                fn()
+            spent[i] += time.perf_counter() - start
+            count[i] += batch
+    return [c / t for c, t in zip(count, spent, strict=True)]
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--seconds", type=float, default=2.0, help="seconds per cell and round")
-    ap.add_argument("--rounds", type=int, default=2, help="alternating rounds per side (best is kept)")
+    ap.add_argument("--seconds", type=float, default=6.0, help="seconds per cell (three sides together)")
+    ap.add_argument("--batch", type=int, default=25, help="operations per side before switching sides")
     args = ap.parse_args()
     os.environ.setdefault("TSS2_LOG", "all+none")
-    best_k: dict[str, float] = {}
-    best_b: dict[str, float] = {}
-    best_r: dict[str, float] = {}
+    rows: list[tuple[str, float | None, float, float]] = []
+    with (
+        tempfile.TemporaryDirectory() as home,
+        swtpm_instance() as tpm,
+        hukspy.Keystore(tpm.uri, home=home) as ks,
+    ):
+        be = ks._backend
+        assert isinstance(be, Tpm2Backend)
+        name, _, conf = tpm.tcti.partition(":")
+        srk_attrs = TPMA_OBJECT.DEFAULT_TPM2_TOOLS_CREATEPRIMARY_ATTRS | TPMA_OBJECT.NODA
+        with TCTILdr(name, conf) as tctx, ESAPI(tctx) as e:
+            for cell, (spec, op) in BACKEND_OPS.items():
+                key_alias = _KEY_OF.get(cell, cell)
+                gen, init, data = CELLS[key_alias]
+                if not ks.has_key_item(key_alias, O()):
+                    ks.generate_key_item(key_alias, O(*gen))
+                rec = be.records().get(1, key_alias)
+                assert rec is not None
 
-    def keep(best: dict[str, float], new: dict[str, float]) -> None:
-        for k, v in new.items():
-            best[k] = max(best.get(k, 0.0), v)
+                def load_raw(t: object, cell: str = cell) -> ESYS_TR:
+                    # with hukspy's lock held; with_slot evicts hukspy's objects while slots are short
+                    srk, *_ = be.tpm.with_slot(
+                        lambda: e.create_primary(None, TPM2B_PUBLIC.parse(SRK, objectAttributes=srk_attrs))
+                    )
+                    priv, pub, *_ = be.tpm.with_slot(lambda: e.create(srk, None, _raw_template(cell)))
+                    h = be.tpm.with_slot(lambda: e.load(srk, priv, pub))
+                    e.flush_context(srk)
+                    return h
 
-    with tempfile.TemporaryDirectory() as home, swtpm_instance() as tpm:
-        for _ in range(args.rounds):
-            ks_rates, be_rates = hukspy_rates(tpm.uri, home, args.seconds)
-            keep(best_k, ks_rates)
-            keep(best_b, be_rates)
-            keep(best_r, raw_rates(tpm.tcti, args.seconds))
-    print(
-        "ops/s, 1 thread, best of",
-        args.rounds,
-        "rounds;",
-        "Keystore = hukspy.Keystore session (init+finish);",
-    )
-    print("backend = the TPM backend's Operation without the facade; raw = tpm2-pytss with the key loaded")
+                raw_h = be.tpm.run(load_raw)
+                payload = KIB if "KiB" in cell else MSG
+
+                def backend_side(
+                    r: bytes = rec.ref, k: KeySpec = spec, o: OpSpec = op, d: bytes = payload
+                ) -> object:
+                    return be.begin(r, k, o).finish(d)
+
+                sides: list[Callable[[], object]] = [_raw_call(e, cell, raw_h), backend_side]
+                if cell in CELLS:
+                    opts, fin = O(*init), O(data=data)
+
+                    def keystore_side(
+                        a: str = key_alias, o: HuksOptions = opts, f: HuksOptions = fin
+                    ) -> object:
+                        return ks.finish_session(ks.init_session(a, o), f)
+
+                    sides.append(keystore_side)
+                got = interleave(sides, args.seconds, args.batch)
+                rows.append((cell, got[2] if len(got) > 2 else None, got[1], got[0]))
+                e.flush_context(raw_h)
+    print(f"ops/s, 1 thread; the sides take turns of {args.batch} operations for {args.seconds} s per cell.")
+    print("Keystore = a hukspy.Keystore session (init+finish); backend = the TPM backend's Operation")
+    print("without the facade; raw = tpm2-pytss with the key loaded.")
     print(
         f"{'operation':32} {'Keystore':>9} {'backend':>9} {'raw':>9} {'Keystore/raw':>13} {'backend/raw':>12}"
     )
-    for k in best_b:
-        ksr = best_k.get(k)
-        ks_cell = f"{ksr:9.0f}" if ksr else f"{'n/a':>9}"
-        ratio = f"{ksr / best_r[k]:13.2f}" if ksr else f"{'n/a':>13}"
-        print(f"{k:32} {ks_cell} {best_b[k]:9.0f} {best_r[k]:9.0f} {ratio} {best_b[k] / best_r[k]:12.2f}")
+    for cell, keystore, backend, raw in rows:
+        ks_cell = f"{keystore:9.0f}" if keystore else f"{'n/a':>9}"
+        ratio = f"{keystore / raw:13.2f}" if keystore else f"{'n/a':>13}"
+        print(f"{cell:32} {ks_cell} {backend:9.0f} {raw:9.0f} {ratio} {backend / raw:12.2f}")
 
 
 if __name__ == "__main__":

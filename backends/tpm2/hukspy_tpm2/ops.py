@@ -165,7 +165,10 @@ class EcdsaSign(_Closed):
         scheme = _scheme(TPM2_ALG.ECDSA, alg)
         wire = self._tpm.run(
             lambda t: t.esapi.sign(
-                t.key(self._ref.pub, self._ref.priv), TPM2B_DIGEST(digest), scheme, _NULL_TICKET
+                t.key(self._ref.pub, self._ref.priv, self._ref.kid),
+                TPM2B_DIGEST(digest),
+                scheme,
+                _NULL_TICKET,
             ).marshal()
         )
         r, off = _tpm2b(wire, 4)  # TPMT_SIGNATURE: sigAlg, hashAlg, TPM2B r, TPM2B s
@@ -261,7 +264,10 @@ class RsaSign(_Closed):
         scheme = _scheme(scheme_alg, hash_alg)
         wire = self._tpm.run(
             lambda t: t.esapi.sign(
-                t.key(self._ref.pub, self._ref.priv), TPM2B_DIGEST(digest), scheme, _NULL_TICKET
+                t.key(self._ref.pub, self._ref.priv, self._ref.kid),
+                TPM2B_DIGEST(digest),
+                scheme,
+                _NULL_TICKET,
             ).marshal()
         )
         sig, _ = _tpm2b(wire, 4)  # TPMT_SIGNATURE: sigAlg, hashAlg, TPM2B sig
@@ -276,7 +282,7 @@ def _raw_rsa(tpm: Tpm, ref: Ref, value: bytes, k: int) -> bytes:
 
     def dec(t: Tpm) -> bytes:
         out = t.esapi.rsa_decrypt(
-            t.key(ref.pub, ref.priv),
+            t.key(ref.pub, ref.priv, ref.kid),
             TPM2B_PUBLIC_KEY_RSA(value),
             TPMT_RSA_DECRYPT(scheme=TPM2_ALG.NULL),
             TPM2B_DATA(),
@@ -386,7 +392,10 @@ class RsaDecrypt(_Closed):
 
         def dec(t: Tpm) -> bytes:
             out = t.esapi.rsa_decrypt(
-                t.key(self._ref.pub, self._ref.priv), TPM2B_PUBLIC_KEY_RSA(value), self._scheme, TPM2B_DATA()
+                t.key(self._ref.pub, self._ref.priv, self._ref.kid),
+                TPM2B_PUBLIC_KEY_RSA(value),
+                self._scheme,
+                TPM2B_DATA(),
             )
             return bytes(out)
 
@@ -437,7 +446,9 @@ class Hmac(_Closed):
             msg = bytes(self._pending)
             return self._tpm.run(
                 lambda t: bytes(
-                    t.esapi.hmac(t.key(self._ref.pub, self._ref.priv), TPM2B_MAX_BUFFER(msg), self._alg)
+                    t.esapi.hmac(
+                        t.key(self._ref.pub, self._ref.priv, self._ref.kid), TPM2B_MAX_BUFFER(msg), self._alg
+                    )
                 )
             )
 
@@ -475,7 +486,7 @@ class Aes(_Closed):
         def go(t: Tpm) -> bytes:
             out = bytearray()
             for i in range(0, len(data), _CHUNK):
-                h = t.key(self._ref.pub, self._ref.priv)
+                h = t.key(self._ref.pub, self._ref.priv, self._ref.kid)
                 ct, iv = t.esapi.encrypt_decrypt_2(
                     h, self._decrypt, self._mode, TPM2B_IV(self._iv), TPM2B_MAX_BUFFER(data[i : i + _CHUNK])
                 )
@@ -536,7 +547,9 @@ class Ecdh(_Closed):
         point = TPM2B_ECC_POINT(
             TPMS_ECC_POINT(x=nums.x.to_bytes(size, "big"), y=nums.y.to_bytes(size, "big"))
         )
-        z = self._tpm.run(lambda t: t.esapi.ecdh_zgen(t.key(self._ref.pub, self._ref.priv), point))
+        z = self._tpm.run(
+            lambda t: t.esapi.ecdh_zgen(t.key(self._ref.pub, self._ref.priv, self._ref.kid), point)
+        )
         return bytes(z.point.x).rjust(size, b"\0")
 
 

@@ -17,6 +17,8 @@ Format (``pack``/``unpack``)::
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import struct
 from dataclasses import dataclass
 from typing import Final
@@ -44,6 +46,11 @@ class Ref:
     def priv(self) -> bytes:
         return self.parts[1]
 
+    @functools.cached_property
+    def kid(self) -> bytes:
+        """The slot table's key for this blob (``tpm.blob_id``)."""
+        return hashlib.blake2b(self.parts[0] + self.parts[1], digest_size=16).digest()
+
     def __repr__(self) -> str:
         return f"Ref(kind={self.kind}, <redacted>)"
 
@@ -56,8 +63,10 @@ def pack(kind: int, *parts: bytes) -> bytes:
     return bytes(out)
 
 
+@functools.lru_cache(maxsize=1024)
 def unpack(ref: bytes) -> Ref:
-    """Parse a ref. Raises ``HuksError`` 12000004 when it is not one of ours."""
+    """Parse a ref (cached: the same refs come back on every operation). Raises ``HuksError`` 12000004
+    when it is not one of ours."""
     try:
         if ref[:4] != _MAGIC:
             raise ValueError("magic")

@@ -263,12 +263,13 @@ class Tpm:
         finally:
             self._srk_busy -= uses_srk
 
-    def key(self, pub: bytes, priv: bytes) -> ESYS_TR:
+    def key(self, pub: bytes, priv: bytes, kid: bytes | None = None) -> ESYS_TR:
         """The loaded handle of the key in the blob (``TPM2B_PUBLIC``, ``TPM2B_PRIVATE`` marshalled),
         loading it under the SRK if needed. The handle stays valid until the next ``key``/``with_slot``
         that evicts it, so use it at once (the caller holds the lock). A blob the TPM rejects raises
         ``TSS2_Exception`` (INTEGRITY etc. → 12000004)."""
-        kid = blob_id(pub, priv)
+        if kid is None:
+            kid = blob_id(pub, priv)
         h = self._slots.get(kid)
         if h is not None:
             self._slots.move_to_end(kid)
