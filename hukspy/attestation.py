@@ -47,7 +47,7 @@ __all__ = [
 ]
 
 #: The extension's OID: 2.25 followed by the integer value of UUID a314ff76-5326-49cb-901a-5ffad6aa2a74
-#: (drawn at random for hukspy; ITU-T X.667 / RFC 4122 §A: such OIDs need no registration).
+#: (drawn at random for hukspy; ITU-T X.667 / ISO/IEC 9834-8: such OIDs need no registration).
 OID_TEXT: Final = "2.25.216773190639217635179184113821283920500"
 OID: Final = x509.ObjectIdentifier(OID_TEXT)
 DESCRIPTION_VERSION: Final = 1
