@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from typing import Final
@@ -55,19 +57,30 @@ def _which(name: str) -> str:
     return path
 
 
+def _ephemeral_range() -> tuple[int, int]:
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range", encoding="ascii") as f:
+            lo, hi = (int(x) for x in f.read().split())
+    except (OSError, ValueError):
+        lo, hi = 32768, 60999
+    return lo, hi
+
+
 def _free_port_pair() -> int:
-    """A port P such that P and P+1 were both free on 127.0.0.1 a moment ago."""
-    for _ in range(200):
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-            s.bind(("127.0.0.1", 0))
-            port = int(s.getsockname()[1])
-        if port >= 65535:
-            continue
+    """A port P such that P and P+1 were both free on 127.0.0.1 a moment ago.
+
+    Chosen outside the kernel's ephemeral range: the swtpm TCTI opens one TCP connection per TPM
+    command, so a busy machine has tens of thousands of ephemeral ports in TIME_WAIT, and an ephemeral
+    port handed out by ``bind(0)`` is often next to one of them."""
+    lo, hi = _ephemeral_range()
+    low, high = (20000, lo - 2) if lo - 2 > 20000 else (hi + 1, 65533)
+    for _ in range(500):
+        port = low + secrets.randbelow(high - low)
         try:
-            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s1:
-                s1.bind(("127.0.0.1", port))
-                with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s2:
-                    s2.bind(("127.0.0.1", port + 1))
+            for p in (port, port + 1):
+                with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+                    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                    s.bind(("127.0.0.1", p))
         except OSError:
             continue
         return port
@@ -274,3 +287,23 @@ def swtpm_instance(state_dir: str | None = None) -> Iterator[SwtpmInstance]:
     finally:
         if owned:
             shutil.rmtree(base, ignore_errors=True)
+
+
+def main() -> None:
+    """``python -m hukspy_tpm2.testing``: start a provisioned swtpm, print its keystore URI and the EK
+    CA directory, and keep it running until interrupted (for manual tests and benchmarks)."""
+    import signal
+    import sys
+
+    with swtpm_instance(sys.argv[1] if len(sys.argv) > 1 else None) as inst:
+        print(f"HUKSPY_KEYSTORE={inst.uri}")
+        print(f"EK CA: {inst.ca_dir}")
+        sys.stdout.flush()
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        with contextlib.suppress(KeyboardInterrupt):
+            stop.wait()
+
+
+if __name__ == "__main__":
+    main()
