@@ -540,13 +540,13 @@ class Keystore:
 
     @_public
     def wrap_key_item(self, key_alias: str, options: HuksOptions) -> HuksReturnResult:
-        """The key as a blob only this keystore can unwrap (``HUKS_KEY_WRAP_TYPE_HUK_BASED``); the
-        options must carry ``KEY_WRAP_TYPE = HUKS_KEY_WRAP_TYPE_HUK_BASED``. The blob is a versioned
+        """The key as a blob only this keystore can unwrap (``HUKS_KEY_WRAP_TYPE_HUK_BASED``, the only
+        ``KEY_WRAP_TYPE``, also when the options leave the tag out). The blob is a versioned
         header, the key's stored params and the backend's sealed key, the params bound to it
         (``hukspy.wrapped.pack_wrap_blob``; docs/decisions.md).
 
-        Raises 401 (arguments), 12000001 (the backend cannot wrap), 12000012 (KEY_WRAP_TYPE missing or
-        not HUK_BASED: upstream INVALID_KEY_WRAP_TYPE -153; the key was not generated with
+        Raises 401 (arguments), 12000001 (the backend cannot wrap), 12000012 (KEY_WRAP_TYPE other than
+        HUK_BASED: upstream INVALID_KEY_WRAP_TYPE -153; the key was not generated with
         IS_ALLOWED_WRAP=true: KEY_NOT_ALLOW_WRAP -156; both unmapped upstream, so 12000012), 12000011
         (no such key), backend failures."""
         from hukspy import wrapped
@@ -557,7 +557,8 @@ class Keystore:
         params, _ = _options(options)
         if not self._caps.wrap:
             raise HuksError(12000001, f"key wrapping on the {self._backend.name} keystore")
-        if params.int_(HuksTag.HUKS_TAG_KEY_WRAP_TYPE) != HuksKeyWrapType.HUKS_KEY_WRAP_TYPE_HUK_BASED:
+        huk = HuksKeyWrapType.HUKS_KEY_WRAP_TYPE_HUK_BASED
+        if params.int_(HuksTag.HUKS_TAG_KEY_WRAP_TYPE, huk) != huk:
             raise HuksError(12000012, "KEY_WRAP_TYPE must be HUKS_KEY_WRAP_TYPE_HUK_BASED")
         record = self._record(alias, policy.storage_level(params))
         if record.params.bool_(HuksTag.HUKS_TAG_IS_ALLOWED_WRAP) is not True:
@@ -571,12 +572,12 @@ class Keystore:
     @_public
     def unwrap_key_item(self, key_alias: str, options: HuksOptions, wrapped_key: bytes) -> HuksReturnResult:
         """Restore a ``wrap_key_item`` blob of this keystore under ``key_alias`` (at the options'
-        AUTH_STORAGE_LEVEL), with the params it was wrapped with; the options must carry
-        ``KEY_WRAP_TYPE = HUKS_KEY_WRAP_TYPE_HUK_BASED``. An existing alias is replaced unless
+        AUTH_STORAGE_LEVEL), with the params it was wrapped with; ``KEY_WRAP_TYPE``, when given, must be
+        ``HUKS_KEY_WRAP_TYPE_HUK_BASED``. An existing alias is replaced unless
         ``KEY_OVERRIDE=False``. Returns an empty result.
 
         Raises 401 (arguments; a blob that is not a hukspy wrap blob: wrong magic or version,
-        truncated), 12000001 (the backend cannot unwrap), 12000012 (KEY_WRAP_TYPE missing or not
+        truncated), 12000001 (the backend cannot unwrap), 12000012 (KEY_WRAP_TYPE other than
         HUK_BASED), 12000006 (a foreign or tampered blob: made by another keystore or backend, or
         altered, so it fails authentication), 12000017 (KEY_OVERRIDE=False and the alias exists),
         backend failures."""
@@ -592,7 +593,8 @@ class Keystore:
             raise HuksError(401, "wrapped_key must be bytes")
         if not self._caps.wrap:
             raise HuksError(12000001, f"key unwrapping on the {self._backend.name} keystore")
-        if params.int_(HuksTag.HUKS_TAG_KEY_WRAP_TYPE) != HuksKeyWrapType.HUKS_KEY_WRAP_TYPE_HUK_BASED:
+        huk = HuksKeyWrapType.HUKS_KEY_WRAP_TYPE_HUK_BASED
+        if params.int_(HuksTag.HUKS_TAG_KEY_WRAP_TYPE, huk) != huk:
             raise HuksError(12000012, "KEY_WRAP_TYPE must be HUKS_KEY_WRAP_TYPE_HUK_BASED")
         backend, binding, sealed = wrapped.unpack_wrap_blob(bytes(wrapped_key))
         if backend != self._backend.name:

@@ -119,7 +119,8 @@ def test_survives_reopening(ks: Keystore, tmp_path: Path) -> None:
     assert AESGCM(SECRET).decrypt(bytes(12), ct, None) == b"x"
 
 
-@pytest.mark.parametrize("params", [[], [P(_T.HUKS_TAG_KEY_WRAP_TYPE, 1)], [P(_T.HUKS_TAG_KEY_WRAP_TYPE, 3)]])
+@pytest.mark.parametrize("params", [[P(_T.HUKS_TAG_KEY_WRAP_TYPE, 0)], [P(_T.HUKS_TAG_KEY_WRAP_TYPE, 1)],
+                                    [P(_T.HUKS_TAG_KEY_WRAP_TYPE, 3)]])
 def test_wrap_type_12000012(ks: Keystore, params: list[HuksParam]) -> None:
     _aes(ks, "k")
     blob = ks.wrap_key_item("k", options(WRAP)).out_data
@@ -128,6 +129,13 @@ def test_wrap_type_12000012(ks: Keystore, params: list[HuksParam]) -> None:
     with raises_code(12000012):
         ks.unwrap_key_item("k2", options(*params), blob)
     assert not ks.has_key_item("k2", options())
+
+
+def test_wrap_type_absent_is_huk_based(ks: Keystore) -> None:
+    _aes(ks, "k")
+    blob = ks.wrap_key_item("k", options()).out_data
+    ks.unwrap_key_item("k2", options(), blob)
+    assert AESGCM(SECRET).decrypt(bytes(12), _gcm(ks, "k2", 1, b"w"), None) == b"w"
 
 
 @pytest.mark.parametrize("allowed", [None, False])
