@@ -154,7 +154,8 @@ class RecordStore(Protocol):
         ...
 
     def delete(self, level: int, alias: str) -> KeyRecord | None:
-        """Remove and return the record, or None when there was none."""
+        """Remove and return the record, or None when there was none. A record that cannot be read
+        (fails authentication) is removed all the same and returned with empty params and ref."""
         ...
 
     def aliases(self, level: int) -> list[str]:

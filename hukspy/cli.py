@@ -486,7 +486,9 @@ def _key_params(args: argparse.Namespace) -> list[HuksParam]:
 
 def _key_props(ks: Keystore, alias: str, args: argparse.Namespace) -> dict[int, ParamValue]:
     props = ks.get_key_item_properties(alias, HuksOptions(_level(args))).properties or []
-    return {int(p.tag): p.value for p in props}
+    return {
+        int(p.tag): bytes(p.value) if isinstance(p.value, bytearray | memoryview) else p.value for p in props
+    }
 
 
 def cmd_generate(ks: Keystore, args: argparse.Namespace) -> Result:

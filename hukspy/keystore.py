@@ -178,6 +178,11 @@ class Keystore:
         """The backend's name: "software", "pkcs11", "tpm2", ..."""
         return self._backend.name
 
+    @property
+    def open_sessions(self) -> int:
+        """How many sessions are open on this keystore now."""
+        return len(self._sessions)
+
     def capabilities(self) -> Capabilities:
         """What this keystore's backend can do (frozen data)."""
         return self._caps
@@ -314,8 +319,9 @@ class Keystore:
             record = self._backend.records().delete(level, alias)
         if record is None:
             raise HuksError(12000011, f'the key "{alias}"')
-        with contextlib.suppress(Exception):
-            self._backend.delete(record.ref, policy.key_spec(record.params))
+        if record.ref:  # empty for a damaged record: nothing left to destroy
+            with contextlib.suppress(Exception):
+                self._backend.delete(record.ref, policy.key_spec(record.params))
 
     @_public
     def export_key_item(self, key_alias: str, options: HuksOptions) -> HuksReturnResult:
@@ -488,7 +494,8 @@ class Keystore:
         if len(secret) * 8 != spec.size:
             raise HuksError(
                 12000003,
-                f"key size: the key to store is {spec.size} bits but the {s.kind.value}d secret has {len(secret) * 8}",
+                f"key size: the key to store is {spec.size} bits, "
+                f"the {s.kind.value}d secret {len(secret) * 8}",
             )
         self._require_key(spec, generate=False)
         replace = request.params.bool_(HuksTag.HUKS_TAG_KEY_OVERRIDE) is not False

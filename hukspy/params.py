@@ -61,7 +61,7 @@ class HuksParam:
     """One tagged value: ``tag`` is a ``HuksTag`` (or its int), ``value`` an int, bool or bytes."""
 
     tag: int
-    value: ParamValue
+    value: int | bool | bytes | bytearray | memoryview
 
     def __repr__(self) -> str:
         return f"HuksParam(tag={_tag_name(self.tag)}, value={_redact(self.tag, self.value)})"

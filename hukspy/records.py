@@ -70,22 +70,28 @@ def load_or_create_master_key(directory: Path, name: str = _MASTER_KEY_FILE) -> 
     Raises ``HuksError`` 12000004 when the file exists but is not a 32-byte key.
     """
     path = directory / name
-    try:
-        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-    except FileExistsError:
-        for _ in range(100):  # the creator writes 32 bytes right after creating the file
-            data = path.read_bytes()
-            if len(data) == 32:
-                return data
-            threading.Event().wait(0.01)
-        raise HuksError(12000004, f"read the keystore master key {path}: it is damaged") from None
-    key = secrets.token_bytes(32)
-    try:
-        os.write(fd, key)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    return key
+    if not path.exists():
+        # Written whole to a temporary file, then linked into place: the key file never exists
+        # half-written (a crash leaves at most a stray temporary), and of two racing creators the
+        # second's link fails and it reads the first one's key.
+        key = secrets.token_bytes(32)
+        tmp = directory / f".{name}.{secrets.token_hex(8)}.tmp"
+        fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        try:
+            os.write(fd, key)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    data = path.read_bytes()
+    if len(data) != 32:
+        raise HuksError(12000004, f"read the keystore master key {path}: it is damaged")
+    return data
 
 
 def _aad(level: int, alias: str, params: bytes) -> bytes:
@@ -136,8 +142,10 @@ class SqliteRecordStore:
                 raise
             conn.execute("COMMIT")
 
-    def _open(self, level: int, alias: str, params: bytes, sealed: bytes) -> KeyRecord:
+    def _open(self, level: int, alias: str, params: object, sealed: object) -> KeyRecord:
         try:
+            if not isinstance(params, bytes) or not isinstance(sealed, bytes):
+                raise ValueError("a column of the record is not a BLOB")
             ps = ParamSet.decode(params)
             ref = self._aead.decrypt(sealed[:12], sealed[12:], _aad(level, alias, params))
         except (InvalidTag, ValueError, struct.error, IndexError) as exc:
@@ -152,7 +160,7 @@ class SqliteRecordStore:
             ).fetchone()
         if row is None:
             return None
-        return self._open(level, alias, bytes(row[0]), bytes(row[1]))
+        return self._open(level, alias, row[0], row[1])
 
     def put(self, record: KeyRecord, *, replace: bool) -> KeyRecord | None:
         """Store ``record`` in one transaction; return the record it replaced, or None.
@@ -176,12 +184,13 @@ class SqliteRecordStore:
         if row is None:
             return None
         try:
-            return self._open(record.level, record.alias, bytes(row[0]), bytes(row[1]))
+            return self._open(record.level, record.alias, row[0], row[1])
         except HuksError:
             return None
 
     def delete(self, level: int, alias: str) -> KeyRecord | None:
-        """Remove the record in one transaction and return it (None if absent or unreadable)."""
+        """Remove the record in one transaction and return it; None if there was none. A record that
+        fails authentication is removed all the same and returned with empty params and ref."""
         with self._tx() as conn:
             row = conn.execute(
                 "SELECT params, ref FROM keys WHERE level=? AND alias=?", (level, alias)
@@ -190,9 +199,9 @@ class SqliteRecordStore:
                 return None
             conn.execute("DELETE FROM keys WHERE level=? AND alias=?", (level, alias))
         try:
-            return self._open(level, alias, bytes(row[0]), bytes(row[1]))
+            return self._open(level, alias, row[0], row[1])
         except HuksError:
-            return None
+            return KeyRecord(alias, level, ParamSet(), b"")
 
     def exists(self, level: int, alias: str) -> bool:
         """Whether a record for ``alias`` exists at ``level`` (without opening it)."""

@@ -185,11 +185,6 @@ def test_edited_record_is_12000004(store: SqliteRecordStore, store_dir: Path, ed
     assert info.value.code == 12000004
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="records.py SqliteRecordStore.get: bytes(row[0]) raises TypeError "
-    "for a column rewritten as TEXT; a damaged record must raise 12000004",
-)
 def test_column_rewritten_as_text_is_12000004(store: SqliteRecordStore, store_dir: Path) -> None:
     store.put(_record("victim", b"the-real-ref"), replace=True)
     with _db(store_dir) as db:
@@ -267,12 +262,6 @@ def test_tampered_record_through_the_keystore_is_12000004(tmp_path: Path) -> Non
         assert len(ks.finish_session(h, HuksOptions(in_data=bytes(16))).out_data) == 16
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="keystore.delete_key_item: records.delete returns None for an "
-    "unreadable record, so deleting a damaged (existing) key raises 12000011 'does not exist' "
-    "although it was deleted",
-)
 def test_a_damaged_key_can_be_deleted(tmp_path: Path) -> None:
     root = tmp_path / "ks"
     with Keystore(f"software:{root}") as ks:

@@ -97,12 +97,8 @@ def unique_alias(label: str = "key") -> str:
 
 
 def open_session_count(ks: Keystore) -> int:
-    """How many sessions ``ks`` holds open right now.
-
-    Reads the keystore's session table (``Keystore._sessions``): there is no public accessor yet.
-    """
-    table = getattr(ks, "_sessions", None)
-    return 0 if table is None else len(table)
+    """How many sessions ``ks`` holds open right now."""
+    return ks.open_sessions
 
 
 @contextlib.contextmanager
