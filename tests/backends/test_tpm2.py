@@ -734,6 +734,12 @@ def test_attestation_chain_verifies_with_certify_evidence(ks: Keystore, swtpm: S
     ak_key = ak.public_key()
     assert isinstance(ak_key, ec.EllipticCurvePublicKey)
     ak_key.verify(der_sig, attest_b, ec.ECDSA(hashes.SHA256()))
+    from hukspy.attestation import parse_description
+
+    desc_ext = leaf.extensions.get_extension_for_oid(hukspy.attestation.OID).value
+    assert isinstance(desc_ext, x509.UnrecognizedExtension)
+    desc = parse_description(desc_ext.value)
+    assert desc.security_level == "tpm2" and desc.challenge == challenge and not desc.anonymous
     with pytest.raises(InvalidSignature):  # and the signature binds the challenge
         ak_key.verify(der_sig, attest_b.replace(challenge, bytes(32)), ec.ECDSA(hashes.SHA256()))
 

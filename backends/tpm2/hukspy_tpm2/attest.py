@@ -5,11 +5,13 @@ The chain, leaf first (DER):
 
 1. **leaf**: subject "hukspy TPM key", the key's public key, issued by the AK and signed by it (ECDSA
    P-256 / SHA-256; the TBSCertificate is hashed by the TPM with a hash sequence, so the restricted
-   AK signs it). Extension ``EVIDENCE_OID`` (non-critical) holds the DER ``SEQUENCE { OCTET STRING
-   TPMS_ATTEST, OCTET STRING TPMT_SIGNATURE, OCTET STRING TPMT_PUBLIC of the key, OCTET STRING
-   challenge }``: ``TPM2_Certify(key, AK, extraData)`` with ``extraData`` = the caller's challenge
-   (its SHA-256 when longer than 64 bytes), the AK's signature over that TPMS_ATTEST, and the key's
-   public area, whose name (nameAlg ‖ H(TPMT_PUBLIC)) the TPMS_ATTEST certifies.
+   AK signs it). It carries hukspy's key description (``hukspy.attestation``, securityLevel "tpm2":
+   challenge, properties, ATTESTATION_ID_* values) and the non-critical extension ``EVIDENCE_OID``:
+   the DER ``SEQUENCE { OCTET STRING TPMS_ATTEST, OCTET STRING TPMT_SIGNATURE, OCTET STRING
+   TPMT_PUBLIC, OCTET STRING challenge }`` of ``TPM2_Certify(key, AK, extraData)``, where
+   ``extraData`` is the caller's challenge (its SHA-256 when longer than 64 bytes), the signature is
+   the AK's over that TPMS_ATTEST, and TPMT_PUBLIC is the key's public area, whose name
+   (nameAlg ‖ H(TPMT_PUBLIC)) the TPMS_ATTEST certifies.
 2. **AK certificate**: the AK's public key, issued by the local hukspy attestation CA after a
    credential activation (``MakeCredential`` to the EK, ``ActivateCredential`` by the TPM) proved that
    the AK lives in the TPM that holds the EK. Extension ``EK_BINDING_OID`` holds SHA-256 of the EK's
@@ -51,6 +53,7 @@ from tpm2_pytss.types import (
 )
 from tpm2_pytss.utils import make_credential
 
+from hukspy import attestation as description
 from hukspy.errors import HuksError
 from hukspy.spec import AttestIds, KeySpec
 
@@ -61,10 +64,10 @@ __all__ = ["ATTEST_SUPPORTED", "EK_BINDING_OID", "EK_CERT_NV", "EVIDENCE_OID", "
 
 ATTEST_SUPPORTED = True
 
-#: Private-arc OIDs of the two hukspy extensions (1.3.6.1.4.1.57264 is not registered to hukspy:
-#: replace with a registered arc before relying on these outside tests).
-EVIDENCE_OID: Final = x509.ObjectIdentifier("1.3.6.1.4.1.57264.7.1")
-EK_BINDING_OID: Final = x509.ObjectIdentifier("1.3.6.1.4.1.57264.7.2")
+#: The two TPM extensions: UUID-based OIDs (ITU-T X.667, the ``2.25`` arc, random UUIDs), which need no
+#: registration and cannot collide, as the key-description extension of ``hukspy.attestation``.
+EVIDENCE_OID: Final = x509.ObjectIdentifier("2.25.272478761498031782299860353925153368565")
+EK_BINDING_OID: Final = x509.ObjectIdentifier("2.25.265273723343376155055706796251478751661")
 #: TCG EK credential profile: NV index of the RSA-2048 EK certificate, persistent handle of the EK.
 EK_CERT_NV: Final = 0x01C00002
 EK_HANDLE: Final = 0x81010001
@@ -304,6 +307,13 @@ def attest_key(
             builder = _validity(x509.CertificateBuilder(), 1).subject_name(_name("hukspy TPM key"))
             builder = builder.issuer_name(ak_cert.subject).public_key(key_public)  # type: ignore[arg-type]
             builder = builder.serial_number(x509.random_serial_number())
+            builder = builder.add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            builder = builder.add_extension(
+                x509.UnrecognizedExtension(
+                    description.OID, description.encode_description(ids, "tpm2", anonymous)
+                ),
+                critical=False,
+            )
             builder = builder.add_extension(
                 x509.UnrecognizedExtension(
                     EVIDENCE_OID, _evidence(attest_b, sig_b, bytes(tpub.publicArea.marshal()), challenge)
