@@ -6,12 +6,13 @@ whose capability the keystore does not declare is left out. It returns ``hukspy.
 (``ok`` False with the reason when a check fails) and never raises ``HuksError``.
 
 - agree: X25519 and ECDH P-256 against pyca on the peer's side; the secret stored as an AES-256 key
-  (KEY_STORAGE_FLAG=PERSISTENT) that then encrypts with AES-GCM what pyca decrypts with the secret;
+  (KEY_STORAGE_FLAG=PERSISTENT) that then encrypts (AES-GCM, else CBC, else ECB: what the keystore
+  declares) what pyca decrypts with the secret;
 - derive: HKDF-SHA256 and PBKDF2-SHA256 from an imported AES-256 key, against pyca;
 - import-wrapped: both suites; the imported AES key checked with AES-GCM; a tampered blob → 12000006;
 - wrap/unwrap (when declared): the restored key decrypts what the original encrypted; a tampered blob
   → 12000006;
-- attest and anon-attest (when declared): a 3-certificate chain whose signatures verify up to its root,
+- attest and anon-attest (when declared): a chain whose signatures verify up to its self-signed root,
   whose leaf certifies the key's public key and carries the challenge in hukspy's extension.
 """
 
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import itertools
 import secrets
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -28,14 +30,18 @@ from typing import Final
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, x25519
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms
+from cryptography.hazmat.primitives.ciphers import modes as modes_
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from hukspy import wrapped
 from hukspy.attestation import OID, parse_description
 from hukspy.enums import (
+    HuksCipherMode,
     HuksKeyAlg,
     HuksKeyDigest,
+    HuksKeyPadding,
     HuksKeyPurpose,
     HuksKeyStorageType,
     HuksKeyWrapType,
@@ -55,6 +61,8 @@ ALIAS_PREFIX: Final = "hukspy-selftest-keyops-"
 _T = HuksTag
 _A = HuksKeyAlg
 _PU = HuksKeyPurpose
+_M = HuksCipherMode
+_NONE: Final = int(HuksKeyPadding.HUKS_PADDING_NONE)
 _SHA256: Final = int(HuksKeyDigest.HUKS_DIGEST_SHA256)
 _ENC_DEC: Final = _PU.HUKS_KEY_PURPOSE_ENCRYPT | _PU.HUKS_KEY_PURPOSE_DECRYPT
 _WRAP: Final = HuksParam(_T.HUKS_TAG_KEY_WRAP_TYPE, HuksKeyWrapType.HUKS_KEY_WRAP_TYPE_HUK_BASED)
@@ -131,13 +139,37 @@ class _Run:
             raise
 
     def aes_gcm_matches(self, alias: str, key: bytes) -> None:
-        """AES-GCM under ``alias`` opens with pyca under ``key``."""
-        nonce, aad, plain = secrets.token_bytes(12), b"hukspy selftest", secrets.token_bytes(100)
-        ct = self.session(alias, [
+        """What ``alias`` encrypts (AES-GCM, else CBC, else ECB, whichever the keystore declares)
+        decrypts with pyca under ``key``."""
+        size = len(key) * 8
+        modes = {
+            c.mode for c in self.caps.ops
+            if c.kind is OpKind.ENCRYPT and c.key_alg == _A.HUKS_ALG_AES and c.padding == _NONE
+            and (not c.sizes or size in c.sizes)
+        }
+        base: list[tuple[int, ParamValue]] = [
             (_T.HUKS_TAG_ALGORITHM, _A.HUKS_ALG_AES), (_T.HUKS_TAG_PURPOSE, _PU.HUKS_KEY_PURPOSE_ENCRYPT),
-            (_T.HUKS_TAG_KEY_SIZE, len(key) * 8), (_T.HUKS_TAG_BLOCK_MODE, 32), (_T.HUKS_TAG_PADDING, 0),
-            (_T.HUKS_TAG_NONCE, nonce), (_T.HUKS_TAG_ASSOCIATED_DATA, aad)], plain)
-        _check(AESGCM(key).decrypt(nonce, ct, aad) == plain, "the key does not hold the expected bytes")
+            (_T.HUKS_TAG_KEY_SIZE, size), (_T.HUKS_TAG_PADDING, _NONE)]
+        plain = secrets.token_bytes(96)
+        if _M.HUKS_MODE_GCM in modes:
+            nonce, aad = secrets.token_bytes(12), b"hukspy selftest"
+            gcm: list[tuple[int, ParamValue]] = [
+                (_T.HUKS_TAG_BLOCK_MODE, _M.HUKS_MODE_GCM), (_T.HUKS_TAG_NONCE, nonce),
+                (_T.HUKS_TAG_ASSOCIATED_DATA, aad)]
+            ct = self.session(alias, [*base, *gcm], plain)
+            got = AESGCM(key).decrypt(nonce, ct, aad)
+        elif _M.HUKS_MODE_CBC in modes or _M.HUKS_MODE_ECB in modes:
+            cbc = _M.HUKS_MODE_CBC in modes
+            iv = secrets.token_bytes(16)
+            extra: list[tuple[int, ParamValue]] = [(_T.HUKS_TAG_IV, iv)] if cbc else []
+            mode = _M.HUKS_MODE_CBC if cbc else _M.HUKS_MODE_ECB
+            ct = self.session(alias, [*base, (_T.HUKS_TAG_BLOCK_MODE, mode), *extra], plain)
+            chosen = modes_.CBC(iv) if cbc else modes_.ECB()  # noqa: S305 - checks what the keystore did
+            dec = Cipher(algorithms.AES(key), chosen).decryptor()
+            got = dec.update(ct) + dec.finalize()
+        else:
+            raise _CheckFailedError("the keystore declares no AES GCM/CBC/ECB mode to check the key with")
+        _check(got == plain, "the key does not hold the expected bytes")
 
     def generate(
         self, alias: str, alg: int, size: int, purpose: int, *extra: tuple[int, ParamValue]
@@ -154,7 +186,7 @@ class _Run:
                     and self.has_key(_A.HUKS_ALG_AES, 256)):
                 continue
             name = "x25519" if key_alg == _A.HUKS_ALG_X25519 else "ecc"
-            with self.row(name, size, "agree+store", "vs pyca; aes-256-gcm") as detail:
+            with self.row(name, size, "agree+store", "vs pyca; stored key checked") as detail:
                 alias, stored = self.alias(f"agree-{name}"), self.alias(f"agreed-{name}")
                 self.generate(alias, key_alg, size, _PU.HUKS_KEY_PURPOSE_AGREE)
                 mine = self.ks.export_key_item(alias, HuksOptions()).out_data or b""
@@ -279,7 +311,10 @@ class _Run:
                 pems = method(alias, _opts((_T.HUKS_TAG_ATTESTATION_CHALLENGE, challenge))).cert_chains or []
                 chain = [x509.load_pem_x509_certificate(p.encode("latin-1")) for p in pems]
                 _check(len(chain) >= 2, f"a chain of {len(chain)} certificates")
-                for cert, issuer in zip(chain, [*chain[1:], chain[-1]], strict=True):
+                for cert, issuer in itertools.pairwise([*chain, chain[-1]]):
+                    if cert.issuer == cert.subject:  # the root (what follows is extra evidence)
+                        cert.verify_directly_issued_by(cert)
+                        break
                     cert.verify_directly_issued_by(issuer)
                 spki = chain[0].public_key().public_bytes(serialization.Encoding.DER,
                                                           serialization.PublicFormat.SubjectPublicKeyInfo)
