@@ -193,6 +193,28 @@ def _raw_call(e: ESAPI, cell: str, h: ESYS_TR) -> Callable[[], object]:
     return lambda: e.encrypt_decrypt_2(h, False, mode, iv, buf)
 
 
+def _raw_io_call(e: ESAPI, cell: str, h: ESYS_TR) -> Callable[[], object]:
+    """The same call as a program would make it: inputs built from bytes (and the message hashed) per
+    call, the result read back as bytes."""
+    if cell.startswith(("ECDSA", "RSA")):
+        sch = _scheme(TPM2_ALG.ECDSA if cell.startswith("ECDSA") else TPM2_ALG.RSASSA)
+
+        def sign() -> bytes:
+            sig = e.sign(h, TPM2B_DIGEST(hashlib.sha256(MSG).digest()), sch, TICKET)
+            return bytes(sig.marshal())
+
+        return sign
+    if cell.startswith("HMAC"):
+        return lambda: bytes(e.hmac(h, TPM2B_MAX_BUFFER(KIB), TPM2_ALG.SHA256))
+    mode = TPM2_ALG.CFB if "CFB" in cell else TPM2_ALG.CBC
+
+    def crypt() -> bytes:
+        ct, iv = e.encrypt_decrypt_2(h, False, mode, TPM2B_IV(bytes(16)), TPM2B_MAX_BUFFER(KIB))
+        return bytes(ct) + bytes(iv)
+
+    return crypt
+
+
 def interleave(sides: list[Callable[[], object]], seconds: float, batch: int) -> list[float]:
     """ops/s of each side, run in turns of ``batch`` operations for ``seconds`` in all."""
     for fn in sides:
@@ -216,7 +238,7 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=25, help="operations per side before switching sides")
     args = ap.parse_args()
     os.environ.setdefault("TSS2_LOG", "all+none")
-    rows: list[tuple[str, float | None, float, float]] = []
+    rows: list[tuple[str, float | None, float, float, float]] = []
     with (
         tempfile.TemporaryDirectory() as home,
         swtpm_instance() as tpm,
@@ -253,7 +275,11 @@ def main() -> None:
                 ) -> object:
                     return be.begin(r, k, o).finish(d)
 
-                sides: list[Callable[[], object]] = [_raw_call(e, cell, raw_h), backend_side]
+                sides: list[Callable[[], object]] = [
+                    _raw_call(e, cell, raw_h),
+                    _raw_io_call(e, cell, raw_h),
+                    backend_side,
+                ]
                 if cell in CELLS:
                     opts, fin = O(*init), O(data=data)
 
@@ -264,18 +290,21 @@ def main() -> None:
 
                     sides.append(keystore_side)
                 got = interleave(sides, args.seconds, args.batch)
-                rows.append((cell, got[2] if len(got) > 2 else None, got[1], got[0]))
+                rows.append((cell, got[3] if len(got) > 3 else None, got[2], got[1], got[0]))
                 e.flush_context(raw_h)
     print(f"ops/s, 1 thread; the sides take turns of {args.batch} operations for {args.seconds} s per cell.")
     print("Keystore = a hukspy.Keystore session (init+finish); backend = the TPM backend's Operation")
-    print("without the facade; raw = tpm2-pytss with the key loaded.")
-    print(
-        f"{'operation':32} {'Keystore':>9} {'backend':>9} {'raw':>9} {'Keystore/raw':>13} {'backend/raw':>12}"
-    )
-    for cell, keystore, backend, raw in rows:
-        ks_cell = f"{keystore:9.0f}" if keystore else f"{'n/a':>9}"
-        ratio = f"{keystore / raw:13.2f}" if keystore else f"{'n/a':>13}"
-        print(f"{cell:32} {ks_cell} {backend:9.0f} {raw:9.0f} {ratio} {backend / raw:12.2f}")
+    print("without the facade; raw = tpm2-pytss with the key loaded and its inputs built once;")
+    print("raw-io = the same, building the inputs from bytes and reading the result as bytes per call.")
+    head = ("operation", "Keystore", "backend", "raw-io", "raw", "KS/raw", "be/raw", "KS/raw-io", "be/raw-io")
+    print(f"{head[0]:32}" + "".join(f" {h:>9}" for h in head[1:]))
+    for cell, keystore, backend, raw_io, raw in rows:
+        nums = [keystore, backend, raw_io, raw]
+        ratios = [None if keystore is None else keystore / raw, backend / raw]
+        ratios += [None if keystore is None else keystore / raw_io, backend / raw_io]
+        line = "".join(f" {'n/a':>9}" if v is None else f" {v:9.0f}" for v in nums)
+        line += "".join(f" {'n/a':>9}" if v is None else f" {v:9.2f}" for v in ratios)
+        print(f"{cell:32}{line}")
 
 
 if __name__ == "__main__":
