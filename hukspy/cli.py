@@ -1111,6 +1111,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("selftest", help="exercise every capability of the keystore (exit 0 when all pass)")
     p = sub.add_parser("asset", help="ASSET secrets: add, query, remove, update", add_help=False)
     p.add_argument("asset_args", nargs=argparse.REMAINDER)
+    importlib.import_module("hukspy.cli_keyops").add_parsers(sub)
     return parser
 
 
@@ -1213,6 +1214,9 @@ def _usage(parser: argparse.ArgumentParser, args: argparse.Namespace, message: s
 
 def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     command: str = args.command
+    keyops = importlib.import_module("hukspy.cli_keyops")
+    if command in keyops.COMMANDS:
+        return int(keyops.run(args))
     if command == "asset":
         return _run_asset(args)
     if command == "backends":

@@ -682,9 +682,12 @@ def run_selftest(ks: Keystore, *, progress: Callable[[str], None] | None = None)
     """Exercise every capability ``ks`` declares (module docstring) and return one ``Row`` per check,
     ending with the removal of the temporary keys. Never raises ``HuksError``: failures are rows.
     ``progress`` is called with the text of each check as it starts."""
+    from hukspy.selftest_keyops import extra_rows  # agree/derive storage, wrapped import, wrap, attest
+
     run = _Run(ks, progress)
     try:
         run.run()
+        run.rows.extend(extra_rows(ks))
     finally:
         run.cleanup()
     return run.rows
