@@ -85,7 +85,8 @@ DOCUMENTED: Final[dict[str, frozenset[int]]] = {
     "anon_attest_key_item": _codes(201, 401, 801, *_R(1, 7), 11, 12, 14, 18, 26),
     "list_aliases": _codes(401, 4, 5, 12, 14, 18),
     "wrap_key_item": _codes(201, 401, 801, 1, 4, 5, 11, 12, 14, 18, 26),
-    "unwrap_key_item": _codes(201, 401, 801, 1, 4, 5, 6, 12, 14, 15, 17, 18, 26),  # 17: §4.1 step 8; 6: decisions.md
+    # unwrap: 17 by §4.1 step 8; 6 for a tampered blob (docs/decisions.md)
+    "unwrap_key_item": _codes(201, 401, 801, 1, 4, 5, 6, 12, 14, 15, 17, 18, 26),
     "get_sdk_version": _codes(401, 12),
 }
 #: Exceptions that, as the cause of a HuksError, mean a bug that the API boundary hid.
