@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, hmac, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 import hukspy
@@ -140,6 +140,14 @@ AES_GEN = (
     P(T.HUKS_TAG_BLOCK_MODE, M.HUKS_MODE_CTR),
     P(T.HUKS_TAG_PADDING, PD.HUKS_PADDING_NONE),
 )
+
+
+ED_GEN = (
+    P(T.HUKS_TAG_ALGORITHM, A.HUKS_ALG_ED25519),
+    P(T.HUKS_TAG_KEY_SIZE, 256),
+    P(T.HUKS_TAG_PURPOSE, PU.HUKS_KEY_PURPOSE_SIGN | PU.HUKS_KEY_PURPOSE_VERIFY),
+)
+ED_SIGN = (P(T.HUKS_TAG_ALGORITHM, A.HUKS_ALG_ED25519), P(T.HUKS_TAG_PURPOSE, PU.HUKS_KEY_PURPOSE_SIGN))
 
 
 def aes_init(purpose: int, iv: bytes) -> tuple[HuksParam, ...]:
@@ -274,8 +282,9 @@ def test_stale_handles_are_flushed_at_open(swtpm: SwtpmInstance, tmp_path: Path)
         tpl = TPM2B_PUBLIC.parse(
             "ecc256:aes128cfb", objectAttributes=TPMA_OBJECT.DEFAULT_TPM2_TOOLS_CREATEPRIMARY_ATTRS
         )
-        for _ in range(3):
+        for _ in range(2):
             e.create_primary(None, tpl)
+        e.hash_sequence_start(None, TPM2_ALG.SHA256)  # a sequence: ESAPI cannot name it in another process
         _, data = e.get_capability(TPM2_CAP.HANDLES, int(TPM2_HT.TRANSIENT) << 24, 64)
         assert data.data.handles.count == 3
     with Keystore(swtpm.uri, home=str(tmp_path)) as k:
@@ -350,6 +359,9 @@ def test_swtpm_stopped_mid_run_then_restarted_loses_no_key(own_swtpm: SwtpmInsta
         hkey = os.urandom(32)
         import_secret(k, "r-hmac", HMAC_GEN, hkey)
         pubs = {a: public_key(k, a) for a in aliases}
+        with Keystore(own_swtpm.uri + "?fallback=sealed", home=str(tmp_path)) as sk:
+            sk.generate_key_item("r-ed", O(*ED_GEN))
+            ed_pub = sk.export_key_item("r-ed", O()).out_data
         h = k.init_session("r-hmac", O(*HMAC_INIT))
         k.update_session(h, O(data=b"x" * 3000))  # a sequence is live in the TPM
 
@@ -370,6 +382,10 @@ def test_swtpm_stopped_mid_run_then_restarted_loses_no_key(own_swtpm: SwtpmInsta
         h = k.init_session("r-hmac", O(*HMAC_INIT))
         assert k.finish_session(h, O(data=b"z" * 2000)).out_data == mac(hkey, b"z" * 2000)
         assert not k.has_key_item("while-down", O())
+        with Keystore(own_swtpm.uri + "?fallback=sealed", home=str(tmp_path)) as sk:  # sealed keys too
+            h = sk.init_session("r-ed", O(*ED_SIGN))
+            sig = sk.finish_session(h, O(data=b"sealed")).out_data
+            ed25519.Ed25519PublicKey.from_public_bytes(ed_pub).verify(sig, b"sealed")
         k.generate_key_item("after", O(*ECC_GEN))
         public_key(k, "after").verify(sign(k, "after", b"a"), b"a", ec.ECDSA(hashes.SHA256()))
 
@@ -569,7 +585,6 @@ def test_sealed_fallback_serves_what_the_tpm_lacks(swtpm: SwtpmInstance, tmp_pat
             O(P(T.HUKS_TAG_ALGORITHM, A.HUKS_ALG_ED25519), P(T.HUKS_TAG_PURPOSE, PU.HUKS_KEY_PURPOSE_SIGN)),
         )
         sig = k.finish_session(h, O(data=b"msg")).out_data
-        from cryptography.hazmat.primitives.asymmetric import ed25519
 
         ed25519.Ed25519PublicKey.from_public_bytes(k.export_key_item("ed", O()).out_data).verify(sig, b"msg")
 
