@@ -124,7 +124,8 @@ def _private_flags(spec: KeySpec) -> dict[Attribute, Any]:
         Attribute.SIGN: bool(p & P.HUKS_KEY_PURPOSE_SIGN),
         Attribute.DECRYPT: bool(p & P.HUKS_KEY_PURPOSE_DECRYPT),
         Attribute.UNWRAP: bool(p & P.HUKS_KEY_PURPOSE_UNWRAP),
-        Attribute.DERIVE: bool(p & P.HUKS_KEY_PURPOSE_AGREE),
+        # An UNWRAP key opens the 10-LV wrapped-key format by ECDH with the sender's key: it derives.
+        Attribute.DERIVE: bool(p & (P.HUKS_KEY_PURPOSE_AGREE | P.HUKS_KEY_PURPOSE_UNWRAP)),
     }
 
 
