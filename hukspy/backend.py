@@ -22,6 +22,7 @@ scheme (``software``, ``pkcs11``, ``tpm2``) and its object a ``BackendFactory``.
 
 from __future__ import annotations
 
+import functools
 import importlib.metadata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -80,6 +81,9 @@ class OpCap:
     sizes: frozenset[int] = frozenset()
 
 
+_OpKey = tuple[OpKind, int, int, int | None, int | None, int | None]
+
+
 @dataclass(frozen=True)
 class Capabilities:
     """What a backend can do, as data: the facade raises 12000001 for anything not listed here, the
@@ -104,20 +108,17 @@ class Capabilities:
                 return cap
         return None
 
+    @functools.cached_property
+    def _op_index(self) -> dict[_OpKey, list[OpCap]]:
+        index: dict[_OpKey, list[OpCap]] = {}
+        for c in self.ops:
+            index.setdefault((c.kind, c.key_alg, c.alg, c.mode, c.padding, c.digest), []).append(c)
+        return index
+
     def supports_op(self, key: KeySpec, op: OpSpec) -> bool:
         """Whether ``op`` on a key of ``key`` is declared."""
-        for cap in self.ops:
-            if (
-                cap.kind is op.kind
-                and cap.key_alg == key.alg
-                and cap.alg == op.alg
-                and cap.mode == op.mode
-                and cap.padding == op.padding
-                and cap.digest == op.digest
-                and (not cap.sizes or key.size in cap.sizes)
-            ):
-                return True
-        return False
+        caps = self._op_index.get((op.kind, key.alg, op.alg, op.mode, op.padding, op.digest), ())
+        return any(not cap.sizes or key.size in cap.sizes for cap in caps)
 
 
 @dataclass(frozen=True, repr=False)

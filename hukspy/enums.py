@@ -404,12 +404,12 @@ class InternalTag(IntEnum):
     MGF_DIGEST = _UINT | 31  # OAEP MGF1 digest (HKS_TAG_MGF_DIGEST)
 
 
+_TAG_TYPES: Final[dict[int, HuksTagType]] = {int(t): t for t in HuksTagType}
+
+
 def tag_type(tag: int) -> HuksTagType:
     """The type of ``tag`` from its high nibble; unknown nibbles give ``HUKS_TAG_TYPE_INVALID``."""
-    try:
-        return HuksTagType(tag & _TYPE_MASK)
-    except ValueError:
-        return HuksTagType.HUKS_TAG_TYPE_INVALID
+    return _TAG_TYPES.get(tag & _TYPE_MASK, HuksTagType.HUKS_TAG_TYPE_INVALID)
 
 
 # BYTES tags whose values may hold key material, passwords, PINs or auth tokens: never print them.

@@ -121,23 +121,22 @@ def check_value(tag: int, value: object) -> ParamValue:
     if isinstance(tag, bool) or not isinstance(tag, int) or tag not in _KNOWN_TAGS:
         raise HuksError(401, f"the tag {tag!r} is not a known HuksTag")
     kind = tag_type(tag)
-    name = _tag_name(tag)
     if kind == HuksTagType.HUKS_TAG_TYPE_BOOL:
         if not isinstance(value, bool):
-            raise HuksError(401, f"the value of {name} must be a bool")
+            raise HuksError(401, f"the value of {_tag_name(tag)} must be a bool")
         return value
     if kind == HuksTagType.HUKS_TAG_TYPE_BYTES:
         if isinstance(value, bytes | bytearray | memoryview):
             return bytes(value)
-        raise HuksError(401, f"the value of {name} must be bytes")
+        raise HuksError(401, f"the value of {_tag_name(tag)} must be bytes")
     if kind in _RANGES:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise HuksError(401, f"the value of {name} must be an int")
+            raise HuksError(401, f"the value of {_tag_name(tag)} must be an int")
         lo, hi = _RANGES[kind]
         if not lo <= value <= hi:
-            raise HuksError(401, f"the value of {name} is out of range")
+            raise HuksError(401, f"the value of {_tag_name(tag)} is out of range")
         return int(value)
-    raise HuksError(401, f"the tag {name} has no valid type")
+    raise HuksError(401, f"the tag {_tag_name(tag)} has no valid type")
 
 
 class ParamSet(Mapping[int, ParamValue]):

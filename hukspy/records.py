@@ -39,6 +39,7 @@ from hukspy.params import ParamSet
 __all__ = ["SqliteRecordStore", "load_or_create_master_key", "private_dir", "private_file"]
 
 _AAD_PREFIX: Final = b"hukspy-record-v1"
+_CACHE_SIZE: Final = 256  # authenticated records kept in memory (see SqliteRecordStore._open)
 _MASTER_KEY_FILE: Final = "master.key"
 _SCHEMA: Final = (
     "CREATE TABLE IF NOT EXISTS keys ("
@@ -112,6 +113,7 @@ class SqliteRecordStore:
         db = d / filename
         private_file(db)
         self._lock = threading.RLock()
+        self._cache: dict[tuple[int, str, object, object], KeyRecord] = {}
         self._conn: sqlite3.Connection | None = sqlite3.connect(
             db, timeout=30.0, isolation_level=None, check_same_thread=False
         )
@@ -128,6 +130,15 @@ class SqliteRecordStore:
     def __repr__(self) -> str:
         return f"SqliteRecordStore(open={self._conn is not None})"
 
+    def _read(self, sql: str, args: tuple[object, ...]) -> list[tuple[object, ...]]:
+        """One read in its own implicit (shared) transaction: readers never take the write lock."""
+        with self._lock:
+            conn = self._conn
+            if conn is None:
+                raise HuksError(12000004, "use a closed keystore record store")
+            rows: list[tuple[object, ...]] = conn.execute(sql, args).fetchall()
+            return rows
+
     @contextlib.contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
@@ -143,6 +154,19 @@ class SqliteRecordStore:
             conn.execute("COMMIT")
 
     def _open(self, level: int, alias: str, params: object, sealed: object) -> KeyRecord:
+        # Opened records are cached by their sealed bytes: a fresh nonce per write makes those unique,
+        # so a hit is exactly the record that was authenticated before (same alias, level and params).
+        key = (level, alias, params, sealed)
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
+        record = self._authenticate(level, alias, params, sealed)
+        if len(self._cache) >= _CACHE_SIZE:
+            self._cache.pop(next(iter(self._cache)))
+        self._cache[key] = record
+        return record
+
+    def _authenticate(self, level: int, alias: str, params: object, sealed: object) -> KeyRecord:
         try:
             if not isinstance(params, bytes) or not isinstance(sealed, bytes):
                 raise ValueError("a column of the record is not a BLOB")
@@ -154,13 +178,11 @@ class SqliteRecordStore:
 
     def get(self, level: int, alias: str) -> KeyRecord | None:
         """The record of ``alias`` at ``level``, or None. Raises 12000004 for a tampered record."""
-        with self._tx() as conn:
-            row = conn.execute(
-                "SELECT params, ref FROM keys WHERE level=? AND alias=?", (level, alias)
-            ).fetchone()
-        if row is None:
+        rows = self._read("SELECT params, ref FROM keys WHERE level=? AND alias=?", (level, alias))
+        if not rows:
             return None
-        return self._open(level, alias, row[0], row[1])
+        with self._lock:
+            return self._open(level, alias, rows[0][0], rows[0][1])
 
     def put(self, record: KeyRecord, *, replace: bool) -> KeyRecord | None:
         """Store ``record`` in one transaction; return the record it replaced, or None.
@@ -184,7 +206,8 @@ class SqliteRecordStore:
         if row is None:
             return None
         try:
-            return self._open(record.level, record.alias, row[0], row[1])
+            with self._lock:
+                return self._open(record.level, record.alias, row[0], row[1])
         except HuksError:
             return None
 
@@ -199,25 +222,24 @@ class SqliteRecordStore:
                 return None
             conn.execute("DELETE FROM keys WHERE level=? AND alias=?", (level, alias))
         try:
-            return self._open(level, alias, row[0], row[1])
+            with self._lock:
+                return self._open(level, alias, row[0], row[1])
         except HuksError:
             return KeyRecord(alias, level, ParamSet(), b"")
 
     def exists(self, level: int, alias: str) -> bool:
         """Whether a record for ``alias`` exists at ``level`` (without opening it)."""
-        with self._tx() as conn:
-            row = conn.execute("SELECT 1 FROM keys WHERE level=? AND alias=?", (level, alias)).fetchone()
-        return row is not None
+        return bool(self._read("SELECT 1 FROM keys WHERE level=? AND alias=?", (level, alias)))
 
     def aliases(self, level: int) -> list[str]:
         """Every alias at ``level``, sorted."""
-        with self._tx() as conn:
-            rows = conn.execute("SELECT alias FROM keys WHERE level=? ORDER BY alias", (level,)).fetchall()
+        rows = self._read("SELECT alias FROM keys WHERE level=? ORDER BY alias", (level,))
         return [str(r[0]) for r in rows]
 
     def close(self) -> None:
         """Close the database; idempotent."""
         with self._lock:
+            self._cache.clear()
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None

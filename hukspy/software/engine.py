@@ -39,6 +39,7 @@ Algorithms and their parameters are listed in ``hukspy.software.caps``. Notes:
 
 from __future__ import annotations
 
+import functools
 import hmac as _hmac
 import math
 import secrets
@@ -304,14 +305,22 @@ def load(ref: bytes) -> Loaded:
     kind, data = ref[0], ref[1:]
     if kind == REF_SECRET:
         return bytes(data)
+    if kind in (REF_PRIVATE, REF_PUBLIC):
+        return _load_asymmetric(bytes(ref))
+    raise ValueError(f"unknown key ref kind {kind}")
+
+
+@functools.lru_cache(maxsize=128)
+def _load_asymmetric(ref: bytes) -> PrivateKeyTypes | PublicKeyTypes:
+    """Parse an asymmetric ref, keeping the last 128 parsed keys: parsing a DER key costs more than the
+    operation itself for EC and Ed25519 keys. Keyed by the ref's bytes, so a hit is the same key."""
+    kind, data = ref[0], ref[1:]
     if kind == REF_PRIVATE:
         # The ref was written by ``generate``/``from_material`` from a key pyca/cryptography had already
         # checked, and comes back from an authenticated record store: re-running OpenSSL's RSA key check
         # (primality tests, ~90 ms for RSA-2048, ~0.5 s for 4096) on every session would add nothing.
         return serialization.load_der_private_key(data, password=None, unsafe_skip_rsa_key_validation=True)
-    if kind == REF_PUBLIC:
-        return serialization.load_der_public_key(data)
-    raise ValueError(f"unknown key ref kind {kind}")
+    return serialization.load_der_public_key(data)
 
 
 def _asym_size(key: PrivateKeyTypes | PublicKeyTypes) -> int | None:
