@@ -100,6 +100,9 @@ class Capabilities:
     wrap: bool = False
     sealed: frozenset[tuple[int, int]] = frozenset()
     security_level: str = "software"
+    #: Appended to the facade's 12000001 messages: what would make an undeclared request work
+    #: (e.g. "add ?fallback=sealed to the keystore URI for sealed keys").
+    hint: str = ""
 
     def key(self, alg: int, size: int) -> KeyCap | None:
         """The entry for ``alg`` at ``size`` bits, or None."""
@@ -225,6 +228,9 @@ class Backend(Protocol):
     def unwrap(self, blob: bytes, spec: KeySpec, binding: bytes) -> bytes:
         """Restore a ``wrap`` blob; return the new ref."""
         ...
+
+    # Optional: ``storage(ref, spec) -> str`` says where one key lives when that differs by key, e.g.
+    # "pkcs11:sealed" (``Keystore.key_storage``); without it a key lives where ``name`` says.
 
     def translate(self, exc: BaseException, action: str, kind: OpKind | None) -> HuksError | None:
         """Map a native error raised during ``action`` (the method name: "generate", "begin",

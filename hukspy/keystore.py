@@ -183,6 +183,10 @@ class Keystore:
         """How many sessions are open on this keystore now."""
         return len(self._sessions)
 
+    @property
+    def _hint(self) -> str:
+        return f" ({self._caps.hint})" if self._caps.hint else ""
+
     def capabilities(self) -> Capabilities:
         """What this keystore's backend can do (frozen data)."""
         return self._caps
@@ -241,7 +245,7 @@ class Keystore:
         cap = self._caps.key(spec.alg, spec.size)
         name = _alg_name(spec.alg)
         if cap is None or (generate and not cap.generate):
-            raise HuksError(12000001, f"{name}-{spec.size} on the {self._backend.name} keystore")
+            raise HuksError(12000001, f"{name}-{spec.size} on the {self._backend.name} keystore{self._hint}")
         if not generate and not (cap.imports if spec.alg in _SYMMETRIC else import_type in cap.imports):
             raise HuksError(
                 12000001,
@@ -341,6 +345,21 @@ class Keystore:
             return HuksReturnResult(out_data=self._backend.public_key(record.ref, spec))
 
     @_public
+    def key_storage(self, key_alias: str, options: HuksOptions) -> str:
+        """Where the key lives: the backend's name ("software", "pkcs11", "tpm2"), or with ":sealed"
+        for a sealed key (host material wrapped by a hardware key, ``?fallback=sealed``). Not a HUKS
+        function: HUKS has no tag for it. Raises 401, 12000011, 12000004."""
+        self._check_open()
+        alias = policy.check_alias(key_alias)
+        params, _ = _options(options)
+        record = self._record(alias, policy.storage_level(params))
+        storage = getattr(self._backend, "storage", None)
+        if storage is None:
+            return self._backend.name
+        with self._native("storage"):
+            return str(storage(record.ref, policy.key_spec(record.params)))
+
+    @_public
     def get_key_item_properties(self, key_alias: str, options: HuksOptions) -> HuksReturnResult:
         """The key's stored params (no secrets) in ``properties``. Raises 401, 12000011, 12000004."""
         self._check_open()
@@ -390,7 +409,9 @@ class Keystore:
         key = policy.key_spec(record.params)
         plan = policy.check_init(record.params, params)
         if not self._caps.supports_op(key, plan.op):
-            raise HuksError(12000001, f"this operation ({plan.op!r}) on the {self._backend.name} keystore")
+            raise HuksError(
+                12000001, f"this operation ({plan.op!r}) on the {self._backend.name} keystore{self._hint}"
+            )
 
         def create() -> Session:
             with self._native("begin", plan.op.kind):

@@ -499,6 +499,15 @@ def test_unsupported_names_the_fallback_flag(ks: Keystore) -> None:
             OpSpec(OpKind.ENCRYPT, A.HUKS_ALG_AES, mode=M.HUKS_MODE_GCM),
         )
     assert info.value.code == 12000001 and "fallback=sealed" in str(info.value)
+    # The facade refuses undeclared requests before they reach the backend, and names the flag too.
+    with pytest.raises(HuksError) as info:
+        ks.generate_key_item(
+            "ed?",
+            O(P(T.HUKS_TAG_ALGORITHM, A.HUKS_ALG_ED25519), P(T.HUKS_TAG_KEY_SIZE, 256),
+              P(T.HUKS_TAG_PURPOSE, PU.HUKS_KEY_PURPOSE_SIGN)),
+        )
+    assert info.value.code == 12000001 and "fallback=sealed" in str(info.value)
+    assert ks.key_storage("gcm?", O()) == "tpm2"
 
 
 # ---------------------------------------------------------------- the RC table
@@ -572,6 +581,7 @@ def test_sealed_fallback_serves_what_the_tpm_lacks(swtpm: SwtpmInstance, tmp_pat
         ):
             assert pair in caps.sealed
         assert (A.HUKS_ALG_ECC, 256) not in caps.sealed  # what the TPM has stays in the TPM
+        assert caps.hint == ""
         k.generate_key_item(
             "ed",
             O(
@@ -587,6 +597,7 @@ def test_sealed_fallback_serves_what_the_tpm_lacks(swtpm: SwtpmInstance, tmp_pat
         sig = k.finish_session(h, O(data=b"msg")).out_data
 
         ed25519.Ed25519PublicKey.from_public_bytes(k.export_key_item("ed", O()).out_data).verify(sig, b"msg")
+        assert k.key_storage("ed", O()) == "tpm2:sealed"
 
         key = os.urandom(32)
         gcm = (

@@ -255,6 +255,10 @@ class Tpm2Backend:
             serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
         )
 
+    def storage(self, ref: bytes, spec: KeySpec) -> str:
+        """Where this key lives: "tpm2", or "tpm2:sealed" for host material sealed to the TPM."""
+        return "tpm2:sealed" if refs.unpack(ref).kind == refs.SEALED else "tpm2"
+
     def delete(self, ref: bytes, spec: KeySpec) -> None:
         """Flush the key if loaded. The blob is the key: once its record is gone, so is the key."""
         r = refs.unpack(ref)

@@ -275,4 +275,5 @@ def capabilities(info: TpmInfo, sealed: Capabilities | None = None) -> Capabilit
         wrap=False,
         sealed=sealed_pairs,
         security_level="tpm",
+        hint="" if sealed is not None else "add ?fallback=sealed to the tpm2: URI for sealed keys",
     )
