@@ -29,14 +29,13 @@ from hukspy.errors import HuksError
 from hukspy.software import caps as sw
 from hukspy.spec import AttestIds, KeyMaterial, KeySpec, OpKind, OpSpec
 from hukspy_pkcs11 import _native as n
-from hukspy_pkcs11 import errors, keys, ops
+from hukspy_pkcs11 import errors, keys, ops, sealed
 from hukspy_pkcs11.records import TokenRecordStore
 from hukspy_pkcs11.token import TokenConnection, Worker, parse_uri
 
 __all__ = ["REF_TOKEN", "Pkcs11Backend", "Pkcs11Factory", "factory", "probe"]
 
 REF_TOKEN: Final = b"\x01"
-REF_SEALED: Final = b"\x02"
 
 _ALL_IMPORTS: Final = frozenset({Imp.HUKS_KEY_TYPE_PUBLIC_KEY, Imp.HUKS_KEY_TYPE_PRIVATE_KEY,
                                  Imp.HUKS_KEY_TYPE_KEY_PAIR})
@@ -229,7 +228,10 @@ class Pkcs11Backend:
         self._closed = False
         self._lock = threading.RLock()
         try:
-            self._caps, self._copyable = probe(self._conn)
+            self._token_caps, self._copyable = probe(self._conn)
+            self._caps = (sealed.merge_capabilities(self._token_caps) if self.uri.sealed_fallback
+                          else self._token_caps)
+            self._sealer = sealed.Sealer(self._conn, self._lock)
             self._records = TokenRecordStore(self._conn, self._lock, self.key_ids)
             self._records.recover()
         except BaseException as exc:
@@ -277,15 +279,23 @@ class Pkcs11Backend:
     def records(self) -> RecordStore:
         return self._records
 
+    def _sealed(self, spec: KeySpec) -> bool:
+        return sealed.needs_seal(spec, self._token_caps, self.uri.sealed_fallback)
+
     def generate(self, spec: KeySpec) -> bytes:
-        """Generate the key on the token. Raises python-pkcs11 errors (→ ``translate``), 12000001."""
+        """Generate the key on the token (or as a sealed key, ``hukspy_pkcs11.sealed``). Raises
+        python-pkcs11 errors (→ ``translate``), 12000001 (naming ``?fallback=sealed`` where it would help)."""
+        if self._sealed(spec):
+            return self._sealer.generate(spec)
         key_id = keys.new_id()
         with self._lock:
             self._conn.run(lambda w: keys.generate(w, spec, key_id, self._copyable), write=True)
         return REF_TOKEN + key_id
 
     def import_key(self, spec: KeySpec, key: KeyMaterial) -> bytes:
-        """Import with C_CreateObject. Raises python-pkcs11 errors, 12000001, 12000003."""
+        """Import with C_CreateObject (or as a sealed key). Raises python-pkcs11 errors, 12000001/3."""
+        if self._sealed(spec):
+            return self._sealer.import_key(spec, key)
         key_id = keys.new_id()
         with self._lock:
             try:
@@ -299,6 +309,8 @@ class Pkcs11Backend:
 
     def public_key(self, ref: bytes, spec: KeySpec) -> bytes:
         """SPKI DER, or raw 32 bytes for Ed25519. Raises 12000011 when the key object is gone."""
+        if ref[:1] == sealed.REF_SEALED:
+            return self._sealer.public_key(ref, spec)
         key_id = self._token_id(ref)
         return self._conn.run(lambda w: keys.public_der(w, spec, key_id))
 
@@ -321,6 +333,8 @@ class Pkcs11Backend:
 
     def begin(self, ref: bytes, spec: KeySpec, op: OpSpec) -> Operation:
         """Start ``op``. Raises 12000001 for what the token backend does not run."""
+        if ref[:1] == sealed.REF_SEALED:
+            return self._sealer.begin(ref, spec, op)
         return ops.begin(self._conn, self._token_id(ref), spec, op)
 
     def attest(self, ref: bytes, spec: KeySpec, ids: AttestIds, anonymous: bool) -> list[bytes]:
@@ -333,8 +347,9 @@ class Pkcs11Backend:
         raise HuksError(12000001, "key unwrapping on the PKCS#11 keystore")
 
     def translate(self, exc: BaseException, action: str, kind: OpKind | None) -> HuksError | None:
-        """The one table of ``hukspy_pkcs11.errors``."""
-        return errors.translate(exc, action, kind)
+        """The one table of ``hukspy_pkcs11.errors``; host errors of sealed keys through the software
+        backend's table."""
+        return errors.translate(exc, action, kind) or sealed.translate_host(exc, action)
 
     def close(self) -> None:
         """Close the worker sessions (the last backend of the process on this token logs out). Idempotent."""

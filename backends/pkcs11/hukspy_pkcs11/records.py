@@ -38,6 +38,7 @@ from hukspy.backend import AliasExistsError, KeyRecord
 from hukspy.errors import HuksError
 from hukspy.params import ParamSet
 from hukspy_pkcs11.keys import ID_PREFIX, PENDING_PREFIX
+from hukspy_pkcs11.sealed import SEAL_KEY_ID
 from hukspy_pkcs11.token import TokenConnection, Worker
 
 if TYPE_CHECKING:
@@ -235,8 +236,8 @@ class TokenRecordStore:
                             with contextlib.suppress(px.PKCS11Error):
                                 obj[Attribute.LABEL] = referenced[key_id]
                         continue
-                    if not key_id.startswith(ID_PREFIX):
-                        continue  # not made by hukspy
+                    if not key_id.startswith(ID_PREFIX) or key_id == SEAL_KEY_ID:
+                        continue  # not made by hukspy, or the seal key (referenced by sealed refs)
                     stale_pending = label.startswith(me) and not alive(label)
                     superseded = label in aliases
                     if stale_pending or superseded:
