@@ -7,20 +7,26 @@ errors are chained (``raise HuksError(...) from exc``).
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import functools
 import os
+import struct
+import textwrap
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Concatenate, Final, ParamSpec, TypeVar
 
-from hukspy import formats, policy
+from hukspy import formats, policy, wrapped
 from hukspy.backend import AliasExistsError, Backend, Capabilities, KeyRecord, find_backend
 from hukspy.enums import (
     HuksKeyAlg,
     HuksKeyFlag,
+    HuksKeyPurpose,
+    HuksKeyWrapType,
     HuksTag,
+    HuksUnwrapSuite,
 )
 from hukspy.errors import HuksError
 from hukspy.params import (
@@ -31,7 +37,7 @@ from hukspy.params import (
     ParamSet,
 )
 from hukspy.sessions import DEFAULT_SESSION_LIMIT, Session, SessionPolicy, SessionTable
-from hukspy.spec import AttestIds, KeyMaterial, KeySpec, OpKind
+from hukspy.spec import AttestIds, KeyMaterial, KeySpec, OpKind, OpSpec
 
 __all__ = ["SDK_VERSION", "Keystore", "default_keystore", "hukspy_home", "on_default"]
 
@@ -241,6 +247,15 @@ class Keystore:
             with contextlib.suppress(Exception):
                 self._backend.delete(old.ref, policy.key_spec(old.params))
 
+    def _check_override(self, level: int, alias: str, replace: bool) -> None:
+        """KEY_OVERRIDE=False on an existing alias: 12000017, before any key is made (the record store
+        checks again, atomically, when the record is written)."""
+        if not replace:
+            with self._native("get"):
+                exists = self._backend.records().get(level, alias) is not None
+            if exists:
+                raise HuksError(12000017, f'the key "{alias}"')
+
     def _require_key(self, spec: KeySpec, *, generate: bool, import_type: int | None = None) -> None:
         cap = self._caps.key(spec.alg, spec.size)
         name = _alg_name(spec.alg)
@@ -299,11 +314,7 @@ class Keystore:
             self._require_key(spec, generate=True)
         else:
             self._require_key(spec, generate=False, import_type=material[1])
-        if not replace:
-            with self._native("get"):
-                exists = self._backend.records().get(level, alias) is not None
-            if exists:
-                raise HuksError(12000017, f'the key "{alias}"')
+        self._check_override(level, alias, replace)
         if material is None:
             with self._native("generate"):
                 ref = self._backend.generate(spec)
@@ -577,9 +588,6 @@ class Keystore:
         HUK_BASED: upstream INVALID_KEY_WRAP_TYPE -153; the key was not generated with
         IS_ALLOWED_WRAP=true: KEY_NOT_ALLOW_WRAP -156; both unmapped upstream, so 12000012), 12000011
         (no such key), backend failures."""
-        from hukspy import wrapped
-        from hukspy.enums import HuksKeyWrapType
-
         self._check_open()
         alias = policy.check_alias(key_alias)
         params, _ = _options(options)
@@ -609,11 +617,6 @@ class Keystore:
         HUK_BASED), 12000006 (a foreign or tampered blob: made by another keystore or backend, or
         altered, so it fails authentication), 12000017 (KEY_OVERRIDE=False and the alias exists),
         backend failures."""
-        import struct
-
-        from hukspy import wrapped
-        from hukspy.enums import HuksKeyWrapType
-
         self._check_open()
         alias = policy.check_alias(key_alias)
         params, _ = _options(options)
@@ -634,11 +637,7 @@ class Keystore:
             raise HuksError(12000006, "the wrapped key fails authentication") from exc
         level = policy.storage_level(params)
         replace = params.bool_(HuksTag.HUKS_TAG_KEY_OVERRIDE) is not False
-        if not replace:
-            with self._native("get"):
-                exists = self._backend.records().get(level, alias) is not None
-            if exists:
-                raise HuksError(12000017, f'the key "{alias}"')
+        self._check_override(level, alias, replace)
         with self._native("unwrap"):
             ref = self._backend.unwrap(sealed, spec, binding)
         self._store(alias, level, key_params, spec, ref, replace)
@@ -660,10 +659,6 @@ class Keystore:
         (12000017), the blob's public key (401), the two AES-256-GCM layers (12000006), the key material
         (401), then backend failures.
         """
-        from hukspy import wrapped
-        from hukspy.enums import HuksKeyPurpose, HuksUnwrapSuite
-        from hukspy.spec import OpSpec
-
         self._check_open()
         alias = policy.check_alias(key_alias)
         wrapping_alias = policy.check_alias(wrapping_key_alias)
@@ -698,11 +693,7 @@ class Keystore:
         if not self._caps.supports_op(wspec, agree):
             raise HuksError(12000001, f"{suite.name} on the {self._backend.name} keystore")
         replace = key_params.bool_(HuksTag.HUKS_TAG_KEY_OVERRIDE) is not False
-        if not replace:
-            with self._native("get"):
-                exists = self._backend.records().get(level, alias) is not None
-            if exists:
-                raise HuksError(12000017, f'the key "{alias}"')
+        self._check_override(level, alias, replace)
         formats.load_public(suite.peer_alg, parts[wrapped.PART_PEER_PUBLIC], suite.key_size)
         ref: bytes | None = None
         hook = getattr(self._backend, "import_wrapped", None)
@@ -741,9 +732,6 @@ def _alg_name(alg: int) -> str:
 
 
 def _pem(der: bytes) -> str:
-    import base64
-    import textwrap
-
     body = "\n".join(textwrap.wrap(base64.b64encode(der).decode(), 64))
     return f"-----BEGIN CERTIFICATE-----\n{body}\n-----END CERTIFICATE-----\n"
 
