@@ -13,7 +13,10 @@ a session object (CKO_SECRET_KEY, CKK_GENERIC_SECRET, extractable, never a token
 CKM_AES_KEY_WRAP_PAD (RFC 5649) under the token's *seal key* (AES-256, token object, WRAP/UNWRAP only,
 sensitive, not extractable, label ``hukspy.seal``); the session object is destroyed. The ref is::
 
-    0x02 ‖ CKA_ID of the seal key (16) ‖ RFC 5649 wrapped software ref
+    0x02 ‖ CKA_ID of the seal key (16) ‖ RFC 5649 wrap of (len(software ref):u32 ‖ software ref)
+
+(The length prefix is there because SoftHSM2 2.6.1 leaves the RFC 5649 zero padding on the unwrapped
+value [measured: 33 bytes wrapped come back as 40].)
 
 For each use the wrapped ref is unwrapped into a session object, its value read, the object destroyed,
 and the engine runs the operation in host memory; nothing unwrapped is written anywhere.
@@ -22,6 +25,7 @@ and the engine runs the operation in host memory; nothing unwrapped is written a
 from __future__ import annotations
 
 import dataclasses
+import struct
 import threading
 from typing import Final
 
@@ -124,7 +128,7 @@ class Sealer:
             tmp = w.session.create_object({
                 Attribute.CLASS: ObjectClass.SECRET_KEY, Attribute.KEY_TYPE: KeyType.GENERIC_SECRET,
                 Attribute.TOKEN: False, Attribute.SENSITIVE: False, Attribute.EXTRACTABLE: True,
-                Attribute.VALUE: software_ref,
+                Attribute.VALUE: struct.pack(">I", len(software_ref)) + software_ref,
             })
             try:
                 wrapped: bytes = seal_key.wrap_key(tmp, mechanism=Mechanism.AES_KEY_WRAP_PAD)  # type: ignore[attr-defined]
@@ -152,7 +156,11 @@ class Sealer:
                 tmp.destroy()
             return value
 
-        return self._conn.run(unwrap)
+        value = self._conn.run(unwrap)
+        (n,) = struct.unpack_from(">I", value) if len(value) >= 4 else (-1,)
+        if not 0 <= n <= len(value) - 4 or any(value[4 + n :]):
+            raise HuksError(12000004, "the sealed key record is damaged")
+        return value[4 : 4 + n]
 
     # ---- the Backend operations on sealed keys
 
