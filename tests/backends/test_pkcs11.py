@@ -573,3 +573,33 @@ def test_uri_repr_hides_the_pin(pkcs11_token: TokenInfo) -> None:  # noqa: F811
     assert pkcs11_token.pin not in repr(parsed)
     with Keystore(pkcs11_token.uri) as ks:
         assert pkcs11_token.pin not in repr(ks)
+
+
+# ------------------------------------------------------------------------------------- provisioning
+
+
+def test_make_token_script_provisions_a_token_a_fresh_process_can_use(tmp_path: object) -> None:
+    script = os.path.join(os.path.dirname(__file__), "..", "..", "softhsm", "make-token.sh")
+    directory = os.path.join(str(tmp_path), "tok")
+    made = subprocess.run(["sh", script, directory, "scripted", "4321", "8765"], capture_output=True,
+                          text=True, timeout=120, check=False)
+    if made.returncode == 3:
+        pytest.skip(made.stderr.strip())
+    assert made.returncode == 0, made.stderr
+    uri = made.stdout.strip()
+    assert uri.startswith("pkcs11:token=scripted?module-path=") and uri.endswith("&pin-value=4321")
+    code = textwrap.dedent(f"""
+        import hukspy
+        from hukspy.testing import options, P
+        from hukspy import HuksTag as T, HuksKeyAlg as A, HuksKeyPurpose as Pu
+        with hukspy.Keystore({uri!r}) as ks:
+            ks.generate_key_item("k", options(P(T.HUKS_TAG_ALGORITHM, A.HUKS_ALG_AES),
+                                              P(T.HUKS_TAG_KEY_SIZE, 128),
+                                              P(T.HUKS_TAG_PURPOSE, Pu.HUKS_KEY_PURPOSE_ENCRYPT)))
+            print(ks.list_aliases(options()).key_aliases)
+    """)
+    env = {**os.environ, "SOFTHSM2_CONF": os.path.join(directory, "softhsm2.conf")}
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120,
+                          check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "['k']"
