@@ -88,6 +88,8 @@ DOCUMENTED: Final[dict[str, frozenset[int]]] = {
     # unwrap: 17 by §4.1 step 8; 6 for a tampered blob (docs/decisions.md)
     "unwrap_key_item": _codes(201, 401, 801, 1, 4, 5, 6, 12, 14, 15, 17, 18, 26),
     "get_sdk_version": _codes(401, 12),
+    # hukspy's own (not a HUKS function): where a key lives
+    "key_storage": _codes(401, 4, 11, 12),
 }
 #: Exceptions that, as the cause of a HuksError, mean a bug that the API boundary hid.
 BUG_CLASSES: Final = (
@@ -490,6 +492,8 @@ def _check_result(name: str, result: object) -> None:
         assert all(isinstance(a, str) for a in result.key_aliases)
     elif name == "get_sdk_version":
         assert result == "2.0.0.5"
+    elif name == "key_storage":
+        assert result == "software"
     else:
         assert isinstance(result, HuksReturnResult)
         assert isinstance(result.out_data, bytes)
@@ -536,6 +540,7 @@ _ALIAS_FUNCTIONS: Final = (
     "attest_key_item",
     "anon_attest_key_item",
     "wrap_key_item",
+    "key_storage",
 )
 
 
