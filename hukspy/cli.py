@@ -607,7 +607,8 @@ def cmd_list(ks: Keystore, args: argparse.Namespace) -> Result:
 def cmd_info(ks: Keystore, args: argparse.Namespace) -> Result:
     props = _key_props(ks, args.alias, args)
     table: dict[str, JSON] = {enum_name(HuksTag, t): format_value(t, v) for t, v in sorted(props.items())}
-    return {"alias": args.alias, "properties": table}
+    storage = ks.key_storage(args.alias, HuksOptions(_level(args)))
+    return {"alias": args.alias, "storage": storage, "properties": table}
 
 
 def _cipher_setup(
@@ -886,8 +887,7 @@ def _print_text(command: str, result: Result) -> None:
         for alias in result["aliases"] or []:  # type: ignore[union-attr]
             print(alias)
     elif command == "info":
-        props = result["properties"]
-        assert isinstance(props, dict)  # noqa: S101 - built by cmd_info
+        props = {"storage": result["storage"], **result["properties"]}  # type: ignore[dict-item]
         width = max((len(k) for k in props), default=0)
         for key, value in props.items():
             shown = (
