@@ -181,17 +181,7 @@ class _Run:
         self.rows.append(Row(alg_name, size, op, params, ok, why or "; ".join(detail), ms))
 
     def cleanup(self) -> None:
-        start = time.perf_counter()
-        failed: list[str] = []
-        for name in self.created:
-            try:
-                if self.ks.has_key_item(name, HuksOptions()):
-                    self.ks.delete_key_item(name, HuksOptions())
-            except HuksError as exc:
-                failed.append(f"{name}: error {exc.code}")
-        ms = (time.perf_counter() - start) * 1000
-        detail = "; ".join(failed) if failed else f"{len(self.created)} temporary aliases removed"
-        self.rows.append(Row("-", 0, "delete", "", not failed, detail, ms))
+        self.rows.append(remove_aliases(self.ks, self.created, ""))
 
     # ---------------------------------------------------------------- keys
 
@@ -676,6 +666,23 @@ def _prime(bits: int) -> int:
                 break
         else:
             return c
+
+
+def remove_aliases(ks: Keystore, names: Iterable[str], label: str) -> Row:
+    """Delete the selftest's temporary aliases; one row that says whether all went."""
+    start = time.perf_counter()
+    failed: list[str] = []
+    count = 0
+    for name in names:
+        count += 1
+        try:
+            if ks.has_key_item(name, HuksOptions()):
+                ks.delete_key_item(name, HuksOptions())
+        except HuksError as exc:
+            failed.append(f"{name}: error {exc.code}")
+    ms = (time.perf_counter() - start) * 1000
+    detail = "; ".join(failed) if failed else f"{count} temporary aliases removed"
+    return Row("-", 0, "delete", label, not failed, detail, ms)
 
 
 def run_selftest(ks: Keystore, *, progress: Callable[[str], None] | None = None) -> list[Row]:

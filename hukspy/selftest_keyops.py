@@ -51,7 +51,7 @@ from hukspy.enums import (
 from hukspy.errors import HuksError
 from hukspy.keystore import Keystore
 from hukspy.params import HuksOptions, HuksParam, ParamValue
-from hukspy.selftest import Row
+from hukspy.selftest import Row, remove_aliases
 from hukspy.spec import OpKind
 
 __all__ = ["ALIAS_PREFIX", "extra_rows"]
@@ -328,17 +328,7 @@ class _Run:
                 detail.append(f"{len(chain)} certificates, level {d.security_level}")
 
     def cleanup(self) -> None:
-        start = time.perf_counter()
-        failed: list[str] = []
-        for name in self.created:
-            try:
-                if self.ks.has_key_item(name, HuksOptions()):
-                    self.ks.delete_key_item(name, HuksOptions())
-            except HuksError as exc:
-                failed.append(f"{name}: error {exc.code}")
-        ms = (time.perf_counter() - start) * 1000
-        detail = "; ".join(failed) if failed else f"{len(self.created)} temporary aliases removed"
-        self.rows.append(Row("-", 0, "delete", "keyops", not failed, detail, ms))
+        self.rows.append(remove_aliases(self.ks, self.created, "keyops"))
 
 
 def extra_rows(ks: Keystore) -> list[Row]:
