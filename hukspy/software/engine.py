@@ -506,40 +506,17 @@ class _StreamCipher(_Base):
         self._padder = None
 
 
-class _Ccm(_Base):
+def _ccm(key: bytes, op: OpSpec, encrypt: bool) -> Operation:
     """AES-CCM: pyca's AESCCM is one-shot, so the input is buffered (at most ``CCM_LIMIT`` bytes)."""
-
-    def __init__(self, key: bytes, op: OpSpec, encrypt: bool) -> None:
-        if op.nonce is None:
-            raise ValueError("AES-CCM needs a nonce")
-        if not encrypt and op.tag is None:
-            raise ValueError("AES-CCM decryption needs the tag")
-        self._aead: AESCCM | None = AESCCM(key, tag_length=op.tag_len if encrypt else len(op.tag or b""))
-        self._nonce = op.nonce
-        self._aad = op.aad
-        self._tag = op.tag or b""
-        self._encrypt = encrypt
-        self._buf = _Buffer(CCM_LIMIT, CcmLimitError)
-
-    def update(self, data: bytes) -> bytes:
-        self._check()
-        self._buf.feed(data)
-        return b""
-
-    def finish(self, data: bytes) -> bytes:
-        self._check()
-        try:
-            self._buf.feed(data)
-            assert self._aead is not None  # noqa: S101 - set until closed
-            if self._encrypt:
-                return self._aead.encrypt(self._nonce, self._buf.take(), self._aad or None)
-            return self._aead.decrypt(self._nonce, self._buf.take() + self._tag, self._aad or None)
-        finally:
-            self.abort()
-
-    def _release(self) -> None:
-        self._aead = None
-        self._buf.take()
+    if op.nonce is None:
+        raise ValueError("AES-CCM needs a nonce")
+    if not encrypt and op.tag is None:
+        raise ValueError("AES-CCM decryption needs the tag")
+    nonce, aad, tag = op.nonce, op.aad or None, op.tag or b""
+    aead = AESCCM(key, tag_length=op.tag_len if encrypt else len(tag))
+    if encrypt:
+        return _Buffered(lambda data: aead.encrypt(nonce, data, aad), CCM_LIMIT, CcmLimitError)
+    return _Buffered(lambda data: aead.decrypt(nonce, data + tag, aad), CCM_LIMIT, CcmLimitError)
 
 
 def _cipher(key: Loaded, spec: KeySpec, op: OpSpec) -> Operation:
@@ -550,7 +527,7 @@ def _cipher(key: Loaded, spec: KeySpec, op: OpSpec) -> Operation:
     if op.padding not in caps.CIPHER_MODES[spec.alg][op.mode]:
         raise UnsupportedAlgorithm(f"padding {op.padding} is not supported with mode {op.mode}")
     if op.mode == M.HUKS_MODE_CCM:
-        return _Ccm(secret, op, encrypt)
+        return _ccm(secret, op, encrypt)
     algorithm = _BLOCK_CIPHERS[spec.alg](secret)
     block = algorithm.block_size // 8
     ctx: CipherContext
@@ -837,12 +814,17 @@ def _signature(key: Loaded, spec: KeySpec, op: OpSpec) -> Operation:
 
 
 class _Buffered(_Base):
-    """An operation that needs its whole input at once (RSA encryption, agreement): ``update`` and
-    ``finish`` collect at most ``BUFFER_LIMIT`` bytes, ``finish`` runs ``run`` on them."""
+    """An operation that needs its whole input at once (RSA encryption, agreement, AES-CCM): ``update``
+    and ``finish`` collect at most ``limit`` bytes (else ``error``), ``finish`` runs ``run`` on them."""
 
-    def __init__(self, run: Callable[[bytes], bytes]) -> None:
+    def __init__(
+        self,
+        run: Callable[[bytes], bytes],
+        limit: int = BUFFER_LIMIT,
+        error: type[EngineLimitError] = BufferLimitError,
+    ) -> None:
         self._run: Callable[[bytes], bytes] | None = run
-        self._buf = _Buffer(BUFFER_LIMIT, BufferLimitError)
+        self._buf = _Buffer(limit, error)
 
     def update(self, data: bytes) -> bytes:
         self._check()
