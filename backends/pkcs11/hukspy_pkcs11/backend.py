@@ -30,6 +30,7 @@ from hukspy.software import caps as sw
 from hukspy.spec import AttestIds, KeyMaterial, KeySpec, OpKind, OpSpec
 from hukspy_pkcs11 import _native as n
 from hukspy_pkcs11 import errors, keys, ops, sealed
+from hukspy_pkcs11.attest import Attester
 from hukspy_pkcs11.records import TokenRecordStore
 from hukspy_pkcs11.token import TokenConnection, Worker, parse_uri
 
@@ -200,8 +201,8 @@ def probe(conn: TokenConnection) -> tuple[Capabilities, bool]:
     if int(Mechanism.DH_PKCS_KEY_PAIR_GEN) in mechs and int(Mechanism.DH_PKCS_DERIVE) in mechs:
         key_caps.update(KeyCap(A.HUKS_ALG_DH, s, True, _ALL_IMPORTS) for s in keys.FFDHE)
         op_caps.add(OpCap(_AG, A.HUKS_ALG_DH, A.HUKS_ALG_DH))
-    caps = Capabilities("pkcs11", frozenset(key_caps), frozenset(op_caps), attest=False, wrap=False,
-                        security_level="pkcs11-token")
+    caps = Capabilities("pkcs11", frozenset(key_caps), frozenset(op_caps), attest=True, wrap=False,
+                        security_level="pkcs11")
     return caps, copyable
 
 
@@ -232,6 +233,7 @@ class Pkcs11Backend:
             self._caps = (sealed.merge_capabilities(self._token_caps) if self.uri.sealed_fallback
                           else self._token_caps)
             self._sealer = sealed.Sealer(self._conn, self._lock)
+            self._attester = Attester(self._conn, self._lock, self._copyable)
             self._records = TokenRecordStore(self._conn, self._lock, self.key_ids)
             self._records.recover()
         except BaseException as exc:
@@ -337,8 +339,16 @@ class Pkcs11Backend:
             return self._sealer.begin(ref, spec, op)
         return ops.begin(self._conn, self._token_id(ref), spec, op)
 
+    def storage(self, ref: bytes, spec: KeySpec) -> str:
+        """Where the key lives: "pkcs11", or "pkcs11:sealed" for a sealed key."""
+        return "pkcs11:sealed" if ref[:1] == sealed.REF_SEALED else "pkcs11"
+
     def attest(self, ref: bytes, spec: KeySpec, ids: AttestIds, anonymous: bool) -> list[bytes]:
-        raise HuksError(12000001, "attestation on the PKCS#11 keystore")
+        """[leaf, CA] DER, signed on the token by its attestation CA key (``hukspy_pkcs11.attest``).
+        Raises 12000001 (DH keys, a public key alone), 12000011 (the key objects are gone), python-pkcs11
+        errors (``translate``)."""
+        key_id = None if ref[:1] == sealed.REF_SEALED else self._token_id(ref)
+        return self._attester.attest(key_id, self.public_key(ref, spec), spec, ids, anonymous)
 
     def wrap(self, ref: bytes, spec: KeySpec, binding: bytes) -> bytes:
         raise HuksError(12000001, "key wrapping on the PKCS#11 keystore")

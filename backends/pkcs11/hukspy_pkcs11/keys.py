@@ -39,6 +39,7 @@ __all__ = [
     "new_id",
     "pending_label",
     "public_der",
+    "unwrap_octet_string",
 ]
 
 ID_LEN: Final = 16
@@ -222,7 +223,8 @@ def _octet_string(data: bytes) -> bytes:
     return bytes([0x04, 0x80 | len(length)]) + length + data
 
 
-def _unwrap_octet_string(data: bytes) -> bytes:
+def unwrap_octet_string(data: bytes) -> bytes:
+    """The content of a DER OCTET STRING (CKA_EC_POINT), or ``data`` itself when it is not one."""
     if len(data) >= 2 and data[0] == 0x04:
         n = data[1]
         if n < 0x80 and len(data) == 2 + n:
@@ -328,11 +330,11 @@ def public_der(w: Worker, spec: KeySpec, key_id: bytes) -> bytes:
         e = int.from_bytes(obj[Attribute.PUBLIC_EXPONENT], "big")
         return rsa.RSAPublicNumbers(e, n).public_key().public_bytes(der, fmt)
     if spec.alg == A.HUKS_ALG_ECC:
-        point = _unwrap_octet_string(bytes(obj[Attribute.EC_POINT]))
+        point = unwrap_octet_string(bytes(obj[Attribute.EC_POINT]))
         pk = ec.EllipticCurvePublicKey.from_encoded_point(CURVES[spec.size][1], point)
         return pk.public_bytes(der, fmt)
     if spec.alg == A.HUKS_ALG_ED25519:
-        return _unwrap_octet_string(bytes(obj[Attribute.EC_POINT]))
+        return unwrap_octet_string(bytes(obj[Attribute.EC_POINT]))
     if spec.alg == A.HUKS_ALG_DH:
         y = int.from_bytes(obj[Attribute.VALUE], "big")
         params = dh.DHParameterNumbers(ffdhe_prime(spec.size), 2)
