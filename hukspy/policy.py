@@ -24,6 +24,7 @@ mismatch 12000018, unsupported 12000001.
 
 from __future__ import annotations
 
+import functools
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -789,6 +790,7 @@ def check_import(params: ParamSet, import_type: int | None, key_len: int | None 
                    public_only=kind == _PUB)
 
 
+@functools.lru_cache(maxsize=512)
 def key_spec(stored: ParamSet) -> KeySpec:
     """The spec of a stored key (its params were checked when it was created). Raises 12000012 when a
     record lacks ALGORITHM, KEY_SIZE or PURPOSE (a damaged record)."""
@@ -850,25 +852,24 @@ def _auth_policy(kind: OpKind, init_alg: int, key: ParamSet, init: ParamSet) -> 
     }
     checked_optional = False
     for tag in tags:
-        name = _tag_name(tag)
         if tag in key:
             value = init.get(tag)
             if value is None:
-                raise _err(E_ARG, f"{name} is missing; the key requires it")
+                raise _err(E_ARG, f"{_tag_name(tag)} is missing; the key requires it")
             if tag == T.HUKS_TAG_PURPOSE:
                 if not isinstance(value, int) or value == 0 or value & ~key_purpose:
                     raise _err(E_ARG, "the purpose is not allowed by the key")
             elif value != key[tag]:
-                raise _err(E_ARG, f"{name} does not match the key")
+                raise _err(E_ARG, f"{_tag_name(tag)} does not match the key")
             continue
         allowed = optional.get(tag)
         if allowed is None:
             continue
         value = init.int_(tag)
         if value is None:
-            raise _err(E_MISSING, f"{name} is missing")
+            raise _err(E_MISSING, f"{_tag_name(tag)} is missing")
         if value not in allowed:
-            raise _err(E_MISSING, f"the {name} {value} is invalid for this key")
+            raise _err(E_MISSING, f"the {_tag_name(tag)} {value} is invalid for this key")
         checked_optional = True
     if checked_optional and not key_purpose & (_MAC | _DERIVE) and key_alg is not None:
         _check_mutable(key_alg, init.int_(T.HUKS_TAG_PURPOSE, 0), init.int_(T.HUKS_TAG_PADDING),
