@@ -19,17 +19,19 @@ from pkcs11 import Attribute, KeyType, Mechanism, ObjectClass
 from pkcs11 import exceptions as px
 from pkcs11.types import Object
 
+from hukspy import formats
 from hukspy.backend import Capabilities, KeyCap, OpCap, Operation, RecordStore
 from hukspy.enums import HuksCipherMode as M
 from hukspy.enums import HuksImportKeyType as Imp
 from hukspy.enums import HuksKeyAlg as A
 from hukspy.enums import HuksKeyDigest as D
 from hukspy.enums import HuksKeyPadding as Pad
+from hukspy.enums import HuksUnwrapSuite as Suite
 from hukspy.errors import HuksError
 from hukspy.software import caps as sw
 from hukspy.spec import AttestIds, KeyMaterial, KeySpec, OpKind, OpSpec
 from hukspy_pkcs11 import _native as n
-from hukspy_pkcs11 import errors, keys, ops, sealed
+from hukspy_pkcs11 import errors, keys, ops, sealed, unwrap
 from hukspy_pkcs11.attest import Attester
 from hukspy_pkcs11.records import TokenRecordStore
 from hukspy_pkcs11.token import TokenConnection, Worker, parse_uri
@@ -338,6 +340,22 @@ class Pkcs11Backend:
         if ref[:1] == sealed.REF_SEALED:
             return self._sealer.begin(ref, spec, op)
         return ops.begin(self._conn, self._token_id(ref), spec, op)
+
+    def import_wrapped(self, wrapping_ref: bytes, wrapping_spec: KeySpec, suite: int, parts: list[bytes],
+                       target: KeySpec) -> bytes | None:
+        """The optional hook of ``hukspy.backend``: for the ECDH suite with a wrapping key on the token, the
+        agreement and the KEK layer run in the token (``hukspy_pkcs11.unwrap``, which says what still
+        passes through host memory) and the key is imported. Returns None (the facade's path) for X25519
+        wrapping keys (sealed on SoftHSM2), for blobs of another shape, and for private asymmetric keys
+        (the hook is not told IMPORT_KEY_TYPE, which picks their format). Raises 12000006 (a layer fails
+        authentication), 401 (bad key material), python-pkcs11 errors (``translate``)."""
+        if (suite != Suite.HUKS_UNWRAP_SUITE_ECDH_AES_256_GCM_NOPADDING or wrapping_ref[:1] != REF_TOKEN
+                or not (target.alg in formats.SYMMETRIC_ALGS or target.public_only)):
+            return None
+        plain = unwrap.open_on_token(self._conn, self._token_id(wrapping_ref), parts)
+        if plain is None:
+            return None
+        return self.import_key(target, formats.parse_import(target.alg, target.size, None, plain))
 
     def storage(self, ref: bytes, spec: KeySpec) -> str:
         """Where the key lives: "pkcs11", or "pkcs11:sealed" for a sealed key."""
