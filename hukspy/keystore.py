@@ -699,7 +699,7 @@ class Keystore:
         hook = getattr(self._backend, "import_wrapped", None)
         if callable(hook):
             with self._native("import_wrapped"):
-                ref = hook(wrapping.ref, wspec, suite_id, parts, spec)
+                ref = hook(wrapping.ref, wspec, suite_id, parts, spec, import_type)
             if ref is not None and not isinstance(ref, bytes):
                 raise HuksError(12000012, "import_wrapped: the backend returned no key reference")
         if ref is None:

@@ -341,7 +341,7 @@ class _HookBackend(SoftwareBackend):
     calls: ClassVar[list[tuple[int, int, KeySpec]]] = []
 
     def import_wrapped(self, wrapping_ref: bytes, wrapping_spec: KeySpec, suite: int, parts: list[bytes],
-                       target: KeySpec) -> bytes | None:
+                       target: KeySpec, import_type: int | None) -> bytes | None:
         type(self).calls.append((suite, len(parts), target))
         if self.decline:
             return None

@@ -342,20 +342,18 @@ class Pkcs11Backend:
         return ops.begin(self._conn, self._token_id(ref), spec, op)
 
     def import_wrapped(self, wrapping_ref: bytes, wrapping_spec: KeySpec, suite: int, parts: list[bytes],
-                       target: KeySpec) -> bytes | None:
+                       target: KeySpec, import_type: int | None) -> bytes | None:
         """The optional hook of ``hukspy.backend``: for the ECDH suite with a wrapping key on the token, the
         agreement and the KEK layer run in the token (``hukspy_pkcs11.unwrap``, which says what still
         passes through host memory) and the key is imported. Returns None (the facade's path) for X25519
-        wrapping keys (sealed on SoftHSM2), for blobs of another shape, and for private asymmetric keys
-        (the hook is not told IMPORT_KEY_TYPE, which picks their format). Raises 12000006 (a layer fails
+        wrapping keys (sealed on SoftHSM2) and for blobs of another shape. Raises 12000006 (a layer fails
         authentication), 401 (bad key material), python-pkcs11 errors (``translate``)."""
-        if (suite != Suite.HUKS_UNWRAP_SUITE_ECDH_AES_256_GCM_NOPADDING or wrapping_ref[:1] != REF_TOKEN
-                or not (target.alg in formats.SYMMETRIC_ALGS or target.public_only)):
+        if suite != Suite.HUKS_UNWRAP_SUITE_ECDH_AES_256_GCM_NOPADDING or wrapping_ref[:1] != REF_TOKEN:
             return None
         plain = unwrap.open_on_token(self._conn, self._token_id(wrapping_ref), parts)
         if plain is None:
             return None
-        return self.import_key(target, formats.parse_import(target.alg, target.size, None, plain))
+        return self.import_key(target, formats.parse_import(target.alg, target.size, import_type, plain))
 
     def storage(self, ref: bytes, spec: KeySpec) -> str:
         """Where the key lives: "pkcs11", or "pkcs11:sealed" for a sealed key."""
