@@ -5,18 +5,18 @@ facade has already validated (``hukspy.spec``) and answers with bytes, or raises
 which its ``translate`` table turns into a ``HuksError``. A backend may also raise ``HuksError``
 itself where it knows the HUKS code best (for example 12000001 for something it cannot do).
 
-**Optional hook** ``import_wrapped(wrapping_ref, wrapping_spec, suite, parts, target, import_type)
--> bytes | None``:
-``Keystore.import_wrapped_key_item`` looks it up with ``getattr(backend, "import_wrapped", None)`` and,
-when present, calls it after every HUKS check has passed, with the wrapping key's ref and ``KeySpec``,
-the ``HuksUnwrapSuite`` int, the 10 blobs of the wrapped key (``list[bytes]``, huks-reference.md §4.6,
-``hukspy.wrapped``), the ``KeySpec`` of the key to import and its IMPORT_KEY_TYPE (None when the
-options leave it out; it picks the key-material format, ``hukspy.formats.parse_import``). It returns
-the new key's ref (the backend agreed, opened both AES-256-GCM layers and imported the key without
-the material leaving it, e.g. inside a PKCS#11 token), or None to let the facade do it: then the facade runs an AGREE operation
-with the wrapping key (``begin(..., OpSpec(OpKind.AGREE, alg=ECDH|X25519)).finish(peer_public_key)``),
-opens the layers with ``hukspy.wrapped.open_key_material`` and calls ``import_key``. Errors go through
-``translate`` with the action ``"import_wrapped"``; a failed authentication must map to 12000006.
+**Optional hook** ``import_wrapped(wrapping_ref, wrapping_spec, suite, parts, target, import_type) ->
+bytes | None``: ``Keystore.import_wrapped_key_item`` looks it up with ``getattr(backend,
+"import_wrapped", None)`` and, when present, calls it after every HUKS check has passed, with the
+wrapping key's ref and ``KeySpec``, the ``HuksUnwrapSuite`` int, the 10 blobs of the wrapped key
+(``list[bytes]``, huks-reference.md §4.6, ``hukspy.wrapped``), the ``KeySpec`` of the key to import and
+its IMPORT_KEY_TYPE (None when the options leave it out; it picks the key-material format,
+``hukspy.formats.parse_import``). It returns the new key's ref (the backend agreed, opened both
+AES-256-GCM layers and imported the key without the material leaving it, e.g. inside a PKCS#11 token),
+or None to let the facade do it: then the facade runs an AGREE operation with the wrapping key
+(``begin(..., OpSpec(OpKind.AGREE, alg=ECDH|X25519)).finish(peer_public_key)``), opens the layers with
+``hukspy.wrapped.open_key_material`` and calls ``import_key``. Errors go through ``translate`` with the
+action ``"import_wrapped"``; a failed authentication must map to 12000006.
 
 Backends are found through the ``hukspy.backends`` entry-point group: the entry's name is the URI
 scheme (``software``, ``pkcs11``, ``tpm2``) and its object a ``BackendFactory``.
