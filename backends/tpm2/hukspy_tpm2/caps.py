@@ -178,7 +178,7 @@ _RAW: Final = frozenset({int(HuksImportKeyType.HUKS_KEY_TYPE_PRIVATE_KEY)})
 
 def _huks_allows(op: OpCap) -> bool:
     """Whether HUKS lets a key of ``op.key_alg`` have this mode/padding/digest (``policy.GEN_EXPECT``):
-    the TPM can do AES-CFB/OFB, but a HUKS AES key cannot ask for them, so they are not declared."""
+    what the TPM can do but no HUKS key can ask for is not declared."""
     expect = GEN_EXPECT.get(op.key_alg)
     if expect is None:
         return True
