@@ -795,3 +795,37 @@ def test_imported_and_public_keys_are_not_attested(ks: Keystore) -> None:
     with pytest.raises(HuksError) as info:
         ks.attest_key_item("pub-only", O(P(T.HUKS_TAG_ATTESTATION_CHALLENGE, b"c" * 16)))
     assert info.value.code == 12000001
+
+
+def test_sealed_keys_are_attested_through_their_sealed_object(swtpm: SwtpmInstance, tmp_path: Path) -> None:
+    """An Ed25519 key sealed to the TPM: the leaf certifies the Ed25519 public key, says "tpm2:sealed",
+    and carries TPM2_Certify evidence (with the challenge) about the sealed data object."""
+    from cryptography import x509
+    from hukspy_tpm2.attest import EVIDENCE_OID
+    from tpm2_pytss.types import TPMS_ATTEST
+
+    from hukspy.attestation import OID, parse_description
+
+    challenge = os.urandom(32)
+    with Keystore(swtpm.uri + "?fallback=sealed", home=str(tmp_path)) as k:
+        k.generate_key_item(
+            "sealed-ed",
+            O(P(T.HUKS_TAG_ALGORITHM, A.HUKS_ALG_ED25519), P(T.HUKS_TAG_KEY_SIZE, 256),
+              P(T.HUKS_TAG_PURPOSE, PU.HUKS_KEY_PURPOSE_SIGN | PU.HUKS_KEY_PURPOSE_VERIFY)),
+        )
+        assert k.key_storage("sealed-ed", O()) == "tpm2:sealed"
+        pems = k.attest_key_item("sealed-ed", O(P(T.HUKS_TAG_ATTESTATION_CHALLENGE, challenge))).cert_chains
+        exported = k.export_key_item("sealed-ed", O()).out_data
+    assert pems is not None
+    leaf = x509.load_pem_x509_certificate(pems[0].encode())
+    issuer = x509.load_pem_x509_certificate(pems[1].encode())
+    raw = serialization.Encoding.Raw, serialization.PublicFormat.Raw
+    assert leaf.public_key().public_bytes(*raw) == exported
+    leaf.verify_directly_issued_by(issuer)
+    desc = parse_description(leaf.extensions.get_extension_for_oid(OID).value.value)  # type: ignore[attr-defined]
+    assert desc.security_level == "tpm2:sealed" and desc.challenge == challenge
+    attest_b, _sig, _pub, got = _der_items(
+        leaf.extensions.get_extension_for_oid(EVIDENCE_OID).value.value  # type: ignore[attr-defined]
+    )
+    attest, _ = TPMS_ATTEST.unmarshal(attest_b)
+    assert bytes(attest.extraData) == challenge and got == challenge

@@ -54,7 +54,9 @@ from tpm2_pytss.types import (
 from tpm2_pytss.utils import make_credential
 
 from hukspy import attestation as description
+from hukspy.enums import HuksKeyAlg
 from hukspy.errors import HuksError
+from hukspy.formats import load_public
 from hukspy.spec import AttestIds, KeySpec
 
 from . import refs
@@ -266,17 +268,31 @@ def attest_key(
 ) -> list[bytes]:
     """The chain described in the module docstring, leaf first, DER.
 
-    Raises ``HuksError`` 12000001 for a key that is not a TPM object (an imported public key or a
-    sealed key), 12000006 when credential activation fails, and TPM errors (``translate``).
+    A sealed key (``?fallback=sealed``) is attested through the TPM object that seals it: the
+    TPM2_Certify evidence is about that sealed data object, and the leaf's security level says
+    "tpm2:sealed", so a verifier knows the key's material is sealed to this TPM, not generated in it.
+
+    Raises ``HuksError`` 12000001 for an imported public key (no TPM object) and for DH keys (an X.509
+    certificate cannot carry them), 12000006 when credential activation fails, and TPM errors
+    (``translate``).
     """
-    if ref.kind != refs.TPM_KEY:
-        raise HuksError(12000001, "attestation of a key that is not a TPM object (public-only or sealed)")
+    if ref.kind == refs.PUBLIC:
+        raise HuksError(12000001, "attestation of an imported public key: there is no TPM object")
+    if spec.alg == HuksKeyAlg.HUKS_ALG_DH:
+        raise HuksError(12000001, "attestation of DH keys: a certificate cannot hold their public key")
     adir = Path(directory) / "attest"
     adir.mkdir(mode=0o700, parents=True, exist_ok=True)
     challenge = ids.challenge
     extra = challenge if len(challenge) <= 64 else hashlib.sha256(challenge).digest()
     tpub, _ = TPM2B_PUBLIC.unmarshal(ref.pub)
-    key_public = serialization.load_der_public_key(tpub.to_der())
+    if ref.kind == refs.SEALED:
+        from .sealed import sealed_public_key
+
+        key_public = load_public(spec.alg, sealed_public_key(tpm, ref, spec))
+        level = "tpm2:sealed"
+    else:
+        key_public = serialization.load_der_public_key(tpub.to_der())
+        level = "tpm2"
     ca = _ca(adir)
 
     def run(t: Tpm) -> list[bytes]:
@@ -310,7 +326,7 @@ def attest_key(
             builder = builder.add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
             builder = builder.add_extension(
                 x509.UnrecognizedExtension(
-                    description.OID, description.encode_description(ids, "tpm2", anonymous)
+                    description.OID, description.encode_description(ids, level, anonymous)
                 ),
                 critical=False,
             )

@@ -22,6 +22,7 @@ from tpm2_pytss.types import TPM2B_PUBLIC, TPMT_PUBLIC_PARMS
 from hukspy.backend import Capabilities, KeyCap, OpCap
 from hukspy.enums import HuksCipherMode, HuksImportKeyType, HuksKeyAlg, HuksKeyDigest, HuksKeyPadding
 from hukspy.policy import GEN_EXPECT
+from hukspy.software.caps import rsa_fits
 from hukspy.spec import OpKind
 
 from .attest import ATTEST_SUPPORTED
@@ -215,6 +216,14 @@ def capabilities(info: TpmInfo, sealed: Capabilities | None = None) -> Capabilit
         for d in info.hashes:  # OAEP decrypt in the TPM (its hashes); encrypt on the host, the same set
             for kind in (OpKind.ENCRYPT, OpKind.DECRYPT):
                 ops.add(OpCap(kind, A.HUKS_ALG_RSA, A.HUKS_ALG_RSA, None, P.HUKS_PADDING_OAEP, d))
+        # Each RSA operation only on the TPM's key sizes it fits (OAEP-SHA512 needs 1040 bits, ...), so
+        # a sealed key of another size (?fallback=sealed) never matches a native entry.
+        rsa_ops = {o for o in ops if o.key_alg == A.HUKS_ALG_RSA}
+        ops -= rsa_ops
+        for o in rsa_ops:
+            fits = frozenset(n for n in sizes if rsa_fits(n, o.kind, o.padding or 0, o.digest))
+            if fits:
+                ops.add(dataclasses.replace(o, sizes=fits))
     # ECC: ECDSA (host hashing), ECDH.
     for n in info.curves:
         keys.add(KeyCap(A.HUKS_ALG_ECC, n, True, _ALL_IMPORTS))
