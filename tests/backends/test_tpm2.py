@@ -829,3 +829,16 @@ def test_sealed_keys_are_attested_through_their_sealed_object(swtpm: SwtpmInstan
     )
     attest, _ = TPMS_ATTEST.unmarshal(attest_b)
     assert bytes(attest.extraData) == challenge and got == challenge
+
+
+def test_rsa_operations_are_declared_only_where_they_fit(ks: Keystore) -> None:
+    """Every declared RSA operation names its key sizes, and each fits (OAEP-SHA512 needs 1040 bits)."""
+    from hukspy.software.caps import rsa_fits
+
+    rsa_ops = [o for o in ks.capabilities().ops if o.key_alg == A.HUKS_ALG_RSA]
+    assert rsa_ops
+    for o in rsa_ops:
+        assert o.sizes, o
+        assert all(rsa_fits(n, o.kind, o.padding or 0, o.digest) for n in o.sizes), o
+    oaep512 = [o for o in rsa_ops if o.padding == PD.HUKS_PADDING_OAEP and o.digest == D.HUKS_DIGEST_SHA512]
+    assert all(1024 not in o.sizes for o in oaep512)
