@@ -308,6 +308,7 @@ class Keystore:
         flag: int,
         material: tuple[KeyMaterial, int | None] | None,
     ) -> None:
+        policy.check_credentials(params)
         level = policy.storage_level(params)
         replace = params.bool_(HuksTag.HUKS_TAG_KEY_OVERRIDE) is not False
         if material is None:
@@ -523,6 +524,7 @@ class Keystore:
         if request is None:
             return secret
         spec = request.spec
+        policy.check_credentials(request.params)
         if len(secret) * 8 != spec.size:
             raise HuksError(
                 12000003,
@@ -688,6 +690,7 @@ class Keystore:
         key_params = params.without(HuksTag.HUKS_TAG_UNWRAP_ALGORITHM_SUITE)
         import_type = key_params.int_(HuksTag.HUKS_TAG_IMPORT_KEY_TYPE)
         spec = policy.check_import(key_params, import_type)
+        policy.check_credentials(key_params)
         self._require_key(spec, generate=False, import_type=import_type)
         agree = OpSpec(OpKind.AGREE, alg=suite.agree_alg)
         if not self._caps.supports_op(wspec, agree):

@@ -749,6 +749,23 @@ def _check_user_auth_tui(params: ParamSet) -> None:
         raise _err(E_UNSUPPORTED, "user authentication with TUI_PIN")
 
 
+def check_credentials(params: ParamSet) -> None:
+    """What a device without an enrolled user credential or a lock-screen password answers, which is
+    every machine hukspy runs on: it has no user authentication (no UserIAM) to bind a key to.
+
+    Raises ``HuksError`` 12000013 for a key with USER_AUTH_TYPE (upstream on a device with no enrolled
+    credential: XTS ErrorCode_2800/3400), 12000016 for IS_DEVICE_PASSWORD_SET=true (-139, no lock-screen
+    password). A key that asks for user authentication is never created without it: it would be usable
+    by anyone who can use the keystore.
+    """
+    if T.HUKS_TAG_USER_AUTH_TYPE in params:
+        raise _err(int(HuksExceptionErrCode.HUKS_ERR_CODE_CREDENTIAL_NOT_EXIST),
+                   "no user credential is enrolled: hukspy has no user authentication to bind the key to")
+    if params.bool_(T.HUKS_TAG_IS_DEVICE_PASSWORD_SET) is True:
+        raise _err(int(HuksExceptionErrCode.HUKS_ERR_CODE_DEVICE_PASSWORD_UNSET),
+                   "no lock-screen password is set on this machine")
+
+
 def check_generate(params: ParamSet) -> KeySpec:
     """Validate generate params in upstream order (huks-reference.md §4.1) and return the key's spec.
 

@@ -16,6 +16,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 import hukspy
 from hukspy import (
+    HuksAuthAccessType,
+    HuksChallengeType,
     HuksCipherMode,
     HuksError,
     HuksKeyAlg,
@@ -28,6 +30,7 @@ from hukspy import (
     HuksReturnResult,
     HuksSessionHandle,
     HuksTag,
+    HuksUserAuthType,
     Keystore,
 )
 from hukspy import keystore as keystore_module
@@ -585,3 +588,37 @@ def test_abort_then_the_same_handle_is_gone(software_keystore: Keystore) -> None
     software_keystore.abort_session(h, options())
     with raises_code(12000011):
         software_keystore.finish_session(h, options(in_data=bytes(16)))
+
+
+# ------------------------------------------------------------------------------ user authentication
+
+_USER_AUTH = (
+    P(_T.HUKS_TAG_USER_AUTH_TYPE, HuksUserAuthType.HUKS_USER_AUTH_TYPE_PIN),
+    P(_T.HUKS_TAG_KEY_AUTH_ACCESS_TYPE, HuksAuthAccessType.HUKS_AUTH_ACCESS_INVALID_CLEAR_PASSWORD),
+    P(_T.HUKS_TAG_CHALLENGE_TYPE, HuksChallengeType.HUKS_CHALLENGE_TYPE_NORMAL),
+)
+
+
+def test_a_user_auth_key_is_never_created_without_user_authentication(software_keystore: Keystore) -> None:
+    """XTS ErrorCode_2800/3400: a device with no enrolled credential answers 12000013 to generate and
+    import of a key with USER_AUTH_TYPE; hukspy has no user authentication, so it always does, and the
+    alias stays absent (a key created anyway would be usable with no authentication at all)."""
+    ks = software_keystore
+    gcm = (
+        P(_T.HUKS_TAG_BLOCK_MODE, HuksCipherMode.HUKS_MODE_GCM),
+        P(_T.HUKS_TAG_PADDING, _PAD.HUKS_PADDING_NONE),
+    )
+    with raises_code(12000013):
+        ks.generate_key_item("ua", _gen(_A.HUKS_ALG_AES, 256, _ENC_DEC, *gcm, *_USER_AUTH))
+    opts = _gen(_A.HUKS_ALG_AES, 256, _ENC_DEC, *gcm, *_USER_AUTH)
+    with raises_code(12000013):
+        ks.import_key_item("ua", HuksOptions(properties=opts.properties, in_data=bytes(32)))
+    assert not ks.has_key_item("ua", HuksOptions())
+    with raises_code(12000016):
+        ks.generate_key_item(
+            "pw", _gen(_A.HUKS_ALG_AES, 256, _ENC_DEC, *gcm, P(_T.HUKS_TAG_IS_DEVICE_PASSWORD_SET, True))
+        )
+    assert not ks.has_key_item("pw", HuksOptions())
+    # An invalid user-auth param set is still 401 first (HksCheckUserAuthParams), as upstream.
+    with raises_code(401):
+        ks.generate_key_item("ua", _gen(_A.HUKS_ALG_AES, 256, _ENC_DEC, *gcm, *_USER_AUTH[:1]))
