@@ -191,6 +191,15 @@ class Module:
     _fl: _FunctionList
     _keepalive: ctypes.CDLL
 
+    def rescan(self) -> None:
+        """``C_Finalize`` then ``C_Initialize`` (OS locking) again, so the module reads its token list
+        anew. It closes every session of the module in this process: call it only while none is open.
+        Raises ``CkrError``."""
+        with _modules_lock:
+            _check(self._fl.C_Finalize(None), "C_Finalize")
+            args = _InitArgs(None, None, None, None, CKF_OS_LOCKING_OK, None)
+            _check(self._fl.C_Initialize(ctypes.byref(args)), "C_Initialize")
+
     # ---- multi-part operations on a session handle (the caller owns the session) ----
 
     def op_init(self, kind: str, session: int, mechanism: int, param: Param | None, key: int) -> None:

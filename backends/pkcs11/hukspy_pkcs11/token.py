@@ -17,6 +17,7 @@ import hmac
 import os
 import secrets
 import threading
+import time
 import urllib.parse
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ from hukspy.errors import HuksError
 from hukspy_pkcs11._native import CkrError, Module, load
 
 if TYPE_CHECKING:
-    from pkcs11.types import Object, Session, Token
+    from pkcs11.types import Object, Session, Slot, Token
 
 __all__ = ["TokenConnection", "TokenUri", "Worker", "parse_uri"]
 
@@ -154,27 +155,49 @@ def _serial(tok: Token) -> bytes:
     return serial if isinstance(serial, bytes) else str(serial).encode()
 
 
+#: Token look-ups at open: SoftHSM2 reads its token files at C_Initialize and for C_GetTokenInfo, and
+#: while another process rewrites them it answers CKR_GENERAL_ERROR or leaves the token out of its list
+#: for good (seen with 4 processes opening one token at once). A look-up that finds nothing is tried
+#: again after a short back-off, re-initialising the module first when no session of this process is
+#: open on it; a token that is really absent costs about 0.7 s to report.
+_LOOKUP_ATTEMPTS: Final = 8
+
+
 def _find_token(module: Module, uri: TokenUri) -> Token:
-    found: list[Token] = []
-    for slot in module.lib.get_slots(token_present=True):
-        if uri.slot_id is not None and slot.slot_id != uri.slot_id:
-            continue
-        tok = slot.get_token()
-        serial = _serial(tok).decode("ascii", "replace").strip()
-        if uri.token is not None and tok.label.strip() != uri.token:
-            continue
-        if uri.serial is not None and serial != uri.serial:
-            continue
-        if uri.manufacturer is not None and tok.manufacturer_id.strip() != uri.manufacturer:
-            continue
-        if uri.model is not None and tok.model.strip() != uri.model:
-            continue
-        found.append(tok)
-    if not found:
-        raise HuksError(12000012, "no PKCS#11 token matches the URI")
-    if len(found) > 1:
-        raise HuksError(401, "several PKCS#11 tokens match the URI; add serial= to it")
-    return found[0]
+    for attempt in range(1, _LOOKUP_ATTEMPTS + 1):
+        try:
+            found = [tok for slot in module.lib.get_slots(token_present=True) if (tok := _match(slot, uri))]
+        except px.GeneralError:
+            if attempt == _LOOKUP_ATTEMPTS:
+                raise
+            found = []
+        if len(found) > 1:
+            raise HuksError(401, "several PKCS#11 tokens match the URI; add serial= to it")
+        if found:
+            return found[0]
+        if attempt < _LOOKUP_ATTEMPTS:
+            time.sleep(0.02 * attempt)
+            with _logins_lock:
+                if not any(path == module.path for path, _serial_ in _logins):
+                    module.rescan()
+    raise HuksError(12000012, "no PKCS#11 token matches the URI")
+
+
+def _match(slot: Slot, uri: TokenUri) -> Token | None:
+    """The slot's token when it matches every attribute the URI names, else None."""
+    if uri.slot_id is not None and slot.slot_id != uri.slot_id:
+        return None
+    tok = slot.get_token()
+    serial = _serial(tok).decode("ascii", "replace").strip()
+    if uri.token is not None and tok.label.strip() != uri.token:
+        return None
+    if uri.serial is not None and serial != uri.serial:
+        return None
+    if uri.manufacturer is not None and tok.manufacturer_id.strip() != uri.manufacturer:
+        return None
+    if uri.model is not None and tok.model.strip() != uri.model:
+        return None
+    return tok
 
 
 class _RWLock:
