@@ -94,6 +94,21 @@ _INFO: Final[dict[int, str]] = {
 }
 
 
+def translate(exc: BaseException, action: str) -> HuksError | None:
+    """The software engine's errors through ``ERROR_MAP`` (also for the hardware backends' sealed keys,
+    which run on this engine); None when the exception is not one of the engine's."""
+    if isinstance(exc, HuksError):
+        return exc
+    for cls in type(exc).__mro__:
+        entry = ERROR_MAP.get(cls)
+        if entry is None:
+            continue
+        code = entry if isinstance(entry, int) else entry.get(action, entry["*"])
+        info = str(exc) if code == 401 and str(exc) else _INFO.get(code, "")
+        return HuksError(code, info) if info else HuksError(code)
+    return None
+
+
 class SoftwareBackend:
     """The embedded keystore backend (``name = "software"``). A context manager; ``close`` is idempotent.
 
@@ -197,16 +212,7 @@ class SoftwareBackend:
 
     def translate(self, exc: BaseException, action: str, kind: OpKind | None) -> HuksError | None:
         """Map a native error from ``ERROR_MAP``; None when the exception is not one of ours."""
-        if isinstance(exc, HuksError):
-            return exc
-        for cls in type(exc).__mro__:
-            entry = ERROR_MAP.get(cls)
-            if entry is None:
-                continue
-            code = entry if isinstance(entry, int) else entry.get(action, entry["*"])
-            info = str(exc) if code == 401 and str(exc) else _INFO.get(code, "")
-            return HuksError(code, info) if info else HuksError(code)
-        return None
+        return translate(exc, action)
 
     def close(self) -> None:
         with self._lock:

@@ -179,11 +179,6 @@ class Sealer:
 
 def translate_host(exc: BaseException, action: str) -> HuksError | None:
     """Errors of the software engine (sealed keys), through the software backend's one table."""
-    from hukspy.software.backend import ERROR_MAP
+    from hukspy.software.backend import translate
 
-    for cls in type(exc).__mro__:
-        entry = ERROR_MAP.get(cls)
-        if entry is not None:
-            code = entry if isinstance(entry, int) else entry.get(action, entry["*"])
-            return HuksError(code, f"{action}: {type(exc).__name__}")
-    return None
+    return translate(exc, action)

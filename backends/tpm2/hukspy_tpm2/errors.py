@@ -379,11 +379,6 @@ def translate(
             err.retry_after_s = lockout_recovery_s  # type: ignore[attr-defined]
             return err
         return HuksError(code, what)
-    from hukspy.software.backend import ERROR_MAP
+    from hukspy.software.backend import translate as translate_host
 
-    for cls in type(exc).__mro__:
-        entry = ERROR_MAP.get(cls)
-        if entry is not None:
-            code = entry if isinstance(entry, int) else entry.get(action, entry["*"])
-            return HuksError(code, f"{action}: {type(exc).__name__}")
-    return None
+    return translate_host(exc, action)
