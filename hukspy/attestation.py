@@ -41,9 +41,12 @@ __all__ = [
     "OID",
     "OID_TEXT",
     "KeyDescription",
+    "assemble_certificate",
+    "der_tlv",
     "encode_description",
     "issue_leaf",
     "parse_description",
+    "tbs_of",
 ]
 
 #: The extension's OID: 2.25 followed by the integer value of UUID a314ff76-5326-49cb-901a-5ffad6aa2a74
@@ -72,7 +75,8 @@ class KeyDescription:
 # ------------------------------------------------------------------------------ minimal DER
 
 
-def _tlv(tag: int, body: bytes) -> bytes:
+def der_tlv(tag: int, body: bytes) -> bytes:
+    """One DER element: ``tag ‖ length ‖ body`` (definite length, short or long form)."""
     n = len(body)
     if n < 0x80:
         return bytes([tag, n]) + body
@@ -80,25 +84,42 @@ def _tlv(tag: int, body: bytes) -> bytes:
     return bytes([tag, 0x80 | len(length)]) + length + body
 
 
+#: AlgorithmIdentifier ecdsa-with-SHA256 (1.2.840.10045.4.3.2), DER.
+_ECDSA_SHA256: Final = bytes.fromhex("300a06082a8648ce3d040302")
+
+
+def tbs_of(builder: x509.CertificateBuilder) -> bytes:
+    """The TBSCertificate of ``builder`` with signatureAlgorithm ecdsa-with-SHA256, for a signer outside
+    the process (a token, a TPM): pyca signs it once with a throwaway P-256 key, and the TBS does not
+    depend on the key that signs it."""
+    return builder.sign(ec.generate_private_key(ec.SECP256R1()), hashes.SHA256()).tbs_certificate_bytes
+
+
+def assemble_certificate(tbs: bytes, ecdsa_signature: bytes) -> bytes:
+    """The DER certificate ``SEQUENCE { tbs, ecdsa-with-SHA256, BIT STRING signature }`` for a ``tbs``
+    from :func:`tbs_of` and a DER ECDSA signature over its SHA-256."""
+    return der_tlv(0x30, tbs + _ECDSA_SHA256 + der_tlv(0x03, b"\x00" + ecdsa_signature))
+
+
 def _der_int(value: int) -> bytes:
     if value < 0:
         raise ValueError("negative INTEGER")
-    return _tlv(_INTEGER, value.to_bytes(value.bit_length() // 8 + 1, "big"))
+    return der_tlv(_INTEGER, value.to_bytes(value.bit_length() // 8 + 1, "big"))
 
 
 def encode_description(ids: AttestIds, security_level: str, anonymous: bool) -> bytes:
     """The DER ``HukspyKeyDescription`` for ``ids`` (challenge, ID values, the key's encoded params)."""
     id_items = b"".join(
-        _tlv(_SEQUENCE, _der_int(tag) + _tlv(_OCTETS, value)) for tag, value in sorted(ids.ids.items())
+        der_tlv(_SEQUENCE, _der_int(tag) + der_tlv(_OCTETS, value)) for tag, value in sorted(ids.ids.items())
     )
-    return _tlv(
+    return der_tlv(
         _SEQUENCE,
         _der_int(DESCRIPTION_VERSION)
-        + _tlv(_UTF8, security_level.encode())
-        + _tlv(_BOOLEAN, b"\xff" if anonymous else b"\x00")
-        + _tlv(_OCTETS, ids.challenge)
-        + _tlv(_OCTETS, ids.properties)
-        + _tlv(_SEQUENCE, id_items),
+        + der_tlv(_UTF8, security_level.encode())
+        + der_tlv(_BOOLEAN, b"\xff" if anonymous else b"\x00")
+        + der_tlv(_OCTETS, ids.challenge)
+        + der_tlv(_OCTETS, ids.properties)
+        + der_tlv(_SEQUENCE, id_items),
     )
 
 

@@ -54,7 +54,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed25519, rsa, x25519
 from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
@@ -86,9 +86,8 @@ EVIDENCE_VERSION: Final = 1
 CA_LABELS: Final = {False: "hukspy-attestation-ca", True: "hukspy-attestation-ca-anon"}
 CA_ID_PREFIX: Final = b"hkat"
 _CKM_ECDSA: Final = 0x1041
-_ECDSA_SHA256: Final = bytes.fromhex("300a06082a8648ce3d040302")  # AlgorithmIdentifier ecdsa-with-SHA256
 _P256: Final = keys.CURVES[256][0]
-_BOOL, _INT, _UTF8, _SEQ, _BITS = 0x01, 0x02, 0x0C, 0x30, 0x03
+_BOOL, _INT, _UTF8, _SEQ = 0x01, 0x02, 0x0C, 0x30
 _FLAGS: Final = (Attribute.LOCAL, Attribute.NEVER_EXTRACTABLE, Attribute.ALWAYS_SENSITIVE,
                  Attribute.SENSITIVE, Attribute.EXTRACTABLE)
 
@@ -110,20 +109,12 @@ class KeyEvidence:
     extractable: bool
 
 
-def _tlv(tag: int, body: bytes) -> bytes:
-    n = len(body)
-    if n < 0x80:
-        return bytes([tag, n]) + body
-    length = n.to_bytes((n.bit_length() + 7) // 8, "big")
-    return bytes([tag, 0x80 | len(length)]) + length + body
-
-
 def _encode_evidence(e: KeyEvidence) -> bytes:
     strings = (e.token_label, e.token_serial, e.token_manufacturer, e.token_model, e.key_storage)
     flags = (e.local, e.never_extractable, e.always_sensitive, e.sensitive, e.extractable)
-    return _tlv(_SEQ, _tlv(_INT, bytes([e.version]))
-                + b"".join(_tlv(_UTF8, s.encode()) for s in strings)
-                + b"".join(_tlv(_BOOL, b"\xff" if f else b"\x00") for f in flags))
+    return description.der_tlv(_SEQ, description.der_tlv(_INT, bytes([e.version]))
+                + b"".join(description.der_tlv(_UTF8, s.encode()) for s in strings)
+                + b"".join(description.der_tlv(_BOOL, b"\xff" if f else b"\x00") for f in flags))
 
 
 def parse_evidence(der: bytes) -> KeyEvidence:
@@ -159,12 +150,6 @@ def parse_evidence(der: bytes) -> KeyEvidence:
         raise ValueError("bad evidence fields")
     return KeyEvidence(version[0], strings[0], strings[1], strings[2], strings[3], strings[4],
                        flags[0], flags[1], flags[2], flags[3], flags[4])
-
-
-def _tbs_of(builder: x509.CertificateBuilder) -> bytes:
-    """The TBSCertificate of ``builder`` with signature algorithm ecdsa-with-SHA256 (the TBS does not depend
-    on the key that signs it, so a throwaway P-256 key yields it)."""
-    return builder.sign(ec.generate_private_key(ec.SECP256R1()), hashes.SHA256()).tbs_certificate_bytes
 
 
 def _now() -> datetime.datetime:
@@ -226,7 +211,7 @@ class Attester:
         raw = module.one_shot("Sign", w.handle, hashlib.sha256(tbs).digest(), 64)
         half = len(raw) // 2
         sig = encode_dss_signature(int.from_bytes(raw[:half], "big"), int.from_bytes(raw[half:], "big"))
-        return _tlv(_SEQ, tbs + _ECDSA_SHA256 + _tlv(_BITS, b"\x00" + sig))
+        return description.assemble_certificate(tbs, sig)
 
     # ---- the CA
 
@@ -281,7 +266,7 @@ class Attester:
                     encipher_only=False, decipher_only=False), critical=True)
                 .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False)
             )
-            der = self._sign(w, key_id, _tbs_of(builder))
+            der = self._sign(w, key_id, description.tbs_of(builder))
             cert = x509.load_der_x509_certificate(der)
             w.session.create_object({
                 Attribute.CLASS: ObjectClass.CERTIFICATE, Attribute.CERTIFICATE_TYPE: CertificateType.X_509,
@@ -362,7 +347,7 @@ class Attester:
                 .add_extension(x509.UnrecognizedExtension(EVIDENCE_OID, _encode_evidence(evidence)),
                                critical=False)
             )
-            return self._sign(w, ca.key_id, _tbs_of(builder))
+            return self._sign(w, ca.key_id, description.tbs_of(builder))
 
         try:
             leaf = self._conn.run(issue)

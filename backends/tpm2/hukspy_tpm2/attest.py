@@ -82,23 +82,12 @@ _AK_ATTRS: Final = (
     | TPMA_OBJECT.SIGN_ENCRYPT
     | TPMA_OBJECT.NODA
 )
-_ECDSA_SHA256_DER: Final = bytes.fromhex("300a06082a8648ce3d040302")  # AlgorithmIdentifier ecdsa-with-SHA256
 _CHUNK: Final = 1024
 
 
-def _der_len(n: int) -> bytes:
-    if n < 0x80:
-        return bytes([n])
-    body = n.to_bytes((n.bit_length() + 7) // 8, "big")
-    return bytes([0x80 | len(body)]) + body
-
-
-def _der(tag: int, body: bytes) -> bytes:
-    return bytes([tag]) + _der_len(len(body)) + body
-
-
 def _evidence(attest: bytes, signature: bytes, public: bytes, challenge: bytes) -> bytes:
-    return _der(0x30, b"".join(_der(0x04, x) for x in (attest, signature, public, challenge)))
+    octets = (description.der_tlv(0x04, x) for x in (attest, signature, public, challenge))
+    return description.der_tlv(0x30, b"".join(octets))
 
 
 def _ak_template() -> TPM2B_PUBLIC:
@@ -135,17 +124,6 @@ def _sign_tbs(t: Tpm, ak: ESYS_TR, tbs: bytes) -> bytes:
     scheme.details.any.hashAlg = TPM2_ALG.SHA256
     sig = t.esapi.sign(ak, TPM2B_DIGEST(bytes(digest)), scheme, ticket)
     return _ecdsa_der(sig.marshal())
-
-
-def _assemble(tbs: bytes, signature: bytes) -> bytes:
-    return _der(0x30, tbs + _ECDSA_SHA256_DER + _der(0x03, b"\x00" + signature))
-
-
-def _tbs_of(builder: x509.CertificateBuilder) -> bytes:
-    """The TBSCertificate of ``builder`` with signatureAlgorithm ecdsa-with-SHA256 (built by signing
-    with a throwaway P-256 key: the TBS does not depend on the signing key)."""
-    throwaway = ec.generate_private_key(ec.SECP256R1())
-    return builder.sign(throwaway, hashes.SHA256()).tbs_certificate_bytes
 
 
 def _name(cn: str) -> x509.Name:
@@ -336,7 +314,8 @@ def attest_key(
                 ),
                 critical=False,
             )
-            leaf = _assemble(tbs := _tbs_of(builder), _sign_tbs(t, ak, tbs))
+            tbs = description.tbs_of(builder)
+            leaf = description.assemble_certificate(tbs, _sign_tbs(t, ak, tbs))
         finally:
             t.esapi.flush_context(ak)
         chain = [
