@@ -470,8 +470,9 @@ def _level(args: argparse.Namespace) -> list[HuksParam]:
     return [] if level is None else [HuksParam(_T.HUKS_TAG_AUTH_STORAGE_LEVEL, level)]
 
 
-def _key_params(args: argparse.Namespace) -> list[HuksParam]:
-    """The generate/import params named by the command-line options."""
+def _key_params(args: argparse.Namespace, *extra: tuple[int, int | None]) -> list[HuksParam]:
+    """The generate/import params named by the command-line options (and ``extra`` tag/value pairs;
+    a None value is left out), the storage level and every ``--param``."""
     pairs: list[tuple[int, int | None]] = [
         (_T.HUKS_TAG_ALGORITHM, args.alg),
         (_T.HUKS_TAG_KEY_SIZE, args.size),
@@ -479,6 +480,7 @@ def _key_params(args: argparse.Namespace) -> list[HuksParam]:
         (_T.HUKS_TAG_BLOCK_MODE, args.mode),
         (_T.HUKS_TAG_PADDING, args.padding),
         (_T.HUKS_TAG_DIGEST, args.digest),
+        *extra,
     ]
     params = [HuksParam(t, v) for t, v in pairs if v is not None]
     return params + _level(args) + list(args.param or [])

@@ -38,6 +38,7 @@ from hukspy.cli import (
     _add_globals,
     _EnumArg,
     _hex,
+    _key_params,
     _key_props,
     _level,
     _open_input,
@@ -174,17 +175,9 @@ def cmd_derive(ks: Keystore, args: argparse.Namespace) -> Result:
 
 
 def cmd_import_wrapped(ks: Keystore, args: argparse.Namespace) -> Result:
-    pairs: list[tuple[int, int | None]] = [
-        (_T.HUKS_TAG_ALGORITHM, args.alg),
-        (_T.HUKS_TAG_KEY_SIZE, args.size),
-        (_T.HUKS_TAG_PURPOSE, args.purpose),
-        (_T.HUKS_TAG_BLOCK_MODE, args.mode),
-        (_T.HUKS_TAG_PADDING, args.padding),
-        (_T.HUKS_TAG_DIGEST, args.digest),
-        (_T.HUKS_TAG_IMPORT_KEY_TYPE, args.type),
-        (_T.HUKS_TAG_UNWRAP_ALGORITHM_SUITE, args.suite),
-    ]
-    params = [HuksParam(t, v) for t, v in pairs if v is not None] + _level(args) + list(args.param or [])
+    params = _key_params(
+        args, (_T.HUKS_TAG_IMPORT_KEY_TYPE, args.type), (_T.HUKS_TAG_UNWRAP_ALGORITHM_SUITE, args.suite)
+    )
     ks.import_wrapped_key_item(args.alias, args.wrapping_alias, HuksOptions(params, _read(args.file)))
     return {"alias": args.alias, "imported": True}
 

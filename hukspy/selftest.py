@@ -119,7 +119,7 @@ class Row:
         }
 
 
-class _CheckFailedError(Exception):
+class CheckFailedError(Exception):
     """A check that did not hold (not a HuksError: the API answered, but wrongly)."""
 
 
@@ -166,19 +166,8 @@ class _Run:
         alg_name = enum_name(_A, alg)
         if self.progress is not None:
             self.progress(f"{alg_name}-{size} {op} {params}")
-        detail: list[str] = []
-        start = time.perf_counter()
-        ok, why = True, ""
-        try:
+        with timed_row(self.rows, alg_name, size, op, params) as detail:
             yield detail
-        except HuksError as exc:
-            ok, why = False, f"error {exc.code}: {exc.message}"
-        except _CheckFailedError as exc:
-            ok, why = False, str(exc)
-        except Exception as exc:  # a bug below the API: report it as a failed row, keep going
-            ok, why = False, f"{type(exc).__name__}: {exc}"
-        ms = (time.perf_counter() - start) * 1000
-        self.rows.append(Row(alg_name, size, op, params, ok, why or "; ".join(detail), ms))
 
     def cleanup(self) -> None:
         self.rows.append(remove_aliases(self.ks, self.created, ""))
@@ -315,7 +304,7 @@ class _Run:
         )
         exported = self.ks.export_key_item(name, HuksOptions()).out_data
         if exported != expected:
-            raise _CheckFailedError("the imported key exports a different public key")
+            raise CheckFailedError("the imported key exports a different public key")
 
     def local_key(self, cap: KeyCap) -> object:
         """A private key of ``cap``'s algorithm and size made with pyca/cryptography, to import."""
@@ -349,9 +338,9 @@ class _Run:
                     self.ks.export_key_item(source, HuksOptions()).out_data
                 )
                 if not isinstance(public, dsa.DSAPublicKey):
-                    raise _CheckFailedError("the exported DSA key is not a DSA key")
+                    raise CheckFailedError("the exported DSA key is not a DSA key")
                 return public.parameters().generate_private_key()
-        raise _CheckFailedError(f"no local key maker for {enum_name(_A, alg)}")
+        raise CheckFailedError(f"no local key maker for {enum_name(_A, alg)}")
 
     # ---------------------------------------------------------------- operations
 
@@ -477,14 +466,14 @@ class _Run:
         ct = self.session(alias, self.init_params(cap, OpKind.ENCRYPT, size, *extra), plain)
         if not round_trip:
             if not ct:
-                raise _CheckFailedError("empty ciphertext")
+                raise CheckFailedError("empty ciphertext")
             return
         if ae:
             ct, tag = ct[:-16], ct[-16:]
             extra.append((_T.HUKS_TAG_AE_TAG, tag))
         back = self.session(alias, self.init_params(cap, OpKind.DECRYPT, size, *extra), ct)
         if back != plain:
-            raise _CheckFailedError("decrypt did not give the plaintext back")
+            raise CheckFailedError("decrypt did not give the plaintext back")
         detail.append(f"{len(plain)} bytes")
 
     def plaintext(self, cap: OpCap, size: int) -> bytes:
@@ -504,7 +493,7 @@ class _Run:
         message = self.to_sign(cap, size)
         sig = self.session(alias, self.init_params(cap, OpKind.SIGN, size), message)
         if not sig:
-            raise _CheckFailedError("empty signature")
+            raise CheckFailedError("empty signature")
         if not round_trip:
             return
         self.session(alias, self.init_params(cap, OpKind.VERIFY, size), message, sig)
@@ -513,9 +502,9 @@ class _Run:
             self.session(alias, self.init_params(cap, OpKind.VERIFY, size), message, bad)
         except HuksError as exc:
             if exc.code != 12000006:
-                raise _CheckFailedError(f"a tampered signature gave error {exc.code}, not 12000006") from exc
+                raise CheckFailedError(f"a tampered signature gave error {exc.code}, not 12000006") from exc
         else:
-            raise _CheckFailedError("a tampered signature verified")
+            raise CheckFailedError("a tampered signature verified")
         detail.append(f"{len(sig)}-byte signature; tampered: 12000006")
 
     def to_sign(self, cap: OpCap, size: int) -> bytes:
@@ -530,10 +519,10 @@ class _Run:
         first = self.session(alias, self.init_params(cap, OpKind.MAC, size), message)
         second = self.session(alias, self.init_params(cap, OpKind.MAC, size), message)
         if not first or first != second:
-            raise _CheckFailedError("two MACs of the same message differ")
+            raise CheckFailedError("two MACs of the same message differ")
         want = _digest_len(cap.digest)
         if want is not None and len(first) != want:
-            raise _CheckFailedError(f"the MAC has {len(first)} bytes, not {want}")
+            raise CheckFailedError(f"the MAC has {len(first)} bytes, not {want}")
         detail.append(f"{len(first)}-byte MAC")
 
     def agree(self, cap: OpCap, size: int, alias: str, peer: str, detail: list[str]) -> None:
@@ -543,7 +532,7 @@ class _Run:
         one = self.session(alias, params, b"", theirs)
         two = self.session(peer, params, b"", mine)
         if not one or one != two:
-            raise _CheckFailedError("the two sides agreed on different secrets")
+            raise CheckFailedError("the two sides agreed on different secrets")
         detail.append(f"{len(one)}-byte secret")
 
     def derive(self, cap: OpCap, size: int, alias: str, detail: list[str]) -> None:
@@ -560,9 +549,9 @@ class _Run:
         one = run_session(self.ks, alias, params, iter([b"derive"]))  # derive takes exactly one update
         two = run_session(self.ks, alias, params, iter([b"derive"]))
         if len(one) != _DERIVE_LEN:
-            raise _CheckFailedError(f"derived {len(one)} bytes, not {_DERIVE_LEN}")
+            raise CheckFailedError(f"derived {len(one)} bytes, not {_DERIVE_LEN}")
         if one != two:
-            raise _CheckFailedError("two derivations with the same inputs differ")
+            raise CheckFailedError("two derivations with the same inputs differ")
         detail.append(f"{len(one)} bytes")
 
     # ---------------------------------------------------------------- attest, wrap
@@ -577,7 +566,7 @@ class _Run:
                     opts = _options((_T.HUKS_TAG_ATTESTATION_CHALLENGE, secrets.token_bytes(16)))
                     chain = self.ks.attest_key_item(alias, opts).cert_chains or []
                     if not chain or not all(c.startswith("-----BEGIN CERTIFICATE-----") for c in chain):
-                        raise _CheckFailedError("no certificate chain")
+                        raise CheckFailedError("no certificate chain")
                     detail.append(f"{len(chain)} certificates")
         if self.caps.wrap:
             self.wrap_row()
@@ -608,7 +597,7 @@ class _Run:
             plain = b"hukspy selftest wrap"
             ct = self.session(alias, self.init_params(cap, OpKind.ENCRYPT, size), plain)
             if self.session(restored, self.init_params(cap, OpKind.DECRYPT, size), ct) != plain:
-                raise _CheckFailedError("the unwrapped key is not the wrapped one")
+                raise CheckFailedError("the unwrapped key is not the wrapped one")
             detail.append(f"{len(blob)}-byte blob")
 
     def run(self) -> None:
@@ -666,6 +655,26 @@ def _prime(bits: int) -> int:
                 break
         else:
             return c
+
+
+@contextlib.contextmanager
+def timed_row(rows: list[Row], alg: str, size: int, op: str, params: str) -> Iterator[list[str]]:
+    """Time the body and append its ``Row`` to ``rows``: ok unless it raised (a HuksError, a failed
+    check, or a bug below the API, which is reported and the selftest goes on); the yielded list
+    collects detail."""
+    detail: list[str] = []
+    start = time.perf_counter()
+    ok, why = True, ""
+    try:
+        yield detail
+    except HuksError as exc:
+        ok, why = False, f"error {exc.code}: {exc.message}"
+    except CheckFailedError as exc:
+        ok, why = False, str(exc)
+    except Exception as exc:
+        ok, why = False, f"{type(exc).__name__}: {exc}"
+    ms = (time.perf_counter() - start) * 1000
+    rows.append(Row(alg, size, op, params, ok, why or "; ".join(detail), ms))
 
 
 def remove_aliases(ks: Keystore, names: Iterable[str], label: str) -> Row:

@@ -22,7 +22,6 @@ import functools
 import hashlib
 import itertools
 import secrets
-import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Final
@@ -51,7 +50,7 @@ from hukspy.enums import (
 from hukspy.errors import HuksError
 from hukspy.keystore import Keystore
 from hukspy.params import HuksOptions, HuksParam, ParamValue
-from hukspy.selftest import Row, remove_aliases
+from hukspy.selftest import CheckFailedError, Row, remove_aliases, timed_row
 from hukspy.spec import OpKind
 
 __all__ = ["ALIAS_PREFIX", "extra_rows"]
@@ -68,17 +67,13 @@ _ENC_DEC: Final = _PU.HUKS_KEY_PURPOSE_ENCRYPT | _PU.HUKS_KEY_PURPOSE_DECRYPT
 _WRAP: Final = HuksParam(_T.HUKS_TAG_KEY_WRAP_TYPE, HuksKeyWrapType.HUKS_KEY_WRAP_TYPE_HUK_BASED)
 
 
-class _CheckFailedError(Exception):
-    """The API answered, but wrongly."""
-
-
 def _opts(*pairs: tuple[int, ParamValue], data: bytes | None = None) -> HuksOptions:
     return HuksOptions([HuksParam(t, v) for t, v in pairs], data)
 
 
 def _check(ok: bool, why: str) -> None:
     if not ok:
-        raise _CheckFailedError(why)
+        raise CheckFailedError(why)
 
 
 class _Run:
@@ -105,19 +100,8 @@ class _Run:
 
     @contextmanager
     def row(self, alg: str, size: int, op: str, params: str) -> Iterator[list[str]]:
-        detail: list[str] = []
-        start = time.perf_counter()
-        ok, why = True, ""
-        try:
+        with timed_row(self.rows, alg, size, op, params) as detail:
             yield detail
-        except HuksError as exc:
-            ok, why = False, f"error {exc.code}: {exc.message}"
-        except _CheckFailedError as exc:
-            ok, why = False, str(exc)
-        except Exception as exc:  # a bug below the API: a failed row, keep going
-            ok, why = False, f"{type(exc).__name__}: {exc}"
-        ms = (time.perf_counter() - start) * 1000
-        self.rows.append(Row(alg, size, op, params, ok, why or "; ".join(detail), ms))
 
     def expect_code(self, code: int, call: Callable[[], object], what: str) -> None:
         try:
@@ -125,7 +109,7 @@ class _Run:
         except HuksError as exc:
             _check(exc.code == code, f"{what} gave error {exc.code}, not {code}")
         else:
-            raise _CheckFailedError(f"{what} succeeded")
+            raise CheckFailedError(f"{what} succeeded")
 
     # ------------------------------------------------------------------ helpers over the API
 
@@ -168,7 +152,7 @@ class _Run:
             dec = Cipher(algorithms.AES(key), chosen).decryptor()
             got = dec.update(ct) + dec.finalize()
         else:
-            raise _CheckFailedError("the keystore declares no AES GCM/CBC/ECB mode to check the key with")
+            raise CheckFailedError("the keystore declares no AES GCM/CBC/ECB mode to check the key with")
         _check(got == plain, "the key does not hold the expected bytes")
 
     def generate(
