@@ -57,6 +57,8 @@ __all__ = [
     "ChallengeCache",
     "SecretCipher",
     "build_aad",
+    "from_huks",
+    "huks_errors",
     "key_alias",
 ]
 
@@ -143,14 +145,19 @@ def key_alias(owner: bytes, auth_type: int, accessibility: int, require_password
     return "1_" + hashlib.sha256(m).hexdigest()
 
 
+def from_huks(action: str, exc: HuksError) -> AssetError:
+    """The ``AssetError`` of a keystore failure (:data:`HUKS_TO_ASSET`; anything else 24000009)."""
+    code = HUKS_TO_ASSET.get(exc.code, ErrorCode.CRYPTO_ERROR)
+    return AssetError(code, detail=f"{action}: keystore error {exc.code}: {exc.message}")
+
+
 @contextlib.contextmanager
 def huks_errors(action: str) -> Iterator[None]:
     """Turn a ``HuksError`` raised inside into the ``AssetError`` of :data:`HUKS_TO_ASSET`."""
     try:
         yield
     except HuksError as exc:
-        code = HUKS_TO_ASSET.get(exc.code, ErrorCode.CRYPTO_ERROR)
-        raise AssetError(code, detail=f"{action}: keystore error {exc.code}: {exc.message}") from exc
+        raise from_huks(action, exc) from exc
 
 
 _GCM: Final = (
@@ -228,8 +235,7 @@ class SecretCipher:
             except HuksError as exc:
                 if exc.code == 12000017:  # created by someone that does not take our lock
                     return
-                code = HUKS_TO_ASSET.get(exc.code, ErrorCode.CRYPTO_ERROR)
-                raise AssetError(code, detail=f"generate the secret key: keystore error {exc.code}") from exc
+                raise from_huks("generate the secret key", exc) from exc
 
     def _check_gcm(self) -> None:
         """Raise 24000017 unless the keystore declares AES-256-GCM encrypt and decrypt (a TPM keystore
