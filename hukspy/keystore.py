@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import copy
 import functools
 import os
 import struct
@@ -145,6 +146,7 @@ class Keystore:
         home: str | None = None,
     ) -> None:
         self._closed = False
+        self._parent: Keystore | None = None  # set on a session_scope(): the keystore owning the backend
         self._sessions = SessionTable(session_limit, session_policy)
         if uri is None:
             uri = os.environ.get("HUKSPY_KEYSTORE") or "software:"
@@ -176,8 +178,28 @@ class Keystore:
             return
         self._closed = True
         self._sessions.close()
-        with contextlib.suppress(Exception):
-            self._backend.close()
+        if self._parent is None:
+            with contextlib.suppress(Exception):
+                self._backend.close()
+
+    def session_scope(
+        self, *, session_limit: int = DEFAULT_SESSION_LIMIT, session_policy: SessionPolicy = "reject"
+    ) -> Keystore:
+        """A ``Keystore`` on this one's backend (the same keys, capabilities and connection) with its own
+        session table: its sessions count against its own ``session_limit``, and this object's sessions
+        do not count against it (sessions are counted per ``Keystore`` object, docs/decisions.md).
+        ``close()`` of the scope ends its sessions only; closing this keystore makes the scope closed too.
+        ``hukspy.asset`` encrypts on one, so an application that spends its own session budget does not
+        starve the asset store (docs/asset.md, "Robustness").
+
+        Raises ``HuksError`` 12000012 on a closed keystore, 401 for a bad limit or policy.
+        """
+        self._check_open()
+        scope = copy.copy(self)
+        scope._closed = False
+        scope._sessions = SessionTable(session_limit, session_policy)
+        scope._parent = self._parent or self
+        return scope
 
     @property
     def backend_name(self) -> str:
@@ -219,7 +241,7 @@ class Keystore:
             raise mapped from exc
 
     def _check_open(self) -> None:
-        if self._closed:
+        if self._closed or (self._parent is not None and self._parent._closed):
             raise HuksError(12000012, "use a closed keystore")
 
     # ---------------------------------------------------------------- records

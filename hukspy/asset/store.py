@@ -234,6 +234,7 @@ class AssetStore:
             self._closed = True
         CHALLENGES.drop_store(id(self))
         self._db.close()
+        self._cipher.close()
 
     def _check_open(self) -> None:
         if self._closed:
