@@ -191,6 +191,9 @@ class AssetStore:
     ``hukspy.default_keystore()`` (and is never closed by the store); ``owner`` defaults to
     ``$HUKSPY_APP_ID``, else the user name. A context manager; ``close()`` is idempotent, and a closed
     store raises 24000001. Safe to use from many threads; many processes may open the same directory.
+
+    Raises ``AssetError`` 401 for a malformed argument and 24000001 when the default keystore cannot
+    open (docs/asset.md, "Robustness"); nothing else leaves the constructor or a method.
     """
 
     def __init__(
