@@ -182,6 +182,7 @@ class Keystore:
             with contextlib.suppress(Exception):
                 self._backend.close()
 
+    @_public
     def session_scope(
         self, *, session_limit: int = DEFAULT_SESSION_LIMIT, session_policy: SessionPolicy = "reject"
     ) -> Keystore:
