@@ -603,3 +603,40 @@ def test_make_token_script_provisions_a_token_a_fresh_process_can_use(tmp_path: 
                           check=False)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "['k']"
+
+
+# ------------------------------------------------------------------------------ issue 11, item 9
+
+_SE = P(T.HUKS_TAG_KEY_SECURITY_LEVEL, 1)  # HUKS_KEY_SECURITY_LEVEL_SE
+
+
+def test_item9_security_level_se_is_accepted_on_the_token_and_refused_for_sealed_keys(
+    pkcs11_token: TokenInfo,  # noqa: F811
+) -> None:
+    """A key on the token is in a secure element: SE is accepted, stored in its properties, the key works.
+    A sealed key (``?fallback=sealed``: host material) cannot be: 12000026, nothing stored; the same key
+    without SE is still made sealed."""
+    with Keystore(pkcs11_token.uri + "&fallback=sealed") as ks:
+        alias = unique_alias("se-token")
+        ks.generate_key_item(alias, options(*HMAC_GEN, _SE))
+        assert ks.key_storage(alias, options()) == "pkcs11"
+        props = ks.get_key_item_properties(alias, options()).properties or []
+        assert any(p.tag == T.HUKS_TAG_KEY_SECURITY_LEVEL and p.value == 1 for p in props)
+        assert len(mac(ks, alias)) == 32
+        ks.delete_key_item(alias, options())
+
+        x25519 = (P(T.HUKS_TAG_ALGORITHM, A.HUKS_ALG_X25519), P(T.HUKS_TAG_KEY_SIZE, 256),
+                  P(T.HUKS_TAG_PURPOSE, Pu.HUKS_KEY_PURPOSE_AGREE))
+        derive = (P(T.HUKS_TAG_ALGORITHM, A.HUKS_ALG_AES), P(T.HUKS_TAG_KEY_SIZE, 256),
+                  P(T.HUKS_TAG_PURPOSE, Pu.HUKS_KEY_PURPOSE_DERIVE),
+                  P(T.HUKS_TAG_DIGEST, D.HUKS_DIGEST_SHA256))
+        for params in (x25519, derive):
+            alias = unique_alias("se-sealed")
+            with pytest.raises(HuksError) as info:
+                ks.generate_key_item(alias, options(*params, _SE))
+            assert info.value.code == 12000026, info.value
+            assert "secure element is not available" in info.value.message
+            assert not ks.has_key_item(alias, options())
+            ks.generate_key_item(alias, options(*params))
+            assert ks.key_storage(alias, options()) == "pkcs11:sealed"
+            ks.delete_key_item(alias, options())
