@@ -1114,6 +1114,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("asset", help="ASSET secrets: add, query, remove, update", add_help=False)
     p.add_argument("asset_args", nargs=argparse.REMAINDER)
     importlib.import_module("hukspy.cli_keyops").add_parsers(sub)
+    importlib.import_module("hukspy.cli_backup").add_parsers(sub)
     return parser
 
 
@@ -1122,7 +1123,9 @@ def _add_globals(parser: argparse.ArgumentParser) -> None:
         "--keystore",
         metavar="URI",
         default=os.environ.get("HUKSPY_KEYSTORE") or None,
-        help="keystore URI: software:[DIR], pkcs11:..., tpm2:... (default $HUKSPY_KEYSTORE, else software:)",
+        help="keystore URI: software:[DIR], pkcs11:..., tpm2:... (default $HUKSPY_KEYSTORE, else software:). "
+        "PKCS#11 PIN: set $HUKSPY_PIN or use pin-source=file:PATH; never pin-value= on a command line "
+        "(every local user can read it in /proc/PID/cmdline)",
     )
     parser.add_argument("--json", action="store_true", help="machine-readable output")
 
@@ -1219,6 +1222,9 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     keyops = importlib.import_module("hukspy.cli_keyops")
     if command in keyops.COMMANDS:
         return int(keyops.run(args))
+    backups = importlib.import_module("hukspy.cli_backup")
+    if command in backups.COMMANDS:
+        return int(backups.run(args))
     if command == "asset":
         return _run_asset(args)
     if command == "backends":

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Concatenate, Final, ParamSpec, TypeVar
 
-from hukspy import formats, policy, wrapped
+from hukspy import formats, policy, seclevel, wrapped
 from hukspy.backend import AliasExistsError, Backend, Capabilities, KeyRecord, find_backend
 from hukspy.enums import (
     HuksKeyAlg,
@@ -279,7 +279,10 @@ class Keystore:
             if exists:
                 raise HuksError(12000017, f'the key "{alias}"')
 
-    def _require_key(self, spec: KeySpec, *, generate: bool, import_type: int | None = None) -> None:
+    def _require_key(
+        self, spec: KeySpec, params: ParamSet, *, generate: bool, import_type: int | None = None
+    ) -> None:
+        """The backend declares the key (12000001) and can honour its KEY_SECURITY_LEVEL (``seclevel``)."""
         cap = self._caps.key(spec.alg, spec.size)
         name = _alg_name(spec.alg)
         if cap is None or (generate and not cap.generate):
@@ -289,6 +292,7 @@ class Keystore:
                 12000001,
                 f"importing {name}-{spec.size} keys of this type on the {self._backend.name} keystore",
             )
+        seclevel.check_security_level(params, self._caps, spec)
 
     # ---------------------------------------------------------------- key management
 
@@ -335,9 +339,9 @@ class Keystore:
         level = policy.storage_level(params)
         replace = params.bool_(HuksTag.HUKS_TAG_KEY_OVERRIDE) is not False
         if material is None:
-            self._require_key(spec, generate=True)
+            self._require_key(spec, params, generate=True)
         else:
-            self._require_key(spec, generate=False, import_type=material[1])
+            self._require_key(spec, params, generate=False, import_type=material[1])
         self._check_override(level, alias, replace)
         if material is None:
             with self._native("generate"):
@@ -554,7 +558,7 @@ class Keystore:
                 f"key size: the key to store is {spec.size} bits, "
                 f"the {s.kind.value}d secret {len(secret) * 8}",
             )
-        self._require_key(spec, generate=False)
+        self._require_key(spec, request.params, generate=False)
         replace = request.params.bool_(HuksTag.HUKS_TAG_KEY_OVERRIDE) is not False
         with self._native("import"):
             ref = self._backend.import_key(spec, KeyMaterial(secret=secret))
@@ -714,7 +718,7 @@ class Keystore:
         import_type = key_params.int_(HuksTag.HUKS_TAG_IMPORT_KEY_TYPE)
         spec = policy.check_import(key_params, import_type)
         policy.check_credentials(key_params)
-        self._require_key(spec, generate=False, import_type=import_type)
+        self._require_key(spec, key_params, generate=False, import_type=import_type)
         agree = OpSpec(OpKind.AGREE, alg=suite.agree_alg)
         if not self._caps.supports_op(wspec, agree):
             raise HuksError(12000001, f"{suite.name} on the {self._backend.name} keystore")

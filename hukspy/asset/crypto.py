@@ -47,6 +47,7 @@ from hukspy.enums import HuksCipherMode, HuksKeyAlg, HuksKeyPadding, HuksKeyPurp
 from hukspy.errors import HuksError
 from hukspy.params import HuksOptions, HuksParam
 from hukspy.spec import OpKind
+from hukspy.storedir import private_dir
 
 if TYPE_CHECKING:
     from hukspy.keystore import Keystore
@@ -191,7 +192,7 @@ def _file_lock(path: Path) -> Iterator[None]:
     :data:`KEY_LOCK_TIMEOUT` seconds: a holder that is stopped or hung then gives 24000001 (retry later;
     docs/asset.md, "Robustness"). OS errors give 24000014."""
     try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        private_dir(path.parent)  # 0700; another user's or a group/world-writable one: OSError
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     except OSError as exc:
         raise AssetError(ErrorCode.FILE_OPERATION_ERROR, detail=f"open {path.name}: {exc.strerror}") from exc

@@ -30,6 +30,7 @@ from typing import Final
 
 from hukspy.asset.enums import ErrorCode, Tag
 from hukspy.asset.errors import AssetError
+from hukspy.storedir import private_dir
 
 __all__ = ["COLUMNS", "TAG_COLUMN", "Database", "Row", "db_name", "sql_errors"]
 
@@ -167,9 +168,7 @@ class Database:
         return self.path.exists()
 
     def _create_file(self) -> None:
-        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        if self.directory.stat().st_mode & 0o077:
-            os.chmod(self.directory, 0o700)
+        private_dir(self.directory)  # 0700; another user's or a group/world-writable one: OSError
         try:
             fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
         except FileExistsError:
