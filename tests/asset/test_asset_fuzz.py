@@ -396,6 +396,17 @@ SEEDED: Final = st.randoms(use_true_random=True)
 KINDS: Final = st.sampled_from(FAULTS)
 
 
+def fuzz(env: Env, *strategies: st.SearchStrategy[object]) -> Callable[[Callable[..., None]], None]:
+    """Run the decorated body on ``FUZZ`` examples of ``strategies`` at once, then check that the other
+    owner's secrets are unchanged."""
+
+    def run(body: Callable[..., None]) -> None:
+        FUZZ(given(*strategies)(body))()
+        check_kept(env)
+
+    return run
+
+
 def single(r: random.Random, kind: str, slot: Slot, **kw: object) -> tuple[object, int]:
     """A valid map of ``slot`` with a fault of class ``kind``, and its code (-1: the map is valid)."""
     m = valid_map(r, slot, **kw)  # type: ignore[arg-type]
@@ -411,34 +422,29 @@ def some_asset(r: random.Random, auth_type: int = 0) -> None:
 # ------------------------------------------------------------------ one test per function
 
 
-def test_fuzz_add(env: Env) -> None:
-    @FUZZ
-    @given(SEEDED, KINDS)
-    def run(r: random.Random, kind: str) -> None:
-        m, code = single(r, kind, ADD)
-        outcome(env, asset.add, (m,), {OK, 24000003} if code < 0 else code)
-
-    run()
-    check_kept(env)
+#: Functions of one map: the map's slot, and the outcomes of a valid map.
+ONE_MAP: Final = {
+    "add": (ADD, {OK, 24000003}),
+    "remove": (REMOVE, {OK, 24000002}),
+    "post_query": (POST_QUERY, {OK}),
+}
 
 
-def test_fuzz_remove(env: Env) -> None:
-    @FUZZ
-    @given(SEEDED, KINDS)
-    def run(r: random.Random, kind: str) -> None:
-        m, code = single(r, kind, REMOVE)
-        outcome(env, asset.remove, (m,), {OK, 24000002} if code < 0 else code)
-        if r.random() < 0.3:
+@pytest.mark.parametrize("name", list(ONE_MAP))
+def test_fuzz_one_map_function(env: Env, name: str) -> None:
+    fn, (slot, valid) = getattr(asset, name), ONE_MAP[name]
+
+    @fuzz(env, SEEDED, KINDS)
+    def _(r: random.Random, kind: str) -> None:
+        m, code = single(r, kind, slot)
+        outcome(env, fn, (m,), valid if code < 0 else code)
+        if r.random() < 0.3:  # matches for remove
             some_asset(r)
-
-    run()
-    check_kept(env)
 
 
 def test_fuzz_update(env: Env) -> None:
-    @FUZZ
-    @given(SEEDED, st.sampled_from((*FAULTS, "empty update")), st.sampled_from(("query", "update")))
-    def run(r: random.Random, kind: str, where: str) -> None:
+    @fuzz(env, SEEDED, st.sampled_from((*FAULTS, "empty update")), st.sampled_from(("query", "update")))
+    def _(r: random.Random, kind: str, where: str) -> None:
         q, u = valid_map(r, UPDATE_QUERY), valid_map(r, UPDATE) or {T.SECRET: b"new"}
         code = -1
         if kind == "empty update":
@@ -456,14 +462,10 @@ def test_fuzz_update(env: Env) -> None:
         if r.random() < 0.2:
             some_asset(r)
 
-    run()
-    check_kept(env)
-
 
 def test_fuzz_pre_query(env: Env) -> None:
-    @FUZZ
-    @given(SEEDED, st.sampled_from((*FAULTS, "auth type none")))
-    def run(r: random.Random, kind: str) -> None:
+    @fuzz(env, SEEDED, st.sampled_from((*FAULTS, "auth type none")))
+    def _(r: random.Random, kind: str) -> None:
         if kind == "auth type none":
             m, code = {**valid_map(r, PRE_QUERY), T.AUTH_TYPE: 0}, 401  # pre_query needs AUTH_TYPE=ANY
         else:
@@ -475,14 +477,10 @@ def test_fuzz_pre_query(env: Env) -> None:
         if r.random() < 0.1:  # an AUTH_TYPE=ANY asset to pre-query
             some_asset(r, auth_type=0xFF)
 
-    run()
-    check_kept(env)
-
 
 def test_fuzz_query(env: Env) -> None:
-    @FUZZ
-    @given(SEEDED, KINDS)
-    def run(r: random.Random, kind: str) -> None:
+    @fuzz(env, SEEDED, KINDS)
+    def _(r: random.Random, kind: str) -> None:
         m, code = single(r, kind, QUERY)
         expected: set[int] | int = code
         if code < 0:
@@ -495,20 +493,6 @@ def test_fuzz_query(env: Env) -> None:
             assert got and all(isinstance(row, dict) and T.ALIAS in row for row in got)
         if r.random() < 0.1:
             some_asset(r)
-
-    run()
-    check_kept(env)
-
-
-def test_fuzz_post_query(env: Env) -> None:
-    @FUZZ
-    @given(SEEDED, KINDS)
-    def run(r: random.Random, kind: str) -> None:
-        m, code = single(r, kind, POST_QUERY)
-        assert outcome(env, asset.post_query, (m,), OK if code < 0 else code) is None or code >= 0
-
-    run()
-    check_kept(env)
 
 
 #: Fault classes of a batch as a whole; "map" applies one of FAULTS to one of its maps.
@@ -542,39 +526,30 @@ def batch(r: random.Random, kind: str, map_kind: str, slot: Slot, *, empty_ok: b
 
 
 def test_fuzz_batch_add(env: Env) -> None:
-    @FUZZ
-    @given(SEEDED, st.sampled_from(BATCH_FAULTS), KINDS)
-    def run(r: random.Random, kind: str, map_kind: str) -> None:
+    @fuzz(env, SEEDED, st.sampled_from(BATCH_FAULTS), KINDS)
+    def _(r: random.Random, kind: str, map_kind: str) -> None:
         maps, code = batch(r, kind, map_kind, BATCH_ADD, empty_ok=False)
         got = outcome(env, asset.batch_add, (maps,), OK if code < 0 else code)
         if isinstance(got, asset.BatchResult):
             assert got.failed_count == len(got.failed_error_infos)
             assert {e.err_code for e in got.failed_error_infos} <= {24000003}
 
-    run()
-    check_kept(env)
-
 
 def test_fuzz_batch_remove(env: Env) -> None:
-    @FUZZ
-    @given(SEEDED, st.sampled_from(BATCH_FAULTS), KINDS)
-    def run(r: random.Random, kind: str, map_kind: str) -> None:
+    @fuzz(env, SEEDED, st.sampled_from(BATCH_FAULTS), KINDS)
+    def _(r: random.Random, kind: str, map_kind: str) -> None:
         maps, code = batch(r, kind, map_kind, BATCH_REMOVE, empty_ok=True)
         outcome(env, asset.batch_remove, (maps,), OK if code < 0 else code)
         if r.random() < 0.3:
             some_asset(r)
-
-    run()
-    check_kept(env)
 
 
 UPDATE_FAULTS: Final = ("none", "update", "empty update", "lengths", "updates not a list")
 
 
 def test_fuzz_batch_update(env: Env) -> None:
-    @FUZZ
-    @given(SEEDED, st.sampled_from(BATCH_FAULTS), KINDS, st.sampled_from(UPDATE_FAULTS))
-    def run(r: random.Random, kind: str, map_kind: str, update_kind: str) -> None:
+    @fuzz(env, SEEDED, st.sampled_from(BATCH_FAULTS), KINDS, st.sampled_from(UPDATE_FAULTS))
+    def _(r: random.Random, kind: str, map_kind: str, update_kind: str) -> None:
         queries, code = batch(r, kind, map_kind, BATCH_UPDATE_QUERY, empty_ok=False)
         n = len(queries) if isinstance(queries, list) else 1
         updates: object = [valid_map(r, UPDATE) or {T.SECRET: b"new"} for _ in range(n)]
@@ -597,9 +572,6 @@ def test_fuzz_batch_update(env: Env) -> None:
             assert {e.err_code for e in got.failed_error_infos} <= {24000002}
         if r.random() < 0.2:
             some_asset(r)
-
-    run()
-    check_kept(env)
 
 
 # ------------------------------------------------------------------ the constructor
@@ -634,9 +606,8 @@ def test_fuzz_asset_store(env: Env) -> None:
     )
     bad_keystores = pick("software:", 3, object(), root, env.keystore.capabilities())
 
-    @FUZZ
-    @given(SEEDED, st.sampled_from(("valid", "owner", "path", "keystore", "default keystore broken")))
-    def run(r: random.Random, kind: str) -> None:
+    @fuzz(env, SEEDED, st.sampled_from(("valid", "owner", "path", "keystore", "default keystore broken")))
+    def _(r: random.Random, kind: str) -> None:
         owner = (bad_owners if kind == "owner" else good_owners)(r)
         path = (bad_paths if kind == "path" else good_paths)(r)
         keystore = r.choice([None, env.keystore]) if kind in ("valid", "owner", "path") else None
@@ -657,6 +628,4 @@ def test_fuzz_asset_store(env: Env) -> None:
                 assert got.keystore is (env.keystore if keystore is None else keystore)
                 outcome(env, got.query, ({T.ALIAS: b"nothing-here"},), 24000002)
 
-    run()
-    check_kept(env)
     assert hukspy.default_keystore() is env.keystore
