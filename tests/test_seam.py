@@ -304,3 +304,31 @@ def _huks_error_classes() -> list[type[HuksError]]:
         out.append(cls)
         todo.extend(cls.__subclasses__())
     return out
+
+
+# ------------------------------------------------------------------------------ HUKS filters capabilities
+
+
+def test_policy_filters_declared_capabilities_once() -> None:
+    """A backend declares what its device can do; ``policy.allowed_capabilities`` (applied by
+    ``Keystore`` at open) keeps what HUKS allows: CMAC on AES keys only at 256 bits (MAC_KEY_SIZES),
+    no ECDSA with MD5 (GEN_EXPECT), everything else unchanged."""
+    from hukspy import policy
+    from hukspy.backend import Capabilities, OpCap
+
+    cmac_on_aes = OpCap(OpKind.MAC, _A.HUKS_ALG_AES, _A.HUKS_ALG_CMAC, sizes=frozenset({128, 192, 256}))
+    ecdsa_md5 = OpCap(OpKind.SIGN, _A.HUKS_ALG_ECC, _A.HUKS_ALG_ECC, digest=_D.HUKS_DIGEST_MD5)
+    hmac = OpCap(OpKind.MAC, _A.HUKS_ALG_HMAC, _A.HUKS_ALG_HMAC, digest=_D.HUKS_DIGEST_SHA256)
+    caps = Capabilities("test", frozenset(), frozenset({cmac_on_aes, ecdsa_md5, hmac}))
+    allowed = policy.allowed_capabilities(caps)
+    assert allowed.ops == frozenset(
+        {OpCap(OpKind.MAC, _A.HUKS_ALG_AES, _A.HUKS_ALG_CMAC, sizes=frozenset({256})), hmac}
+    )
+    assert policy.allowed_capabilities(allowed) is allowed  # nothing left to filter
+
+
+def test_keystore_capabilities_are_filtered(keystore: Keystore) -> None:
+    """No keystore declares an AES CMAC below 256 bits, whatever its device can do."""
+    for op in keystore.capabilities().ops:
+        if op.kind is OpKind.MAC and op.key_alg == _A.HUKS_ALG_AES:
+            assert op.sizes == frozenset({256}), op

@@ -146,9 +146,10 @@ def _secret_type(spec: KeySpec) -> tuple[KeyType, Mechanism]:
     raise UnsupportedError(f"algorithm {spec.alg} as a secret key on the PKCS#11 token")
 
 
-#: Single DES is left out: python-pkcs11 0.10 has no CKK_DES, and an unknown key type in a template
-#: is the heap-corruption trap of backends.md §0.2.
-SYMMETRIC: Final = frozenset({A.HUKS_ALG_AES, A.HUKS_ALG_HMAC, A.HUKS_ALG_3DES, A.HUKS_ALG_CMAC})
+#: The secret-key algorithms this backend keeps as token objects (a subset of
+#: ``hukspy.backend.facts.SYMMETRIC_ALGS``). Single DES is left out: python-pkcs11 0.10 has no CKK_DES,
+#: and an unknown key type in a template is the heap-corruption trap of backends.md §0.2.
+TOKEN_SECRET_ALGS: Final = frozenset({A.HUKS_ALG_AES, A.HUKS_ALG_HMAC, A.HUKS_ALG_3DES, A.HUKS_ALG_CMAC})
 
 
 def generate(w: Worker, spec: KeySpec, key_id: bytes, copyable_known: bool) -> None:
@@ -158,7 +159,7 @@ def generate(w: Worker, spec: KeySpec, key_id: bytes, copyable_known: bool) -> N
     """
     s = w.session
     base = _common(key_id, copyable_known)
-    if spec.alg in SYMMETRIC:
+    if spec.alg in TOKEN_SECRET_ALGS:
         key_type, mech = _secret_type(spec)
         t = {**base, **_secret_flags(spec), Attribute.CLASS: ObjectClass.SECRET_KEY,
              Attribute.KEY_TYPE: key_type}
@@ -238,7 +239,7 @@ def create_imported(w: Worker, spec: KeySpec, key: KeyMaterial, key_id: bytes, c
     """
     s = w.session
     base = _common(key_id, copyable_known)
-    if spec.alg in SYMMETRIC:
+    if spec.alg in TOKEN_SECRET_ALGS:
         if key.secret is None:
             raise InvalidKeyMaterialError("a symmetric key import needs the raw key")
         key_type, _ = _secret_type(spec)
