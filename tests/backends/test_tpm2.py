@@ -70,9 +70,9 @@ M = HuksCipherMode
 
 
 @contextlib.contextmanager
-def _swtpm() -> Iterator[SwtpmInstance]:
+def _swtpm(*, provision: bool = True) -> Iterator[SwtpmInstance]:
     try:
-        cm = swtpm_instance()
+        cm = swtpm_instance(provision=provision)
         inst = cm.__enter__()
     except SwtpmUnavailableError as exc:
         if require_tpm2():
@@ -774,6 +774,90 @@ def test_attestation_chain_verifies_with_certify_evidence(ks: Keystore, swtpm: S
     anon_ak = x509.load_pem_x509_certificate(anon[1].encode())
     with pytest.raises(x509.ExtensionNotFound):
         anon_ak.extensions.get_extension_for_oid(EK_BINDING_OID)
+
+
+def _template_ek_spki(inst: SwtpmInstance) -> bytes:
+    """The EK's SubjectPublicKeyInfo as a verifier enrolling the TPM reads it (``tpm2_createek``: the
+    primary key of the TCG EK template, RSA-2048), over a connection of its own."""
+    from tpm2_pytss import ESAPI, TCTILdr
+    from tpm2_pytss.utils import NVReadEK, create_ek_template
+
+    name, _, conf = inst.tcti.partition(":")
+    with TCTILdr(name, conf) as tctx, ESAPI(tctx) as e:
+        _, template = create_ek_template("EK-RSA2048", NVReadEK(e))
+        ek, pub, *_ = e.create_primary(None, template, ESYS_TR.ENDORSEMENT)
+        e.flush_context(ek)
+        return bytes(pub.to_der())
+
+
+@pytest.mark.parametrize("provision", [False, True], ids=["plain-swtpm", "swtpm_setup"])
+def test_attestation_on_a_tpm_without_ek_certificate(provision: bool, tmp_path: Path) -> None:
+    """Issue 11 item 2: on a plain ``swtpm socket --tpm2 --flags startup-clear`` (no EK certificate,
+    no persisted EK) attestation works: the AK is activated against the EK derived from the TCG
+    template, the chain is [leaf, AK, CA] and the leaf says UNCERTIFIED; on a swtpm_setup TPM the chain
+    ends with the EK certificate and the leaf says CERTIFIED. Anonymous chains say ANONYMOUS on both."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+    from hukspy_tpm2.attest import EK_BINDING_OID, EVIDENCE_OID
+    from tpm2_pytss.types import TPMS_ATTEST, TPMT_SIGNATURE
+
+    def status(leaf: x509.Certificate) -> str:
+        """The leaf's EkStatus, by name."""
+        from hukspy_tpm2.attest import EK_STATUS_OID, EkStatus
+
+        ext = leaf.extensions.get_extension_for_oid(EK_STATUS_OID)
+        assert not ext.critical and isinstance(ext.value, x509.UnrecognizedExtension)
+        assert ext.value.value[:2] == b"\x0a\x01"  # DER ENUMERATED, one byte
+        return EkStatus(ext.value.value[2]).name
+
+    challenge = os.urandom(24)
+    with _swtpm(provision=provision) as inst:
+        issuer_pem = Path(inst.ca_dir) / "issuercert.pem"
+        assert issuer_pem.exists() == provision
+        issuer_pem_bytes = issuer_pem.read_bytes() if provision else b""
+        ek_spki = _template_ek_spki(inst)
+        with Keystore(inst.uri, home=str(tmp_path)) as k:
+            assert k.capabilities().attest
+            k.generate_key_item("a", O(*ECC_GEN))
+            opts = O(P(T.HUKS_TAG_ATTESTATION_CHALLENGE, challenge))
+            pems = k.attest_key_item("a", opts).cert_chains
+            anon = k.anon_attest_key_item("a", opts).cert_chains
+    assert pems is not None and anon is not None
+    chain = [x509.load_pem_x509_certificate(p.encode()) for p in pems]
+    assert len(chain) == (4 if provision else 3)
+    leaf, ak, ca = chain[:3]
+    leaf.verify_directly_issued_by(ak)
+    ak.verify_directly_issued_by(ca)
+    ca.verify_directly_issued_by(ca)
+    binding = ak.extensions.get_extension_for_oid(EK_BINDING_OID).value
+    assert isinstance(binding, x509.UnrecognizedExtension)
+    assert binding.value == hashlib.sha256(ek_spki).digest()  # activated against the TPM's own EK
+    assert status(leaf) == ("CERTIFIED" if provision else "UNCERTIFIED")
+    if provision:
+        ek = chain[3]
+        spki = ek.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        assert spki == ek_spki
+        ek.verify_directly_issued_by(x509.load_pem_x509_certificate(issuer_pem_bytes))
+    ext = leaf.extensions.get_extension_for_oid(EVIDENCE_OID).value
+    assert isinstance(ext, x509.UnrecognizedExtension)
+    attest_b, sig_b, _public, got = _der_items(ext.value)
+    attest, _ = TPMS_ATTEST.unmarshal(attest_b)
+    assert got == challenge and bytes(attest.extraData) == challenge
+    sig, _ = TPMT_SIGNATURE.unmarshal(sig_b)
+    ak_key = ak.public_key()
+    assert isinstance(ak_key, ec.EllipticCurvePublicKey)
+    ak_key.verify(
+        encode_dss_signature(
+            int.from_bytes(bytes(sig.signature.ecdsa.signatureR), "big"),
+            int.from_bytes(bytes(sig.signature.ecdsa.signatureS), "big"),
+        ),
+        attest_b,
+        ec.ECDSA(hashes.SHA256()),
+    )
+    assert len(anon) == 3
+    assert status(x509.load_pem_x509_certificate(anon[0].encode())) == "ANONYMOUS"
 
 
 def test_imported_and_public_keys_are_not_attested(ks: Keystore) -> None:

@@ -275,7 +275,7 @@ class Tpm2Backend:
         return begin_tpm_op(self._tpm, r, spec, op, self.info)
 
     def attest(self, ref: bytes, spec: KeySpec, ids: AttestIds, anonymous: bool) -> list[bytes]:
-        """A chain leaf → AK cert → EK cert (→ the EK's CA, when known): see ``attest``."""
+        """The chain leaf → AK certificate → CA (→ EK certificate, when the TPM has one): see ``attest``."""
         from .attest import attest_key
 
         return attest_key(self._tpm, refs.unpack(ref), spec, ids, anonymous, self._dir)
