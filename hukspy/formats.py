@@ -32,6 +32,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed25519, rsa, x25519
 from cryptography.utils import CryptographyDeprecationWarning
 
+from hukspy.backend import facts
 from hukspy.enums import HuksImportKeyType, HuksKeyAlg
 from hukspy.errors import HuksError
 from hukspy.spec import KeyMaterial, Private, Public
@@ -67,18 +68,15 @@ _A = HuksKeyAlg
 _PRIVATE_KEY: Final = HuksImportKeyType.HUKS_KEY_TYPE_PRIVATE_KEY
 _KEY_PAIR: Final = HuksImportKeyType.HUKS_KEY_TYPE_KEY_PAIR
 
-#: Algorithms whose import format is the raw key bytes (length = KEY_SIZE / 8).
-SYMMETRIC_ALGS: Final[frozenset[int]] = frozenset(
-    {_A.HUKS_ALG_AES, _A.HUKS_ALG_DES, _A.HUKS_ALG_3DES, _A.HUKS_ALG_SM4, _A.HUKS_ALG_HMAC,
-     _A.HUKS_ALG_CMAC, _A.HUKS_ALG_SM3}
-)
+#: Algorithms whose import format is the raw key bytes (length = KEY_SIZE / 8): ``hukspy.backend.facts``.
+SYMMETRIC_ALGS: Final[frozenset[int]] = facts.SYMMETRIC_ALGS
 
 _EC_ALGS: Final[frozenset[int]] = frozenset({_A.HUKS_ALG_ECC, _A.HUKS_ALG_ECDH})
 _25519_ALGS: Final[frozenset[int]] = frozenset({_A.HUKS_ALG_X25519, _A.HUKS_ALG_ED25519})
 
 #: HUKS ECC/ECDH key size (bits) -> the NIST curve of that size.
 EC_CURVES: Final[Mapping[int, ec.EllipticCurve]] = MappingProxyType(
-    {224: ec.SECP224R1(), 256: ec.SECP256R1(), 384: ec.SECP384R1(), 521: ec.SECP521R1()}
+    {size: c.curve for size, c in facts.CURVES.items()}
 )
 
 # RFC 7919 appendix A: the ffdhe finite-field groups, generator 2.

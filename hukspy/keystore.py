@@ -19,7 +19,19 @@ from pathlib import Path
 from typing import Concatenate, Final, ParamSpec, TypeVar
 
 from hukspy import formats, policy, wrapped
-from hukspy.backend import AliasExistsError, Backend, Capabilities, KeyRecord, find_backend
+from hukspy.backend import (
+    NATIVE_CODES,
+    Action,
+    AliasExistsError,
+    Backend,
+    Capabilities,
+    KeyRecord,
+    KeyStorage,
+    Translation,
+    WrappedImport,
+    find_backend,
+)
+from hukspy.backend.facts import SYMMETRIC_ALGS
 from hukspy.enums import (
     HuksKeyAlg,
     HuksKeyFlag,
@@ -47,18 +59,6 @@ R = TypeVar("R")
 #: What ``get_sdk_version`` returns: upstream's HKS_SDK_VERSION.
 SDK_VERSION: Final = "2.0.0.5"
 
-_SYMMETRIC: Final = frozenset(
-    int(a)
-    for a in (
-        HuksKeyAlg.HUKS_ALG_AES,
-        HuksKeyAlg.HUKS_ALG_HMAC,
-        HuksKeyAlg.HUKS_ALG_DES,
-        HuksKeyAlg.HUKS_ALG_3DES,
-        HuksKeyAlg.HUKS_ALG_SM4,
-        HuksKeyAlg.HUKS_ALG_SM3,
-        HuksKeyAlg.HUKS_ALG_CMAC,
-    )
-)
 _ATTEST_ID_TAGS: Final = frozenset(
     int(t)
     for t in HuksTag
@@ -157,9 +157,11 @@ class Keystore:
             self._backend: Backend = factory.open(location, home=home or hukspy_home())
         except HuksError:
             raise
+        except MemoryError as exc:
+            raise HuksError(12000014) from exc
         except Exception as exc:
-            raise HuksError(12000012, f"open the keystore {scheme}: {type(exc).__name__}") from exc
-        self._caps: Capabilities = self._backend.capabilities()
+            raise _convert(factory.translate, exc, Action.OPEN, None, f"open the keystore {scheme}") from exc
+        self._caps: Capabilities = policy.allowed_capabilities(self._backend.capabilities())
 
     def __repr__(self) -> str:
         return f"Keystore(backend={self._backend.name!r}, closed={self._closed})"
@@ -194,14 +196,18 @@ class Keystore:
         return f" ({self._caps.hint})" if self._caps.hint else ""
 
     def capabilities(self) -> Capabilities:
-        """What this keystore's backend can do (frozen data)."""
+        """What this keystore's backend can do and HUKS allows (frozen data: the backend's declared
+        capabilities filtered once by ``policy.allowed_capabilities``)."""
         return self._caps
 
     # ---------------------------------------------------------------- the error boundary
 
     @contextlib.contextmanager
-    def _native(self, action: str, kind: OpKind | None = None) -> Iterator[None]:
-        """Turn whatever a backend or store raises into a ``HuksError`` through its table."""
+    def _native(self, action: Action, kind: OpKind | None = None) -> Iterator[None]:
+        """The one error boundary: whatever a backend or its record store raises during ``action``
+        becomes a ``HuksError``, chained. The backend's table (``Backend.translate``) decides the code,
+        then ``hukspy.backend.errors.NATIVE_CODES``; what neither knows is 12000012. An alias that
+        exists is 12000017, memory exhaustion 12000014 (docs/architecture.md, "The seam")."""
         try:
             yield
         except HuksError:
@@ -211,12 +217,7 @@ class Keystore:
         except MemoryError as exc:
             raise HuksError(12000014) from exc
         except Exception as exc:
-            mapped = None
-            with contextlib.suppress(Exception):
-                mapped = self._backend.translate(exc, action, kind)
-            if mapped is None:
-                mapped = HuksError(12000012, f"{action}: {type(exc).__name__}")
-            raise mapped from exc
+            raise _convert(self._backend.translate, exc, action, kind, action.value) from exc
 
     def _check_open(self) -> None:
         if self._closed:
@@ -225,7 +226,7 @@ class Keystore:
     # ---------------------------------------------------------------- records
 
     def _record(self, alias: str, level: int) -> KeyRecord:
-        with self._native("get"):
+        with self._native(Action.RECORD_GET):
             record = self._backend.records().get(level, alias)
         if record is None:
             raise HuksError(12000011, f'the key "{alias}"')
@@ -237,7 +238,7 @@ class Keystore:
         """Store a new record; on failure destroy the backend key just made. Then destroy the key
         that the record replaced (a crash in between leaves an orphan, never a lost alias)."""
         try:
-            with self._native("put"):
+            with self._native(Action.RECORD_PUT):
                 old = self._backend.records().put(KeyRecord(alias, level, params, ref), replace=replace)
         except BaseException:
             with contextlib.suppress(Exception):
@@ -251,17 +252,19 @@ class Keystore:
         """KEY_OVERRIDE=False on an existing alias: 12000017, before any key is made (the record store
         checks again, atomically, when the record is written)."""
         if not replace:
-            with self._native("get"):
+            with self._native(Action.RECORD_GET):
                 exists = self._backend.records().get(level, alias) is not None
             if exists:
                 raise HuksError(12000017, f'the key "{alias}"')
 
     def _require_key(self, spec: KeySpec, *, generate: bool, import_type: int | None = None) -> None:
+        """12000001 unless the backend declares the key: generated, or imported as ``import_type`` (as
+        ``policy.CreatePlan`` resolved it; a symmetric key needs any raw import)."""
         cap = self._caps.key(spec.alg, spec.size)
         name = _alg_name(spec.alg)
         if cap is None or (generate and not cap.generate):
             raise HuksError(12000001, f"{name}-{spec.size} on the {self._backend.name} keystore{self._hint}")
-        if not generate and not (cap.imports if spec.alg in _SYMMETRIC else import_type in cap.imports):
+        if not generate and not (cap.imports if spec.alg in SYMMETRIC_ALGS else import_type in cap.imports):
             raise HuksError(
                 12000001,
                 f"importing {name}-{spec.size} keys of this type on the {self._backend.name} keystore",
@@ -280,8 +283,12 @@ class Keystore:
         self._check_open()
         alias = policy.check_alias(key_alias)
         params, _ = _options(options)
-        spec = policy.check_generate(params)
-        self._create(alias, params, spec, HuksKeyFlag.HUKS_KEY_FLAG_GENERATE_KEY, None)
+        plan = policy.check_create(params, HuksKeyFlag.HUKS_KEY_FLAG_GENERATE_KEY)
+        self._require_key(plan.spec, generate=True)
+        self._check_override(plan.level, alias, plan.replace)
+        with self._native(Action.GENERATE):
+            ref = self._backend.generate(plan.spec)
+        self._store(alias, plan.level, plan.stored, plan.spec, ref, plan.replace)
 
     @_public
     def import_key_item(self, key_alias: str, options: HuksOptions) -> None:
@@ -295,34 +302,17 @@ class Keystore:
         params, data = _options(options)
         if data is None or not data:
             raise HuksError(401, "the key to import (in_data) is missing")
-        import_type = params.int_(HuksTag.HUKS_TAG_IMPORT_KEY_TYPE)
-        spec = policy.check_import(params, import_type, key_len=len(data))
-        material = formats.parse_import(spec.alg, spec.size, import_type, data)
-        self._create(alias, params, spec, HuksKeyFlag.HUKS_KEY_FLAG_IMPORT_KEY, (material, import_type))
+        plan = policy.check_create(params, HuksKeyFlag.HUKS_KEY_FLAG_IMPORT_KEY, key_len=len(data))
+        material = formats.parse_import(plan.spec.alg, plan.spec.size, plan.import_type, data)
+        self._import(alias, plan, material)
 
-    def _create(
-        self,
-        alias: str,
-        params: ParamSet,
-        spec: KeySpec,
-        flag: int,
-        material: tuple[KeyMaterial, int | None] | None,
-    ) -> None:
-        policy.check_credentials(params)
-        level = policy.storage_level(params)
-        replace = params.bool_(HuksTag.HUKS_TAG_KEY_OVERRIDE) is not False
-        if material is None:
-            self._require_key(spec, generate=True)
-        else:
-            self._require_key(spec, generate=False, import_type=material[1])
-        self._check_override(level, alias, replace)
-        if material is None:
-            with self._native("generate"):
-                ref = self._backend.generate(spec)
-        else:
-            with self._native("import"):
-                ref = self._backend.import_key(spec, material[0])
-        self._store(alias, level, policy.stored_params(params, flag), spec, ref, replace)
+    def _import(self, alias: str, plan: policy.CreatePlan, material: KeyMaterial) -> None:
+        """Store imported key material (a key import, a stored agree/derive result) as ``plan`` says."""
+        self._require_key(plan.spec, generate=False, import_type=plan.import_type)
+        self._check_override(plan.level, alias, plan.replace)
+        with self._native(Action.IMPORT):
+            ref = self._backend.import_key(plan.spec, material)
+        self._store(alias, plan.level, plan.stored, plan.spec, ref, plan.replace)
 
     @_public
     def delete_key_item(self, key_alias: str, options: HuksOptions) -> None:
@@ -331,7 +321,7 @@ class Keystore:
         alias = policy.check_alias(key_alias)
         params, _ = _options(options)
         level = policy.storage_level(params)
-        with self._native("delete"):
+        with self._native(Action.RECORD_DELETE):
             record = self._backend.records().delete(level, alias)
         if record is None:
             raise HuksError(12000011, f'the key "{alias}"')
@@ -351,9 +341,9 @@ class Keystore:
         params, _ = _options(options)
         record = self._record(alias, policy.storage_level(params))
         spec = policy.key_spec(record.params)
-        if spec.alg in _SYMMETRIC:
+        if spec.alg in SYMMETRIC_ALGS:
             raise HuksError(12000003, f"key type: {_alg_name(spec.alg)} keys have no public key to export")
-        with self._native("public_key"):
+        with self._native(Action.PUBLIC_KEY):
             return HuksReturnResult(out_data=self._backend.public_key(record.ref, spec))
 
     @_public
@@ -365,11 +355,10 @@ class Keystore:
         alias = policy.check_alias(key_alias)
         params, _ = _options(options)
         record = self._record(alias, policy.storage_level(params))
-        storage = getattr(self._backend, "storage", None)
-        if storage is None:
+        if not isinstance(self._backend, KeyStorage):
             return self._backend.name
-        with self._native("storage"):
-            return str(storage(record.ref, policy.key_spec(record.params)))
+        with self._native(Action.STORAGE):
+            return self._backend.storage(record.ref, policy.key_spec(record.params))
 
     @_public
     def get_key_item_properties(self, key_alias: str, options: HuksOptions) -> HuksReturnResult:
@@ -395,7 +384,7 @@ class Keystore:
         self._check_open()
         alias = policy.check_alias(key_alias)
         params, _ = _options(options)
-        with self._native("get"):
+        with self._native(Action.RECORD_GET):
             return self._backend.records().get(policy.storage_level(params), alias) is not None
 
     @_public
@@ -403,7 +392,7 @@ class Keystore:
         """The aliases of one AUTH_STORAGE_LEVEL (default CE), sorted. ``None`` options → 401."""
         self._check_open()
         params, _ = _options(options)
-        with self._native("list"):
+        with self._native(Action.RECORD_LIST):
             return HuksListAliasesReturnResult(self._backend.records().aliases(policy.storage_level(params)))
 
     # ---------------------------------------------------------------- sessions
@@ -426,7 +415,7 @@ class Keystore:
             )
 
         def create() -> Session:
-            with self._native("begin", plan.op.kind):
+            with self._native(Action.BEGIN, plan.op.kind):
                 op = self._backend.begin(record.ref, key, plan.op)
             return Session(op, plan.op, key, record.params, level, plan.append_nonce)
 
@@ -462,11 +451,11 @@ class Keystore:
         if kind is OpKind.DERIVE:
             if s.derived is not None:
                 raise HuksError(12000012, "a second derive update")
-            with self._native("finish", kind):
+            with self._native(Action.FINISH, kind):
                 s.derived = s.op.finish(b"")
             return b""
         s.total_in += len(data)
-        with self._native("update", kind):
+        with self._native(Action.UPDATE, kind):
             out = s.op.update(data)
         return out if kind in (OpKind.ENCRYPT, OpKind.DECRYPT) else b""
 
@@ -498,7 +487,7 @@ class Keystore:
             return self._finish_key(s, params, data)
         s.total_in += len(data)
         policy.check_block_input(s.spec, s.total_in)
-        with self._native("finish", kind):
+        with self._native(Action.FINISH, kind):
             out = s.op.finish(data)
         if kind is OpKind.VERIFY:
             return b""
@@ -512,31 +501,29 @@ class Keystore:
             peer = s.peer if s.peer is not None else data
             if not peer:
                 raise HuksError(401, "the peer's public key (in_data) is missing")
-            with self._native("finish", s.kind):
+            # A peer key that does not parse as a public key of the agreement's algorithm is 401 on
+            # every backend (docs/decisions.md); one of another curve or group reaches the backend,
+            # where the agreement fails (12000006).
+            formats.load_public(s.spec.alg, peer)
+            with self._native(Action.FINISH, s.kind):
                 secret = s.op.finish(peer)
             flag = HuksKeyFlag.HUKS_KEY_FLAG_AGREE_KEY
         else:
             if s.derived is None:
-                with self._native("finish", s.kind):
+                with self._native(Action.FINISH, s.kind):
                     s.derived = s.op.finish(b"")
             secret = s.derived
             flag = HuksKeyFlag.HUKS_KEY_FLAG_DERIVE_KEY
         if request is None:
             return secret
-        spec = request.spec
-        policy.check_credentials(request.params)
-        if len(secret) * 8 != spec.size:
+        plan = policy.check_create(request.params, flag, spec=request.spec)
+        if len(secret) * 8 != plan.spec.size:
             raise HuksError(
                 12000003,
-                f"key size: the key to store is {spec.size} bits, "
+                f"key size: the key to store is {plan.spec.size} bits, "
                 f"the {s.kind.value}d secret {len(secret) * 8}",
             )
-        self._require_key(spec, generate=False)
-        replace = request.params.bool_(HuksTag.HUKS_TAG_KEY_OVERRIDE) is not False
-        with self._native("import"):
-            ref = self._backend.import_key(spec, KeyMaterial(secret=secret))
-        stored = policy.stored_params(request.params, flag)
-        self._store(request.alias, policy.storage_level(request.params), stored, spec, ref, replace)
+        self._import(request.alias, plan, KeyMaterial(secret=secret))
         return b""
 
     @_public
@@ -566,7 +553,7 @@ class Keystore:
         params, _ = _options(options)
         record = self._record(alias, policy.storage_level(params))
         spec = policy.key_spec(record.params)
-        if spec.alg in _SYMMETRIC:
+        if spec.alg in SYMMETRIC_ALGS:
             raise HuksError(401, "symmetric keys cannot be attested")
         if not self._caps.attest:
             raise HuksError(12000001, f"attestation on the {self._backend.name} keystore")
@@ -575,9 +562,18 @@ class Keystore:
             ids={t: v for t, v in params.items() if t in _ATTEST_ID_TAGS and isinstance(v, bytes)},
             properties=record.params.encode(),
         )
-        with self._native("attest"):
+        with self._native(Action.ATTEST):
             ders = self._backend.attest(record.ref, spec, ids, anonymous)
         return HuksReturnResult(cert_chains=[_pem(d) for d in ders])
+
+    def _check_wrap(self, params: ParamSet, what: str) -> None:
+        """12000001 when the backend cannot wrap; 12000012 for a KEY_WRAP_TYPE other than HUK_BASED
+        (absent means HUK_BASED)."""
+        if not self._caps.wrap:
+            raise HuksError(12000001, f"{what} on the {self._backend.name} keystore")
+        huk = HuksKeyWrapType.HUKS_KEY_WRAP_TYPE_HUK_BASED
+        if params.int_(HuksTag.HUKS_TAG_KEY_WRAP_TYPE, huk) != huk:
+            raise HuksError(12000012, "KEY_WRAP_TYPE must be HUKS_KEY_WRAP_TYPE_HUK_BASED")
 
     @_public
     def wrap_key_item(self, key_alias: str, options: HuksOptions) -> HuksReturnResult:
@@ -593,17 +589,13 @@ class Keystore:
         self._check_open()
         alias = policy.check_alias(key_alias)
         params, _ = _options(options)
-        if not self._caps.wrap:
-            raise HuksError(12000001, f"key wrapping on the {self._backend.name} keystore")
-        huk = HuksKeyWrapType.HUKS_KEY_WRAP_TYPE_HUK_BASED
-        if params.int_(HuksTag.HUKS_TAG_KEY_WRAP_TYPE, huk) != huk:
-            raise HuksError(12000012, "KEY_WRAP_TYPE must be HUKS_KEY_WRAP_TYPE_HUK_BASED")
+        self._check_wrap(params, "key wrapping")
         record = self._record(alias, policy.storage_level(params))
         if record.params.bool_(HuksTag.HUKS_TAG_IS_ALLOWED_WRAP) is not True:
             raise HuksError(12000012, f'wrap the key "{alias}": it was not generated with IS_ALLOWED_WRAP')
         spec = policy.key_spec(record.params)
         binding = record.params.encode()
-        with self._native("wrap"):
+        with self._native(Action.WRAP):
             sealed = self._backend.wrap(record.ref, spec, binding)
         return HuksReturnResult(out_data=wrapped.pack_wrap_blob(self._backend.name, binding, sealed))
 
@@ -624,11 +616,7 @@ class Keystore:
         params, _ = _options(options)
         if not isinstance(wrapped_key, bytes | bytearray | memoryview):
             raise HuksError(401, "wrapped_key must be bytes")
-        if not self._caps.wrap:
-            raise HuksError(12000001, f"key unwrapping on the {self._backend.name} keystore")
-        huk = HuksKeyWrapType.HUKS_KEY_WRAP_TYPE_HUK_BASED
-        if params.int_(HuksTag.HUKS_TAG_KEY_WRAP_TYPE, huk) != huk:
-            raise HuksError(12000012, "KEY_WRAP_TYPE must be HUKS_KEY_WRAP_TYPE_HUK_BASED")
+        self._check_wrap(params, "key unwrapping")
         backend, binding, sealed = wrapped.unpack_wrap_blob(bytes(wrapped_key))
         if backend != self._backend.name:
             raise HuksError(12000006, f"the wrapped key was made by a {backend} keystore, not this one")
@@ -640,7 +628,7 @@ class Keystore:
         level = policy.storage_level(params)
         replace = params.bool_(HuksTag.HUKS_TAG_KEY_OVERRIDE) is not False
         self._check_override(level, alias, replace)
-        with self._native("unwrap"):
+        with self._native(Action.UNWRAP):
             ref = self._backend.unwrap(sealed, spec, binding)
         self._store(alias, level, key_params, spec, ref, replace)
         return HuksReturnResult()
@@ -688,43 +676,58 @@ class Keystore:
                 f"{suite.name}",
             )
         key_params = params.without(HuksTag.HUKS_TAG_UNWRAP_ALGORITHM_SUITE)
-        import_type = key_params.int_(HuksTag.HUKS_TAG_IMPORT_KEY_TYPE)
-        spec = policy.check_import(key_params, import_type)
-        policy.check_credentials(key_params)
-        self._require_key(spec, generate=False, import_type=import_type)
+        plan = policy.check_create(key_params, HuksKeyFlag.HUKS_KEY_FLAG_IMPORT_KEY)
+        spec = plan.spec
+        self._require_key(spec, generate=False, import_type=plan.import_type)
         agree = OpSpec(OpKind.AGREE, alg=suite.agree_alg)
         if not self._caps.supports_op(wspec, agree):
             raise HuksError(12000001, f"{suite.name} on the {self._backend.name} keystore")
-        replace = key_params.bool_(HuksTag.HUKS_TAG_KEY_OVERRIDE) is not False
-        self._check_override(level, alias, replace)
+        self._check_override(level, alias, plan.replace)
         formats.load_public(suite.peer_alg, parts[wrapped.PART_PEER_PUBLIC], suite.key_size)
         ref: bytes | None = None
-        hook = getattr(self._backend, "import_wrapped", None)
-        if callable(hook):
-            with self._native("import_wrapped"):
-                ref = hook(wrapping.ref, wspec, suite_id, parts, spec, import_type)
-            if ref is not None and not isinstance(ref, bytes):
-                raise HuksError(12000012, "import_wrapped: the backend returned no key reference")
+        if isinstance(self._backend, WrappedImport):
+            with self._native(Action.IMPORT_WRAPPED):
+                ref = self._backend.import_wrapped(
+                    wrapping.ref, wspec, suite_id, parts, spec, plan.import_type
+                )
         if ref is None:
-            with self._native("begin", OpKind.AGREE):
+            with self._native(Action.BEGIN, OpKind.AGREE):
                 op = self._backend.begin(wrapping.ref, wspec, agree)
             try:
-                with self._native("finish", OpKind.AGREE):
+                with self._native(Action.FINISH, OpKind.AGREE):
                     shared = op.finish(parts[wrapped.PART_PEER_PUBLIC])
             finally:
                 op.abort()
             plain = wrapped.open_key_material(parts, shared)
-            material = formats.parse_import(spec.alg, spec.size, import_type, plain)
-            with self._native("import"):
+            material = formats.parse_import(spec.alg, spec.size, plan.import_type, plain)
+            with self._native(Action.IMPORT):
                 ref = self._backend.import_key(spec, material)
-        stored = policy.stored_params(key_params, HuksKeyFlag.HUKS_KEY_FLAG_IMPORT_KEY)
-        self._store(alias, level, stored, spec, ref, replace)
+        self._store(alias, level, plan.stored, spec, ref, plan.replace)
 
     @_public
     def get_sdk_version(self, options: HuksOptions) -> str:
         """The HUKS SDK version string ("2.0.0.5"). Raises 401 for bad options."""
         _options(options)
         return SDK_VERSION
+
+
+def _convert(
+    table: Callable[[BaseException, Action, OpKind | None], Translation | None],
+    exc: BaseException,
+    action: Action,
+    kind: OpKind | None,
+    what: str,
+) -> HuksError:
+    """The ``HuksError`` for a native error: ``table`` (a backend's or factory's ``translate``) first,
+    then ``NATIVE_CODES``; 12000012 naming ``what`` and the exception class when neither maps it."""
+    found: Translation | None = None
+    with contextlib.suppress(Exception):  # a table that fails must not hide the error it was asked about
+        found = table(exc, action, kind)
+    if found is None:
+        found = NATIVE_CODES.translate(exc, action, kind)
+    if found is None:
+        return HuksError(12000012, f"{what}: {type(exc).__name__}")
+    return HuksError(found.code, found.info) if found.info else HuksError(found.code)
 
 
 def _alg_name(alg: int) -> str:

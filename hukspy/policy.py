@@ -24,12 +24,15 @@ mismatch 12000018, unsupported 12000001.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Final
 
+from hukspy.backend.capabilities import Capabilities, OpCap
+from hukspy.backend.facts import SYMMETRIC_ALGS
 from hukspy.enums import (
     SENSITIVE_TAGS,
     HuksAuthAccessType,
@@ -49,15 +52,17 @@ from hukspy.enums import (
     HuksUserAuthType,
 )
 from hukspy.errors import HuksError
-from hukspy.formats import SYMMETRIC_ALGS
 from hukspy.params import ParamSet
 from hukspy.spec import KeySpec, OpKind, OpSpec
 
 __all__ = [
+    "CreatePlan",
     "InitPlan",
     "StoreRequest",
+    "allowed_capabilities",
     "check_alias",
     "check_block_input",
+    "check_create",
     "check_finish_storage",
     "check_generate",
     "check_import",
@@ -844,6 +849,46 @@ class StoreRequest:
     spec: KeySpec
 
 
+@dataclass(frozen=True)
+class CreatePlan:
+    """What ``check_create`` decided for a new key: its ``spec``, its AUTH_STORAGE_LEVEL ``level``,
+    whether an existing alias is replaced (``replace``: KEY_OVERRIDE is not false), the params to store
+    with it (``stored``, :func:`stored_params`) and, for an import, the IMPORT_KEY_TYPE as HUKS reads it
+    (``import_type``: an absent tag of an asymmetric key is PUBLIC_KEY; None for a generated key)."""
+
+    spec: KeySpec
+    level: int
+    replace: bool
+    stored: ParamSet
+    import_type: int | None
+
+
+def check_create(params: ParamSet, flag: int, *, key_len: int | None = None,
+                 spec: KeySpec | None = None) -> CreatePlan:
+    """Every HUKS check of a new key, in upstream order, and what the facade needs to make it.
+
+    ``flag`` (HuksKeyFlag) says how the key comes to be: GENERATE_KEY (:func:`check_generate`),
+    IMPORT_KEY (:func:`check_import`, with ``key_len`` the length of the key material when the caller
+    has it), AGREE_KEY/DERIVE_KEY (a finish that stores its result: ``spec`` is the one
+    :func:`check_finish_storage` checked). Then :func:`check_credentials` and :func:`storage_level`.
+
+    Raises ``HuksError``: the codes of :func:`check_generate`/:func:`check_import` (401, 12000001,
+    12000002, 12000003), 12000013/12000016 (:func:`check_credentials`), 401 (storage level).
+    """
+    import_type: int | None = None
+    if spec is None:
+        if flag == HuksKeyFlag.HUKS_KEY_FLAG_GENERATE_KEY:
+            spec = check_generate(params)
+        else:
+            given = params.int_(T.HUKS_TAG_IMPORT_KEY_TYPE)
+            spec = check_import(params, given, key_len)
+            import_type = given if spec.alg in SYMMETRIC_ALGS or given is not None else _PUB
+    check_credentials(params)
+    level = storage_level(params)
+    replace = params.bool_(T.HUKS_TAG_KEY_OVERRIDE) is not False
+    return CreatePlan(spec, level, replace, stored_params(params, flag), import_type)
+
+
 def _auth_policy(kind: OpKind, init_alg: int, key: ParamSet, init: ParamSet) -> None:
     """The hks_auth.c policy of the session: each policy tag against the stored key.
 
@@ -1104,6 +1149,36 @@ def check_finish_storage(stored: ParamSet, finish: ParamSet) -> StoreRequest | N
         raise _err(E_ARG, "KEY_ALIAS is not UTF-8") from exc
     spec = _check_key_params(finish, imported=False)
     return StoreRequest(alias=alias, params=finish, spec=spec)
+
+
+def _op_allowed(op: OpCap) -> OpCap | None:
+    """``op`` as HUKS allows it, or None: its mode/padding/digest must be in the key algorithm's
+    ``GEN_EXPECT`` row (a value no HUKS key of that algorithm can ask for is never reachable), and a
+    MAC operation runs only on the key sizes ``MAC_KEY_SIZES`` allows a MAC key of that algorithm."""
+    expect = GEN_EXPECT.get(op.key_alg)
+    if expect is not None and not all(
+        value is None or allowed is None or value in allowed
+        for value, allowed in (
+            (op.mode, expect.modes), (op.padding, expect.paddings), (op.digest, expect.digests)
+        )
+    ):
+        return None
+    rule = MAC_KEY_SIZES.get(op.key_alg) if op.kind is OpKind.MAC else None
+    if isinstance(rule, frozenset):
+        sizes = op.sizes & rule if op.sizes else rule
+        if not sizes:
+            return None
+        if sizes != op.sizes:
+            return dataclasses.replace(op, sizes=sizes)
+    return op
+
+
+def allowed_capabilities(caps: Capabilities) -> Capabilities:
+    """What of a backend's ``caps`` HUKS allows (:func:`_op_allowed` for each operation). The facade
+    filters a backend's declared capabilities through this once, when it opens the keystore, so that no
+    backend needs to know a HUKS rule."""
+    ops = frozenset(o for o in (_op_allowed(op) for op in caps.ops) if o is not None)
+    return caps if ops == caps.ops else dataclasses.replace(caps, ops=ops)
 
 
 def stored_params(params: ParamSet, flag: int) -> ParamSet:

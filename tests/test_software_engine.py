@@ -26,7 +26,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESCCM, AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 
-from hukspy.backend import OpCap, Operation
+from hukspy import Keystore
+from hukspy.backend import Action, BackendClosedError, OpCap, Operation
 from hukspy.enums import HuksCipherMode as M
 from hukspy.enums import HuksImportKeyType as Imp
 from hukspy.enums import HuksKeyAlg as A
@@ -589,7 +590,7 @@ def test_ccm_tag_length_and_limit() -> None:
     op.update(b"\x00" * engine.CCM_LIMIT)  # exactly the limit is fine
     with pytest.raises(engine.CcmLimitError) as info:
         op.update(b"\x00")
-    err = SoftwareBackend("unused").translate(info.value, "update", OpKind.ENCRYPT)
+    err = SoftwareBackend("unused").translate(info.value, Action.UPDATE, OpKind.ENCRYPT)
     assert err is not None and err.code == 12000012
 
 
@@ -599,7 +600,7 @@ def test_buffer_limit_for_ed25519() -> None:
     op.update(b"\x00" * engine.BUFFER_LIMIT)
     with pytest.raises(engine.BufferLimitError) as info:
         op.finish(b"\x00")
-    err = SoftwareBackend("unused").translate(info.value, "finish", OpKind.SIGN)
+    err = SoftwareBackend("unused").translate(info.value, Action.FINISH, OpKind.SIGN)
     assert err is not None and err.code == 401
 
 
@@ -617,7 +618,7 @@ def test_no_padding_needs_whole_blocks(alg: int) -> None:
     with pytest.raises(engine.BlockLengthError) as info:
         op.finish(b"b")
     assert isinstance(info.value, ValueError)
-    err = SoftwareBackend("unused").translate(info.value, "finish", OpKind.ENCRYPT)
+    err = SoftwareBackend("unused").translate(info.value, Action.FINISH, OpKind.ENCRYPT)
     assert err is not None and err.code == 401
 
 
@@ -631,7 +632,7 @@ def test_bad_pkcs7_padding_is_a_crypto_failure() -> None:
     garbage = enc.update(b"\x00" * 15 + b"\x11") + enc.finalize()  # last byte 0x11: not a PKCS#7 pad
     with pytest.raises(ValueError) as info:
         engine.begin(ref, spec, dec).finish(garbage)
-    err = SoftwareBackend("unused").translate(info.value, "finish", OpKind.DECRYPT)
+    err = SoftwareBackend("unused").translate(info.value, Action.FINISH, OpKind.DECRYPT)
     assert err is not None and err.code == 12000006
 
 
@@ -703,7 +704,7 @@ def test_import_mismatches_raise_value_error() -> None:
     for spec, material in cases:
         with pytest.raises(ValueError) as info:
             engine.from_material(spec, material)
-        err = backend.translate(info.value, "import_key", None)
+        err = backend.translate(info.value, Action.IMPORT, None)
         assert err is not None and err.code == 401
     assert (
         engine.from_material(KeySpec(A.HUKS_ALG_AES, 128, 3), KeyMaterial(secret=b"k" * 16))
@@ -715,7 +716,7 @@ def test_symmetric_keys_have_no_public_half() -> None:
     spec = KeySpec(A.HUKS_ALG_AES, 256, 3)
     with pytest.raises(ValueError) as info:
         engine.public_key(_ref(A.HUKS_ALG_AES, 256), spec)
-    err = SoftwareBackend("unused").translate(info.value, "public_key", None)
+    err = SoftwareBackend("unused").translate(info.value, Action.PUBLIC_KEY, None)
     assert err is not None and err.code == 12000003
 
 
@@ -750,25 +751,25 @@ def test_ffdhe_groups_match_openssl_and_are_safe_primes() -> None:
 
 def test_translate_table() -> None:
     backend = SoftwareBackend("unused")
-    cases: list[tuple[BaseException, str, OpKind | None, int | None]] = [
-        (InvalidSignature(), "finish", OpKind.VERIFY, 12000006),
-        (InvalidTag(), "finish", OpKind.DECRYPT, 12000006),
-        (UnsupportedAlgorithm("x"), "begin", OpKind.ENCRYPT, 12000001),
-        (ValueError("x"), "begin", OpKind.ENCRYPT, 12000003),
-        (ValueError("x"), "generate", None, 12000003),
-        (ValueError("x"), "finish", OpKind.AGREE, 12000006),
-        (TypeError("x"), "begin", OpKind.SIGN, 12000003),
-        (sqlite3.OperationalError("x"), "records", None, 12000004),
-        (PermissionError("x"), "records", None, 12000004),
-        (MemoryError(), "update", OpKind.ENCRYPT, 12000014),
-        (RuntimeError("x"), "update", OpKind.ENCRYPT, None),
-        (KeyError("x"), "update", OpKind.ENCRYPT, None),
+    cases: list[tuple[BaseException, Action, OpKind | None, int | None]] = [
+        (InvalidSignature(), Action.FINISH, OpKind.VERIFY, 12000006),
+        (InvalidTag(), Action.FINISH, OpKind.DECRYPT, 12000006),
+        (UnsupportedAlgorithm("x"), Action.BEGIN, OpKind.ENCRYPT, 12000001),
+        (ValueError("x"), Action.BEGIN, OpKind.ENCRYPT, 12000003),
+        (ValueError("x"), Action.GENERATE, None, 12000003),
+        (ValueError("x"), Action.FINISH, OpKind.AGREE, 12000006),
+        (TypeError("x"), Action.BEGIN, OpKind.SIGN, 12000003),
+        (sqlite3.OperationalError("x"), Action.RECORD_GET, None, 12000004),
+        (PermissionError("x"), Action.RECORD_PUT, None, 12000004),
+        (MemoryError(), Action.UPDATE, OpKind.ENCRYPT, 12000014),
+        (RuntimeError("x"), Action.UPDATE, OpKind.ENCRYPT, None),
+        (KeyError("x"), Action.UPDATE, OpKind.ENCRYPT, None),
     ]
     for exc, action, kind, code in cases:
         err = backend.translate(exc, action, kind)
         assert (err.code if err is not None else None) == code, (exc, action)
-    mine = HuksError(12000011)
-    assert backend.translate(mine, "begin", None) is mine
+    # A HuksError is not a native error: the facade's boundary passes it on before asking any table.
+    assert backend.translate(HuksError(12000011), Action.BEGIN, None) is None
 
 
 def test_factory_and_backend_lifecycle(tmp_path: pathlib.Path) -> None:
@@ -780,8 +781,8 @@ def test_factory_and_backend_lifecycle(tmp_path: pathlib.Path) -> None:
     assert backend.capabilities() == dataclasses.replace(CAPS, attest=True, wrap=True)
     explicit = factory.open(str(tmp_path / "elsewhere"), home=str(tmp_path))
     assert explicit.directory == str(tmp_path / "elsewhere")
-    with pytest.raises(HuksError) as info:
-        factory.open("/x?opt=1", home=str(tmp_path))
+    with pytest.raises(HuksError) as info:  # the facade converts the factory's InvalidLocationError
+        Keystore("software:/x?opt=1", home=str(tmp_path))
     assert info.value.code == 401
     spec = KeySpec(A.HUKS_ALG_ECC, 256, 4)
     with backend:
@@ -798,5 +799,5 @@ def test_factory_and_backend_lifecycle(tmp_path: pathlib.Path) -> None:
         with pytest.raises(InvalidTag):
             backend.unwrap(sealed, spec, b"another binding")
     backend.close()  # idempotent
-    with pytest.raises(HuksError):
+    with pytest.raises(BackendClosedError):  # a native error: Keystore's boundary makes it 12000012
         backend.records()

@@ -35,7 +35,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from hukspy.attestation import NOT_AFTER
-from hukspy.errors import HuksError
+from hukspy.backend import StoredDataDamagedError
 from hukspy.records import private_dir
 
 __all__ = ["CA_FILES", "AttestationCa", "load_or_create_ca"]
@@ -121,9 +121,9 @@ def _parse(data: bytes, path: Path) -> AttestationCa:
         key = serialization.load_pem_private_key(data, password=None)
         certs = x509.load_pem_x509_certificates(data)
     except ValueError as exc:
-        raise HuksError(12000004, f"read the attestation CA {path}: it is damaged") from exc
+        raise StoredDataDamagedError(f"read the attestation CA {path}: it is damaged") from exc
     if not isinstance(key, ec.EllipticCurvePrivateKey) or len(certs) != 2:
-        raise HuksError(12000004, f"read the attestation CA {path}: it is damaged")
+        raise StoredDataDamagedError(f"read the attestation CA {path}: it is damaged")
     return AttestationCa(key, certs[0], certs[1])
 
 
@@ -131,7 +131,7 @@ def load_or_create_ca(directory: str | os.PathLike[str], anonymous: bool) -> Att
     """The identified (or anonymous) CA of the keystore in ``directory``, created on first use.
 
     Raises ``OSError`` (→ 12000004 through the backend's table) when the directory cannot be written,
-    ``HuksError`` 12000004 when the CA file is damaged.
+    ``StoredDataDamagedError`` (→ 12000004) when the CA file is damaged.
     """
     d = private_dir(directory)
     path = d / CA_FILES[anonymous]

@@ -32,8 +32,18 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from hukspy import attestation, formats
-from hukspy.backend import Capabilities, Operation, RecordStore
-from hukspy.errors import HuksError
+from hukspy.backend import (
+    Action,
+    BackendClosedError,
+    ByCall,
+    Capabilities,
+    ErrorTable,
+    InvalidLocationError,
+    Operation,
+    RecordStore,
+    Translation,
+    UnsupportedError,
+)
 from hukspy.records import load_or_create_master_key, private_dir
 from hukspy.software import engine
 from hukspy.software.attest import AttestationCa, load_or_create_ca
@@ -43,36 +53,49 @@ from hukspy.spec import AttestIds, KeyMaterial, KeySpec, OpKind, OpSpec
 if TYPE_CHECKING:
     from hukspy.records import SqliteRecordStore
 
-__all__ = ["ERROR_MAP", "SoftwareBackend", "SoftwareFactory"]
+__all__ = ["ERROR_TABLE", "SoftwareBackend", "SoftwareFactory"]
 
 # ---- the one error table -------------------------------------------------------------------------
-# Native exception class → HUKS code, either one code or a code per action ("generate", "import_key",
-# "public_key", "begin", "update", "finish", ...; "*" = any other action). The most specific class in
-# the exception's MRO wins. Reasoning for ValueError/TypeError:
-# - import_key: the material does not match the declared algorithm/size (upstream -19 → 401);
-# - begin/generate/public_key: the engine rejects a parameter (IV/nonce/tag length, key type, exporting
-#   a symmetric key) → 12000003, upstream's INVALID_* family;
-# - update/finish: the data fails in the primitive (bad padding, wrong peer key, a signature that is
-#   not even well-formed, a value too long for the key) → 12000006, upstream's CRYPTO_ENGINE_ERROR.
-_DATA_FAILS: Final[dict[str, int]] = {
-    "import_key": 401,
-    "update": 12000006,
-    "finish": 12000006,
-    "*": 12000003,
-}
-ERROR_MAP: Final[dict[type[BaseException], int | dict[str, int]]] = {
-    InvalidSignature: 12000006,
-    InvalidTag: 12000006,
-    UnsupportedAlgorithm: 12000001,
-    engine.BufferLimitError: 401,  # upstream MAX_BUF_SIZE (5 MiB) → -3 → 401
-    engine.CcmLimitError: 12000012,  # upstream AES-CCM > 100 KiB → -141 → 12000012
-    engine.BlockLengthError: 401,  # upstream CheckBlockCipherOther → -3 → 401
-    ValueError: _DATA_FAILS,
-    TypeError: _DATA_FAILS,
-    sqlite3.Error: 12000004,
-    OSError: 12000004,
-    MemoryError: 12000014,
-}
+# Native exception class → HUKS code, one code or a ``ByCall`` per ``Action``. The most specific class
+# in the exception's MRO wins. Reasoning for ValueError/TypeError:
+# - IMPORT: the material does not match the declared algorithm/size (upstream -19 → 401);
+# - UPDATE/FINISH: the data fails in the primitive (bad padding, a peer key of another curve, a
+#   signature that is not even well-formed, a value too long for the key) → 12000006, upstream's
+#   CRYPTO_ENGINE_ERROR;
+# - everything else (begin, generate, public_key): the engine rejects a parameter (IV/nonce/tag length,
+#   key type) → 12000003, upstream's INVALID_* family.
+_DATA_FAILS: Final = ByCall(
+    default=12000003,
+    actions={Action.IMPORT: 401, Action.UPDATE: 12000006, Action.FINISH: 12000006},
+)
+#: The software backend's one error table (also the table of the hardware backends' sealed keys, which
+#: run on this engine: ``hukspy.backend.sealed.translate``).
+ERROR_TABLE: Final = ErrorTable(
+    codes={
+        InvalidSignature: 12000006,
+        InvalidTag: 12000006,
+        UnsupportedAlgorithm: 12000001,
+        engine.BufferLimitError: 401,  # upstream MAX_BUF_SIZE (5 MiB) → -3 → 401
+        engine.CcmLimitError: 12000012,  # upstream AES-CCM > 100 KiB → -141 → 12000012
+        engine.BlockLengthError: 401,  # upstream CheckBlockCipherOther → -3 → 401
+        ValueError: _DATA_FAILS,
+        TypeError: _DATA_FAILS,
+        sqlite3.Error: 12000004,
+        OSError: 12000004,
+        MemoryError: 12000014,
+    },
+    unmapped={
+        engine.EngineError: "the engine's base class: only its subclasses are raised, each mapped",
+        engine.EngineLimitError: "the base of the two limit errors, each mapped",
+    },
+    info={
+        401: "the input exceeds what the software engine accepts",
+        12000001: "algorithm or mode on the software backend",
+        12000003: "crypto parameter for the software engine",
+        12000004: "access the software keystore files",
+    },
+    use_text=frozenset({401}),
+)
 #: Public keys an X.509 certificate can hold (every software key type but DH).
 _CERTIFIABLE: Final = (
     rsa.RSAPublicKey,
@@ -85,29 +108,6 @@ _WRAP_INFO: Final = b"hukspy software wrap key v1"
 _WRAP_AAD: Final = b"hukspy-software-wrap-v1"
 _NONCE: Final = 12
 _TAG: Final = 16
-
-_INFO: Final[dict[int, str]] = {
-    401: "the input exceeds what the software engine accepts",
-    12000001: "algorithm or mode on the software backend",
-    12000003: "crypto parameter for the software engine",
-    12000004: "access the software keystore files",
-}
-
-
-def translate(exc: BaseException, action: str) -> HuksError | None:
-    """The software engine's errors through ``ERROR_MAP`` (also for the hardware backends' sealed keys,
-    which run on this engine); None when the exception is not one of the engine's."""
-    if isinstance(exc, HuksError):
-        return exc
-    for cls in type(exc).__mro__:
-        entry = ERROR_MAP.get(cls)
-        if entry is None:
-            continue
-        code = entry if isinstance(entry, int) else entry.get(action, entry["*"])
-        info = str(exc) if code == 401 and str(exc) else _INFO.get(code, "")
-        return HuksError(code, info) if info else HuksError(code)
-    return None
-
 
 class SoftwareBackend:
     """The embedded keystore backend (``name = "software"``). A context manager; ``close`` is idempotent.
@@ -144,10 +144,10 @@ class SoftwareBackend:
 
     def records(self) -> RecordStore:
         """The SQLite record store in ``directory`` (opened on first call). Raises ``OSError``/
-        ``sqlite3.Error`` (→ 12000004 through ``translate``)."""
+        ``sqlite3.Error`` (→ 12000004 through ``translate``), ``BackendClosedError`` (→ 12000012)."""
         with self._lock:
             if self._closed:
-                raise HuksError(12000012, "the software backend is closed")
+                raise BackendClosedError("the software backend is closed")
             if self._records is None:
                 from hukspy.records import SqliteRecordStore  # loaded on first use
 
@@ -171,11 +171,11 @@ class SoftwareBackend:
 
     def attest(self, ref: bytes, spec: KeySpec, ids: AttestIds, anonymous: bool) -> list[bytes]:
         """``[leaf, intermediate, root]`` (DER) from the keystore's identified or anonymous CA (module
-        docstring). Raises ``HuksError`` 12000001 for a key a certificate cannot hold (DH), ``OSError``
-        (→ 12000004) when the CA cannot be created."""
+        docstring). Raises ``UnsupportedError`` (→ 12000001) for a key a certificate cannot hold (DH),
+        ``OSError`` (→ 12000004) when the CA cannot be created."""
         public = formats.load_public(spec.alg, engine.public_key(ref, spec))
         if not isinstance(public, _CERTIFIABLE):
-            raise HuksError(12000001, "attestation of DH keys (an X.509 certificate cannot hold one)")
+            raise UnsupportedError("attestation of DH keys (an X.509 certificate cannot hold one)")
         ca = self._ca(anonymous)
         level = self._caps.security_level
         leaf = attestation.issue_leaf(public, ca.key, ca.intermediate, ids, level, anonymous)
@@ -210,9 +210,9 @@ class SoftwareBackend:
         engine.load(ref)  # authentic, so this only guards against a ref format this engine lacks
         return ref
 
-    def translate(self, exc: BaseException, action: str, kind: OpKind | None) -> HuksError | None:
-        """Map a native error from ``ERROR_MAP``; None when the exception is not one of ours."""
-        return translate(exc, action)
+    def translate(self, exc: BaseException, action: Action, kind: OpKind | None) -> Translation | None:
+        """Map a native error through ``ERROR_TABLE``; None when the exception is not one of ours."""
+        return ERROR_TABLE.translate(exc, action, kind)
 
     def close(self) -> None:
         with self._lock:
@@ -226,12 +226,16 @@ class SoftwareFactory:
     """The ``hukspy.backends`` entry point for the ``software`` scheme."""
 
     def open(self, location: str, *, home: str) -> SoftwareBackend:
-        """``location`` is a directory (empty: ``home/software``). Raises ``HuksError`` 401 when it
-        carries a query (the software backend takes no options)."""
+        """``location`` is a directory (empty: ``home/software``). Raises ``InvalidLocationError`` (→ 401)
+        when it carries a query (the software backend takes no options)."""
         if "?" in location:
-            raise HuksError(401, "the software keystore URI takes no options")
+            raise InvalidLocationError("the software keystore URI takes no options")
         directory = os.path.expanduser(location) if location else os.path.join(home, "software")
         return SoftwareBackend(directory)
 
     def available(self) -> tuple[bool, str]:
         return True, ""
+
+    def translate(self, exc: BaseException, action: Action, kind: OpKind | None) -> Translation | None:
+        """``ERROR_TABLE``, for errors raised while opening."""
+        return ERROR_TABLE.translate(exc, action, kind)

@@ -1,22 +1,13 @@
 """The backend protocol: what a keystore backend implements, and how the facade finds one.
 
 A backend keeps keys and does crypto; it decides nothing about HUKS rules. It receives specs that the
-facade has already validated (``hukspy.spec``) and answers with bytes, or raises its own native error,
-which its ``translate`` table turns into a ``HuksError``. A backend may also raise ``HuksError``
-itself where it knows the HUKS code best (for example 12000001 for something it cannot do).
+facade has already validated (``hukspy.spec``) and answers with bytes, or raises a native error (its
+library's, or one of ``hukspy.backend.errors``) which the facade converts through the backend's one
+table (``translate``). A backend never builds a ``HuksError`` (docs/architecture.md, "The seam").
 
-**Optional hook** ``import_wrapped(wrapping_ref, wrapping_spec, suite, parts, target, import_type) ->
-bytes | None``: ``Keystore.import_wrapped_key_item`` looks it up with ``getattr(backend,
-"import_wrapped", None)`` and, when present, calls it after every HUKS check has passed, with the
-wrapping key's ref and ``KeySpec``, the ``HuksUnwrapSuite`` int, the 10 blobs of the wrapped key
-(``list[bytes]``, huks-reference.md §4.6, ``hukspy.wrapped``), the ``KeySpec`` of the key to import and
-its IMPORT_KEY_TYPE (None when the options leave it out; it picks the key-material format,
-``hukspy.formats.parse_import``). It returns the new key's ref (the backend agreed, opened both
-AES-256-GCM layers and imported the key without the material leaving it, e.g. inside a PKCS#11 token),
-or None to let the facade do it: then the facade runs an AGREE operation with the wrapping key
-(``begin(..., OpSpec(OpKind.AGREE, alg=ECDH|X25519)).finish(peer_public_key)``), opens the layers with
-``hukspy.wrapped.open_key_material`` and calls ``import_key``. Errors go through ``translate`` with the
-action ``"import_wrapped"``; a failed authentication must map to 12000006.
+Two hooks are optional, each declared as its own small protocol that the facade tests with
+``isinstance``: ``KeyStorage`` (``storage``: where one key lives, when that differs by key) and
+``WrappedImport`` (``import_wrapped``: a wrapped import done inside the device).
 
 Backends are found through the ``hukspy.backends`` entry-point group: the entry's name is the URI
 scheme (``software``, ``pkcs11``, ``tpm2``) and its object a ``BackendFactory``.
@@ -24,12 +15,14 @@ scheme (``software``, ``pkcs11``, ``tpm2``) and its object a ``BackendFactory``.
 
 from __future__ import annotations
 
-import functools
 import importlib.metadata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
+from hukspy.backend.actions import Action
+from hukspy.backend.capabilities import Capabilities
+from hukspy.backend.errors import Translation
 from hukspy.errors import HuksError
 from hukspy.spec import AttestIds, KeyMaterial, KeySpec, OpKind, OpSpec
 
@@ -41,89 +34,16 @@ __all__ = [
     "AliasExistsError",
     "Backend",
     "BackendFactory",
-    "Capabilities",
-    "KeyCap",
     "KeyRecord",
-    "OpCap",
+    "KeyStorage",
     "Operation",
     "RecordStore",
+    "WrappedImport",
     "find_backend",
     "installed_backends",
 ]
 
 ENTRY_POINT_GROUP = "hukspy.backends"
-
-
-@dataclass(frozen=True, order=True)
-class KeyCap:
-    """A kind of key a backend can hold: ``alg`` (HuksKeyAlg) at ``size`` bits.
-
-    ``generate``: ``Backend.generate`` works; ``imports``: the HuksImportKeyType values
-    ``Backend.import_key`` accepts (for symmetric keys: ``{PRIVATE_KEY}`` stands for raw key import).
-    """
-
-    alg: int
-    size: int
-    generate: bool = True
-    imports: frozenset[int] = frozenset()
-
-
-@dataclass(frozen=True)
-class OpCap:
-    """An operation a backend can run on a key of ``key_alg``: the fields of ``OpSpec`` that select
-    the code path (None where they do not apply). ``sizes`` narrows the key sizes (empty = every size
-    of the key's ``KeyCap`` entries)."""
-
-    kind: OpKind
-    key_alg: int
-    alg: int
-    mode: int | None = None
-    padding: int | None = None
-    digest: int | None = None
-    sizes: frozenset[int] = frozenset()
-
-
-_OpKey = tuple[OpKind, int, int, int | None, int | None, int | None]
-
-
-@dataclass(frozen=True)
-class Capabilities:
-    """What a backend can do, as data: the facade raises 12000001 for anything not listed here, the
-    CLI's ``selftest`` and ``backends`` print it, and the conformance suite tests every entry.
-
-    ``sealed`` lists the (alg, size) pairs that are served as sealed host keys (``?fallback=sealed``).
-    ``attest``: ``attest_key_item`` works; ``wrap``: ``wrap_key_item``/``unwrap_key_item`` work.
-    """
-
-    backend: str
-    keys: frozenset[KeyCap]
-    ops: frozenset[OpCap]
-    attest: bool = False
-    wrap: bool = False
-    sealed: frozenset[tuple[int, int]] = frozenset()
-    security_level: str = "software"
-    #: Appended to the facade's 12000001 messages: what would make an undeclared request work
-    #: (e.g. "add ?fallback=sealed to the keystore URI for sealed keys").
-    hint: str = ""
-
-    def key(self, alg: int, size: int) -> KeyCap | None:
-        """The entry for ``alg`` at ``size`` bits, or None."""
-        for cap in self.keys:
-            if cap.alg == alg and cap.size == size:
-                return cap
-        return None
-
-    @functools.cached_property
-    def _op_index(self) -> dict[_OpKey, list[OpCap]]:
-        index: dict[_OpKey, list[OpCap]] = {}
-        for c in self.ops:
-            index.setdefault((c.kind, c.key_alg, c.alg, c.mode, c.padding, c.digest), []).append(c)
-        return index
-
-    def supports_op(self, key: KeySpec, op: OpSpec) -> bool:
-        """Whether ``op`` on a key of ``key`` is declared."""
-        caps = self._op_index.get((op.kind, key.alg, op.alg, op.mode, op.padding, op.digest), ())
-        return any(not cap.sizes or key.size in cap.sizes for cap in caps)
 
 
 @dataclass(frozen=True, repr=False)
@@ -149,7 +69,8 @@ class RecordStore(Protocol):
     """Where a backend keeps alias → ``KeyRecord``. Every method is atomic and thread-safe.
 
     Native errors (sqlite3, OS, token) may escape; the facade passes them through the backend's
-    ``translate``. A record that fails its integrity check raises ``HuksError`` 12000004.
+    ``translate`` (actions ``RECORD_*``). A record that fails its integrity check raises
+    ``StoredDataDamagedError`` (→ 12000004).
     """
 
     def get(self, level: int, alias: str) -> KeyRecord | None: ...
@@ -231,24 +152,56 @@ class Backend(Protocol):
         """Restore a ``wrap`` blob; return the new ref."""
         ...
 
-    # Optional: ``storage(ref, spec) -> str`` says where one key lives when that differs by key, e.g.
-    # "pkcs11:sealed" (``Keystore.key_storage``); without it a key lives where ``name`` says.
-
-    def translate(self, exc: BaseException, action: str, kind: OpKind | None) -> HuksError | None:
-        """Map a native error raised during ``action`` (the method name: "generate", "begin",
-        "update", "finish", ...; ``kind`` the session's kind) to a HuksError, from the backend's one
-        table. None means "not mine": the facade then raises 12000012."""
+    def translate(self, exc: BaseException, action: Action, kind: OpKind | None) -> Translation | None:
+        """The HUKS code (and message text) for a native error raised during ``action`` (``kind``: the
+        session's kind, where there is one), from the backend's one table. None means "not mine": the
+        facade then asks ``hukspy.backend.errors.NATIVE_CODES``, and raises 12000012 when that has no
+        entry either."""
         ...
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class KeyStorage(Protocol):
+    """Optional hook: a backend whose keys live in different places (``Keystore.key_storage``)."""
+
+    def storage(self, ref: bytes, spec: KeySpec) -> str:
+        """Where the key behind ``ref`` lives, e.g. "pkcs11" or "pkcs11:sealed" (a backend without this
+        hook keeps every key where its ``name`` says)."""
+        ...
+
+
+@runtime_checkable
+class WrappedImport(Protocol):
+    """Optional hook: a backend that imports a wrapped key (huks-reference.md §4.6) inside the device.
+
+    ``Keystore.import_wrapped_key_item`` calls ``import_wrapped`` after every HUKS check has passed,
+    with the wrapping key's ref and ``KeySpec``, the ``HuksUnwrapSuite`` int, the 10 blobs of the
+    wrapped key (``hukspy.wrapped``), the ``KeySpec`` of the key to import and its IMPORT_KEY_TYPE (as
+    the facade resolved it: an absent tag of an asymmetric key is PUBLIC_KEY; it picks the key-material
+    format, ``hukspy.formats.parse_import``). It returns the new key's ref (the backend agreed, opened
+    both AES-256-GCM layers and imported the key without the material leaving it), or None to let the
+    facade do it: then the facade runs an AGREE operation with the wrapping key, opens the layers with
+    ``hukspy.wrapped.open_key_material`` and calls ``import_key``. Errors go through ``translate`` with
+    ``Action.IMPORT_WRAPPED``; a layer that fails authentication raises ``DataRejectedError`` (→ 12000006).
+    """
+
+    def import_wrapped(self, wrapping_ref: bytes, wrapping_spec: KeySpec, suite: int, parts: list[bytes],
+                       target: KeySpec, import_type: int | None) -> bytes | None: ...
 
 
 class BackendFactory(Protocol):
     """The object an entry point names: opens a backend from the URI's text after ``scheme:``."""
 
     def open(self, location: str, *, home: str) -> Backend:
-        """Open the backend. ``home`` is ``$HUKSPY_HOME``. Raises ``HuksError`` (401 for a malformed
-        URI, 12000005/12000012 when the device cannot be reached)."""
+        """Open the backend. ``home`` is ``$HUKSPY_HOME``. Raises native errors, which the facade
+        converts with this factory's ``translate`` (``Action.OPEN``): ``InvalidLocationError`` (→ 401) for a
+        malformed URI, the device's errors when it cannot be reached."""
+        ...
+
+    def translate(self, exc: BaseException, action: Action, kind: OpKind | None) -> Translation | None:
+        """The backend's one table, for errors raised before a backend object exists (``open``)."""
         ...
 
     def available(self) -> tuple[bool, str]:

@@ -1,0 +1,75 @@
+"""Native facts every backend needs, one table each: HUKS digests, NIST curves, symmetric algorithms.
+
+These are facts about algorithms, not HUKS rules and not any device's: a backend adds its own columns
+(a CKM mechanism, a TPM algorithm id) in its own table keyed by the same HUKS value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Final
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from hukspy.enums import HuksKeyAlg as _Alg
+from hukspy.enums import HuksKeyDigest as _Digest
+
+__all__ = ["CURVES", "DIGESTS", "SYMMETRIC_ALGS", "Curve", "Digest"]
+
+
+@dataclass(frozen=True)
+class Digest:
+    """A HUKS digest: its ``hashlib`` ``name``, output ``size`` in bytes, the pyca/cryptography
+    ``hash`` class, and the DER ``digest_info`` prefix EMSA-PKCS1-v1_5 puts in front of the hash
+    (RFC 8017 §9.2 note 1; empty where RFC 8017 defines none, i.e. SM3)."""
+
+    name: str
+    size: int
+    hash: Callable[[], hashes.HashAlgorithm]
+    digest_info: bytes
+
+
+#: HUKS digest → its facts (DIGEST_NONE is absent: it names no hash).
+DIGESTS: Final[Mapping[int, Digest]] = MappingProxyType({
+    _Digest.HUKS_DIGEST_MD5: Digest(
+        "md5", 16, hashes.MD5, bytes.fromhex("3020300c06082a864886f70d020505000410")),
+    _Digest.HUKS_DIGEST_SHA1: Digest(
+        "sha1", 20, hashes.SHA1, bytes.fromhex("3021300906052b0e03021a05000414")),
+    _Digest.HUKS_DIGEST_SHA224: Digest(
+        "sha224", 28, hashes.SHA224, bytes.fromhex("302d300d06096086480165030402040500041c")),
+    _Digest.HUKS_DIGEST_SHA256: Digest(
+        "sha256", 32, hashes.SHA256, bytes.fromhex("3031300d060960864801650304020105000420")),
+    _Digest.HUKS_DIGEST_SHA384: Digest(
+        "sha384", 48, hashes.SHA384, bytes.fromhex("3041300d060960864801650304020205000430")),
+    _Digest.HUKS_DIGEST_SHA512: Digest(
+        "sha512", 64, hashes.SHA512, bytes.fromhex("3051300d060960864801650304020305000440")),
+    _Digest.HUKS_DIGEST_SM3: Digest("sm3", 32, hashes.SM3, b""),
+})
+
+
+@dataclass(frozen=True)
+class Curve:
+    """A NIST prime curve by its HUKS ECC key size: the pyca ``curve``, the DER of its named-curve
+    ``oid`` (PKCS#11 CKA_EC_PARAMS, SPKI parameters) and the field size in bytes (``field_bytes``)."""
+
+    curve: ec.EllipticCurve
+    oid: bytes
+    field_bytes: int
+
+
+#: HUKS ECC/ECDH key size (bits) → curve.
+CURVES: Final[Mapping[int, Curve]] = MappingProxyType({
+    224: Curve(ec.SECP224R1(), bytes.fromhex("06052b81040021"), 28),
+    256: Curve(ec.SECP256R1(), bytes.fromhex("06082a8648ce3d030107"), 32),
+    384: Curve(ec.SECP384R1(), bytes.fromhex("06052b81040022"), 48),
+    521: Curve(ec.SECP521R1(), bytes.fromhex("06052b81040023"), 66),
+})
+
+#: The symmetric key algorithms: raw-byte keys (import length = KEY_SIZE / 8), no public half.
+SYMMETRIC_ALGS: Final[frozenset[int]] = frozenset(
+    int(a) for a in (_Alg.HUKS_ALG_AES, _Alg.HUKS_ALG_DES, _Alg.HUKS_ALG_3DES, _Alg.HUKS_ALG_SM4,
+                     _Alg.HUKS_ALG_HMAC, _Alg.HUKS_ALG_CMAC, _Alg.HUKS_ALG_SM3)
+)
