@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 import hukspy
 from hukspy import HuksError, HuksParam, Keystore
+from hukspy.backend import Action
 from hukspy.enums import (
     HuksCipherMode,
     HuksKeyAlg,
@@ -30,6 +31,7 @@ from hukspy.enums import (
     HuksKeyPurpose,
     HuksTag,
 )
+from hukspy.keystore import _convert
 from hukspy.params import HuksOptions
 from hukspy.spec import KeySpec, OpKind, OpSpec
 
@@ -101,6 +103,18 @@ def own_swtpm() -> Iterator[SwtpmInstance]:
 def ks(swtpm: SwtpmInstance, tmp_path: Path) -> Iterator[Keystore]:
     with Keystore(swtpm.uri, home=str(tmp_path), session_limit=32) as k:
         yield k
+
+
+@contextlib.contextmanager
+def boundary(be: Tpm2Backend, action: Action, kind: OpKind | None = None) -> Iterator[None]:
+    """The facade's error boundary around a direct backend call: a native error becomes the
+    ``HuksError`` that ``Keystore`` would raise (the backend's table, then ``NATIVE_CODES``)."""
+    try:
+        yield
+    except HuksError:
+        raise
+    except Exception as exc:
+        raise _convert(be.translate, exc, action, kind, action.value) from exc
 
 
 def O(*params: HuksParam, data: bytes | None = None) -> HuksOptions:  # noqa: E743
@@ -258,7 +272,7 @@ def test_slots_exhausted_only_when_nothing_can_be_evicted(ks: Keystore) -> None:
     held: list[ESYS_TR] = []
     with tpm.lock:  # fill every slot with objects outside the slot manager (not evictable)
         priv, pub, *_ = tpm.esapi.create(tpm.srk, None, tpl)
-        with pytest.raises(HuksError) as full:
+        with pytest.raises(HuksError) as full, boundary(backend_of(ks), Action.BEGIN):
             while True:
                 held.append(tpm.with_slot(lambda: tpm.esapi.load(tpm.srk, priv, pub), uses_srk=True))
         assert full.value.code == 12000010
@@ -463,7 +477,7 @@ def test_wrong_auth_and_lockout_map_to_12000008(own_swtpm: SwtpmInstance, tmp_pa
         with pytest.raises(TSS2_Exception) as raw:
             _sign_with_password(be, priv, pub, b"wrong")
         assert errors.decode_rc(int(raw.value.rc)) == ("tpm", 0x0A2)  # BAD_AUTH (NODA)
-        mapped = be.translate(raw.value, "finish", OpKind.SIGN)
+        mapped = _convert(be.translate, raw.value, Action.FINISH, OpKind.SIGN, "finish")
         assert mapped is not None and mapped.code == 12000008
 
         dpriv, dpub = _auth_key(be, da=True)
@@ -475,9 +489,10 @@ def test_wrong_auth_and_lockout_map_to_12000008(own_swtpm: SwtpmInstance, tmp_pa
         assert seen[0] == 0x08E and seen[-1] == 0x921  # AUTH_FAIL, then LOCKOUT
         with pytest.raises(TSS2_Exception) as raw:  # locked out even with the right password
             _sign_with_password(be, dpriv, dpub, b"right")
-        mapped = be.translate(raw.value, "finish", OpKind.SIGN)
+        mapped = _convert(be.translate, raw.value, Action.FINISH, OpKind.SIGN, "finish")
         assert mapped is not None and mapped.code == 12000008
         assert f"retry in {be.info.lockout_recovery_s} s" in str(mapped)
+        assert mapped.retry_after_s == be.info.lockout_recovery_s
         assert be.info.lockout_recovery_s > 0
         k.generate_key_item("noda", O(*ECC_GEN))  # HUKS keys are NODA: unaffected by the lockout
         public_key(k, "noda").verify(sign(k, "noda", b"m"), b"m", ec.ECDSA(hashes.SHA256()))
@@ -488,11 +503,11 @@ def test_unsupported_names_the_fallback_flag(ks: Keystore) -> None:
     be = backend_of(ks)
     for alg, size in ((A.HUKS_ALG_ED25519, 256), (A.HUKS_ALG_RSA, 4096), (A.HUKS_ALG_AES, 192)):
         assert ks.capabilities().key(alg, size) is None
-        with pytest.raises(HuksError) as info:
+        with pytest.raises(HuksError) as info, boundary(be, Action.GENERATE):
             be.generate(KeySpec(alg, size, PU.HUKS_KEY_PURPOSE_SIGN))
         assert info.value.code == 12000001 and "fallback=sealed" in str(info.value)
     ks.generate_key_item("gcm?", O(*AES_GEN))
-    with pytest.raises(HuksError) as info:
+    with pytest.raises(HuksError) as info, boundary(be, Action.BEGIN, OpKind.ENCRYPT):
         be.begin(
             backend_of(ks).records().get(1, "gcm?").ref,  # type: ignore[union-attr]
             KeySpec(A.HUKS_ALG_AES, 256, 3),
@@ -542,26 +557,60 @@ def test_every_rc_base_code_is_mapped_or_deliberately_unmapped() -> None:
     assert set(errors.TPM_TABLE) <= known, set(errors.TPM_TABLE) - known
 
 
+@pytest.mark.parametrize("action", list(Action))
+def test_error_table_is_complete_for_every_action(action: Action) -> None:
+    """In every ``Action`` and session kind, every TSS2 code tpm2-pytss knows gets a HUKS code from the
+    layer tables (a deliberately unmapped one: 12000012); the native types of ``hukspy.backend`` are
+    left to ``NATIVE_CODES``; host errors go through the software engine's table; the code hukspy
+    raises for a lost connection is 12000005 like a real transport failure."""
+    import sqlite3
+
+    from cryptography.exceptions import InvalidTag
+
+    import hukspy.backend.errors as native
+    from hukspy.backend import NATIVE_CODES, NativeError
+
+    bases = {n: int(getattr(TSS2_RC, n)) for n in dir(TSS2_RC) if n.startswith("BASE_RC_")}
+    esapi_tcti = [(layer << 16) | b for layer in (7, 10) for b in bases.values()]
+    rcs = [*_tpm_codes().values(), *esapi_tcti]
+    for rc in rcs:
+        layer, base = errors.decode_rc(rc)
+        for kind in (None, *OpKind):
+            mapped = errors.translate(TSS2_Exception(rc), action, kind)
+            assert mapped is not None and mapped.code >= 401, (hex(rc), action, kind)
+            if (layer, base) in errors.UNMAPPED:
+                assert errors.huks_code(rc, action, kind) is None and mapped.code == 12000012
+    natives = {o for o in vars(native).values() if isinstance(o, type) and issubclass(o, NativeError)}
+    for cls in natives - set(NATIVE_CODES.unmapped):
+        assert errors.translate(cls("x"), action, None) is None  # not the TPM table's ...
+        assert NATIVE_CODES.translate(cls("x"), action, None) is not None, cls  # ... but mapped
+    hosts = (InvalidTag(), sqlite3.OperationalError("disk I/O error"), OSError(5, "EIO"), ValueError("x"))
+    for host in hosts:
+        assert errors.translate(host, action, None) is not None, host
+    lost = errors.translate(errors.connection_lost(), action, None)
+    assert lost is not None and lost.code == 12000005
+
+
 @pytest.mark.parametrize(
     ("rc", "action", "kind", "code"),
     [
-        (0x98E, "finish", OpKind.SIGN, 12000008),  # AUTH_FAIL on session 1
-        (0x9A2, "finish", OpKind.SIGN, 12000008),  # BAD_AUTH
-        (0x921, "begin", None, 12000008),  # LOCKOUT
-        (0xA000A, "finish", OpKind.SIGN, 12000005),  # TCTI IO_ERROR
-        (0x70007, "finish", OpKind.SIGN, 12000012),  # ESAPI BAD_SEQUENCE
-        (0x1DF, "begin", None, 12000004),  # INTEGRITY (parameter 1)
-        (0x101, "finish", OpKind.DECRYPT, 12000006),  # FAILURE in RSA_Decrypt
-        (0x101, "finish", OpKind.SIGN, 12000012),  # FAILURE elsewhere
-        (0x2C4, "generate", None, 12000001),  # VALUE at key creation (RSA-4096)
-        (0x2C4, "finish", OpKind.SIGN, 12000003),  # VALUE elsewhere
-        (0x902, "begin", None, 12000010),  # OBJECT_MEMORY after eviction failed
-        (0x2DB, "finish", OpKind.VERIFY, 12000006),  # SIGNATURE
-        (0x18B, "begin", None, 12000011),  # HANDLE
-        (0x14C, "generate", None, 12000017),  # NV_DEFINED
+        (0x98E, Action.FINISH, OpKind.SIGN, 12000008),  # AUTH_FAIL on session 1
+        (0x9A2, Action.FINISH, OpKind.SIGN, 12000008),  # BAD_AUTH
+        (0x921, Action.BEGIN, None, 12000008),  # LOCKOUT
+        (0xA000A, Action.FINISH, OpKind.SIGN, 12000005),  # TCTI IO_ERROR
+        (0x70007, Action.FINISH, OpKind.SIGN, 12000012),  # ESAPI BAD_SEQUENCE
+        (0x1DF, Action.BEGIN, None, 12000004),  # INTEGRITY (parameter 1)
+        (0x101, Action.FINISH, OpKind.DECRYPT, 12000006),  # FAILURE in RSA_Decrypt
+        (0x101, Action.FINISH, OpKind.SIGN, 12000012),  # FAILURE elsewhere
+        (0x2C4, Action.GENERATE, None, 12000001),  # VALUE at key creation (RSA-4096)
+        (0x2C4, Action.FINISH, OpKind.SIGN, 12000003),  # VALUE elsewhere
+        (0x902, Action.BEGIN, None, 12000010),  # OBJECT_MEMORY after eviction failed
+        (0x2DB, Action.FINISH, OpKind.VERIFY, 12000006),  # SIGNATURE
+        (0x18B, Action.BEGIN, None, 12000011),  # HANDLE
+        (0x14C, Action.GENERATE, None, 12000017),  # NV_DEFINED
     ],
 )
-def test_translate_examples(rc: int, action: str, kind: OpKind | None, code: int) -> None:
+def test_translate_examples(rc: int, action: Action, kind: OpKind | None, code: int) -> None:
     mapped = errors.translate(TSS2_Exception(rc), action, kind)
     assert mapped is not None and mapped.code == code, (hex(rc), mapped)
 
@@ -631,16 +680,13 @@ def test_sealed_fallback_serves_what_the_tpm_lacks(swtpm: SwtpmInstance, tmp_pat
         with _swtpm() as other:
             be2 = Tpm2Backend(other.tcti, str(tmp_path / "other"), fallback=True)
             try:
-                with pytest.raises(HuksError) as info:
+                with pytest.raises(HuksError) as info, boundary(be2, Action.BEGIN, OpKind.ENCRYPT):
                     be2.begin(
                         rec.ref,
                         KeySpec(A.HUKS_ALG_AES, 256, 3),
                         OpSpec(OpKind.ENCRYPT, A.HUKS_ALG_AES, mode=M.HUKS_MODE_GCM, nonce=nonce),
                     )
-                assert info.value.code == 12000004
-            except TSS2_Exception as exc:
-                mapped = be2.translate(exc, "begin", OpKind.ENCRYPT)
-                assert mapped is not None and mapped.code == 12000004
+                assert info.value.code == 12000004  # the TPM refuses the foreign blob (INTEGRITY)
             finally:
                 be2.close()
 

@@ -62,8 +62,8 @@ from tpm2_pytss.types import (
 from tpm2_pytss.utils import NVReadEK, create_ek_template, make_credential
 
 from hukspy import attestation as description
+from hukspy.backend import DataRejectedError, UnsupportedError
 from hukspy.enums import HuksKeyAlg
-from hukspy.errors import HuksError
 from hukspy.formats import load_public
 from hukspy.spec import AttestIds, KeySpec
 
@@ -105,6 +105,7 @@ class EkStatus(enum.IntEnum):
     UNCERTIFIED = 1
     #: ``anon_attest_key_item``: no EK binding at all.
     ANONYMOUS = 2
+
 
 _AK_ATTRS: Final = (
     TPMA_OBJECT.FIXEDTPM
@@ -215,7 +216,7 @@ def _ek_certificate(t: Tpm) -> bytes | None:
 def _activate(t: Tpm, ak: ESYS_TR, ak_name: bytes) -> bytes:
     """Prove the AK sits in the TPM holding the EK (MakeCredential to the EK; the TPM's
     ActivateCredential must return the secret); return the EK's SubjectPublicKeyInfo DER.
-    Raises ``HuksError`` 12000006 when the activation does not return the secret.
+    Raises ``DataRejectedError`` (→ 12000006) when the activation does not return the secret.
 
     The EK is created from its TCG template (the same key as a persisted EK and as the one the EK
     certificate names, since the TPM derives it from its endorsement seed) and flushed afterwards. The
@@ -240,7 +241,7 @@ def _activate(t: Tpm, ak: ESYS_TR, ak_name: bytes) -> bytes:
     finally:
         t.esapi.flush_context(ek)
     if bytes(got) != secret:
-        raise HuksError(12000006, "credential activation of the attestation key failed")
+        raise DataRejectedError("credential activation of the attestation key failed")
     return bytes(ek_pub.to_der())
 
 
@@ -281,31 +282,38 @@ def _ak_cert(
 
 
 def attest_key(
-    tpm: Tpm, ref: refs.Ref, spec: KeySpec, ids: AttestIds, anonymous: bool, directory: str
+    tpm: Tpm,
+    ref: refs.Ref,
+    spec: KeySpec,
+    ids: AttestIds,
+    anonymous: bool,
+    directory: str,
+    sealed_public: bytes | None = None,
 ) -> list[bytes]:
     """The chain described in the module docstring, leaf first, DER.
 
     A sealed key (``?fallback=sealed``) is attested through the TPM object that seals it: the
-    TPM2_Certify evidence is about that sealed data object, and the leaf's security level says
-    "tpm2:sealed", so a verifier knows the key's material is sealed to this TPM, not generated in it.
+    TPM2_Certify evidence is about that sealed data object, the leaf certifies ``sealed_public`` (the
+    key's public half, which the backend unsealed), and the leaf's security level says "tpm2:sealed",
+    so a verifier knows the key's material is sealed to this TPM, not generated in it.
 
-    Raises ``HuksError`` 12000001 for an imported public key (no TPM object) and for DH keys (an X.509
-    certificate cannot carry them), 12000006 when credential activation fails, and TPM errors
-    (``translate``).
+    Raises ``UnsupportedError`` (→ 12000001) for an imported public key (no TPM object) and for DH keys
+    (an X.509 certificate cannot carry them), ``DataRejectedError`` (→ 12000006) when credential
+    activation fails, and ``TSS2_Exception`` (``translate``).
     """
     if ref.kind == refs.PUBLIC:
-        raise HuksError(12000001, "attestation of an imported public key: there is no TPM object")
+        raise UnsupportedError("attestation of an imported public key (there is no TPM object)")
     if spec.alg == HuksKeyAlg.HUKS_ALG_DH:
-        raise HuksError(12000001, "attestation of DH keys: a certificate cannot hold their public key")
+        raise UnsupportedError("attestation of DH keys (a certificate cannot hold their public key)")
     adir = Path(directory) / "attest"
     adir.mkdir(mode=0o700, parents=True, exist_ok=True)
     challenge = ids.challenge
     extra = challenge if len(challenge) <= 64 else hashlib.sha256(challenge).digest()
     tpub, _ = TPM2B_PUBLIC.unmarshal(ref.pub)
     if ref.kind == refs.SEALED:
-        from .sealed import sealed_public_key
-
-        key_public = load_public(spec.alg, sealed_public_key(tpm, ref, spec))
+        if sealed_public is None:
+            raise UnsupportedError("attestation of a sealed key without its public key")
+        key_public = load_public(spec.alg, sealed_public)
         level = "tpm2:sealed"
     else:
         key_public = serialization.load_der_public_key(tpub.to_der())
