@@ -1,4 +1,5 @@
-"""Native facts every backend needs, one table each: HUKS digests, NIST curves, symmetric algorithms.
+"""Native facts every backend needs, one table each: HUKS digests, NIST curves, symmetric algorithms,
+and which RSA paddings fit which modulus.
 
 These are facts about algorithms, not HUKS rules and not any device's: a backend adds its own columns
 (a CKM mechanism, a TPM algorithm id) in its own table keyed by the same HUKS value.
@@ -16,8 +17,10 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from hukspy.enums import HuksKeyAlg as _Alg
 from hukspy.enums import HuksKeyDigest as _Digest
+from hukspy.enums import HuksKeyPadding as _Padding
+from hukspy.spec import OpKind
 
-__all__ = ["CURVES", "DIGESTS", "SYMMETRIC_ALGS", "Curve", "Digest"]
+__all__ = ["CURVES", "DIGESTS", "SYMMETRIC_ALGS", "Curve", "Digest", "rsa_fits"]
 
 
 @dataclass(frozen=True)
@@ -73,3 +76,21 @@ SYMMETRIC_ALGS: Final[frozenset[int]] = frozenset(
     int(a) for a in (_Alg.HUKS_ALG_AES, _Alg.HUKS_ALG_DES, _Alg.HUKS_ALG_3DES, _Alg.HUKS_ALG_SM4,
                      _Alg.HUKS_ALG_HMAC, _Alg.HUKS_ALG_CMAC, _Alg.HUKS_ALG_SM3)
 )
+
+
+def rsa_fits(bits: int, kind: OpKind, padding: int, digest: int | None) -> bool:
+    """Whether an RSA key of ``bits`` can run ``padding``/``digest`` at all, whatever the data: PKCS#1
+    v1.5 signatures need ``k >= len(DigestInfo) + hLen + 11``, PSS with a digest-length salt
+    ``emLen >= 2*hLen + 2``, OAEP ``k >= 2*hLen + 2`` (RFC 8017)."""
+    k = (bits + 7) // 8
+    if digest is None or digest == _Digest.HUKS_DIGEST_NONE:
+        return True
+    h = DIGESTS[digest].size
+    if padding == _Padding.HUKS_PADDING_PKCS1_V1_5 and kind in (OpKind.SIGN, OpKind.VERIFY):
+        return k >= len(DIGESTS[digest].digest_info) + h + 11
+    if padding == _Padding.HUKS_PADDING_PSS:
+        em_len = (bits - 1 + 7) // 8
+        return em_len >= 2 * h + 2
+    if padding == _Padding.HUKS_PADDING_OAEP:
+        return k >= 2 * h + 2
+    return True

@@ -25,7 +25,16 @@ import sqlite3
 import threading
 from typing import TYPE_CHECKING, Final
 
-from cryptography.exceptions import InvalidSignature, InvalidTag, UnsupportedAlgorithm
+from cryptography.exceptions import (
+    AlreadyFinalized,
+    AlreadyUpdated,
+    InternalError,
+    InvalidKey,
+    InvalidSignature,
+    InvalidTag,
+    NotYetFinalized,
+    UnsupportedAlgorithm,
+)
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed25519, rsa, x25519
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -87,6 +96,11 @@ ERROR_TABLE: Final = ErrorTable(
     unmapped={
         engine.EngineError: "the engine's base class: only its subclasses are raised, each mapped",
         engine.EngineLimitError: "the base of the two limit errors, each mapped",
+        AlreadyFinalized: "the engine finalizes each pyca context once (the facade ends the session)",
+        AlreadyUpdated: "raised only by pyca AEAD contexts updated after their AAD, which the engine avoids",
+        NotYetFinalized: "raised only when a GCM tag is read early, which the engine never does",
+        InvalidKey: "raised only by KDF.verify, which the engine never calls",
+        InternalError: "an OpenSSL bug: the facade's 12000012 (an external error) is the honest answer",
     },
     info={
         401: "the input exceeds what the software engine accepts",

@@ -42,12 +42,12 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 
 from hukspy.backend import Capabilities, KeyCap, OpCap
+from hukspy.backend.facts import DIGESTS, rsa_fits
 from hukspy.enums import HuksCipherMode as M
 from hukspy.enums import HuksImportKeyType as Imp
 from hukspy.enums import HuksKeyAlg as A
 from hukspy.enums import HuksKeyDigest as D
 from hukspy.enums import HuksKeyPadding as P
-from hukspy.policy import MAC_KEY_SIZES
 from hukspy.spec import OpKind
 
 __all__ = [
@@ -128,24 +128,10 @@ CIPHER_MODES: Final[dict[int, dict[int, tuple[int, ...]]]] = {
 }
 
 # ---- digests -----------------------------------------------------------------------------------------
-# Output length in bytes of each digest the engine knows (SM3 only when OpenSSL has it).
+# Output length in bytes of each digest the engine knows (SM3 only when OpenSSL has it), from
+# hukspy.backend.facts.DIGESTS (which also holds each one's DigestInfo prefix).
 DIGEST_SIZES: Final[dict[int, int]] = {
-    D.HUKS_DIGEST_MD5: 16,
-    D.HUKS_DIGEST_SHA1: 20,
-    D.HUKS_DIGEST_SHA224: 28,
-    D.HUKS_DIGEST_SHA256: 32,
-    D.HUKS_DIGEST_SHA384: 48,
-    D.HUKS_DIGEST_SHA512: 64,
-    **({D.HUKS_DIGEST_SM3: 32} if _SM3 else {}),
-}
-# Length of the DER DigestInfo prefix (RFC 8017 §9.2 note 1) in front of an RSA PKCS#1 v1.5 signature.
-_DIGEST_INFO_PREFIX: Final[dict[int, int]] = {
-    D.HUKS_DIGEST_MD5: 18,
-    D.HUKS_DIGEST_SHA1: 15,
-    D.HUKS_DIGEST_SHA224: 19,
-    D.HUKS_DIGEST_SHA256: 19,
-    D.HUKS_DIGEST_SHA384: 19,
-    D.HUKS_DIGEST_SHA512: 19,
+    d: info.size for d, info in DIGESTS.items() if d != D.HUKS_DIGEST_SM3 or _SM3
 }
 _SHA: Final = (
     D.HUKS_DIGEST_SHA1,
@@ -175,22 +161,6 @@ DERIVE_KEY_ALGS: Final = (A.HUKS_ALG_AES, A.HUKS_ALG_DES, A.HUKS_ALG_3DES)
 
 _SYMMETRIC_IMPORTS: Final = frozenset({int(Imp.HUKS_KEY_TYPE_PRIVATE_KEY)})
 _ASYMMETRIC_IMPORTS: Final = frozenset(int(t) for t in Imp)
-
-
-def rsa_fits(bits: int, kind: OpKind, padding: int, digest: int | None) -> bool:
-    """Whether an RSA key of ``bits`` can run ``padding``/``digest`` at all (independent of the data)."""
-    k = (bits + 7) // 8
-    if digest is None or digest == D.HUKS_DIGEST_NONE:
-        return True
-    h = DIGEST_SIZES[digest]
-    if padding == P.HUKS_PADDING_PKCS1_V1_5 and kind in (OpKind.SIGN, OpKind.VERIFY):
-        return k >= _DIGEST_INFO_PREFIX[digest] + h + 11
-    if padding == P.HUKS_PADDING_PSS:
-        em_len = (bits - 1 + 7) // 8
-        return em_len >= 2 * h + 2
-    if padding == P.HUKS_PADDING_OAEP:
-        return k >= 2 * h + 2
-    return True
 
 
 def _rsa_ops() -> Iterator[OpCap]:
@@ -229,10 +199,9 @@ def _ops() -> Iterator[OpCap]:
     for digest in HMAC_DIGESTS:
         yield OpCap(OpKind.MAC, A.HUKS_ALG_HMAC, A.HUKS_ALG_HMAC, digest=digest)
     for cmac_key_alg in CMAC_KEY_ALGS:
-        # MAC keys come only in the sizes policy allows for a MAC-purpose key of that algorithm.
-        rule = MAC_KEY_SIZES.get(cmac_key_alg)
-        sizes = rule if isinstance(rule, frozenset) else frozenset()
-        yield OpCap(OpKind.MAC, cmac_key_alg, A.HUKS_ALG_CMAC, sizes=sizes)
+        # Every size of the key; which sizes HUKS allows a MAC-purpose key is the facade's filter
+        # (policy.allowed_capabilities).
+        yield OpCap(OpKind.MAC, cmac_key_alg, A.HUKS_ALG_CMAC)
     for key_alg, agree_alg in AGREE_ALGS.items():
         yield OpCap(OpKind.AGREE, key_alg, agree_alg)
     for key_alg in DERIVE_KEY_ALGS:

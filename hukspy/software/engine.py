@@ -68,6 +68,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 
 from hukspy.backend import Operation
+from hukspy.backend.facts import DIGESTS
 from hukspy.enums import HuksCipherMode as M
 from hukspy.enums import HuksKeyAlg as A
 from hukspy.enums import HuksKeyDigest as D
@@ -96,6 +97,7 @@ __all__ = [
     "hash_algorithm",
     "load",
     "public_key",
+    "rsa_private_key",
 ]
 
 REF_SECRET: Final = 0x01
@@ -131,15 +133,7 @@ class BlockLengthError(ValueError, EngineError):
 
 
 # ---- tables: HUKS ints -> pyca/cryptography -----------------------------------------------------------
-_HASHES: Final[dict[int, Callable[[], hashes.HashAlgorithm]]] = {
-    D.HUKS_DIGEST_MD5: hashes.MD5,
-    D.HUKS_DIGEST_SM3: hashes.SM3,
-    D.HUKS_DIGEST_SHA1: hashes.SHA1,
-    D.HUKS_DIGEST_SHA224: hashes.SHA224,
-    D.HUKS_DIGEST_SHA256: hashes.SHA256,
-    D.HUKS_DIGEST_SHA384: hashes.SHA384,
-    D.HUKS_DIGEST_SHA512: hashes.SHA512,
-}
+_HASHES: Final[dict[int, Callable[[], hashes.HashAlgorithm]]] = {d: info.hash for d, info in DIGESTS.items()}
 # The curve and ffdhe group tables are formats.EC_CURVES and formats.DH_GROUPS (one copy each).
 FFDHE_PRIMES: Final[Mapping[int, int]] = MappingProxyType({size: p for size, (p, _g) in DH_GROUPS.items()})
 
@@ -165,11 +159,9 @@ _IV_MODES: Final[dict[int, Callable[[bytes], modes.ModeWithInitializationVector 
 _PADDED_MODES: Final = frozenset({M.HUKS_MODE_ECB, M.HUKS_MODE_CBC})
 # ECDSA/DSA DIGEST_NONE: the standard digest lengths a raw value can be zero-extended to.
 _PREHASH_BY_LENGTH: Final[dict[int, Callable[[], hashes.HashAlgorithm]]] = {
-    20: hashes.SHA1,
-    28: hashes.SHA224,
-    32: hashes.SHA256,
-    48: hashes.SHA384,
-    64: hashes.SHA512,
+    DIGESTS[d].size: DIGESTS[d].hash
+    for d in (D.HUKS_DIGEST_SHA1, D.HUKS_DIGEST_SHA224, D.HUKS_DIGEST_SHA256, D.HUKS_DIGEST_SHA384,
+              D.HUKS_DIGEST_SHA512)
 }
 
 # pyca/cryptography 50 warns (CryptographyDeprecationWarning) on every access to a ``dh`` class, so
@@ -247,8 +239,12 @@ def _rsa_prime(bits: int, e: int) -> int:
             return candidate
 
 
-def _small_rsa(bits: int, e: int = 65537) -> rsa.RSAPrivateKey:
-    """An RSA key of ``bits`` < 1024 (which pyca/cryptography will not generate)."""
+def rsa_private_key(bits: int, e: int = 65537) -> rsa.RSAPrivateKey:
+    """A new RSA private key of ``bits`` bits: pyca/cryptography's from 1024 bits, below that (512, 768,
+    which pyca will not generate but loads and uses) from two primes of this module's Miller-Rabin
+    search. The one copy of small-RSA key generation (the selftest uses it too)."""
+    if bits >= 1024:
+        return rsa.generate_private_key(e, bits)
     half = bits // 2
     while True:
         p, q = _rsa_prime(half, e), _rsa_prime(bits - half, e)
@@ -267,7 +263,7 @@ def _small_rsa(bits: int, e: int = 65537) -> rsa.RSAPrivateKey:
 def _generate_private(spec: KeySpec) -> PrivateKeyTypes:
     alg, size = spec.alg, spec.size
     if alg == A.HUKS_ALG_RSA:
-        return rsa.generate_private_key(65537, size) if size >= 1024 else _small_rsa(size)
+        return rsa_private_key(size)
     if alg == A.HUKS_ALG_ECC:
         return ec.generate_private_key(EC_CURVES[size])
     if alg == A.HUKS_ALG_DSA:

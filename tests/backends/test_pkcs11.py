@@ -24,6 +24,7 @@ from test_pkcs11_fixture import pkcs11_token  # noqa: F401 - session fixture
 
 import hukspy
 from hukspy import HuksError, Keystore
+from hukspy.backend import NATIVE_CODES, Action, NativeError
 from hukspy.enums import HuksCipherMode as M
 from hukspy.enums import HuksKeyAlg as A
 from hukspy.enums import HuksKeyDigest as D
@@ -466,36 +467,61 @@ def test_every_python_pkcs11_exception_is_mapped_or_deliberately_unmapped() -> N
     assert set().union(*tables) == classes  # and no table names a class python-pkcs11 does not have
     assert all(reason for reason in errors.UNMAPPED.values())
     for cls, ckr in errors.CKR_OF_CLASS.items():
-        code = errors.huks_code(cls(), "finish", None)
+        code = errors.huks_code(cls(), Action.FINISH, None)
         assert code is not None and (code == errors.HUKS_OF_CKR.get(ckr, 12000012)), cls
 
 
+@pytest.mark.parametrize("action", list(Action))
+def test_error_table_is_complete_for_every_action(action: Action) -> None:
+    """Every python-pkcs11 class and every native error type this backend raises gets a HUKS code in
+    every ``Action`` (from this backend's table, or ``NATIVE_CODES`` for the native types), or is
+    listed as deliberately unmapped; the catch-all CKR codes are refined by call and agree with
+    ``HUKS_OF_CKR`` where no refinement applies."""
+    from hukspy_pkcs11 import errors
+
+    import hukspy.backend.errors as native
+    from hukspy.spec import OpKind
+
+    classes = {obj for obj in vars(pkcs11.exceptions).values()
+               if isinstance(obj, type) and issubclass(obj, pkcs11.exceptions.PKCS11Error)}
+    for cls in classes - set(errors.UNMAPPED):
+        for kind in (None, *OpKind):
+            mapped = errors.translate(cls(), action, kind)
+            assert mapped is not None and mapped.code >= 401, (cls, action, kind)
+    natives = {obj for obj in vars(native).values() if isinstance(obj, type) and issubclass(obj, NativeError)}
+    for cls in natives - set(NATIVE_CODES.unmapped):
+        assert errors.translate(cls("x"), action, None) is None  # not the CKR table's ...
+        assert NATIVE_CODES.translate(cls("x"), action, None) is not None, cls  # ... but mapped
+    for ckr, refined in errors.BY_CALL.items():
+        assert refined.default == errors.HUKS_OF_CKR[ckr]
+
+
 @pytest.mark.parametrize(("exc", "action", "kind", "code"), [
-    ("SessionCount", "init", None, 12000010),
-    ("PinIncorrect", "open", None, 12000008),
-    ("PinLocked", "open", None, 12000007),
-    ("DeviceMemory", "generate", None, 12000014),
-    ("HostMemory", "finish", None, 12000014),
-    ("MechanismInvalid", "begin", None, 12000001),
-    ("DeviceRemoved", "finish", None, 12000012),
-    ("TokenNotPresent", "get", None, 12000012),
-    ("NoSuchToken", "open", None, 12000012),
-    ("NoSuchKey", "begin", None, 12000011),
-    ("ObjectHandleInvalid", "finish", None, 12000011),
-    ("AttributeSensitive", "export", None, 12000003),
-    ("KeySizeRange", "generate", None, 12000003),
-    ("TemplateIncomplete", "import", None, 12000002),
-    ("TokenWriteProtected", "put", None, 12000004),
-    ("SignatureInvalid", "finish", "VERIFY", 12000006),
-    ("EncryptedDataInvalid", "finish", "DECRYPT", 12000006),
-    ("GeneralError", "finish", "DECRYPT", 12000006),
-    ("GeneralError", "finish", "AGREE", 12000006),
-    ("GeneralError", "finish", "SIGN", 12000012),
-    ("GeneralError", "generate", None, 12000004),
-    ("FunctionFailed", "init", None, 12000012),
-    ("PinExpired", "open", None, 12000009),
+    ("SessionCount", Action.BEGIN, None, 12000010),
+    ("PinIncorrect", Action.OPEN, None, 12000008),
+    ("PinLocked", Action.OPEN, None, 12000007),
+    ("DeviceMemory", Action.GENERATE, None, 12000014),
+    ("HostMemory", Action.FINISH, None, 12000014),
+    ("MechanismInvalid", Action.BEGIN, None, 12000001),
+    ("DeviceRemoved", Action.FINISH, None, 12000012),
+    ("TokenNotPresent", Action.RECORD_GET, None, 12000012),
+    ("NoSuchToken", Action.OPEN, None, 12000012),
+    ("NoSuchKey", Action.BEGIN, None, 12000011),
+    ("ObjectHandleInvalid", Action.FINISH, None, 12000011),
+    ("AttributeSensitive", Action.PUBLIC_KEY, None, 12000003),
+    ("KeySizeRange", Action.GENERATE, None, 12000003),
+    ("TemplateIncomplete", Action.IMPORT, None, 12000002),
+    ("TokenWriteProtected", Action.RECORD_PUT, None, 12000004),
+    ("SignatureInvalid", Action.FINISH, "VERIFY", 12000006),
+    ("EncryptedDataInvalid", Action.FINISH, "DECRYPT", 12000006),
+    ("GeneralError", Action.FINISH, "DECRYPT", 12000006),
+    ("GeneralError", Action.FINISH, "AGREE", 12000006),
+    ("GeneralError", Action.FINISH, "SIGN", 12000012),
+    ("GeneralError", Action.GENERATE, None, 12000004),
+    ("FunctionFailed", Action.BEGIN, None, 12000012),
+    ("PinExpired", Action.OPEN, None, 12000009),
 ])
-def test_error_table_rows(exc: str, action: str, kind: str | None, code: int) -> None:
+def test_error_table_rows(exc: str, action: Action, kind: str | None, code: int) -> None:
     from hukspy_pkcs11 import errors
 
     from hukspy.spec import OpKind
@@ -516,7 +542,7 @@ def test_error_table_rows(exc: str, action: str, kind: str | None, code: int) ->
 def test_unmapped_codes_are_parsed(message: str, code: int) -> None:
     from hukspy_pkcs11 import errors
 
-    mapped = errors.translate(pkcs11.exceptions.PKCS11Error(message), "finish", None)
+    mapped = errors.translate(pkcs11.exceptions.PKCS11Error(message), Action.FINISH, None)
     assert mapped is not None and mapped.code == code
 
 
@@ -524,7 +550,7 @@ def test_a_real_token_error_goes_through_the_table(ks: Keystore) -> None:
     """A real CKR from SoftHSM2: an RSA key whose token object only decrypts cannot be used to sign."""
     from hukspy_pkcs11 import errors
 
-    assert errors.translate(ValueError("not mine"), "finish", None) is None
+    assert errors.translate(ValueError("not mine"), Action.FINISH, None) is None
     alias = unique_alias("tamper")
     ks.generate_key_item(alias, options(*KEYS[0][1]))
     enc = (P(T.HUKS_TAG_ALGORITHM, A.HUKS_ALG_AES), P(T.HUKS_TAG_PURPOSE, Pu.HUKS_KEY_PURPOSE_ENCRYPT),

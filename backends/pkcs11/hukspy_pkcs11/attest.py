@@ -63,8 +63,9 @@ from pkcs11 import Attribute, CertificateType, KeyType, Mechanism, ObjectClass
 from pkcs11 import exceptions as px
 
 from hukspy import attestation as description
+from hukspy.backend import UnsupportedError
+from hukspy.backend.facts import CURVES
 from hukspy.enums import HuksKeyAlg as A
-from hukspy.errors import HuksError
 from hukspy.spec import AttestIds, KeySpec
 from hukspy_pkcs11 import keys
 from hukspy_pkcs11.token import TokenConnection, Worker
@@ -86,7 +87,7 @@ EVIDENCE_VERSION: Final = 1
 CA_LABELS: Final = {False: "hukspy-attestation-ca", True: "hukspy-attestation-ca-anon"}
 CA_ID_PREFIX: Final = b"hkat"
 _CKM_ECDSA: Final = 0x1041
-_P256: Final = keys.CURVES[256][0]
+_P256: Final = CURVES[256].oid
 _BOOL, _INT, _UTF8, _SEQ = 0x01, 0x02, 0x0C, 0x30
 _FLAGS: Final = (Attribute.LOCAL, Attribute.NEVER_EXTRACTABLE, Attribute.ALWAYS_SENSITIVE,
                  Attribute.SENSITIVE, Attribute.EXTRACTABLE)
@@ -299,7 +300,7 @@ class Attester:
         found = list(w.session.get_objects({Attribute.CLASS: ObjectClass.PRIVATE_KEY, Attribute.ID: key_id}))
         if not found:
             keys.find_key(w, key_id, ObjectClass.PUBLIC_KEY)  # NoSuchKey (→ 12000011) when it is all gone
-            raise HuksError(12000001, "attestation of a public key alone on the PKCS#11 keystore")
+            raise UnsupportedError("attestation of a public key alone on the PKCS#11 keystore")
         attrs = found[0].get_attributes(list(_FLAGS))
         local, never, always, sensitive, extractable = (bool(attrs[a]) for a in _FLAGS)
         return local, never, always, sensitive, extractable
@@ -309,10 +310,11 @@ class Attester:
         """The chain of the module docstring for the key ``key_id`` on the token (None: a sealed key)
         whose public half is ``public_key`` (SPKI DER, raw 32 bytes for Ed25519).
 
-        Raises ``HuksError`` 12000001 (DH keys: no X.509 form; a public key alone), python-pkcs11 errors
+        Raises ``UnsupportedError`` (→ 12000001: DH keys have no X.509 form; a public key alone),
+        python-pkcs11 errors
         (``NoSuchKey`` → 12000011 through the backend's table)."""
         if spec.alg == A.HUKS_ALG_DH:
-            raise HuksError(12000001, "attestation of a DH key (X.509 cannot hold it)")
+            raise UnsupportedError("attestation of a DH key (X.509 cannot hold it)")
         subject: CertificatePublicKeyTypes
         if spec.alg == A.HUKS_ALG_ED25519:
             subject = ed25519.Ed25519PublicKey.from_public_bytes(public_key)
@@ -321,7 +323,7 @@ class Attester:
         else:
             loaded = serialization.load_der_public_key(public_key)
             if not isinstance(loaded, (ec.EllipticCurvePublicKey, rsa.RSAPublicKey, dsa.DSAPublicKey)):
-                raise HuksError(12000001, "attestation of this key type")
+                raise UnsupportedError("attestation of this key type")
             subject = loaded
         ca = self.ca(anonymous)
         label, serial, manufacturer, model = self._identity()

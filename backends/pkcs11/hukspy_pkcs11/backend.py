@@ -20,14 +20,25 @@ from pkcs11 import exceptions as px
 from pkcs11.types import Object
 
 from hukspy import formats
-from hukspy.backend import Capabilities, KeyCap, OpCap, Operation, RecordStore
-from hukspy.enums import HuksCipherMode as M
+from hukspy.backend import (
+    Action,
+    Capabilities,
+    KeyCap,
+    OpCap,
+    Operation,
+    RecordStore,
+    StoredDataDamagedError,
+    Translation,
+    UnsupportedError,
+)
+from hukspy.backend import sealed as sealing
+from hukspy.backend.facts import CURVES, rsa_fits
 from hukspy.enums import HuksImportKeyType as Imp
 from hukspy.enums import HuksKeyAlg as A
 from hukspy.enums import HuksKeyDigest as D
 from hukspy.enums import HuksKeyPadding as Pad
+from hukspy.enums import HuksKeyPurpose
 from hukspy.enums import HuksUnwrapSuite as Suite
-from hukspy.errors import HuksError
 from hukspy.software import caps as sw
 from hukspy.spec import AttestIds, KeyMaterial, KeySpec, OpKind, OpSpec
 from hukspy_pkcs11 import _native as n
@@ -118,9 +129,8 @@ def probe(conn: TokenConnection) -> tuple[Capabilities, bool]:
                         cmac = [s for s in (128, 192, 256) if _cmac_works(module, w, s, destroy)]
                         if cmac:
                             sizes = frozenset(cmac)
-                            if 256 in sizes:  # AES keys with purpose MAC are 256 bits (policy.py)
-                                op_caps.add(OpCap(_MAC, A.HUKS_ALG_AES, A.HUKS_ALG_CMAC,
-                                                  sizes=frozenset({256})))
+                            # Which AES key sizes HUKS allows a MAC purpose is the facade's filter.
+                            op_caps.add(OpCap(_MAC, A.HUKS_ALG_AES, A.HUKS_ALG_CMAC, sizes=sizes))
                             op_caps.add(OpCap(_MAC, A.HUKS_ALG_CMAC, A.HUKS_ALG_CMAC, sizes=sizes))
                             key_caps.update(KeyCap(A.HUKS_ALG_CMAC, s, True, _RAW_IMPORT) for s in cmac)
             if int(Mechanism.DES3_KEY_GEN) in mechs:
@@ -187,11 +197,11 @@ def probe(conn: TokenConnection) -> tuple[Capabilities, bool]:
             rsa_entries.append(((_E, _D_), Pad.HUKS_PADDING_OAEP, D.HUKS_DIGEST_SHA1, 0))
         for kinds, pad, digest, _ in rsa_entries:
             for kind in kinds:
-                fits = frozenset(s for s in rsa_sizes if sw.rsa_fits(s, kind, pad, digest))
+                fits = frozenset(s for s in rsa_sizes if rsa_fits(s, kind, pad, digest))
                 if fits:
                     op_caps.add(OpCap(kind, r, r, padding=pad, digest=digest, sizes=fits))
     if int(Mechanism.EC_KEY_PAIR_GEN) in mechs:
-        key_caps.update(KeyCap(A.HUKS_ALG_ECC, s, True, _ALL_IMPORTS) for s in keys.CURVES)
+        key_caps.update(KeyCap(A.HUKS_ALG_ECC, s, True, _ALL_IMPORTS) for s in CURVES)
         if ops.CKM_ECDSA in mechs:
             for d in sw.ECC_SIGN_DIGESTS:
                 op_caps.update(_both((_S, _V), A.HUKS_ALG_ECC, A.HUKS_ALG_ECC, digest=d))
@@ -211,39 +221,28 @@ def probe(conn: TokenConnection) -> tuple[Capabilities, bool]:
 class Pkcs11Backend:
     """Keys on a PKCS#11 token. Open it with ``Pkcs11Factory.open`` (or ``hukspy.Keystore("pkcs11:...")``).
 
-    Raises (through ``translate``) the codes of ``hukspy_pkcs11.errors``; ``HuksError`` 12000001 for what
-    the token cannot do.
+    Raises native errors only: python-pkcs11's (``hukspy_pkcs11.errors``, this backend's one table) and
+    ``hukspy.backend``'s (``UnsupportedError`` for what the token cannot do, ...); the facade converts.
     """
 
     name = "pkcs11"
 
     def __init__(self, location: str) -> None:
         self.uri = parse_uri(location)
-        try:
-            self._conn = TokenConnection(self.uri)
-        except HuksError:
-            raise
-        except Exception as exc:
-            mapped = errors.translate(exc, "open", None)
-            if mapped is None:
-                raise
-            raise mapped from exc
+        self._conn = TokenConnection(self.uri)
         self._closed = False
         self._lock = threading.RLock()
         try:
-            self._token_caps, self._copyable = probe(self._conn)
-            self._caps = (sealed.merge_capabilities(self._token_caps) if self.uri.sealed_fallback
-                          else self._token_caps)
-            self._sealer = sealed.Sealer(self._conn, self._lock)
+            token_caps, self._copyable = probe(self._conn)
+            self._sealing = sealing.Sealing(token_caps, self.uri.sealed_fallback, "pkcs11",
+                                            purposes=HuksKeyPurpose.HUKS_KEY_PURPOSE_DERIVE)
+            self._caps = self._sealing.capabilities()
+            self._sealed_keys = sealing.SealedKeys(sealed.Sealer(self._conn, self._lock))
             self._attester = Attester(self._conn, self._lock, self._copyable)
             self._records = TokenRecordStore(self._conn, self._lock, self.key_ids)
             self._records.recover()
-        except BaseException as exc:
+        except BaseException:
             self._conn.close()
-            if isinstance(exc, px.PKCS11Error):
-                mapped = errors.translate(exc, "open", None)
-                if mapped is not None:
-                    raise mapped from exc
             raise
 
     def __repr__(self) -> str:
@@ -272,7 +271,7 @@ class Pkcs11Backend:
     @staticmethod
     def _token_id(ref: bytes) -> bytes:
         if ref[:1] != REF_TOKEN or len(ref) != 1 + keys.ID_LEN:
-            raise HuksError(12000004, "the key record's ref is not a PKCS#11 token key")
+            raise StoredDataDamagedError("the key record's ref is not a PKCS#11 token key")
         return ref[1:]
 
     # ---- Backend
@@ -283,23 +282,22 @@ class Pkcs11Backend:
     def records(self) -> RecordStore:
         return self._records
 
-    def _sealed(self, spec: KeySpec) -> bool:
-        return sealed.needs_seal(spec, self._token_caps, self.uri.sealed_fallback)
-
     def generate(self, spec: KeySpec) -> bytes:
-        """Generate the key on the token (or as a sealed key, ``hukspy_pkcs11.sealed``). Raises
-        python-pkcs11 errors (→ ``translate``), 12000001 (naming ``?fallback=sealed`` where it would help)."""
-        if self._sealed(spec):
-            return self._sealer.generate(spec)
+        """Generate the key on the token (or as a sealed key, ``hukspy.backend.sealed``). Raises
+        python-pkcs11 errors (→ ``translate``), ``UnsupportedError`` (→ 12000001, naming
+        ``?fallback=sealed`` where it would help)."""
+        if self._sealing.needs_seal(spec):
+            return self._sealed_keys.generate(spec)
         key_id = keys.new_id()
         with self._lock:
             self._conn.run(lambda w: keys.generate(w, spec, key_id, self._copyable), write=True)
         return REF_TOKEN + key_id
 
     def import_key(self, spec: KeySpec, key: KeyMaterial) -> bytes:
-        """Import with C_CreateObject (or as a sealed key). Raises python-pkcs11 errors, 12000001/3."""
-        if self._sealed(spec):
-            return self._sealer.import_key(spec, key)
+        """Import with C_CreateObject (or as a sealed key). Raises python-pkcs11 errors,
+        ``UnsupportedError`` (→ 12000001), ``InvalidKeyMaterialError`` (→ 12000003)."""
+        if self._sealing.needs_seal(spec):
+            return self._sealed_keys.import_key(spec, key)
         key_id = keys.new_id()
         with self._lock:
             try:
@@ -312,9 +310,10 @@ class Pkcs11Backend:
         return REF_TOKEN + key_id
 
     def public_key(self, ref: bytes, spec: KeySpec) -> bytes:
-        """SPKI DER, or raw 32 bytes for Ed25519. Raises 12000011 when the key object is gone."""
+        """SPKI DER, or raw 32 bytes for Ed25519. Raises ``NoSuchKey`` (→ 12000011) when the key object
+        is gone."""
         if ref[:1] == sealed.REF_SEALED:
-            return self._sealer.public_key(ref, spec)
+            return self._sealed_keys.public_key(ref, spec)
         key_id = self._token_id(ref)
         return self._conn.run(lambda w: keys.public_der(w, spec, key_id))
 
@@ -336,18 +335,19 @@ class Pkcs11Backend:
             self._destroy(self._token_id(ref))
 
     def begin(self, ref: bytes, spec: KeySpec, op: OpSpec) -> Operation:
-        """Start ``op``. Raises 12000001 for what the token backend does not run."""
+        """Start ``op``. Raises ``UnsupportedError`` (→ 12000001) for what the token backend does not run."""
         if ref[:1] == sealed.REF_SEALED:
-            return self._sealer.begin(ref, spec, op)
+            return self._sealed_keys.begin(ref, spec, op)
         return ops.begin(self._conn, self._token_id(ref), spec, op)
 
     def import_wrapped(self, wrapping_ref: bytes, wrapping_spec: KeySpec, suite: int, parts: list[bytes],
                        target: KeySpec, import_type: int | None) -> bytes | None:
-        """The optional hook of ``hukspy.backend``: for the ECDH suite with a wrapping key on the token, the
-        agreement and the KEK layer run in the token (``hukspy_pkcs11.unwrap``, which says what still
-        passes through host memory) and the key is imported. Returns None (the facade's path) for X25519
-        wrapping keys (sealed on SoftHSM2) and for blobs of another shape. Raises 12000006 (a layer fails
-        authentication), 401 (bad key material), python-pkcs11 errors (``translate``)."""
+        """The optional hook ``hukspy.backend.WrappedImport``: for the ECDH suite with a wrapping key on the
+        token, the agreement and the KEK layer run in the token (``hukspy_pkcs11.unwrap``, which says what
+        still passes through host memory) and the key is imported. Returns None (the facade's path) for
+        X25519 wrapping keys (sealed on SoftHSM2) and for blobs of another shape. Raises
+        ``DataRejectedError`` (→ 12000006: a layer fails authentication), ``HuksError`` 401 from
+        ``hukspy.formats`` (bad key material), python-pkcs11 errors (``translate``)."""
         if suite != Suite.HUKS_UNWRAP_SUITE_ECDH_AES_256_GCM_NOPADDING or wrapping_ref[:1] != REF_TOKEN:
             return None
         plain = unwrap.open_on_token(self._conn, self._token_id(wrapping_ref), parts)
@@ -356,26 +356,28 @@ class Pkcs11Backend:
         return self.import_key(target, formats.parse_import(target.alg, target.size, import_type, plain))
 
     def storage(self, ref: bytes, spec: KeySpec) -> str:
-        """Where the key lives: "pkcs11", or "pkcs11:sealed" for a sealed key."""
+        """The optional hook ``hukspy.backend.KeyStorage``: "pkcs11", or "pkcs11:sealed" for a sealed key."""
         return "pkcs11:sealed" if ref[:1] == sealed.REF_SEALED else "pkcs11"
 
     def attest(self, ref: bytes, spec: KeySpec, ids: AttestIds, anonymous: bool) -> list[bytes]:
         """[leaf, CA] DER, signed on the token by its attestation CA key (``hukspy_pkcs11.attest``).
-        Raises 12000001 (DH keys, a public key alone), 12000011 (the key objects are gone), python-pkcs11
-        errors (``translate``)."""
+        Raises ``UnsupportedError`` (→ 12000001: DH keys, a public key alone), python-pkcs11 errors
+        (``translate``; ``NoSuchKey`` → 12000011 when the key objects are gone)."""
         key_id = None if ref[:1] == sealed.REF_SEALED else self._token_id(ref)
         return self._attester.attest(key_id, self.public_key(ref, spec), spec, ids, anonymous)
 
     def wrap(self, ref: bytes, spec: KeySpec, binding: bytes) -> bytes:
-        raise HuksError(12000001, "key wrapping on the PKCS#11 keystore")
+        """Not declared (``Capabilities.wrap`` is False): ``UnsupportedError`` (→ 12000001)."""
+        raise UnsupportedError("key wrapping on the PKCS#11 keystore")
 
     def unwrap(self, blob: bytes, spec: KeySpec, binding: bytes) -> bytes:
-        raise HuksError(12000001, "key unwrapping on the PKCS#11 keystore")
+        """Not declared (``Capabilities.wrap`` is False): ``UnsupportedError`` (→ 12000001)."""
+        raise UnsupportedError("key unwrapping on the PKCS#11 keystore")
 
-    def translate(self, exc: BaseException, action: str, kind: OpKind | None) -> HuksError | None:
-        """The one table of ``hukspy_pkcs11.errors``; host errors of sealed keys through the software
-        backend's table."""
-        return errors.translate(exc, action, kind) or sealed.translate_host(exc, action)
+    def translate(self, exc: BaseException, action: Action, kind: OpKind | None) -> Translation | None:
+        """The one table of ``hukspy_pkcs11.errors``; the software engine's errors (sealed keys) through
+        ``hukspy.backend.sealed.translate``."""
+        return errors.translate(exc, action, kind) or sealing.translate(exc, action, kind)
 
     def close(self) -> None:
         """Close the worker sessions (the last backend of the process on this token logs out). Idempotent."""
@@ -389,8 +391,10 @@ class Pkcs11Factory:
     """The ``hukspy.backends`` entry point ``pkcs11``."""
 
     def open(self, location: str, *, home: str) -> Pkcs11Backend:
-        """Open the token named by ``location`` (the URI after ``pkcs11:``). Raises ``HuksError`` 401
-        (malformed URI), 12000012 (module or token missing), 12000008 (wrong PIN), 12000007 (PIN locked)."""
+        """Open the token named by ``location`` (the URI after ``pkcs11:``). Raises native errors, which
+        the facade converts with ``translate``: ``InvalidLocationError`` (→ 401, malformed URI),
+        ``DeviceUnavailableError`` (→ 12000012, module or token missing), python-pkcs11's PIN errors
+        (→ 12000008 wrong PIN, 12000007 PIN locked)."""
         return Pkcs11Backend(location)
 
     def available(self) -> tuple[bool, str]:
@@ -403,6 +407,9 @@ class Pkcs11Factory:
             return True, "python-pkcs11 is installed; give the module with module-path= (no SoftHSM2 found)"
         return True, f"python-pkcs11 is installed; SoftHSM2 at {module}"
 
+    def translate(self, exc: BaseException, action: Action, kind: OpKind | None) -> Translation | None:
+        """This backend's one table (``hukspy_pkcs11.errors``), for errors raised while opening."""
+        return errors.translate(exc, action, kind)
+
 
 factory: Final = Pkcs11Factory()
-_ = M

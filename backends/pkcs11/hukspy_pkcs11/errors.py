@@ -7,14 +7,18 @@ Three facts, three tables:
   as ``PKCS11Error("Unmapped error code 0x..")`` (parsed by ``ckr_of``), a few as ``PKCS11Error("...
   Should never see this.")`` (matched by message), and codes of calls made through ctypes as
   ``CkrError`` (``.ckr``).
-- ``HUKS_OF_CKR``: CKR code → HUKS code (backends.md §1.2), with ``VAGUE_IN_CRYPTO``: SoftHSM2 returns
-  CKR_GENERAL_ERROR / CKR_FUNCTION_FAILED for every crypto failure (bad GCM tag, bad padding, OAEP
-  failure, off-curve peer point), so inside decrypt/verify/agree/derive/unwrap these mean 12000006;
-  in actions that write objects (generate/import/put/delete) 12000004; elsewhere 12000012.
+- ``HUKS_OF_CKR``: CKR code → HUKS code (backends.md §1.2), an int or a ``ByCall`` refined by
+  ``Action`` and ``OpKind``: SoftHSM2 returns CKR_GENERAL_ERROR / CKR_FUNCTION_FAILED for every crypto
+  failure (bad GCM tag, bad padding, OAEP failure, off-curve peer point), so in a decrypt, verify,
+  agree or derive session and in an unwrap these mean 12000006; in actions that write objects
+  (generate, import, record put/delete) 12000004; elsewhere 12000012 (``VAGUE``).
 - ``HUKS_OF_CLASS``: the exceptions that carry no CKR code (python-pkcs11's own lookups).
 
-``UNMAPPED`` lists the python-pkcs11 classes deliberately left out, with the reason; a test checks that
-every class python-pkcs11 defines is in exactly one of ``CKR_OF_CLASS``, ``HUKS_OF_CLASS``, ``UNMAPPED``.
+``UNMAPPED`` lists the python-pkcs11 classes deliberately left out, with the reason; a test checks, for
+every ``Action``, that every class python-pkcs11 defines is in exactly one of ``CKR_OF_CLASS``,
+``HUKS_OF_CLASS``, ``UNMAPPED`` and that each mapped one gets a code. This backend's own conditions are
+``hukspy.backend`` native errors (``UnsupportedError``, ``DataRejectedError``, ...), mapped by
+``hukspy.backend.NATIVE_CODES``; it builds no ``HuksError``.
 
 Decisions (documented in docs/pkcs11.md): exporting a non-extractable key (ATTRIBUTE_SENSITIVE,
 KEY_UNEXTRACTABLE, KEY_NOT_WRAPPABLE, ACTION_PROHIBITED) is 12000003 like every other export refusal;
@@ -29,16 +33,17 @@ from typing import Final
 
 from pkcs11 import exceptions as px
 
-from hukspy.errors import HuksError
+from hukspy.backend import Action, ByCall, Translation
 from hukspy.spec import OpKind
 from hukspy_pkcs11._native import CkrError
 
 __all__ = [
+    "BY_CALL",
     "CKR_OF_CLASS",
     "HUKS_OF_CKR",
     "HUKS_OF_CLASS",
     "UNMAPPED",
-    "VAGUE_IN_CRYPTO",
+    "VAGUE",
     "ckr_of",
     "huks_code",
     "translate",
@@ -100,6 +105,21 @@ _FEATURE, _MISSING, _INVALID, _FILE, _CRYPTO = 12000001, 12000002, 12000003, 120
 _LOCKED, _AUTH, _TIMEOUT, _SESSIONS, _NOT_EXIST = 12000007, 12000008, 12000009, 12000010, 12000011
 _EXTERNAL, _MEMORY = 12000012, 12000014
 
+#: What SoftHSM2's catch-all codes (``BY_CALL``) mean, by call: the data fails inside a
+#: decrypt/verify/agree/derive session or an unwrap (12000006); the object store could not be written
+#: in a call that writes token objects (12000004; measured: generate on a read-only token directory →
+#: CKR_GENERAL_ERROR, destroy → CKR_FUNCTION_FAILED); elsewhere the token failed (12000012).
+VAGUE: Final = ByCall(
+    default=12000012,
+    actions={
+        Action.UNWRAP: 12000006, Action.IMPORT_WRAPPED: 12000006,
+        Action.GENERATE: 12000004, Action.IMPORT: 12000004, Action.RECORD_PUT: 12000004,
+        Action.RECORD_DELETE: 12000004,
+    },
+    kinds={OpKind.DECRYPT: 12000006, OpKind.VERIFY: 12000006, OpKind.AGREE: 12000006,
+           OpKind.DERIVE: 12000006},
+)
+
 #: CKR code → HUKS code (backends.md §1.2). Codes absent here (and not success) mean 12000012.
 HUKS_OF_CKR: Final[Mapping[int, int]] = {
     # not supported by this token
@@ -136,14 +156,9 @@ HUKS_OF_CKR: Final[Mapping[int, int]] = {
     0x180: _EXTERNAL, 0x202: _EXTERNAL,
 }
 
-#: CKR codes that SoftHSM2 uses for any crypto failure: 12000006 inside these operations.
-VAGUE_IN_CRYPTO: Final = frozenset({CKR_GENERAL_ERROR, CKR_FUNCTION_FAILED})
-_CRYPTO_KINDS: Final = frozenset({OpKind.DECRYPT, OpKind.VERIFY, OpKind.AGREE, OpKind.DERIVE})
-_CRYPTO_ACTIONS: Final = frozenset({"unwrap", "import_wrapped", "verify", "agree", "derive"})
-#: Actions that write token objects: there SoftHSM2's vague codes mean the object store could not be
-#: written (read-only or removed token directory, full disk) → 12000004. Measured: generate on a
-#: read-only token directory → CKR_GENERAL_ERROR, destroy → CKR_FUNCTION_FAILED.
-_WRITE_ACTIONS: Final = frozenset({"generate", "import", "put", "delete", "store"})
+#: CKR codes whose HUKS code depends on the call: these refine ``HUKS_OF_CKR`` (whose entry for them is
+#: the ``ByCall`` default).
+BY_CALL: Final[Mapping[int, ByCall]] = {CKR_GENERAL_ERROR: VAGUE, CKR_FUNCTION_FAILED: VAGUE}
 
 _UNMAPPED_RE: Final = re.compile(r"Unmapped error code (0x[0-9a-fA-F]+)")
 #: python-pkcs11's "Should never see this." messages for codes without a class.
@@ -175,28 +190,23 @@ def ckr_of(exc: BaseException) -> int | None:
     return None
 
 
-def huks_code(exc: BaseException, action: str, kind: OpKind | None) -> int | None:
+def huks_code(exc: BaseException, action: Action, kind: OpKind | None) -> int | None:
     """The HUKS code for ``exc`` raised during ``action`` (a session of ``kind``), or None if not ours."""
     if isinstance(exc, px.PKCS11Error) and type(exc) in HUKS_OF_CLASS:
         return HUKS_OF_CLASS[type(exc)]
     ckr = ckr_of(exc)
     if ckr is None:
         return _EXTERNAL if isinstance(exc, px.PKCS11Error) else None
-    if ckr in VAGUE_IN_CRYPTO and (kind in _CRYPTO_KINDS or action in _CRYPTO_ACTIONS):
-        return _CRYPTO
-    if ckr in VAGUE_IN_CRYPTO and action in _WRITE_ACTIONS:
-        return _FILE
-    return HUKS_OF_CKR.get(ckr, _EXTERNAL)
+    refined = BY_CALL.get(ckr)
+    return refined.code(action, kind) if refined is not None else HUKS_OF_CKR.get(ckr, _EXTERNAL)
 
 
-def translate(exc: BaseException, action: str, kind: OpKind | None) -> HuksError | None:
-    """``Backend.translate``: the HuksError for a native error, or None when it is not a PKCS#11 error.
-
-    The message names the CKR code (never a key, PIN or handle).
-    """
+def translate(exc: BaseException, action: Action, kind: OpKind | None) -> Translation | None:
+    """``Backend.translate``: the HUKS code for a python-pkcs11 (or ``CkrError``) exception, or None
+    when it is not one. The message names the CKR code (never a key, PIN or handle)."""
     code = huks_code(exc, action, kind)
     if code is None:
         return None
     ckr = ckr_of(exc)
     what = f"CKR 0x{ckr:x}" if ckr is not None else type(exc).__name__
-    return HuksError(code, f"{action} on the PKCS#11 token ({what})")
+    return Translation(code, f"{action.value} on the PKCS#11 token ({what})")

@@ -21,14 +21,14 @@ from cryptography.hazmat.primitives.asymmetric import dh, ec, ed25519, rsa
 from pkcs11 import Attribute, KeyType, Mechanism, ObjectClass
 from pkcs11.types import Object
 
+from hukspy.backend import InvalidKeyMaterialError, ParameterRejectedError, UnsupportedError
+from hukspy.backend.facts import CURVES
 from hukspy.enums import HuksKeyAlg as A
 from hukspy.enums import HuksKeyPurpose as P
-from hukspy.errors import HuksError
 from hukspy.spec import KeyMaterial, KeySpec
 from hukspy_pkcs11.token import Worker
 
 __all__ = [
-    "CURVES",
     "FFDHE",
     "ID_LEN",
     "ID_PREFIX",
@@ -47,13 +47,6 @@ ID_LEN: Final = 16
 ID_PREFIX: Final = b"hks1"
 PENDING_PREFIX: Final = "hukspy.pending:"
 
-#: HUKS ECC size → DER of the named curve OID (CKA_EC_PARAMS) and the pyca curve.
-CURVES: Final[Mapping[int, tuple[bytes, ec.EllipticCurve]]] = {
-    224: (bytes.fromhex("06052b81040021"), ec.SECP224R1()),
-    256: (bytes.fromhex("06082a8648ce3d030107"), ec.SECP256R1()),
-    384: (bytes.fromhex("06052b81040022"), ec.SECP384R1()),
-    521: (bytes.fromhex("06052b81040023"), ec.SECP521R1()),
-}
 ED25519_PARAMS: Final = bytes.fromhex("06032b6570")
 
 
@@ -150,7 +143,7 @@ def _secret_type(spec: KeySpec) -> tuple[KeyType, Mechanism]:
         return KeyType.DES2, Mechanism.DES2_KEY_GEN
     if spec.alg == A.HUKS_ALG_3DES:
         return KeyType.DES3, Mechanism.DES3_KEY_GEN
-    raise HuksError(12000001, f"algorithm {spec.alg} as a secret key on the PKCS#11 token")
+    raise UnsupportedError(f"algorithm {spec.alg} as a secret key on the PKCS#11 token")
 
 
 #: Single DES is left out: python-pkcs11 0.10 has no CKK_DES, and an unknown key type in a template
@@ -161,7 +154,7 @@ SYMMETRIC: Final = frozenset({A.HUKS_ALG_AES, A.HUKS_ALG_HMAC, A.HUKS_ALG_3DES, 
 def generate(w: Worker, spec: KeySpec, key_id: bytes, copyable_known: bool) -> None:
     """Generate the key of ``spec`` on the token under ``key_id`` (pending label).
 
-    Raises python-pkcs11 errors (translated by the backend's table), ``HuksError`` 12000001.
+    Raises python-pkcs11 errors (translated by the backend's table), ``UnsupportedError`` (→ 12000001).
     """
     s = w.session
     base = _common(key_id, copyable_known)
@@ -184,7 +177,7 @@ def generate(w: Worker, spec: KeySpec, key_id: bytes, copyable_known: bool) -> N
                            public_template=pub, private_template=priv)
         return
     if spec.alg == A.HUKS_ALG_ECC:
-        pub[Attribute.EC_PARAMS] = CURVES[spec.size][0]
+        pub[Attribute.EC_PARAMS] = CURVES[spec.size].oid
         s.generate_keypair(KeyType.EC, None, store=True, id=key_id, mechanism=Mechanism.EC_KEY_PAIR_GEN,
                            public_template=pub, private_template=priv)
         return
@@ -201,13 +194,14 @@ def generate(w: Worker, spec: KeySpec, key_id: bytes, copyable_known: bool) -> N
         s.generate_keypair(KeyType.DH, None, store=True, id=key_id, mechanism=Mechanism.DH_PKCS_KEY_PAIR_GEN,
                            public_template=pub, private_template=priv)
         return
-    raise HuksError(12000001, f"algorithm {spec.alg} on the PKCS#11 token")
+    raise UnsupportedError(f"algorithm {spec.alg} on the PKCS#11 token")
 
 
 def ffdhe_prime(bits: int) -> int:
-    """The RFC 7919 ffdhe prime of ``bits`` bits. Raises 12000001 for other sizes."""
+    """The RFC 7919 ffdhe prime of ``bits`` bits. Raises ``UnsupportedError`` (→ 12000001) for other
+    sizes."""
     if bits not in FFDHE:
-        raise HuksError(12000001, f"DH-{bits} on the PKCS#11 token")
+        raise UnsupportedError(f"DH-{bits} on the PKCS#11 token")
     return FFDHE[bits]
 
 
@@ -239,13 +233,14 @@ def unwrap_octet_string(data: bytes) -> bytes:
 def create_imported(w: Worker, spec: KeySpec, key: KeyMaterial, key_id: bytes, copyable_known: bool) -> None:
     """Import ``key`` as token objects (C_CreateObject) under ``key_id``.
 
-    Raises python-pkcs11 errors, ``HuksError`` 12000001 (not importable here) / 12000003 (mismatch).
+    Raises python-pkcs11 errors, ``UnsupportedError`` (→ 12000001: not importable here),
+    ``InvalidKeyMaterialError`` (→ 12000003: the material does not match the spec).
     """
     s = w.session
     base = _common(key_id, copyable_known)
     if spec.alg in SYMMETRIC:
         if key.secret is None:
-            raise HuksError(12000003, "a symmetric key import needs the raw key")
+            raise InvalidKeyMaterialError("a symmetric key import needs the raw key")
         key_type, _ = _secret_type(spec)
         s.create_object({**base, **_secret_flags(spec), Attribute.CLASS: ObjectClass.SECRET_KEY,
                          Attribute.KEY_TYPE: key_type, Attribute.VALUE: key.secret})
@@ -266,7 +261,7 @@ def create_imported(w: Worker, spec: KeySpec, key: KeyMaterial, key_id: bytes, c
                          Attribute.EXPONENT_1: _int(n.dmp1), Attribute.EXPONENT_2: _int(n.dmq1),
                          Attribute.COEFFICIENT: _int(n.iqmp)})
     elif spec.alg == A.HUKS_ALG_ECC and isinstance(public, ec.EllipticCurvePublicKey) and spec.size in CURVES:
-        params = CURVES[spec.size][0]
+        params = CURVES[spec.size].oid
         point = public.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
         pub.update({Attribute.KEY_TYPE: KeyType.EC, Attribute.EC_PARAMS: params,
                     Attribute.EC_POINT: _octet_string(point)})
@@ -287,13 +282,13 @@ def create_imported(w: Worker, spec: KeySpec, key: KeyMaterial, key_id: bytes, c
         dn = public.public_numbers()
         prime = ffdhe_prime(spec.size)
         if dn.parameter_numbers.p != prime or dn.parameter_numbers.g != 2:
-            raise HuksError(12000001, "DH keys outside the RFC 7919 groups on the PKCS#11 token")
+            raise UnsupportedError("DH keys outside the RFC 7919 groups on the PKCS#11 token")
         group = {Attribute.KEY_TYPE: KeyType.DH, Attribute.PRIME: _int(prime), Attribute.BASE: b"\x02"}
         pub.update({**group, Attribute.VALUE: _int(dn.y)})
         if isinstance(key.private, dh.DHPrivateKey):
             priv.update({**group, Attribute.VALUE: _int(key.private.private_numbers().x)})
     else:
-        raise HuksError(12000003, "the key material does not match ALGORITHM/KEY_SIZE")
+        raise InvalidKeyMaterialError("the key material does not match ALGORITHM/KEY_SIZE")
     s.create_object(pub)
     if key.private is not None:
         s.create_object(priv)
@@ -331,7 +326,7 @@ def public_der(w: Worker, spec: KeySpec, key_id: bytes) -> bytes:
         return rsa.RSAPublicNumbers(e, n).public_key().public_bytes(der, fmt)
     if spec.alg == A.HUKS_ALG_ECC:
         point = unwrap_octet_string(bytes(obj[Attribute.EC_POINT]))
-        pk = ec.EllipticCurvePublicKey.from_encoded_point(CURVES[spec.size][1], point)
+        pk = ec.EllipticCurvePublicKey.from_encoded_point(CURVES[spec.size].curve, point)
         return pk.public_bytes(der, fmt)
     if spec.alg == A.HUKS_ALG_ED25519:
         return unwrap_octet_string(bytes(obj[Attribute.EC_POINT]))
@@ -339,5 +334,5 @@ def public_der(w: Worker, spec: KeySpec, key_id: bytes) -> bytes:
         y = int.from_bytes(obj[Attribute.VALUE], "big")
         params = dh.DHParameterNumbers(ffdhe_prime(spec.size), 2)
         return dh.DHPublicNumbers(y, params).public_key().public_bytes(der, fmt)
-    raise HuksError(12000003, "only public keys can be exported")
+    raise ParameterRejectedError("only public keys can be exported")
 

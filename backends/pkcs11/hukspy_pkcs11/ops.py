@@ -23,37 +23,34 @@ import hashlib
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Final
 
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dh, ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 from pkcs11 import KDF, Attribute, KeyType, Mechanism, ObjectClass
 
+from hukspy.backend import DataRejectedError, OperationEndedError, UnsupportedError
+from hukspy.backend.facts import CURVES, DIGESTS
 from hukspy.enums import HuksCipherMode as M
 from hukspy.enums import HuksKeyAlg as A
 from hukspy.enums import HuksKeyDigest as D
 from hukspy.enums import HuksKeyPadding as Pad
-from hukspy.errors import HuksError
 from hukspy.spec import KeySpec, OpKind, OpSpec
 from hukspy_pkcs11 import _native as n
-from hukspy_pkcs11.keys import CURVES, ffdhe_prime, find_key
+from hukspy_pkcs11.keys import ffdhe_prime, find_key
 from hukspy_pkcs11.token import TokenConnection, Worker
 
 if TYPE_CHECKING:
     from hukspy.backend import Operation
 
-__all__ = ["DIGESTS", "HMAC_MECHS", "STREAM_THRESHOLD", "begin", "cipher_mechanism"]
+__all__ = ["HASH_MECHS", "HMAC_MECHS", "STREAM_THRESHOLD", "begin", "cipher_mechanism"]
 
 STREAM_THRESHOLD: Final = 64 * 1024
 
-#: HUKS digest → (hashlib name, CKM hash mechanism, CKG_MGF1, DigestInfo prefix for PKCS#1 v1.5).
-DIGESTS: Final[Mapping[int, tuple[str, int, int, bytes]]] = {
-    D.HUKS_DIGEST_MD5: ("md5", 0x210, 0, bytes.fromhex("3020300c06082a864886f70d020505000410")),
-    D.HUKS_DIGEST_SHA1: ("sha1", 0x220, 1, bytes.fromhex("3021300906052b0e03021a05000414")),
-    D.HUKS_DIGEST_SHA224: ("sha224", 0x255, 5, bytes.fromhex("302d300d06096086480165030402040500041c")),
-    D.HUKS_DIGEST_SHA256: ("sha256", 0x250, 2, bytes.fromhex("3031300d060960864801650304020105000420")),
-    D.HUKS_DIGEST_SHA384: ("sha384", 0x260, 3, bytes.fromhex("3041300d060960864801650304020205000430")),
-    D.HUKS_DIGEST_SHA512: ("sha512", 0x270, 4, bytes.fromhex("3051300d060960864801650304020305000440")),
+#: HUKS digest → (CKM hash mechanism, CKG_MGF1_*). The hash name and the DigestInfo prefix are
+#: ``hukspy.backend.facts.DIGESTS``.
+HASH_MECHS: Final[Mapping[int, tuple[int, int]]] = {
+    D.HUKS_DIGEST_MD5: (0x210, 0), D.HUKS_DIGEST_SHA1: (0x220, 1), D.HUKS_DIGEST_SHA224: (0x255, 5),
+    D.HUKS_DIGEST_SHA256: (0x250, 2), D.HUKS_DIGEST_SHA384: (0x260, 3), D.HUKS_DIGEST_SHA512: (0x270, 4),
 }
 #: HUKS digest → CKM_*_HMAC.
 HMAC_MECHS: Final[Mapping[int, int]] = {
@@ -84,11 +81,11 @@ CMAC_MECHS: Final[Mapping[int, int]] = {
 def cipher_mechanism(key_alg: int, op: OpSpec) -> tuple[int, n.Param | None, bool]:
     """The mechanism, its parameter and whether to pad on the host, for a cipher OpSpec.
 
-    Raises ``HuksError`` 12000001 for a combination the token backend does not run.
+    Raises ``UnsupportedError`` (→ 12000001) for a combination the token backend does not run.
     """
     entry = CIPHERS.get((key_alg, op.mode or 0, op.padding or 0))
     if entry is None:
-        raise HuksError(12000001, "this cipher mode/padding on the PKCS#11 token")
+        raise UnsupportedError("this cipher mode/padding on the PKCS#11 token")
     mech, host_pad = entry
     param: n.Param | None = None
     if mech == CKM_AES_GCM:
@@ -152,10 +149,10 @@ def _pkcs7_pad(data: bytes, block: int) -> bytes:
 
 def _pkcs7_unpad(data: bytes, block: int) -> bytes:
     if not data or len(data) % block:
-        raise HuksError(12000006, "the padding is invalid")
+        raise DataRejectedError("the padding is invalid")
     k = data[-1]
     if not 1 <= k <= block or data[-k:] != bytes([k]) * k:
-        raise HuksError(12000006, "the padding is invalid")
+        raise DataRejectedError("the padding is invalid")
     return data[:-k]
 
 
@@ -182,7 +179,7 @@ class CipherOperation(_Streaming):
 
     def update(self, data: bytes) -> bytes:
         if self._done:
-            raise HuksError(12000011, "the operation has ended")
+            raise OperationEndedError("the operation has ended")
         try:
             if self._worker is not None:
                 self._total += len(data)
@@ -201,7 +198,7 @@ class CipherOperation(_Streaming):
 
     def finish(self, data: bytes) -> bytes:
         if self._done:
-            raise HuksError(12000011, "the operation has ended")
+            raise OperationEndedError("the operation has ended")
         try:
             if self._worker is None:
                 whole = bytes(self._buf) + data
@@ -252,7 +249,7 @@ class OneShotOperation(_Streaming):
 
     def update(self, data: bytes) -> bytes:
         if self._done:
-            raise HuksError(12000011, "the operation has ended")
+            raise OperationEndedError("the operation has ended")
         if self._hasher is not None:
             self._hasher.update(data)
         else:
@@ -269,7 +266,7 @@ class OneShotOperation(_Streaming):
 
     def finish(self, data: bytes) -> bytes:
         if self._done:
-            raise HuksError(12000011, "the operation has ended")
+            raise OperationEndedError("the operation has ended")
         self._done = True
         message = self._input(data)
 
@@ -294,7 +291,7 @@ class VerifyOperation(OneShotOperation):
 
     def finish(self, data: bytes) -> bytes:
         if self._done:
-            raise HuksError(12000011, "the operation has ended")
+            raise OperationEndedError("the operation has ended")
         self._done = True
         sig = self._signature(data)
         message = self._input(b"")
@@ -314,7 +311,7 @@ class MacOperation(_Streaming):
 
     def update(self, data: bytes) -> bytes:
         if self._done:
-            raise HuksError(12000011, "the operation has ended")
+            raise OperationEndedError("the operation has ended")
         try:
             if self._worker is not None:
                 self._module.sign_update("Sign", self._worker.handle, data)
@@ -331,7 +328,7 @@ class MacOperation(_Streaming):
 
     def finish(self, data: bytes) -> bytes:
         if self._done:
-            raise HuksError(12000011, "the operation has ended")
+            raise OperationEndedError("the operation has ended")
         try:
             if self._worker is None:
                 whole = bytes(self._buf) + data
@@ -366,37 +363,39 @@ class AgreeOperation:
 
     def update(self, data: bytes) -> bytes:
         if self._done:
-            raise HuksError(12000011, "the operation has ended")
+            raise OperationEndedError("the operation has ended")
         self._peer += data
         return b""
 
     def finish(self, data: bytes) -> bytes:
         if self._done:
-            raise HuksError(12000011, "the operation has ended")
+            raise OperationEndedError("the operation has ended")
         self._done = True
         peer_der = data or self._peer
+        # The facade has parsed the peer key as a public key of the agreement's algorithm (401 if not,
+        # docs/decisions.md); one of another curve or group fails the agreement here (→ 12000006).
         try:
             peer = serialization.load_der_public_key(peer_der)
         except ValueError as exc:
-            raise HuksError(12000003, "the peer public key is not a valid SPKI DER key") from exc
+            raise DataRejectedError("the peer public key is not a valid SPKI DER key") from exc
         if self._key.alg == A.HUKS_ALG_ECC:
-            curve = CURVES[self._key.size][1]
+            curve = CURVES[self._key.size].curve
             if not isinstance(peer, ec.EllipticCurvePublicKey) or peer.curve.name != curve.name:
-                raise HuksError(12000003, "the peer public key is not on the key's curve")
+                raise DataRejectedError("the peer public key is not on the key's curve")
             point = peer.public_bytes(serialization.Encoding.X962,
                                       serialization.PublicFormat.UncompressedPoint)
             mech, length = Mechanism.ECDH1_DERIVE, (curve.key_size + 7) // 8
             param: object = (KDF.NULL, None, point)
         elif self._key.alg == A.HUKS_ALG_DH:
             if not isinstance(peer, dh.DHPublicKey):
-                raise HuksError(12000003, "the peer public key is not a DH key")
+                raise DataRejectedError("the peer public key is not a DH key")
             pn = peer.public_numbers()
             if pn.parameter_numbers.p != ffdhe_prime(self._key.size) or pn.parameter_numbers.g != 2:
-                raise HuksError(12000003, "the peer public key is not in the key's DH group")
+                raise DataRejectedError("the peer public key is not in the key's DH group")
             length = self._key.size // 8
             mech, param = Mechanism.DH_PKCS_DERIVE, pn.y.to_bytes(length, "big")
         else:
-            raise HuksError(12000001, "this agreement on the PKCS#11 token")
+            raise UnsupportedError("this agreement on the PKCS#11 token")
 
         def run(w: Worker) -> bytes:
             priv = find_key(w, self._key_id, ObjectClass.PRIVATE_KEY)
@@ -430,9 +429,9 @@ def _ecdsa_raw(size: int) -> Callable[[bytes], bytes]:
         try:
             r, s = decode_dss_signature(der)
         except ValueError as exc:
-            raise HuksError(12000006, "the signature is not a valid DER ECDSA signature") from exc
+            raise DataRejectedError("the signature is not a valid DER ECDSA signature") from exc
         if r.bit_length() > n_bytes * 8 or s.bit_length() > n_bytes * 8:
-            raise HuksError(12000006, "the signature does not verify")
+            raise DataRejectedError("the signature does not verify")
         return r.to_bytes(n_bytes, "big") + s.to_bytes(n_bytes, "big")
 
     return to_raw
@@ -444,8 +443,8 @@ def _ecdsa_der(raw: bytes) -> bytes:
 
 
 def begin(conn: TokenConnection, key_id: bytes, key: KeySpec, op: OpSpec) -> Operation:
-    """The operation for ``op`` on the token key ``key_id``. Raises ``HuksError`` 12000001 for what the
-    token backend does not run (the capabilities say so first)."""
+    """The operation for ``op`` on the token key ``key_id``. Raises ``UnsupportedError`` (→ 12000001) for
+    what the token backend does not run (the capabilities say so first)."""
     alg = key.alg
     if op.kind in (OpKind.ENCRYPT, OpKind.DECRYPT):
         encrypt = op.kind is OpKind.ENCRYPT
@@ -456,14 +455,14 @@ def begin(conn: TokenConnection, key_id: bytes, key: KeySpec, op: OpSpec) -> Ope
             }
             mech = rsa_mechs.get(op.padding or 0)
             if mech is None:
-                raise HuksError(12000001, "this RSA padding on the PKCS#11 token")
+                raise UnsupportedError("this RSA padding on the PKCS#11 token")
             param = None
             if mech == CKM_RSA_PKCS_OAEP:
-                digest = DIGESTS.get(op.digest or 0)
-                mgf_entry = DIGESTS.get(op.mgf_digest or op.digest or 0)
+                digest = HASH_MECHS.get(op.digest or 0)
+                mgf_entry = HASH_MECHS.get(op.mgf_digest or op.digest or 0)
                 if digest is None or mgf_entry is None or op.digest != D.HUKS_DIGEST_SHA1:
-                    raise HuksError(12000001, "RSA-OAEP with this digest on the PKCS#11 token (SHA-1 only)")
-                param = n.oaep_param(digest[1], mgf_entry[2])
+                    raise UnsupportedError("RSA-OAEP with this digest on the PKCS#11 token (SHA-1 only)")
+                param = n.oaep_param(digest[0], mgf_entry[1])
             cls = ObjectClass.PUBLIC_KEY if encrypt else ObjectClass.PRIVATE_KEY
             return OneShotOperation(conn, key_id, cls, "Encrypt" if encrypt else "Decrypt", mech, param,
                                     key.size // 8)
@@ -486,28 +485,28 @@ def begin(conn: TokenConnection, key_id: bytes, key: KeySpec, op: OpSpec) -> Ope
         elif alg == A.HUKS_ALG_ECC:
             mech = CKM_ECDSA
             if op.digest not in (None, D.HUKS_DIGEST_NONE):
-                hasher = hashlib.new(DIGESTS[op.digest][0])
+                hasher = hashlib.new(DIGESTS[op.digest].name)
             out_max, post, to_raw = 2 * ((key.size + 7) // 8), _ecdsa_der, _ecdsa_raw(key.size)
         elif alg == A.HUKS_ALG_RSA:
             out_max, post, to_raw = key.size // 8, None, (lambda s: s)
             if op.digest not in (None, D.HUKS_DIGEST_NONE):
-                hasher = hashlib.new(DIGESTS[op.digest][0])
+                hasher = hashlib.new(DIGESTS[op.digest].name)
             if op.padding == Pad.HUKS_PADDING_PKCS1_V1_5:
                 mech = CKM_RSA_PKCS
                 if hasher is not None:
-                    prefix = DIGESTS[op.digest or 0][3]
+                    prefix = DIGESTS[op.digest or 0].digest_info
                     prepare = prefix.__add__
             elif op.padding == Pad.HUKS_PADDING_NONE and hasher is None:
                 mech = CKM_RSA_X_509
             elif op.padding == Pad.HUKS_PADDING_PSS and hasher is not None:
                 mech = CKM_RSA_PKCS_PSS
-                hash_mech = DIGESTS[op.digest or 0][1]
-                mgf = DIGESTS[op.mgf_digest or op.digest or 0][2]
+                hash_mech = HASH_MECHS[op.digest or 0][0]
+                mgf = HASH_MECHS[op.mgf_digest or op.digest or 0][1]
                 param = n.pss_param(hash_mech, mgf, _rsa_pss_salt(op, key.size, hasher.digest_size))
             else:
-                raise HuksError(12000001, "this RSA signature padding on the PKCS#11 token")
+                raise UnsupportedError("this RSA signature padding on the PKCS#11 token")
         else:
-            raise HuksError(12000001, "signatures with this algorithm on the PKCS#11 token")
+            raise UnsupportedError("signatures with this algorithm on the PKCS#11 token")
         if sign:
             return OneShotOperation(conn, key_id, ObjectClass.PRIVATE_KEY, "Sign", mech, param, out_max,
                                     prepare, post, hasher)
@@ -517,12 +516,9 @@ def begin(conn: TokenConnection, key_id: bytes, key: KeySpec, op: OpSpec) -> Ope
             return MacOperation(conn, key_id, ObjectClass.SECRET_KEY, HMAC_MECHS[op.digest or 0], None)
         if op.alg == A.HUKS_ALG_CMAC and alg in CMAC_MECHS:
             return MacOperation(conn, key_id, ObjectClass.SECRET_KEY, CMAC_MECHS[alg], None)
-        raise HuksError(12000001, "this MAC on the PKCS#11 token")
+        raise UnsupportedError("this MAC on the PKCS#11 token")
     if op.kind is OpKind.AGREE:
         if (alg, op.alg) in ((A.HUKS_ALG_ECC, A.HUKS_ALG_ECDH), (A.HUKS_ALG_DH, A.HUKS_ALG_DH)):
             return AgreeOperation(conn, key_id, key, op)
-        raise HuksError(12000001, "this key agreement on the PKCS#11 token")
-    raise HuksError(12000001, f"{op.kind.value} on the PKCS#11 token")
-
-
-_ = InvalidSignature  # verification failures arrive as CKR_SIGNATURE_INVALID (→ 12000006)
+        raise UnsupportedError("this key agreement on the PKCS#11 token")
+    raise UnsupportedError(f"{op.kind.value} on the PKCS#11 token")

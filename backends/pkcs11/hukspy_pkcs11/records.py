@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Final
 from pkcs11 import Attribute, ObjectClass
 from pkcs11 import exceptions as px
 
-from hukspy.backend import AliasExistsError, KeyRecord
+from hukspy.backend import AliasExistsError, KeyRecord, StoredDataDamagedError
 from hukspy.errors import HuksError
 from hukspy.params import ParamSet
 from hukspy_pkcs11.keys import ID_PREFIX, PENDING_PREFIX
@@ -64,7 +64,8 @@ def encode_value(version: int, record: KeyRecord) -> bytes:
 
 
 def decode_value(alias: str, value: bytes) -> tuple[int, KeyRecord]:
-    """(version, record) from a CKA_VALUE. Raises ``HuksError`` 12000004 for a damaged record."""
+    """(version, record) from a CKA_VALUE. Raises ``StoredDataDamagedError`` (→ 12000004) for a damaged
+    record."""
     try:
         if not value.startswith(_MAGIC):
             raise ValueError("magic")
@@ -79,7 +80,7 @@ def decode_value(alias: str, value: bytes) -> tuple[int, KeyRecord]:
         if len(ref) != rlen or off + rlen != len(value):
             raise ValueError("length")
     except (ValueError, struct.error, HuksError) as exc:
-        raise HuksError(12000004, f'the record of "{alias}" on the token is damaged') from exc
+        raise StoredDataDamagedError(f'the record of "{alias}" on the token is damaged') from exc
     return version, KeyRecord(alias, level, params, bytes(ref))
 
 

@@ -1,12 +1,10 @@
-"""Sealed keys (``?fallback=sealed``): what the token lacks, served by the software engine on key material
-that is stored only wrapped by a token AES key.
+"""How this token seals a software ref (``?fallback=sealed``; the rest of sealed keys, which keys are
+sealed and what is declared, is ``hukspy.backend.sealed``, shared with the TPM backend).
 
-Which keys are sealed (``needs_seal``): only with the URI flag, a key whose (algorithm, size) the token
-cannot hold (X25519, DSA, DES, SM4, HMAC/CMAC sizes below the token's minimums, RSA sizes it lacks), a
-key whose purpose includes DERIVE (the token has no HKDF/PBKDF2), and a key the facade marks
-``KeySpec.sealed``. Every other key lives on the token, with or without the flag; keys are never moved
-between the two. Without the flag the capabilities do not list these and the backend raises 12000001
-naming the flag.
+Which keys are sealed (``hukspy.backend.sealed.Sealing`` with ``purposes=DERIVE``): only with the URI
+flag, a key whose (algorithm, size) the token cannot hold (X25519, DSA, DES, SM4, HMAC/CMAC sizes below
+the token's minimums, RSA sizes it lacks), a key whose purpose includes DERIVE (the token has no
+HKDF/PBKDF2), and a key the facade marks ``KeySpec.sealed``.
 
 How: ``hukspy.software.engine`` generates (or parses) the key on the host; its software ref is put in
 a session object (CKO_SECRET_KEY, CKK_GENERIC_SECRET, extractable, never a token object) and wrapped with
@@ -24,69 +22,26 @@ and the engine runs the operation in host memory; nothing unwrapped is written a
 
 from __future__ import annotations
 
-import dataclasses
 import struct
 import threading
 from typing import Final
 
 from pkcs11 import Attribute, KeyType, Mechanism, ObjectClass
 
-from hukspy.backend import Capabilities, KeyCap, Operation
-from hukspy.enums import HuksKeyPurpose as Pu
-from hukspy.errors import HuksError
-from hukspy.software import engine
-from hukspy.software.caps import software_capabilities
-from hukspy.spec import KeyMaterial, KeySpec, OpKind, OpSpec
+from hukspy.backend import StoredDataDamagedError
 from hukspy_pkcs11.keys import ID_LEN, find_key
 from hukspy_pkcs11.token import TokenConnection, Worker
 
-__all__ = ["REF_SEALED", "SEAL_KEY_ID", "Sealer", "merge_capabilities", "needs_seal"]
+__all__ = ["REF_SEALED", "SEAL_KEY_ID", "Sealer"]
 
 REF_SEALED: Final = b"\x02"
 SEAL_KEY_ID: Final = b"hks1sealkey00001"
 SEAL_LABEL: Final = "hukspy.seal"
-FLAG: Final = "fallback=sealed"
-
-
-def merge_capabilities(token: Capabilities) -> Capabilities:
-    """``token`` plus the software engine's keys the token lacks and the ops sealed keys can run.
-
-    A software op is declared only for the sizes of its key algorithm that are sealed, so no token key
-    ever receives an op it cannot run; DERIVE ops are declared for every size (DERIVE keys are sealed).
-    """
-    soft = software_capabilities()
-    have = {(k.alg, k.size) for k in token.keys}
-    extra = {k for k in soft.keys if (k.alg, k.size) not in have}
-    sealed_pairs = frozenset((k.alg, k.size) for k in extra)
-    ops = set(token.ops)
-    for op in soft.ops:
-        if op.kind is OpKind.DERIVE:
-            ops.add(op)
-            continue
-        sizes = {s for (alg, s) in sealed_pairs if alg == op.key_alg}
-        if op.sizes:
-            sizes &= set(op.sizes)
-        if sizes:
-            ops.add(dataclasses.replace(op, sizes=frozenset(sizes)))
-    keys: set[KeyCap] = set(token.keys) | extra
-    return dataclasses.replace(token, keys=frozenset(keys), ops=frozenset(ops), sealed=sealed_pairs)
-
-
-def needs_seal(spec: KeySpec, token_caps: Capabilities, fallback: bool) -> bool:
-    """Whether ``spec`` is a sealed key. Raises 12000001 naming the flag when only a sealed key could
-    serve it and the URI lacks ``?fallback=sealed``."""
-    lacking = token_caps.key(spec.alg, spec.size) is None
-    derive = bool(spec.purpose & Pu.HUKS_KEY_PURPOSE_DERIVE)
-    if not (lacking or derive or spec.sealed):
-        return False
-    if not fallback:
-        what = "key derivation (HKDF/PBKDF2)" if derive and not lacking else "this key type or size"
-        raise HuksError(12000001, f"{what} on this PKCS#11 token (add ?{FLAG} to the URI for sealed keys)")
-    return True
 
 
 class Sealer:
-    """Wraps and unwraps software refs under the token's seal key (created on first use)."""
+    """Wraps and unwraps software refs under the token's seal key (created on first use): the
+    ``hukspy.backend.sealed.Seal`` of this backend."""
 
     def __init__(self, conn: TokenConnection, lock: threading.RLock) -> None:
         self._conn = conn
@@ -139,9 +94,10 @@ class Sealer:
         return REF_SEALED + SEAL_KEY_ID + self._conn.run(wrap)
 
     def unseal(self, ref: bytes) -> bytes:
-        """The software ref inside a sealed ref. Raises 12000004 for a damaged ref."""
+        """The software ref inside a sealed ref. Raises ``StoredDataDamagedError`` (→ 12000004) for a
+        damaged ref."""
         if ref[:1] != REF_SEALED or len(ref) <= 1 + ID_LEN or ref[1 : 1 + ID_LEN] != SEAL_KEY_ID:
-            raise HuksError(12000004, "the sealed key record is damaged")
+            raise StoredDataDamagedError("the sealed key record is damaged")
         wrapped = ref[1 + ID_LEN :]
 
         def unwrap(w: Worker) -> bytes:
@@ -159,26 +115,5 @@ class Sealer:
         value = self._conn.run(unwrap)
         (n,) = struct.unpack_from(">I", value) if len(value) >= 4 else (-1,)
         if not 0 <= n <= len(value) - 4 or any(value[4 + n :]):
-            raise HuksError(12000004, "the sealed key record is damaged")
+            raise StoredDataDamagedError("the sealed key record is damaged")
         return value[4 : 4 + n]
-
-    # ---- the Backend operations on sealed keys
-
-    def generate(self, spec: KeySpec) -> bytes:
-        return self.seal(engine.generate(spec))
-
-    def import_key(self, spec: KeySpec, key: KeyMaterial) -> bytes:
-        return self.seal(engine.from_material(spec, key))
-
-    def public_key(self, ref: bytes, spec: KeySpec) -> bytes:
-        return engine.public_key(self.unseal(ref), spec)
-
-    def begin(self, ref: bytes, spec: KeySpec, op: OpSpec) -> Operation:
-        return engine.begin(self.unseal(ref), spec, op)
-
-
-def translate_host(exc: BaseException, action: str) -> HuksError | None:
-    """Errors of the software engine (sealed keys), through the software backend's one table."""
-    from hukspy.software.backend import translate
-
-    return translate(exc, action)

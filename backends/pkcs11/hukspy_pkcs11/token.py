@@ -25,7 +25,13 @@ from typing import TYPE_CHECKING, Final, TypeVar
 
 from pkcs11 import exceptions as px
 
-from hukspy.errors import HuksError
+from hukspy.backend import (
+    BackendClosedError,
+    CredentialRejectedError,
+    DeviceUnavailableError,
+    InvalidLocationError,
+    StoredDataDamagedError,
+)
 from hukspy_pkcs11._native import CkrError, Module, load
 
 if TYPE_CHECKING:
@@ -63,11 +69,11 @@ def _attrs(text: str, sep: str, allowed: frozenset[str], where: str) -> dict[str
     for part in filter(None, text.split(sep)):
         name, eq, value = part.partition("=")
         if not eq or not name:
-            raise HuksError(401, f'the pkcs11 URI {where} attribute "{name}" has no value')
+            raise InvalidLocationError(f'the pkcs11 URI {where} attribute "{name}" has no value')
         if name not in allowed and not name.startswith("x-"):
-            raise HuksError(401, f'the pkcs11 URI {where} attribute "{name}" is not supported')
+            raise InvalidLocationError(f'the pkcs11 URI {where} attribute "{name}" is not supported')
         if name in out:
-            raise HuksError(401, f'the pkcs11 URI {where} attribute "{name}" appears twice')
+            raise InvalidLocationError(f'the pkcs11 URI {where} attribute "{name}" appears twice')
         out[name] = urllib.parse.unquote(value)
     return out
 
@@ -77,22 +83,23 @@ def parse_uri(location: str) -> TokenUri:
     ``manufacturer``, ``model``; query ``module-path``, ``pin-value``, ``pin-source=file:...``, and
     hukspy's ``fallback=sealed``. ``module-path`` defaults to ``$HUKSPY_PKCS11_MODULE``.
 
-    Raises ``HuksError`` 401 for a malformed URI, 12000004 when the pin-source file cannot be read.
+    Raises ``InvalidLocationError`` (→ 401) for a malformed URI, ``StoredDataDamagedError`` (→ 12000004)
+    when the pin-source file cannot be read.
     """
     path, _, query = location.partition("?")
     p = _attrs(path, ";", _PATH_ATTRS, "path")
     q = _attrs(query, "&", _QUERY_ATTRS, "query")
     module = q.get("module-path") or os.environ.get("HUKSPY_PKCS11_MODULE")
     if not module:
-        raise HuksError(401, "the pkcs11 URI needs module-path= (or $HUKSPY_PKCS11_MODULE)")
+        raise InvalidLocationError("the pkcs11 URI needs module-path= (or $HUKSPY_PKCS11_MODULE)")
     slot_id: int | None = None
     if "slot-id" in p:
         try:
             slot_id = int(p["slot-id"], 0)
         except ValueError as exc:
-            raise HuksError(401, "the pkcs11 URI slot-id must be a number") from exc
+            raise InvalidLocationError("the pkcs11 URI slot-id must be a number") from exc
     if "pin-value" in q and "pin-source" in q:
-        raise HuksError(401, "the pkcs11 URI has both pin-value and pin-source")
+        raise InvalidLocationError("the pkcs11 URI has both pin-value and pin-source")
     pin = q.get("pin-value")
     if "pin-source" in q:
         source = q["pin-source"]
@@ -103,10 +110,10 @@ def parse_uri(location: str) -> TokenUri:
             with open(file, encoding="utf-8") as f:
                 pin = f.read().rstrip("\r\n")
         except OSError as exc:
-            raise HuksError(12000004, f"read the PIN source file ({exc.strerror})") from exc
+            raise StoredDataDamagedError(f"read the PIN source file ({exc.strerror})") from exc
     fallback = q.get("fallback")
     if fallback not in (None, "sealed", "none"):
-        raise HuksError(401, 'the pkcs11 URI fallback must be "sealed" or "none"')
+        raise InvalidLocationError('the pkcs11 URI fallback must be "sealed" or "none"')
     return TokenUri(module, p.get("token"), p.get("serial"), slot_id, p.get("manufacturer"), p.get("model"),
                     pin, fallback == "sealed")
 
@@ -172,7 +179,7 @@ def _find_token(module: Module, uri: TokenUri) -> Token:
                 raise
             found = []
         if len(found) > 1:
-            raise HuksError(401, "several PKCS#11 tokens match the URI; add serial= to it")
+            raise InvalidLocationError("several PKCS#11 tokens match the URI; add serial= to it")
         if found:
             return found[0]
         if attempt < _LOOKUP_ATTEMPTS:
@@ -180,7 +187,7 @@ def _find_token(module: Module, uri: TokenUri) -> Token:
             with _logins_lock:
                 if not any(path == module.path for path, _serial_ in _logins):
                     module.rescan()
-    raise HuksError(12000012, "no PKCS#11 token matches the URI")
+    raise DeviceUnavailableError("no PKCS#11 token matches the URI")
 
 
 def _match(slot: Slot, uri: TokenUri) -> Token | None:
@@ -242,8 +249,10 @@ class _RWLock:
 class TokenConnection:
     """A logged-in token: worker sessions and the retry rules of the module docstring.
 
-    Raises ``HuksError`` at open: 12000012 (module or token missing), 12000008 (wrong PIN),
-    12000007 (PIN locked), 401 (ambiguous URI).
+    Raises at open (native errors, mapped by the backend's table or ``hukspy.backend.NATIVE_CODES``):
+    ``DeviceUnavailableError`` (→ 12000012: module or token missing), python-pkcs11's PIN errors
+    (→ 12000008, 12000007 locked), ``CredentialRejectedError`` (→ 12000008), ``InvalidLocationError``
+    (→ 401: ambiguous URI).
     """
 
     def __init__(self, uri: TokenUri) -> None:
@@ -251,7 +260,7 @@ class TokenConnection:
         try:
             self.module = load(uri.module_path)
         except OSError as exc:
-            raise HuksError(12000012, f"load the PKCS#11 module {uri.module_path}") from exc
+            raise DeviceUnavailableError(f"load the PKCS#11 module {uri.module_path}") from exc
         self.token = _find_token(self.module, uri)
         self._key = (uri.module_path, _serial(self.token))
         self._pool: list[Worker] = []
@@ -278,7 +287,7 @@ class TokenConnection:
             if login is not None and not hmac.compare_digest(login.pin_digest, digest):
                 # The token is logged in for this process already, so C_Login cannot check this PIN:
                 # hukspy does, against the PIN of that login.
-                raise HuksError(12000008, "the PIN differs from the one this process logged in with")
+                raise CredentialRejectedError("the PIN differs from the one this process logged in with")
             if login is None or not first:
                 holder = self._open_holder()
                 if login is None:
@@ -299,7 +308,7 @@ class TokenConnection:
         """A worker session for the caller's exclusive use until ``release``."""
         with self._lock:
             if self._closed:
-                raise HuksError(12000012, "use a closed PKCS#11 keystore")
+                raise BackendClosedError("use a closed PKCS#11 keystore")
             if self._pool:
                 return self._pool.pop()
         worker = Worker(self.token.open(rw=True))

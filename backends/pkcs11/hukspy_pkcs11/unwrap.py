@@ -30,7 +30,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from pkcs11 import KDF, Attribute, KeyType, Mechanism, ObjectClass
 
 from hukspy import formats, wrapped
-from hukspy.errors import HuksError
+from hukspy.backend import DataRejectedError
 from hukspy_pkcs11._native import CkrError, gcm_param
 from hukspy_pkcs11.keys import find_key
 from hukspy_pkcs11.token import TokenConnection, Worker
@@ -58,7 +58,7 @@ def open_on_token(conn: TokenConnection, key_id: bytes, parts: Sequence[bytes]) 
     """The key material inside ``parts``, with steps 1-2 of the module docstring on the token and the
     wrapping key ``key_id`` (EC P-256). None when the blob's shape is not one this path handles.
 
-    Raises ``HuksError`` 12000006 when either GCM layer fails authentication, python-pkcs11 errors
+    Raises ``DataRejectedError`` (→ 12000006) when either GCM layer fails authentication, python-pkcs11 errors
     (``translate``)."""
     if not _well_formed(parts):
         return None
@@ -83,7 +83,7 @@ def open_on_token(conn: TokenConnection, key_id: bytes, parts: Sequence[bytes]) 
             try:
                 kek = conn.module.one_shot("Decrypt", w.handle, sealed_kek, len(sealed_kek))
             except CkrError as exc:  # SoftHSM2: CKR_GENERAL_ERROR for a tag mismatch (backends.md §1.2)
-                raise HuksError(12000006, "the KEK layer of the wrapped key fails authentication") from exc
+                raise DataRejectedError("the KEK layer of the wrapped key fails authentication") from exc
         finally:
             shared.destroy()
         return kek
@@ -94,4 +94,4 @@ def open_on_token(conn: TokenConnection, key_id: bytes, parts: Sequence[bytes]) 
                                    parts[wrapped.PART_KEY_CT] + parts[wrapped.PART_KEK_TAG],
                                    parts[wrapped.PART_KEK_AAD] or None)
     except InvalidTag as exc:
-        raise HuksError(12000006, "the key layer of the wrapped key fails authentication") from exc
+        raise DataRejectedError("the key layer of the wrapped key fails authentication") from exc
