@@ -963,7 +963,7 @@ def test_sealed_keys_are_attested_through_their_sealed_object(swtpm: SwtpmInstan
 
 def test_rsa_operations_are_declared_only_where_they_fit(ks: Keystore) -> None:
     """Every declared RSA operation names its key sizes, and each fits (OAEP-SHA512 needs 1040 bits)."""
-    from hukspy.software.caps import rsa_fits
+    from hukspy.backend.facts import rsa_fits
 
     rsa_ops = [o for o in ks.capabilities().ops if o.key_alg == A.HUKS_ALG_RSA]
     assert rsa_ops

@@ -21,8 +21,8 @@ from tpm2_pytss.constants import TPM2_ALG, TPM2_CAP, TPM2_ECC, TPM2_PT
 from tpm2_pytss.types import TPM2B_PUBLIC, TPMT_PUBLIC_PARMS
 
 from hukspy.backend import Capabilities, KeyCap, OpCap
+from hukspy.backend.facts import rsa_fits
 from hukspy.enums import HuksCipherMode, HuksImportKeyType, HuksKeyAlg, HuksKeyDigest, HuksKeyPadding
-from hukspy.software.caps import rsa_fits
 from hukspy.spec import OpKind
 
 from .attest import ATTEST_SUPPORTED
