@@ -837,7 +837,7 @@ def _template_ek_spki(inst: SwtpmInstance) -> bytes:
 
 
 @pytest.mark.parametrize("provision", [False, True], ids=["plain-swtpm", "swtpm_setup"])
-def test_attestation_on_a_tpm_without_ek_certificate(provision: bool, tmp_path: Path) -> None:
+def test_issue11_item2_attestation_on_a_tpm_without_ek_certificate(provision: bool, tmp_path: Path) -> None:
     """Issue 11 item 2: on a plain ``swtpm socket --tpm2 --flags startup-clear`` (no EK certificate,
     no persisted EK) attestation works: the AK is activated against the EK derived from the TCG
     template, the chain is [leaf, AK, CA] and the leaf says UNCERTIFIED; on a swtpm_setup TPM the chain

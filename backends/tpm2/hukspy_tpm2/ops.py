@@ -71,6 +71,8 @@ _CHUNK: Final = 1024  # MAX_BUFFER: the largest EncryptDecrypt2 / HMAC input
 _MAX_BUFFERED: Final = 5 * 1024 * 1024  # RSA and unhashed inputs are cached (HUKS: ≤ 5 MiB)
 _NULL_TICKET: Final = TPMT_TK_HASHCHECK(tag=TPM2_ST.HASHCHECK, hierarchy=TPM2_RH.NULL)
 _D = HuksKeyDigest
+#: The digests an unhashed ECDSA input can be verified as (ascending sizes).
+_SHA2: Final = (_D.HUKS_DIGEST_SHA224, _D.HUKS_DIGEST_SHA256, _D.HUKS_DIGEST_SHA384, _D.HUKS_DIGEST_SHA512)
 _P = HuksKeyPadding
 _A = HuksKeyAlg
 
@@ -251,9 +253,10 @@ class EcdsaVerify(_Closed):
         if self._d is not None:
             algo: hashes.HashAlgorithm = self._d.pyca()
         else:
-            sizes = [(28, 0), (32, 1), (48, 2), (64, 3)]
-            value, i = _fit_ecdsa(value, self._curve, sizes)
-            algo = (hashes.SHA224(), hashes.SHA256(), hashes.SHA384(), hashes.SHA512())[i]
+            # unhashed data: verify as a digest of the nearest SHA-2 size (what EcdsaSign sends the TPM)
+            prehash = [digest_of(d) for d in _SHA2]
+            value, i = _fit_ecdsa(value, self._curve, [(d.size, n) for n, d in enumerate(prehash)])
+            algo = prehash[i].pyca()
         try:
             self._key.verify(data, value, ec.ECDSA(Prehashed(algo)))
         except (InvalidSignature, ValueError) as exc:
