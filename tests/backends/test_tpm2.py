@@ -836,6 +836,18 @@ def _template_ek_spki(inst: SwtpmInstance) -> bytes:
         return bytes(pub.to_der())
 
 
+def _ek_status(leaf: object) -> str:
+    """The EkStatus a TPM attestation leaf (an ``x509.Certificate``) states, by name."""
+    from cryptography import x509
+    from hukspy_tpm2.attest import EK_STATUS_OID, EkStatus
+
+    assert isinstance(leaf, x509.Certificate)
+    ext = leaf.extensions.get_extension_for_oid(EK_STATUS_OID)
+    assert not ext.critical and isinstance(ext.value, x509.UnrecognizedExtension)
+    assert ext.value.value[:2] == b"\x0a\x01"  # DER ENUMERATED, one byte
+    return EkStatus(ext.value.value[2]).name
+
+
 @pytest.mark.parametrize("provision", [False, True], ids=["plain-swtpm", "swtpm_setup"])
 def test_issue11_item2_attestation_on_a_tpm_without_ek_certificate(provision: bool, tmp_path: Path) -> None:
     """Issue 11 item 2: on a plain ``swtpm socket --tpm2 --flags startup-clear`` (no EK certificate,
@@ -847,15 +859,7 @@ def test_issue11_item2_attestation_on_a_tpm_without_ek_certificate(provision: bo
     from hukspy_tpm2.attest import EK_BINDING_OID, EVIDENCE_OID
     from tpm2_pytss.types import TPMS_ATTEST, TPMT_SIGNATURE
 
-    def status(leaf: x509.Certificate) -> str:
-        """The leaf's EkStatus, by name."""
-        from hukspy_tpm2.attest import EK_STATUS_OID, EkStatus
-
-        ext = leaf.extensions.get_extension_for_oid(EK_STATUS_OID)
-        assert not ext.critical and isinstance(ext.value, x509.UnrecognizedExtension)
-        assert ext.value.value[:2] == b"\x0a\x01"  # DER ENUMERATED, one byte
-        return EkStatus(ext.value.value[2]).name
-
+    status = _ek_status
     challenge = os.urandom(24)
     with _swtpm(provision=provision) as inst:
         issuer_pem = Path(inst.ca_dir) / "issuercert.pem"
@@ -904,6 +908,51 @@ def test_issue11_item2_attestation_on_a_tpm_without_ek_certificate(provision: bo
     )
     assert len(anon) == 3
     assert status(x509.load_pem_x509_certificate(anon[0].encode())) == "ANONYMOUS"
+
+
+def _replace_ek_certificate(inst: SwtpmInstance, data: bytes, read_auth: bytes | None) -> None:
+    """Replace the EK certificate index 0x01c00002 by one holding ``data``, read with the index's auth
+    value: empty (anyone can read it), or ``read_auth``."""
+    from tpm2_pytss import ESAPI, TCTILdr
+    from tpm2_pytss.constants import TPMA_NV
+    from tpm2_pytss.types import TPM2B_NV_PUBLIC, TPMS_NV_PUBLIC
+
+    name, _, conf = inst.tcti.partition(":")
+    with TCTILdr(name, conf) as tctx, ESAPI(tctx) as e:
+        e.nv_undefine_space(e.tr_from_tpmpublic(0x01C00002), auth_handle=ESYS_TR.PLATFORM)
+        attrs = TPMA_NV.AUTHREAD | TPMA_NV.AUTHWRITE | TPMA_NV.NO_DA  # read with the index's auth value
+        public = TPM2B_NV_PUBLIC(
+            nvPublic=TPMS_NV_PUBLIC(
+                nvIndex=0x01C00002, nameAlg=TPM2_ALG.SHA256, attributes=attrs, dataSize=len(data)
+            )
+        )
+        h = e.nv_define_space(read_auth or b"", public, auth_handle=ESYS_TR.OWNER)
+        e.tr_set_auth(h, read_auth or b"")
+        for off in range(0, len(data), 512):  # within any TPM's MAX_NV_BUFFER_SIZE
+            e.nv_write(h, data[off : off + 512], off, auth_handle=h)
+        e.tr_close(h)
+
+
+@pytest.mark.parametrize("fault", ["read-protected", "foreign-certificate"])
+def test_issue11_item2_an_ek_certificate_that_cannot_back_the_chain(
+    own_swtpm: SwtpmInstance, tmp_path: Path, fault: str
+) -> None:
+    """Issue 11 item 2, two real TPMs whose NV 0x01c00002 is no usable EK certificate: an index the TPM
+    refuses to read without a password (on main: 12000008), and a readable certificate of another key
+    (on main: appended to the chain). Both attest as UNCERTIFIED, [leaf, AK, CA], without it."""
+    from cryptography import x509
+
+    foreign = x509.load_pem_x509_certificate((Path(own_swtpm.ca_dir) / "issuercert.pem").read_bytes())
+    der = foreign.public_bytes(serialization.Encoding.DER)
+    _replace_ek_certificate(own_swtpm, der, b"secret" if fault == "read-protected" else None)
+    with Keystore(own_swtpm.uri, home=str(tmp_path)) as k:
+        k.generate_key_item("a", O(*ECC_GEN))
+        pems = k.attest_key_item("a", O(P(T.HUKS_TAG_ATTESTATION_CHALLENGE, b"c" * 16))).cert_chains
+    assert pems is not None and len(pems) == 3
+    chain = [x509.load_pem_x509_certificate(p.encode()) for p in pems]
+    assert _ek_status(chain[0]) == "UNCERTIFIED"
+    chain[0].verify_directly_issued_by(chain[1])
+    assert der not in [c.public_bytes(serialization.Encoding.DER) for c in chain]
 
 
 def test_imported_and_public_keys_are_not_attested(ks: Keystore) -> None:

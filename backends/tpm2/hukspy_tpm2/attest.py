@@ -23,8 +23,9 @@ The chain, leaf first (DER):
    ``<records dir>/attest/``, mode 0600).
 4. **EK certificate**, read from the TPM's NV (0x01c00002, RSA-2048 EK), as the manufacturer (here
    swtpm-localca) issued it, only when its key is the one the AK certificate binds (``EkStatus
-   CERTIFIED``). It is not signed by the CA above: the verifier checks it against the manufacturer's
-   CA and matches its key with the AK certificate's ``EK_BINDING_OID``. A TPM without an EK
+   CERTIFIED``; an index the TPM refuses to read counts as none). It is not signed by the CA above:
+   the verifier checks it against the manufacturer's CA and matches its key with the AK
+   certificate's ``EK_BINDING_OID``. A TPM without an EK
    certificate (a plain ``swtpm``, many firmware TPMs) gives the first three certificates and
    ``UNCERTIFIED``: the AK is still bound to the TPM's EK, but nobody vouches for that EK, so a
    verifier must know the EK's public key from elsewhere (enrolment) to trust the chain.
@@ -50,6 +51,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from tpm2_pytss import TSS2_Exception
 from tpm2_pytss.constants import ESYS_TR, TPM2_ALG, TPM2_SE, TPMA_OBJECT
 from tpm2_pytss.types import (
     TPM2B_DATA,
@@ -59,7 +61,7 @@ from tpm2_pytss.types import (
     TPMT_SIG_SCHEME,
     TPMT_SYM_DEF,
 )
-from tpm2_pytss.utils import NVReadEK, create_ek_template, make_credential
+from tpm2_pytss.utils import NoSuchIndex, NVReadEK, create_ek_template, make_credential
 
 from hukspy import attestation as description
 from hukspy.backend import DataRejectedError, UnsupportedError
@@ -68,6 +70,7 @@ from hukspy.formats import load_public
 from hukspy.spec import AttestIds, KeySpec
 
 from . import refs
+from .errors import LAYER_TPM, decode_rc
 from .tpm import Tpm
 
 __all__ = [
@@ -207,10 +210,23 @@ def _ca(directory: Path) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
     return key, cert
 
 
-def _ek_certificate(t: Tpm) -> bytes | None:
-    """The EK certificate in NV (``EK_CERT_NV``), or None when the TPM has none."""
-    cert, _ = create_ek_template(EK_TYPE, NVReadEK(t.esapi))
-    return None if cert is None else bytes(cert)
+def _ek_template(t: Tpm) -> tuple[bytes | None, TPM2B_PUBLIC]:
+    """The EK certificate in NV (``EK_CERT_NV``; None when the TPM has none) and the EK's template (the
+    TCG default, or the manufacturer's template and nonce from NV). An NV index the TPM refuses to let
+    be read (one with a read authorization) counts as absent: it cannot back the chain. A failure to
+    reach the TPM propagates."""
+    read = NVReadEK(t.esapi)
+
+    def read_index(index: int) -> bytes:
+        try:
+            return bytes(read(index))
+        except TSS2_Exception as exc:
+            if decode_rc(int(exc.rc))[0] != LAYER_TPM:
+                raise
+            raise NoSuchIndex(index) from exc
+
+    cert, template = create_ek_template(EK_TYPE, read_index)
+    return (None if cert is None else bytes(cert)), template
 
 
 def _activate(t: Tpm, ak: ESYS_TR, ak_name: bytes) -> bytes:
@@ -221,7 +237,7 @@ def _activate(t: Tpm, ak: ESYS_TR, ak_name: bytes) -> bytes:
     The EK is created from its TCG template (the same key as a persisted EK and as the one the EK
     certificate names, since the TPM derives it from its endorsement seed) and flushed afterwards. The
     policy session satisfies the template's policy (PolicySecret of the endorsement hierarchy)."""
-    _, template = create_ek_template(EK_TYPE, NVReadEK(t.esapi))
+    _, template = _ek_template(t)
     ek, ek_pub, *_ = t.with_slot(lambda: t.esapi.create_primary(None, template, ESYS_TR.ENDORSEMENT))
     try:
         secret = os.urandom(32)
@@ -342,7 +358,7 @@ def attest_key(
                 ek_spki = None if anonymous else _activate(t, ak, bytes(ak_public.get_name()))
                 ak_cert = _ak_cert(adir, ak_key, ek_spki, ca)
                 _private_write(ak_der_path, ak_cert.public_bytes(serialization.Encoding.DER))
-            ek_cert = None if anonymous else _ek_certificate(t)
+            ek_cert = None if anonymous else _ek_template(t)[0]
             ek_status = _ek_status(ak_cert, ek_cert, anonymous)
             builder = _validity(x509.CertificateBuilder(), 1).subject_name(_name("hukspy TPM key"))
             builder = builder.issuer_name(ak_cert.subject).public_key(key_public)  # type: ignore[arg-type]
