@@ -204,6 +204,8 @@ class HuksError(Exception):
 
     code: int
     message: str
+    #: Seconds after which the same call may succeed (a TPM's dictionary-attack lockout), else None.
+    retry_after_s: int | None = None
     _code: ClassVar[int | None] = None
 
     def __init_subclass__(cls, *, code: int | None = None, **kwargs: Any) -> None:

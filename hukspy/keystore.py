@@ -753,7 +753,11 @@ def _convert(
         found = NATIVE_CODES.translate(exc, action, kind)
     if found is None:
         return HuksError(12000012, f"{what}: {type(exc).__name__}")
-    return HuksError(found.code, found.info) if found.info else HuksError(found.code)
+    err = HuksError(found.code, found.info)
+    if found.note:
+        err = HuksError(found.code, message=f"{err.message} ({found.note})")
+    err.retry_after_s = found.retry_after_s
+    return err
 
 
 def _alg_name(alg: int) -> str:

@@ -112,10 +112,14 @@ class ByCall:
 class Translation:
     """What a backend's table answers for a native error: the HUKS ``code`` and the noun phrase
     ``info`` that fills the seed message (empty: the code's message alone). The facade builds the
-    ``HuksError`` from it."""
+    ``HuksError`` from it. ``note`` is said after the seed message, in parentheses, for what a code
+    whose message takes no ``info`` must still tell (a TPM lockout and its wait); ``retry_after_s``
+    becomes the error's ``retry_after_s`` (seconds after which the same call may succeed)."""
 
     code: int
     info: str = ""
+    note: str = ""
+    retry_after_s: int | None = None
 
 
 @dataclass(frozen=True)

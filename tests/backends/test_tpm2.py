@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 import hukspy
 from hukspy import HuksError, HuksParam, Keystore
+from hukspy.backend import Action
 from hukspy.enums import (
     HuksCipherMode,
     HuksKeyAlg,
@@ -30,6 +31,7 @@ from hukspy.enums import (
     HuksKeyPurpose,
     HuksTag,
 )
+from hukspy.keystore import _convert
 from hukspy.params import HuksOptions
 from hukspy.spec import KeySpec, OpKind, OpSpec
 
@@ -70,9 +72,9 @@ M = HuksCipherMode
 
 
 @contextlib.contextmanager
-def _swtpm() -> Iterator[SwtpmInstance]:
+def _swtpm(*, provision: bool = True) -> Iterator[SwtpmInstance]:
     try:
-        cm = swtpm_instance()
+        cm = swtpm_instance(provision=provision)
         inst = cm.__enter__()
     except SwtpmUnavailableError as exc:
         if require_tpm2():
@@ -101,6 +103,18 @@ def own_swtpm() -> Iterator[SwtpmInstance]:
 def ks(swtpm: SwtpmInstance, tmp_path: Path) -> Iterator[Keystore]:
     with Keystore(swtpm.uri, home=str(tmp_path), session_limit=32) as k:
         yield k
+
+
+@contextlib.contextmanager
+def boundary(be: Tpm2Backend, action: Action, kind: OpKind | None = None) -> Iterator[None]:
+    """The facade's error boundary around a direct backend call: a native error becomes the
+    ``HuksError`` that ``Keystore`` would raise (the backend's table, then ``NATIVE_CODES``)."""
+    try:
+        yield
+    except HuksError:
+        raise
+    except Exception as exc:
+        raise _convert(be.translate, exc, action, kind, action.value) from exc
 
 
 def O(*params: HuksParam, data: bytes | None = None) -> HuksOptions:  # noqa: E743
@@ -258,7 +272,7 @@ def test_slots_exhausted_only_when_nothing_can_be_evicted(ks: Keystore) -> None:
     held: list[ESYS_TR] = []
     with tpm.lock:  # fill every slot with objects outside the slot manager (not evictable)
         priv, pub, *_ = tpm.esapi.create(tpm.srk, None, tpl)
-        with pytest.raises(HuksError) as full:
+        with pytest.raises(HuksError) as full, boundary(backend_of(ks), Action.BEGIN):
             while True:
                 held.append(tpm.with_slot(lambda: tpm.esapi.load(tpm.srk, priv, pub), uses_srk=True))
         assert full.value.code == 12000010
@@ -463,7 +477,7 @@ def test_wrong_auth_and_lockout_map_to_12000008(own_swtpm: SwtpmInstance, tmp_pa
         with pytest.raises(TSS2_Exception) as raw:
             _sign_with_password(be, priv, pub, b"wrong")
         assert errors.decode_rc(int(raw.value.rc)) == ("tpm", 0x0A2)  # BAD_AUTH (NODA)
-        mapped = be.translate(raw.value, "finish", OpKind.SIGN)
+        mapped = _convert(be.translate, raw.value, Action.FINISH, OpKind.SIGN, "finish")
         assert mapped is not None and mapped.code == 12000008
 
         dpriv, dpub = _auth_key(be, da=True)
@@ -475,9 +489,10 @@ def test_wrong_auth_and_lockout_map_to_12000008(own_swtpm: SwtpmInstance, tmp_pa
         assert seen[0] == 0x08E and seen[-1] == 0x921  # AUTH_FAIL, then LOCKOUT
         with pytest.raises(TSS2_Exception) as raw:  # locked out even with the right password
             _sign_with_password(be, dpriv, dpub, b"right")
-        mapped = be.translate(raw.value, "finish", OpKind.SIGN)
+        mapped = _convert(be.translate, raw.value, Action.FINISH, OpKind.SIGN, "finish")
         assert mapped is not None and mapped.code == 12000008
         assert f"retry in {be.info.lockout_recovery_s} s" in str(mapped)
+        assert mapped.retry_after_s == be.info.lockout_recovery_s
         assert be.info.lockout_recovery_s > 0
         k.generate_key_item("noda", O(*ECC_GEN))  # HUKS keys are NODA: unaffected by the lockout
         public_key(k, "noda").verify(sign(k, "noda", b"m"), b"m", ec.ECDSA(hashes.SHA256()))
@@ -488,11 +503,11 @@ def test_unsupported_names_the_fallback_flag(ks: Keystore) -> None:
     be = backend_of(ks)
     for alg, size in ((A.HUKS_ALG_ED25519, 256), (A.HUKS_ALG_RSA, 4096), (A.HUKS_ALG_AES, 192)):
         assert ks.capabilities().key(alg, size) is None
-        with pytest.raises(HuksError) as info:
+        with pytest.raises(HuksError) as info, boundary(be, Action.GENERATE):
             be.generate(KeySpec(alg, size, PU.HUKS_KEY_PURPOSE_SIGN))
         assert info.value.code == 12000001 and "fallback=sealed" in str(info.value)
     ks.generate_key_item("gcm?", O(*AES_GEN))
-    with pytest.raises(HuksError) as info:
+    with pytest.raises(HuksError) as info, boundary(be, Action.BEGIN, OpKind.ENCRYPT):
         be.begin(
             backend_of(ks).records().get(1, "gcm?").ref,  # type: ignore[union-attr]
             KeySpec(A.HUKS_ALG_AES, 256, 3),
@@ -542,26 +557,60 @@ def test_every_rc_base_code_is_mapped_or_deliberately_unmapped() -> None:
     assert set(errors.TPM_TABLE) <= known, set(errors.TPM_TABLE) - known
 
 
+@pytest.mark.parametrize("action", list(Action))
+def test_error_table_is_complete_for_every_action(action: Action) -> None:
+    """In every ``Action`` and session kind, every TSS2 code tpm2-pytss knows gets a HUKS code from the
+    layer tables (a deliberately unmapped one: 12000012); the native types of ``hukspy.backend`` are
+    left to ``NATIVE_CODES``; host errors go through the software engine's table; the code hukspy
+    raises for a lost connection is 12000005 like a real transport failure."""
+    import sqlite3
+
+    from cryptography.exceptions import InvalidTag
+
+    import hukspy.backend.errors as native
+    from hukspy.backend import NATIVE_CODES, NativeError
+
+    bases = {n: int(getattr(TSS2_RC, n)) for n in dir(TSS2_RC) if n.startswith("BASE_RC_")}
+    esapi_tcti = [(layer << 16) | b for layer in (7, 10) for b in bases.values()]
+    rcs = [*_tpm_codes().values(), *esapi_tcti]
+    for rc in rcs:
+        layer, base = errors.decode_rc(rc)
+        for kind in (None, *OpKind):
+            mapped = errors.translate(TSS2_Exception(rc), action, kind)
+            assert mapped is not None and mapped.code >= 401, (hex(rc), action, kind)
+            if (layer, base) in errors.UNMAPPED:
+                assert errors.huks_code(rc, action, kind) is None and mapped.code == 12000012
+    natives = {o for o in vars(native).values() if isinstance(o, type) and issubclass(o, NativeError)}
+    for cls in natives - set(NATIVE_CODES.unmapped):
+        assert errors.translate(cls("x"), action, None) is None  # not the TPM table's ...
+        assert NATIVE_CODES.translate(cls("x"), action, None) is not None, cls  # ... but mapped
+    hosts = (InvalidTag(), sqlite3.OperationalError("disk I/O error"), OSError(5, "EIO"), ValueError("x"))
+    for host in hosts:
+        assert errors.translate(host, action, None) is not None, host
+    lost = errors.translate(errors.connection_lost(), action, None)
+    assert lost is not None and lost.code == 12000005
+
+
 @pytest.mark.parametrize(
     ("rc", "action", "kind", "code"),
     [
-        (0x98E, "finish", OpKind.SIGN, 12000008),  # AUTH_FAIL on session 1
-        (0x9A2, "finish", OpKind.SIGN, 12000008),  # BAD_AUTH
-        (0x921, "begin", None, 12000008),  # LOCKOUT
-        (0xA000A, "finish", OpKind.SIGN, 12000005),  # TCTI IO_ERROR
-        (0x70007, "finish", OpKind.SIGN, 12000012),  # ESAPI BAD_SEQUENCE
-        (0x1DF, "begin", None, 12000004),  # INTEGRITY (parameter 1)
-        (0x101, "finish", OpKind.DECRYPT, 12000006),  # FAILURE in RSA_Decrypt
-        (0x101, "finish", OpKind.SIGN, 12000012),  # FAILURE elsewhere
-        (0x2C4, "generate", None, 12000001),  # VALUE at key creation (RSA-4096)
-        (0x2C4, "finish", OpKind.SIGN, 12000003),  # VALUE elsewhere
-        (0x902, "begin", None, 12000010),  # OBJECT_MEMORY after eviction failed
-        (0x2DB, "finish", OpKind.VERIFY, 12000006),  # SIGNATURE
-        (0x18B, "begin", None, 12000011),  # HANDLE
-        (0x14C, "generate", None, 12000017),  # NV_DEFINED
+        (0x98E, Action.FINISH, OpKind.SIGN, 12000008),  # AUTH_FAIL on session 1
+        (0x9A2, Action.FINISH, OpKind.SIGN, 12000008),  # BAD_AUTH
+        (0x921, Action.BEGIN, None, 12000008),  # LOCKOUT
+        (0xA000A, Action.FINISH, OpKind.SIGN, 12000005),  # TCTI IO_ERROR
+        (0x70007, Action.FINISH, OpKind.SIGN, 12000012),  # ESAPI BAD_SEQUENCE
+        (0x1DF, Action.BEGIN, None, 12000004),  # INTEGRITY (parameter 1)
+        (0x101, Action.FINISH, OpKind.DECRYPT, 12000006),  # FAILURE in RSA_Decrypt
+        (0x101, Action.FINISH, OpKind.SIGN, 12000012),  # FAILURE elsewhere
+        (0x2C4, Action.GENERATE, None, 12000001),  # VALUE at key creation (RSA-4096)
+        (0x2C4, Action.FINISH, OpKind.SIGN, 12000003),  # VALUE elsewhere
+        (0x902, Action.BEGIN, None, 12000010),  # OBJECT_MEMORY after eviction failed
+        (0x2DB, Action.FINISH, OpKind.VERIFY, 12000006),  # SIGNATURE
+        (0x18B, Action.BEGIN, None, 12000011),  # HANDLE
+        (0x14C, Action.GENERATE, None, 12000017),  # NV_DEFINED
     ],
 )
-def test_translate_examples(rc: int, action: str, kind: OpKind | None, code: int) -> None:
+def test_translate_examples(rc: int, action: Action, kind: OpKind | None, code: int) -> None:
     mapped = errors.translate(TSS2_Exception(rc), action, kind)
     assert mapped is not None and mapped.code == code, (hex(rc), mapped)
 
@@ -631,16 +680,13 @@ def test_sealed_fallback_serves_what_the_tpm_lacks(swtpm: SwtpmInstance, tmp_pat
         with _swtpm() as other:
             be2 = Tpm2Backend(other.tcti, str(tmp_path / "other"), fallback=True)
             try:
-                with pytest.raises(HuksError) as info:
+                with pytest.raises(HuksError) as info, boundary(be2, Action.BEGIN, OpKind.ENCRYPT):
                     be2.begin(
                         rec.ref,
                         KeySpec(A.HUKS_ALG_AES, 256, 3),
                         OpSpec(OpKind.ENCRYPT, A.HUKS_ALG_AES, mode=M.HUKS_MODE_GCM, nonce=nonce),
                     )
-                assert info.value.code == 12000004
-            except TSS2_Exception as exc:
-                mapped = be2.translate(exc, "begin", OpKind.ENCRYPT)
-                assert mapped is not None and mapped.code == 12000004
+                assert info.value.code == 12000004  # the TPM refuses the foreign blob (INTEGRITY)
             finally:
                 be2.close()
 
@@ -776,6 +822,139 @@ def test_attestation_chain_verifies_with_certify_evidence(ks: Keystore, swtpm: S
         anon_ak.extensions.get_extension_for_oid(EK_BINDING_OID)
 
 
+def _template_ek_spki(inst: SwtpmInstance) -> bytes:
+    """The EK's SubjectPublicKeyInfo as a verifier enrolling the TPM reads it (``tpm2_createek``: the
+    primary key of the TCG EK template, RSA-2048), over a connection of its own."""
+    from tpm2_pytss import ESAPI, TCTILdr
+    from tpm2_pytss.utils import NVReadEK, create_ek_template
+
+    name, _, conf = inst.tcti.partition(":")
+    with TCTILdr(name, conf) as tctx, ESAPI(tctx) as e:
+        _, template = create_ek_template("EK-RSA2048", NVReadEK(e))
+        ek, pub, *_ = e.create_primary(None, template, ESYS_TR.ENDORSEMENT)
+        e.flush_context(ek)
+        return bytes(pub.to_der())
+
+
+def _ek_status(leaf: object) -> str:
+    """The EkStatus a TPM attestation leaf (an ``x509.Certificate``) states, by name."""
+    from cryptography import x509
+    from hukspy_tpm2.attest import EK_STATUS_OID, EkStatus
+
+    assert isinstance(leaf, x509.Certificate)
+    ext = leaf.extensions.get_extension_for_oid(EK_STATUS_OID)
+    assert not ext.critical and isinstance(ext.value, x509.UnrecognizedExtension)
+    assert ext.value.value[:2] == b"\x0a\x01"  # DER ENUMERATED, one byte
+    return EkStatus(ext.value.value[2]).name
+
+
+@pytest.mark.parametrize("provision", [False, True], ids=["plain-swtpm", "swtpm_setup"])
+def test_issue11_item2_attestation_on_a_tpm_without_ek_certificate(provision: bool, tmp_path: Path) -> None:
+    """Issue 11 item 2: on a plain ``swtpm socket --tpm2 --flags startup-clear`` (no EK certificate,
+    no persisted EK) attestation works: the AK is activated against the EK derived from the TCG
+    template, the chain is [leaf, AK, CA] and the leaf says UNCERTIFIED; on a swtpm_setup TPM the chain
+    ends with the EK certificate and the leaf says CERTIFIED. Anonymous chains say ANONYMOUS on both."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+    from hukspy_tpm2.attest import EK_BINDING_OID, EVIDENCE_OID
+    from tpm2_pytss.types import TPMS_ATTEST, TPMT_SIGNATURE
+
+    status = _ek_status
+    challenge = os.urandom(24)
+    with _swtpm(provision=provision) as inst:
+        issuer_pem = Path(inst.ca_dir) / "issuercert.pem"
+        assert issuer_pem.exists() == provision
+        issuer_pem_bytes = issuer_pem.read_bytes() if provision else b""
+        ek_spki = _template_ek_spki(inst)
+        with Keystore(inst.uri, home=str(tmp_path)) as k:
+            assert k.capabilities().attest
+            k.generate_key_item("a", O(*ECC_GEN))
+            opts = O(P(T.HUKS_TAG_ATTESTATION_CHALLENGE, challenge))
+            pems = k.attest_key_item("a", opts).cert_chains
+            anon = k.anon_attest_key_item("a", opts).cert_chains
+    assert pems is not None and anon is not None
+    chain = [x509.load_pem_x509_certificate(p.encode()) for p in pems]
+    assert len(chain) == (4 if provision else 3)
+    leaf, ak, ca = chain[:3]
+    leaf.verify_directly_issued_by(ak)
+    ak.verify_directly_issued_by(ca)
+    ca.verify_directly_issued_by(ca)
+    binding = ak.extensions.get_extension_for_oid(EK_BINDING_OID).value
+    assert isinstance(binding, x509.UnrecognizedExtension)
+    assert binding.value == hashlib.sha256(ek_spki).digest()  # activated against the TPM's own EK
+    assert status(leaf) == ("CERTIFIED" if provision else "UNCERTIFIED")
+    if provision:
+        ek = chain[3]
+        spki = ek.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        assert spki == ek_spki
+        ek.verify_directly_issued_by(x509.load_pem_x509_certificate(issuer_pem_bytes))
+    ext = leaf.extensions.get_extension_for_oid(EVIDENCE_OID).value
+    assert isinstance(ext, x509.UnrecognizedExtension)
+    attest_b, sig_b, _public, got = _der_items(ext.value)
+    attest, _ = TPMS_ATTEST.unmarshal(attest_b)
+    assert got == challenge and bytes(attest.extraData) == challenge
+    sig, _ = TPMT_SIGNATURE.unmarshal(sig_b)
+    ak_key = ak.public_key()
+    assert isinstance(ak_key, ec.EllipticCurvePublicKey)
+    ak_key.verify(
+        encode_dss_signature(
+            int.from_bytes(bytes(sig.signature.ecdsa.signatureR), "big"),
+            int.from_bytes(bytes(sig.signature.ecdsa.signatureS), "big"),
+        ),
+        attest_b,
+        ec.ECDSA(hashes.SHA256()),
+    )
+    assert len(anon) == 3
+    assert status(x509.load_pem_x509_certificate(anon[0].encode())) == "ANONYMOUS"
+
+
+def _replace_ek_certificate(inst: SwtpmInstance, data: bytes, read_auth: bytes | None) -> None:
+    """Replace the EK certificate index 0x01c00002 by one holding ``data``, read with the index's auth
+    value: empty (anyone can read it), or ``read_auth``."""
+    from tpm2_pytss import ESAPI, TCTILdr
+    from tpm2_pytss.constants import TPMA_NV
+    from tpm2_pytss.types import TPM2B_NV_PUBLIC, TPMS_NV_PUBLIC
+
+    name, _, conf = inst.tcti.partition(":")
+    with TCTILdr(name, conf) as tctx, ESAPI(tctx) as e:
+        e.nv_undefine_space(e.tr_from_tpmpublic(0x01C00002), auth_handle=ESYS_TR.PLATFORM)
+        attrs = TPMA_NV.AUTHREAD | TPMA_NV.AUTHWRITE | TPMA_NV.NO_DA  # read with the index's auth value
+        public = TPM2B_NV_PUBLIC(
+            nvPublic=TPMS_NV_PUBLIC(
+                nvIndex=0x01C00002, nameAlg=TPM2_ALG.SHA256, attributes=attrs, dataSize=len(data)
+            )
+        )
+        h = e.nv_define_space(read_auth or b"", public, auth_handle=ESYS_TR.OWNER)
+        e.tr_set_auth(h, read_auth or b"")
+        for off in range(0, len(data), 512):  # within any TPM's MAX_NV_BUFFER_SIZE
+            e.nv_write(h, data[off : off + 512], off, auth_handle=h)
+        e.tr_close(h)
+
+
+@pytest.mark.parametrize("fault", ["read-protected", "foreign-certificate"])
+def test_issue11_item2_an_ek_certificate_that_cannot_back_the_chain(
+    own_swtpm: SwtpmInstance, tmp_path: Path, fault: str
+) -> None:
+    """Issue 11 item 2, two real TPMs whose NV 0x01c00002 is no usable EK certificate: an index the TPM
+    refuses to read without a password (on main: 12000008), and a readable certificate of another key
+    (on main: appended to the chain). Both attest as UNCERTIFIED, [leaf, AK, CA], without it."""
+    from cryptography import x509
+
+    foreign = x509.load_pem_x509_certificate((Path(own_swtpm.ca_dir) / "issuercert.pem").read_bytes())
+    der = foreign.public_bytes(serialization.Encoding.DER)
+    _replace_ek_certificate(own_swtpm, der, b"secret" if fault == "read-protected" else None)
+    with Keystore(own_swtpm.uri, home=str(tmp_path)) as k:
+        k.generate_key_item("a", O(*ECC_GEN))
+        pems = k.attest_key_item("a", O(P(T.HUKS_TAG_ATTESTATION_CHALLENGE, b"c" * 16))).cert_chains
+    assert pems is not None and len(pems) == 3
+    chain = [x509.load_pem_x509_certificate(p.encode()) for p in pems]
+    assert _ek_status(chain[0]) == "UNCERTIFIED"
+    chain[0].verify_directly_issued_by(chain[1])
+    assert der not in [c.public_bytes(serialization.Encoding.DER) for c in chain]
+
+
 def test_imported_and_public_keys_are_not_attested(ks: Keystore) -> None:
     key = ec.generate_private_key(ec.SECP256R1())
     spki = key.public_key().public_bytes(
@@ -833,7 +1012,7 @@ def test_sealed_keys_are_attested_through_their_sealed_object(swtpm: SwtpmInstan
 
 def test_rsa_operations_are_declared_only_where_they_fit(ks: Keystore) -> None:
     """Every declared RSA operation names its key sizes, and each fits (OAEP-SHA512 needs 1040 bits)."""
-    from hukspy.software.caps import rsa_fits
+    from hukspy.backend.facts import rsa_fits
 
     rsa_ops = [o for o in ks.capabilities().ops if o.key_alg == A.HUKS_ALG_RSA]
     assert rsa_ops

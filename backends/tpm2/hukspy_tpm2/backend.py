@@ -13,6 +13,13 @@ is the first 16 hex digits of SHA-256 of the TCTI string (``SqliteRecordStore``:
 RSA and ECC keys carry both the sign and the decrypt attribute with scheme NULL, so one key serves
 every padding and ECDH; HMAC keys are keyedhash objects fixed to the key's digest (the TPM requires it);
 AES keys are symcipher objects with mode NULL (the mode is picked per session).
+
+Sealed keys (``?fallback=sealed``) are ``hukspy.backend.sealed``'s: ``Sealing`` decides which keys are
+sealed (what the TPM lacks, and every AES key: the TPM has no GCM/CCM) and what they add to the
+capabilities, ``SealedKeys`` runs them on the software engine, and ``sealed.TpmSeal`` seals them here.
+
+Errors: every method raises native errors only (``TSS2_Exception``, pyca/cryptography's, sqlite3's,
+``hukspy.backend``'s native types); ``translate`` is the one table (``errors``), and the facade converts.
 """
 
 from __future__ import annotations
@@ -25,7 +32,6 @@ from typing import Final
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from tpm2_pytss import TSS2_Exception
 from tpm2_pytss.constants import TPM2_ALG, TPMA_OBJECT
 from tpm2_pytss.types import (
     TPM2B_PUBLIC,
@@ -38,14 +44,27 @@ from tpm2_pytss.types import (
 )
 from tpm2_pytss.utils import wrap
 
-from hukspy.backend import Capabilities, Operation, RecordStore
+from hukspy.backend import (
+    Action,
+    BackendClosedError,
+    Capabilities,
+    InvalidKeyMaterialError,
+    InvalidLocationError,
+    Operation,
+    ParameterRejectedError,
+    RecordStore,
+    Translation,
+    UnsupportedError,
+)
+from hukspy.backend.facts import DIGESTS
+from hukspy.backend.sealed import FLAG, SealedKeys, Sealing
 from hukspy.enums import HuksKeyAlg, HuksKeyDigest
-from hukspy.errors import HuksError
 from hukspy.spec import AttestIds, KeyMaterial, KeySpec, OpKind, OpSpec
 
 from . import errors, refs
-from .caps import CURVES, DIGESTS, TpmInfo, capabilities, probe
+from .caps import TPM_CURVES, TPM_HASHES, TpmInfo, capabilities, probe
 from .ops import begin_tpm_op, public_key_of
+from .sealed import TpmSeal
 from .tpm import Tpm
 
 __all__ = ["Tpm2Backend", "Tpm2Factory", "parse_location"]
@@ -54,33 +73,41 @@ A = TPMA_OBJECT
 _BASE: Final = A.FIXEDTPM | A.FIXEDPARENT | A.SENSITIVEDATAORIGIN | A.USERWITHAUTH | A.NODA
 _IMPORTED: Final = A.USERWITHAUTH | A.NODA
 _K = HuksKeyAlg
-_FALLBACK_FLAG: Final = "fallback=sealed"
+#: Algorithms whose keys are sealed at every size with ``?fallback=sealed``: a TPM AES key could not
+#: serve GCM/CCM, the main HUKS AES modes.
+_ALWAYS_SEALED: Final = frozenset({int(_K.HUKS_ALG_AES)})
 
 
 def parse_location(location: str) -> tuple[str, bool]:
-    """``(tcti, fallback_sealed)`` from the URI text after ``tpm2:``. Raises ``HuksError`` 401."""
+    """``(tcti, fallback_sealed)`` from the URI text after ``tpm2:``. Raises ``InvalidLocationError``
+    (→ 401)."""
     tcti, _, query = location.partition("?")
     if not tcti or (":" not in tcti and tcti not in ("device", "tabrmd", "swtpm", "mssim")):
-        raise HuksError(401, 'a tpm2 URI is "tpm2:<TCTI name>:<TCTI config>", e.g. tpm2:device:/dev/tpmrm0')
+        raise InvalidLocationError(
+            'a tpm2 URI is "tpm2:<TCTI name>:<TCTI config>", e.g. tpm2:device:/dev/tpmrm0'
+        )
     fallback = False
     for key, value in urllib.parse.parse_qsl(query, keep_blank_values=True, strict_parsing=False):
-        if key == "fallback" and value == "sealed":
+        if f"{key}={value}" == FLAG:
             fallback = True
         else:
-            raise HuksError(401, f'unknown tpm2 URI option "{key}={value}" (known: {_FALLBACK_FLAG})')
+            raise InvalidLocationError(f'unknown tpm2 URI option "{key}={value}" (known: {FLAG})')
     return tcti, fallback
 
 
+def _hmac_digest(spec: KeySpec) -> int:
+    """The HUKS digest of an HMAC key (SHA-256 when it names none)."""
+    none = (None, HuksKeyDigest.HUKS_DIGEST_NONE)
+    return int(spec.digest if spec.digest not in none else HuksKeyDigest.HUKS_DIGEST_SHA256)
+
+
 def _digest_alg(spec: KeySpec) -> int:
-    d = (
-        spec.digest
-        if spec.digest not in (None, HuksKeyDigest.HUKS_DIGEST_NONE)
-        else HuksKeyDigest.HUKS_DIGEST_SHA256
-    )
-    info = DIGESTS.get(int(d))
-    if info is None or info.tpm is None:
-        raise HuksError(12000001, "HMAC keys with this digest on the TPM")
-    return int(info.tpm)
+    """The TPM hash an HMAC key is bound to. Raises ``UnsupportedError`` (→ 12000001) when the TPM has
+    none for the key's digest."""
+    alg = TPM_HASHES.get(_hmac_digest(spec))
+    if alg is None:
+        raise UnsupportedError("HMAC keys with this digest on the TPM")
+    return int(alg)
 
 
 class Tpm2Backend:
@@ -94,14 +121,11 @@ class Tpm2Backend:
         self._tpm = Tpm.acquire(tcti)
         self._closed = False
         self._store: RecordStore | None = None
+        self._sealed = SealedKeys(TpmSeal(self._tpm))
         try:
             self.info: TpmInfo = self._tpm.run(probe)
-            sealed_caps = None
-            if fallback:
-                from .sealed import software_capabilities
-
-                sealed_caps = software_capabilities()
-            self._caps = capabilities(self.info, sealed_caps)
+            self._sealing = Sealing(capabilities(self.info), fallback, "tpm2", always=_ALWAYS_SEALED)
+            self._caps = self._sealing.capabilities()
             ident = hashlib.sha256(tcti.encode()).hexdigest()[:16]
             from hukspy.records import SqliteRecordStore
 
@@ -123,29 +147,17 @@ class Tpm2Backend:
 
     def records(self) -> RecordStore:
         if self._store is None:
-            raise HuksError(12000012, "the TPM keystore is closed")
+            raise BackendClosedError("the TPM keystore is closed")
         return self._store
 
     # ------------------------------------------------------------ keys
-
-    def _sealed(self, spec: KeySpec) -> bool:
-        """Whether ``spec`` is served as a sealed key; without the flag, 12000001 naming it for what
-        only a sealed key could serve."""
-        if self.fallback:
-            return spec.sealed or (spec.alg, spec.size) in self._caps.sealed
-        if self._caps.key(spec.alg, spec.size) is None:
-            raise HuksError(
-                12000001,
-                f"this key type or size on this TPM (add ?{_FALLBACK_FLAG} to the URI for sealed keys)",
-            )
-        return False
 
     def _template(self, spec: KeySpec) -> TPM2B_PUBLIC:
         if spec.alg == _K.HUKS_ALG_RSA:
             return TPM2B_PUBLIC.parse(f"rsa{spec.size}", objectAttributes=_BASE | A.SIGN_ENCRYPT | A.DECRYPT)
         if spec.alg == _K.HUKS_ALG_ECC:
             t = TPM2B_PUBLIC.parse("ecc256", objectAttributes=_BASE | A.SIGN_ENCRYPT | A.DECRYPT)
-            t.publicArea.parameters.eccDetail.curveID = CURVES[spec.size].tpm
+            t.publicArea.parameters.eccDetail.curveID = TPM_CURVES[spec.size]
             return t
         if spec.alg == _K.HUKS_ALG_AES:
             t = TPM2B_PUBLIC.parse(f"aes{spec.size}", objectAttributes=_BASE | A.SIGN_ENCRYPT | A.DECRYPT)
@@ -155,24 +167,23 @@ class Tpm2Backend:
             t = TPM2B_PUBLIC.parse("hmac", objectAttributes=_BASE | A.SIGN_ENCRYPT)
             t.publicArea.parameters.keyedHashDetail.scheme.details.hmac.hashAlg = _digest_alg(spec)
             return t
-        raise HuksError(12000001, "this key type on the TPM")
+        raise UnsupportedError("this key type on the TPM")
 
     def generate(self, spec: KeySpec) -> bytes:
-        """Create the key in the TPM under the SRK; return its blob ref.
+        """Create the key in the TPM under the SRK (or a sealed key); return its blob ref.
 
-        Raises ``HuksError`` 12000001 (not on this TPM), and TPM errors (translated by ``translate``).
+        Raises ``UnsupportedError`` (→ 12000001: not on this TPM; without ``?fallback=sealed`` naming
+        it), and ``TSS2_Exception`` (``translate``).
         """
-        if self._sealed(spec):
-            from .sealed import generate_sealed
-
-            return generate_sealed(self._tpm, spec)
+        if self._sealing.needs_seal(spec):
+            return self._sealed.generate(spec)
         template = self._template(spec)
         sensitive: TPM2B_SENSITIVE_CREATE | None = None
         if spec.alg == _K.HUKS_ALG_HMAC:
             nbytes = spec.size // 8
-            d = DIGESTS[int(spec.digest or HuksKeyDigest.HUKS_DIGEST_SHA256)]
+            d = DIGESTS[_hmac_digest(spec)]
             if spec.size % 8 or nbytes <= 0:
-                raise HuksError(12000001, "HMAC keys of this size on the TPM (whole bytes only)")
+                raise UnsupportedError("HMAC keys of this size on the TPM (whole bytes only)")
             if nbytes != d.size and nbytes <= hashlib.new(d.name).block_size:
                 # The TPM generates HMAC keys of the digest's size only; other sizes up to the hash's
                 # block size come from its RNG. Longer keys: HMAC uses H(key) for them, so a random
@@ -190,11 +201,10 @@ class Tpm2Backend:
     def import_key(self, spec: KeySpec, key: KeyMaterial) -> bytes:
         """Import with ``TPM2_Import`` (duplication format under the SRK); public keys stay on the host.
 
-        Raises ``HuksError`` 12000001 / 12000003, and TPM errors."""
-        if self._sealed(spec):
-            from .sealed import import_sealed
-
-            return import_sealed(self._tpm, spec, key)
+        Raises ``UnsupportedError`` (→ 12000001), ``InvalidKeyMaterialError`` (→ 12000003), and
+        ``TSS2_Exception``."""
+        if self._sealing.needs_seal(spec):
+            return self._sealed.import_key(spec, key)
         if key.public is not None:
             der = key.public.public_bytes(
                 serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
@@ -203,7 +213,7 @@ class Tpm2Backend:
         attrs = _IMPORTED | A.SIGN_ENCRYPT | A.DECRYPT
         if key.private is not None:
             if not isinstance(key.private, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
-                raise HuksError(12000001, "importing this key type into the TPM")
+                raise UnsupportedError("importing this key type into the TPM")
             pem = key.private.private_bytes(
                 serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
             )
@@ -215,7 +225,7 @@ class Tpm2Backend:
                 tpub.parameters.symDetail.sym.mode.sym = TPM2_ALG.NULL
             elif spec.alg == _K.HUKS_ALG_HMAC:
                 secret = key.secret
-                name = DIGESTS[int(spec.digest or HuksKeyDigest.HUKS_DIGEST_SHA256)].name
+                name = DIGESTS[_hmac_digest(spec)].name
                 if len(secret) > hashlib.new(name).block_size:
                     secret = hashlib.new(name, secret).digest()  # what HMAC does with long keys (RFC 2104)
                 tsens, tpub = TPMT_SENSITIVE.keyedhash_from_secret(
@@ -224,10 +234,10 @@ class Tpm2Backend:
                 tpub.parameters.keyedHashDetail.scheme.scheme = TPM2_ALG.HMAC
                 tpub.parameters.keyedHashDetail.scheme.details.hmac.hashAlg = _digest_alg(spec)
             else:
-                raise HuksError(12000001, "importing this key type into the TPM")
+                raise UnsupportedError("importing this key type into the TPM")
             sens, pub = TPM2B_SENSITIVE(tsens), TPM2B_PUBLIC(tpub)
         else:
-            raise HuksError(12000003, "no key material to import")
+            raise InvalidKeyMaterialError("key material to import (there is none)")
         symdef = TPMT_SYM_DEF_OBJECT(algorithm=TPM2_ALG.AES)
         symdef.keyBits.aes = 128
         symdef.mode.aes = TPM2_ALG.CFB
@@ -241,16 +251,15 @@ class Tpm2Backend:
         return self._tpm.run(imp)
 
     def public_key(self, ref: bytes, spec: KeySpec) -> bytes:
-        """SPKI DER of the public half. Raises ``HuksError`` 12000003 (symmetric), 12000004 (corrupt)."""
+        """SPKI DER of the public half. Raises ``ParameterRejectedError`` (→ 12000003: a symmetric key),
+        ``StoredDataDamagedError`` (→ 12000004: a corrupt ref)."""
         r = refs.unpack(ref)
         if r.kind == refs.PUBLIC:
             return r.parts[0]
         if r.kind == refs.SEALED:
-            from .sealed import sealed_public_key
-
-            return sealed_public_key(self._tpm, r, spec)
+            return self._sealed.public_key(ref, spec)
         if spec.alg not in (_K.HUKS_ALG_RSA, _K.HUKS_ALG_ECC):
-            raise HuksError(12000003, "symmetric keys have no public key")
+            raise ParameterRejectedError("export of a symmetric key (it has no public key)")
         return public_key_of(r.pub).public_bytes(
             serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
         )
@@ -266,27 +275,30 @@ class Tpm2Backend:
             self._tpm.run(lambda t: t.forget(r.pub, r.priv))
 
     def begin(self, ref: bytes, spec: KeySpec, op: OpSpec) -> Operation:
-        """Start ``op``. Raises ``HuksError`` 12000001 (the TPM cannot), 12000003, 12000004."""
+        """Start ``op``. Raises ``UnsupportedError`` (→ 12000001: the TPM cannot),
+        ``ParameterRejectedError`` (→ 12000003), ``StoredDataDamagedError`` (→ 12000004)."""
         r = refs.unpack(ref)
         if r.kind == refs.SEALED:
-            from .sealed import begin_sealed
-
-            return begin_sealed(self._tpm, r, spec, op)
+            return self._sealed.begin(ref, spec, op)
         return begin_tpm_op(self._tpm, r, spec, op, self.info)
 
     def attest(self, ref: bytes, spec: KeySpec, ids: AttestIds, anonymous: bool) -> list[bytes]:
-        """A chain leaf → AK cert → EK cert (→ the EK's CA, when known): see ``attest``."""
+        """The chain leaf → AK certificate → CA (→ EK certificate, when the TPM has one): see ``attest``."""
         from .attest import attest_key
 
-        return attest_key(self._tpm, refs.unpack(ref), spec, ids, anonymous, self._dir)
+        r = refs.unpack(ref)
+        sealed_public = self._sealed.public_key(ref, spec) if r.kind == refs.SEALED else None
+        return attest_key(self._tpm, r, spec, ids, anonymous, self._dir, sealed_public)
 
     def wrap(self, ref: bytes, spec: KeySpec, binding: bytes) -> bytes:
-        raise HuksError(12000001, "key wrapping on the TPM keystore")
+        """Not on this backend: ``UnsupportedError`` (→ 12000001)."""
+        raise UnsupportedError("key wrapping on the TPM keystore")
 
     def unwrap(self, blob: bytes, spec: KeySpec, binding: bytes) -> bytes:
-        raise HuksError(12000001, "key unwrapping on the TPM keystore")
+        """Not on this backend: ``UnsupportedError`` (→ 12000001)."""
+        raise UnsupportedError("key unwrapping on the TPM keystore")
 
-    def translate(self, exc: BaseException, action: str, kind: OpKind | None) -> HuksError | None:
+    def translate(self, exc: BaseException, action: Action, kind: OpKind | None) -> Translation | None:
         """Map a TPM/ESAPI/TCTI or host error to HUKS through ``errors``' one table."""
         return errors.translate(exc, action, kind, lockout_recovery_s=self.info.lockout_recovery_s)
 
@@ -307,17 +319,14 @@ class Tpm2Factory:
     """The ``tpm2`` entry point: ``Keystore("tpm2:<TCTI>")``."""
 
     def open(self, location: str, *, home: str) -> Tpm2Backend:
-        """Open the TPM. Raises ``HuksError`` 401 (malformed URI), 12000005 (the TPM cannot be
-        reached), 12000012."""
+        """Open the TPM. Raises ``InvalidLocationError`` (→ 401: a malformed URI) and ``TSS2_Exception``
+        (``translate``: 12000005 when the TPM cannot be reached)."""
         tcti, fallback = parse_location(location)
-        try:
-            return Tpm2Backend(tcti, home, fallback=fallback)
-        except HuksError:
-            raise
-        except TSS2_Exception as exc:
-            mapped = errors.translate(exc, "open", None)
-            assert mapped is not None  # noqa: S101
-            raise mapped from exc
+        return Tpm2Backend(tcti, home, fallback=fallback)
+
+    def translate(self, exc: BaseException, action: Action, kind: OpKind | None) -> Translation | None:
+        """Errors of ``open`` through ``errors``' one table."""
+        return errors.translate(exc, action, kind)
 
     def available(self) -> tuple[bool, str]:
         try:

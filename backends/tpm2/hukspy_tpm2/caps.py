@@ -1,10 +1,12 @@
 """What this TPM can do: probed at open (``GetCapability``, ``TestParms``) and declared as data.
 
-The tables here are the one copy of each HUKS ↔ TPM correspondence (digests, curves, cipher modes).
-``probe`` asks the TPM which algorithms, curves, key sizes and hashes it has, and ``capabilities``
-turns that into the ``hukspy.backend.Capabilities`` the facade checks every request against. Only what
-the backend implements on top of what the TPM reports is declared; the conformance suite tests each
-entry.
+The tables here are the one copy of each HUKS ↔ TPM correspondence (the TPM column of a digest, a
+curve, a cipher mode); the facts about the algorithms themselves (hash sizes, DigestInfo prefixes, pyca
+curves) are ``hukspy.backend.facts``'. ``probe`` asks the TPM which algorithms, curves, key sizes and
+hashes it has, and ``capabilities`` turns that into the ``hukspy.backend.Capabilities`` of what the
+TPM itself can do. The facade filters them by HUKS policy; ``hukspy.backend.sealed.Sealing`` adds the
+sealed keys of ``?fallback=sealed``. Only what the backend implements on top of what the TPM reports
+is declared; the conformance suite tests each entry.
 """
 
 from __future__ import annotations
@@ -14,15 +16,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
-from cryptography.hazmat.primitives.asymmetric import ec
 from tpm2_pytss import TSS2_Exception
 from tpm2_pytss.constants import TPM2_ALG, TPM2_CAP, TPM2_ECC, TPM2_PT
 from tpm2_pytss.types import TPM2B_PUBLIC, TPMT_PUBLIC_PARMS
 
 from hukspy.backend import Capabilities, KeyCap, OpCap
+from hukspy.backend.facts import rsa_fits
 from hukspy.enums import HuksCipherMode, HuksImportKeyType, HuksKeyAlg, HuksKeyDigest, HuksKeyPadding
-from hukspy.policy import GEN_EXPECT
-from hukspy.software.caps import rsa_fits
 from hukspy.spec import OpKind
 
 from .attest import ATTEST_SUPPORTED
@@ -30,61 +30,31 @@ from .tpm import Tpm
 
 __all__ = [
     "AES_MODES",
-    "CURVES",
-    "DIGESTS",
-    "Curve",
-    "Digest",
+    "TPM_CURVES",
+    "TPM_HASHES",
     "TpmInfo",
     "capabilities",
     "probe",
 ]
 
-
-@dataclass(frozen=True)
-class Digest:
-    """A HUKS digest: its hashlib name, size in bytes, TPM algorithm (None: the TPM lacks it, hashed
-    on the host only), and the DER DigestInfo prefix of EMSA-PKCS1-v1_5."""
-
-    name: str
-    size: int
-    tpm: int | None
-    pkcs1_prefix: bytes
-
-
 D = HuksKeyDigest
-#: HUKS digest → host hash and TPM algorithm (RFC 8017 §9.2 note 1 for the prefixes).
-DIGESTS: Final[Mapping[int, Digest]] = {
-    D.HUKS_DIGEST_MD5: Digest("md5", 16, None, bytes.fromhex("3020300c06082a864886f70d020505000410")),
-    D.HUKS_DIGEST_SHA1: Digest("sha1", 20, TPM2_ALG.SHA1, bytes.fromhex("3021300906052b0e03021a05000414")),
-    D.HUKS_DIGEST_SHA224: Digest("sha224", 28, None, bytes.fromhex("302d300d06096086480165030402040500041c")),
-    D.HUKS_DIGEST_SHA256: Digest(
-        "sha256", 32, TPM2_ALG.SHA256, bytes.fromhex("3031300d060960864801650304020105000420")
-    ),
-    D.HUKS_DIGEST_SHA384: Digest(
-        "sha384", 48, TPM2_ALG.SHA384, bytes.fromhex("3041300d060960864801650304020205000430")
-    ),
-    D.HUKS_DIGEST_SHA512: Digest(
-        "sha512", 64, TPM2_ALG.SHA512, bytes.fromhex("3051300d060960864801650304020305000440")
-    ),
+#: The HUKS digests this backend serves (``hukspy.backend.facts.DIGESTS`` has their facts) → the TPM's
+#: hash algorithm, or None where the TPM has none (MD5, SHA-224: hashed on the host only).
+TPM_HASHES: Final[Mapping[int, int | None]] = {
+    D.HUKS_DIGEST_MD5: None,
+    D.HUKS_DIGEST_SHA1: TPM2_ALG.SHA1,
+    D.HUKS_DIGEST_SHA224: None,
+    D.HUKS_DIGEST_SHA256: TPM2_ALG.SHA256,
+    D.HUKS_DIGEST_SHA384: TPM2_ALG.SHA384,
+    D.HUKS_DIGEST_SHA512: TPM2_ALG.SHA512,
 }
 
-
-@dataclass(frozen=True)
-class Curve:
-    """A HUKS ECC size: the TPM curve, the pyca curve, the field size in bytes, the order's bits."""
-
-    tpm: int
-    pyca: type[ec.EllipticCurve]
-    size: int
-    order_bits: int
-
-
-#: HUKS ECC key size → curve.
-CURVES: Final[Mapping[int, Curve]] = {
-    224: Curve(TPM2_ECC.NIST_P224, ec.SECP224R1, 28, 224),
-    256: Curve(TPM2_ECC.NIST_P256, ec.SECP256R1, 32, 256),
-    384: Curve(TPM2_ECC.NIST_P384, ec.SECP384R1, 48, 384),
-    521: Curve(TPM2_ECC.NIST_P521, ec.SECP521R1, 66, 521),
+#: HUKS ECC key size → the TPM's curve (``hukspy.backend.facts.CURVES`` has the curve's facts).
+TPM_CURVES: Final[Mapping[int, int]] = {
+    224: TPM2_ECC.NIST_P224,
+    256: TPM2_ECC.NIST_P256,
+    384: TPM2_ECC.NIST_P384,
+    521: TPM2_ECC.NIST_P521,
 }
 
 M = HuksCipherMode
@@ -150,8 +120,8 @@ def probe(tpm: Tpm) -> TpmInfo:
     _, cdata = e.get_capability(TPM2_CAP.ECC_CURVES, 0, 64)
     ccs = cdata.data.eccCurves
     tpm_curves = {int(ccs.eccCurves[i]) for i in range(ccs.count)}
-    curves = {size for size, c in CURVES.items() if c.tpm in tpm_curves and TPM2_ALG.ECC in algs}
-    hashes = {d for d, info in DIGESTS.items() if info.tpm is not None and info.tpm in algs}
+    curves = {size for size, c in TPM_CURVES.items() if c in tpm_curves and TPM2_ALG.ECC in algs}
+    hashes = {d for d, alg in TPM_HASHES.items() if alg is not None and alg in algs}
     rsa = {n for n in _RSA_SIZES if TPM2_ALG.RSA in algs and _testparms(tpm, f"rsa{n}")}
     aes = {n for n in _AES_SIZES if TPM2_ALG.AES in algs and _testparms(tpm, f"aes{n}cfb")}
     modes = {m for m, t in AES_MODES.items() if t in algs}
@@ -177,28 +147,11 @@ _ALL_IMPORTS: Final = _PRIV | {int(HuksImportKeyType.HUKS_KEY_TYPE_PUBLIC_KEY)}
 _RAW: Final = frozenset({int(HuksImportKeyType.HUKS_KEY_TYPE_PRIVATE_KEY)})
 
 
-def _huks_allows(op: OpCap) -> bool:
-    """Whether HUKS lets a key of ``op.key_alg`` have this mode/padding/digest (``policy.GEN_EXPECT``):
-    what the TPM can do but no HUKS key can ask for is not declared."""
-    expect = GEN_EXPECT.get(op.key_alg)
-    if expect is None:
-        return True
-    return all(
-        value is None or allowed is None or value in allowed
-        for value, allowed in (
-            (op.mode, expect.modes),
-            (op.padding, expect.paddings),
-            (op.digest, expect.digests),
-        )
-    )
-
-
-def capabilities(info: TpmInfo, sealed: Capabilities | None = None) -> Capabilities:
-    """The declared capabilities for a TPM with ``info``; ``sealed`` adds the software engine's
-    entries that the TPM lacks, served as sealed keys (``?fallback=sealed``)."""
+def capabilities(info: TpmInfo) -> Capabilities:
+    """What a TPM with ``info`` can do with keys inside it (before HUKS policy and sealed keys)."""
     keys: set[KeyCap] = set()
     ops: set[OpCap] = set()
-    host_digests = [int(d) for d in DIGESTS]  # hashing for sign/verify happens on the host
+    host_digests = [int(d) for d in TPM_HASHES]  # hashing for sign/verify happens on the host
     # RSA: every padding on the host (raw RSA in the TPM for what its schemes lack).
     if TPM2_ALG.RSA in info.algs and info.rsa_sizes:
         sizes = frozenset(info.rsa_sizes)
@@ -250,40 +203,12 @@ def capabilities(info: TpmInfo, sealed: Capabilities | None = None) -> Capabilit
         for pad in pads:
             for kind in (OpKind.ENCRYPT, OpKind.DECRYPT):
                 ops.add(OpCap(kind, A.HUKS_ALG_AES, A.HUKS_ALG_AES, m, pad, None, frozenset(info.aes_sizes)))
-    sealed_pairs: frozenset[tuple[int, int]] = frozenset()
-    if sealed is not None:
-        have = {(k.alg, k.size) for k in keys}
-        extra = {k for k in sealed.keys if (k.alg, k.size) not in have}
-        # AES keys are sealed too: a TPM AES key could not serve GCM/CCM, the main HUKS AES modes.
-        aes = {k for k in sealed.keys if k.alg == A.HUKS_ALG_AES}
-        sealed_pairs = frozenset((k.alg, k.size) for k in extra | aes)
-        keys = {k for k in keys if k.alg != A.HUKS_ALG_AES} | extra | aes
-        ops = {o for o in ops if o.key_alg != A.HUKS_ALG_AES}
-        native_sizes: dict[int, set[int]] = {}
-        for k in keys:
-            if (k.alg, k.size) not in sealed_pairs:
-                native_sizes.setdefault(k.alg, set()).add(k.size)
-        for op in sealed.ops:
-            # A software operation applies to sealed keys only: keep the op_sizes of op.key_alg that are
-            # sealed, and drop it where a native key of that size would receive it.
-            op_sizes: set[int] = {sz for (alg, sz) in sealed_pairs if alg == op.key_alg}
-            if op.sizes:
-                op_sizes &= set(op.sizes)
-            if not op_sizes:
-                continue
-            if not native_sizes.get(op.key_alg):
-                ops.add(op)
-            else:
-                ops.add(dataclasses.replace(op, sizes=frozenset(op_sizes)))
-    ops = {o for o in ops if _huks_allows(o)}
     return Capabilities(
         backend="tpm2",
         keys=frozenset(keys),
         ops=frozenset(ops),
         attest=ATTEST_SUPPORTED,
         wrap=False,
-        sealed=sealed_pairs,
         security_level="tpm",
         secure_element=True,
-        hint="" if sealed is not None else "add ?fallback=sealed to the tpm2: URI for sealed keys",
     )

@@ -1,20 +1,23 @@
-"""The one table from TPM 2.0 response codes to HUKS codes (backends.md §2.5), and ``translate``.
+"""The one table from TPM 2.0 response codes to HUKS codes (docs/tpm2.md, "Errors"), and ``translate``.
 
 A TSS2 response code is decoded by layer (``rc & 0xFF0000``): the TPM itself (layer 0, or 0x0C for a
 resource manager passing a TPM code through), ESAPI (0x07) and the TCTI (0x0A). For TPM codes the
 "base" is the code without its handle/parameter/session number: ``0x80 | (rc & 0x3F)`` for format-one
 codes, ``rc & 0xFFF`` otherwise. For the TSS layers it is ``rc & 0xFFFF`` (``TSS2_BASE_RC_*``).
 
-``TPM_TABLE``, ``ESAPI_TABLE`` and ``TCTI_TABLE`` hold the plain mapping; ``ACTION_OVERRIDES`` refines it
-where the TPM's code means different things in different operations (``FAILURE`` in ``RSA_Decrypt`` is
-a failed OAEP/PKCS#1 unpadding, ``VALUE``/``KEY_SIZE`` at key creation is a size the TPM lacks).
-``UNMAPPED`` lists, with the reason, every base code that deliberately has no entry: those fall through
-to 12000012. ``tests/backends/test_tpm2.py`` checks that every code tpm2-pytss knows is in exactly one
-of them.
+``TPM_TABLE``, ``ESAPI_TABLE`` and ``TCTI_TABLE`` are the table, one per layer: base code → HUKS code,
+or a ``hukspy.backend.ByCall`` where the TPM's code means different things in different calls
+(``FAILURE`` in ``RSA_Decrypt`` is a failed OAEP/PKCS#1 unpadding, ``VALUE``/``KEY_SIZE`` at key
+creation is a size the TPM lacks). A session's ``OpKind`` refines a code only in ``update``/``finish``,
+where the TPM processes the data (``begin`` only loads or unseals the key). ``UNMAPPED`` lists, with the
+reason, every base code that deliberately has no entry: those are 12000012. ``tests/backends/test_tpm2.py``
+checks that every code tpm2-pytss knows is in exactly one of them, for every ``Action``.
 
-Host-side failures (verification and public-key operations done in pyca/cryptography, sealed keys run
-by the software engine, the SQLite record store) are the software backend's: its one table,
-``hukspy.software.backend.ERROR_MAP``, maps them.
+The backend raises only ``TSS2_Exception`` (what the TPM, ESAPI or the TCTI said, or, where hukspy itself
+finds the TPM connection gone, a TCTI ``NO_CONNECTION`` code), pyca/cryptography's and sqlite3's
+exceptions, and ``hukspy.backend``'s native types (which the facade maps with ``NATIVE_CODES``).
+Host-side failures (sealed keys run by the software engine, the SQLite record store) go through the
+software backend's one table (``hukspy.backend.sealed.translate``).
 """
 
 from __future__ import annotations
@@ -22,11 +25,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
-from hukspy.errors import HuksError, format_message
+from tpm2_pytss import TSS2_Exception
+from tpm2_pytss.constants import TSS2_RC
+
+from hukspy.backend import Action, ByCall, Translation
+from hukspy.backend import sealed as sealed_keys
 from hukspy.spec import OpKind
 
 __all__ = [
-    "ACTION_OVERRIDES",
     "ESAPI_TABLE",
     "LAYER_ESAPI",
     "LAYER_TCTI",
@@ -36,7 +42,9 @@ __all__ = [
     "TCTI_TABLE",
     "TPM_TABLE",
     "UNMAPPED",
+    "connection_lost",
     "decode_rc",
+    "huks_code",
     "rc_of",
     "translate",
 ]
@@ -59,8 +67,13 @@ _EXTERNAL: Final = 12000012
 _MEMORY: Final = 12000014
 _EXISTS: Final = 12000017
 
+#: A failure that means "the data is wrong" in a decrypt's update/finish, where the TPM decrypts.
+_IN_DECRYPT: Final = {OpKind.DECRYPT: _CRYPTO}
+#: A value or size the TPM lacks when a key is made: the TPM cannot do it, the request was fine.
+_AT_CREATION: Final = {Action.GENERATE: _NOT_SUPPORTED, Action.IMPORT: _NOT_SUPPORTED}
+
 #: TPM_RC base codes (TPM layer): what the TPM said → HUKS code.
-TPM_TABLE: Final[Mapping[int, int]] = {
+TPM_TABLE: Final[Mapping[int, int | ByCall]] = {
     # authorization
     0x08E: _AUTH,  # AUTH_FAIL (DA-protected object, wrong auth)
     0x0A2: _AUTH,  # BAD_AUTH (NODA object, wrong auth)
@@ -87,8 +100,8 @@ TPM_TABLE: Final[Mapping[int, int]] = {
     0x120: _NOT_SUPPORTED,  # DISABLED
     0x143: _NOT_SUPPORTED,  # COMMAND_CODE
     # bad argument
-    0x084: _INVALID,  # VALUE (12000001 at key creation: ACTION_OVERRIDES)
-    0x087: _INVALID,  # KEY_SIZE (idem)
+    0x084: ByCall(_INVALID, _AT_CREATION, _IN_DECRYPT),  # VALUE: RSA-4096, AES-192; ciphertext out of range
+    0x087: ByCall(_INVALID, _AT_CREATION),  # KEY_SIZE
     0x082: _INVALID,  # ATTRIBUTES
     0x08A: _INVALID,  # TYPE
     0x08D: _INVALID,  # RANGE
@@ -118,7 +131,7 @@ TPM_TABLE: Final[Mapping[int, int]] = {
     0x09B: _CRYPTO,  # SIGNATURE (verification failed)
     0x154: _CRYPTO,  # NO_RESULT
     # TPM state
-    0x101: _EXTERNAL,  # FAILURE (12000006 in RSA_Decrypt: ACTION_OVERRIDES)
+    0x101: ByCall(_EXTERNAL, kinds=_IN_DECRYPT),  # FAILURE; in RSA_Decrypt: unpadding failed, TPM fine
     0x100: _EXTERNAL,  # INITIALIZE (swtpm started without startup-clear)
     0x153: _EXTERNAL,  # NEEDS_TEST
     0x130: _EXTERNAL,  # REBOOT
@@ -135,7 +148,7 @@ TPM_TABLE: Final[Mapping[int, int]] = {
     0x0A8: _EXTERNAL,  # FW_LIMITED
     0x0A9: _EXTERNAL,  # SVN_LIMITED
     # stored blob corrupt, foreign or tampered
-    0x09F: _FILE,  # INTEGRITY
+    0x09F: ByCall(_FILE, kinds=_IN_DECRYPT),  # INTEGRITY; in RSA_Decrypt: a ciphertext >= the modulus
     0x155: _FILE,  # SENSITIVE
     0x150: _FILE,  # BAD_CONTEXT
     0x14B: _FILE,  # NV_SPACE
@@ -173,7 +186,7 @@ TPM_TABLE: Final[Mapping[int, int]] = {
 SLOT_EXHAUSTED: Final = frozenset({0x902, 0x903, 0x905, 0x906, 0x12E})
 
 #: TSS2_BASE_RC_* codes of the TCTI layer.
-TCTI_TABLE: Final[Mapping[int, int]] = {
+TCTI_TABLE: Final[Mapping[int, int | ByCall]] = {
     1: _COMM,  # GENERAL_FAILURE (tcti-swtpm: connect() failed)
     8: _COMM,  # NO_CONNECTION
     9: _COMM,  # TRY_AGAIN
@@ -188,7 +201,7 @@ TCTI_TABLE: Final[Mapping[int, int]] = {
 }
 
 #: TSS2_BASE_RC_* codes of the ESAPI layer.
-ESAPI_TABLE: Final[Mapping[int, int]] = {
+ESAPI_TABLE: Final[Mapping[int, int | ByCall]] = {
     7: _EXTERNAL,  # BAD_SEQUENCE: a hukspy locking bug, never the caller's fault
     27: _EXTERNAL,  # RSP_AUTH_FAILED
     1: _EXTERNAL,  # GENERAL_FAILURE
@@ -204,17 +217,6 @@ ESAPI_TABLE: Final[Mapping[int, int]] = {
     2: _NOT_SUPPORTED,  # NOT_IMPLEMENTED
     21: _NOT_SUPPORTED,  # NOT_SUPPORTED
     49: _COMM,  # NO_TPM
-}
-
-#: (layer, base code, action) → HUKS code, where an operation changes the meaning.
-ACTION_OVERRIDES: Final[Mapping[tuple[str, int, str], int]] = {
-    (LAYER_TPM, 0x101, "decrypt"): _CRYPTO,  # RSA_Decrypt unpadding failure; the TPM keeps working
-    (LAYER_TPM, 0x084, "generate"): _NOT_SUPPORTED,  # VALUE: e.g. RSA-4096 or AES-192
-    (LAYER_TPM, 0x087, "generate"): _NOT_SUPPORTED,  # KEY_SIZE
-    (LAYER_TPM, 0x084, "import"): _NOT_SUPPORTED,
-    (LAYER_TPM, 0x087, "import"): _NOT_SUPPORTED,
-    (LAYER_TPM, 0x09F, "decrypt"): _CRYPTO,  # INTEGRITY on RSA_Decrypt of a ciphertext >= modulus
-    (LAYER_TPM, 0x084, "decrypt"): _CRYPTO,  # VALUE: ciphertext out of range
 }
 
 #: Structural TPM2_RC constants of tpm2-pytss that are not errors.
@@ -320,15 +322,24 @@ UNMAPPED: Final[Mapping[tuple[str, int], str]] = {
 _LAYERS: Final[Mapping[int, str]] = {0x00: LAYER_TPM, 0x0C: LAYER_TPM, 0x07: LAYER_ESAPI, 0x0A: LAYER_TCTI}
 
 
+_TABLES: Final[Mapping[str, Mapping[int, int | ByCall]]] = {
+    LAYER_TPM: TPM_TABLE,
+    LAYER_ESAPI: ESAPI_TABLE,
+    LAYER_TCTI: TCTI_TABLE,
+}
+#: The TPM's dictionary-attack lockout (TPM_RC_LOCKOUT).
+_LOCKOUT: Final = 0x921
+
+
+def connection_lost() -> TSS2_Exception:
+    """The error for a TPM connection that hukspy itself finds gone (closed, or the TPM restarted under
+    a session): the TCTI's ``NO_CONNECTION``, → 12000005 like a real transport failure."""
+    return TSS2_Exception(int(TSS2_RC.TCTI_RC_NO_CONNECTION))
+
+
 def rc_of(exc: BaseException) -> int | None:
     """The TSS2 response code carried by ``exc`` (a tpm2-pytss ``TSS2_Exception``), or None."""
-    try:
-        from tpm2_pytss import TSS2_Exception
-    except ImportError:  # pragma: no cover
-        return None
-    if isinstance(exc, TSS2_Exception):
-        return int(exc.rc)
-    return None
+    return int(exc.rc) if isinstance(exc, TSS2_Exception) else None
 
 
 def decode_rc(rc: int) -> tuple[str, int]:
@@ -342,43 +353,38 @@ def decode_rc(rc: int) -> tuple[str, int]:
     return layer, rc & 0xFFFF
 
 
-def huks_code(rc: int, action: str) -> int | None:
-    """The HUKS code of ``rc`` during ``action``, or None when deliberately unmapped."""
+def huks_code(rc: int, action: Action, kind: OpKind | None) -> int | None:
+    """The HUKS code of ``rc`` during ``action`` (in a session of ``kind``), or None when deliberately
+    unmapped. ``kind`` counts only in ``update``/``finish`` (module docstring)."""
     layer, base = decode_rc(rc)
-    override = ACTION_OVERRIDES.get((layer, base, action))
-    if override is not None:
-        return override
-    table = {LAYER_TPM: TPM_TABLE, LAYER_ESAPI: ESAPI_TABLE, LAYER_TCTI: TCTI_TABLE}.get(layer)
-    return None if table is None else table.get(base)
+    table = _TABLES.get(layer)
+    entry = None if table is None else table.get(base)
+    if entry is None or isinstance(entry, int):
+        return entry
+    return entry.code(action, kind if action in (Action.UPDATE, Action.FINISH) else None)
 
 
 def translate(
-    exc: BaseException, action: str, kind: OpKind | None, *, lockout_recovery_s: int | None = None
-) -> HuksError | None:
-    """Map a native error of the TPM backend to a ``HuksError`` (None: not ours → 12000012 upstream).
-
-    ``action`` is the facade's method name ("generate", "import", "begin", "update", "finish", ...);
-    for sessions the operation kind refines it (``FAILURE`` in a decrypt is a padding failure).
+    exc: BaseException, action: Action, kind: OpKind | None, *, lockout_recovery_s: int | None = None
+) -> Translation | None:
+    """The HUKS code and message text of a native error of the TPM backend (None: not one of ours, the
+    facade then asks ``NATIVE_CODES``). A ``TSS2_Exception`` goes through the layer tables (12000012
+    when deliberately unmapped); a TPM lockout is 12000008 with the wait (``lockout_recovery_s``) in
+    the message and in ``retry_after_s``; anything else through the software engine's table (sealed
+    keys, the record store).
     """
-    if isinstance(exc, HuksError):
-        return exc
     rc = rc_of(exc)
-    if rc is not None:
-        refined = "decrypt" if kind is OpKind.DECRYPT and action in ("update", "finish") else action
-        code = huks_code(rc, refined)
-        layer, base = decode_rc(rc)
-        what = f"TPM {layer} error 0x{rc:x} ({exc}) in {action}"
-        if code is None:
-            return HuksError(_EXTERNAL, what)
-        if layer == LAYER_TPM and base == 0x921:
-            # 12000008's seed message has no ${messageInfo}: the wait goes after it, and on the error.
-            wait = "" if lockout_recovery_s is None else f"; retry in {lockout_recovery_s} s"
-            err = HuksError(
-                code, message=f"{format_message(code)} (the TPM is in dictionary-attack lockout{wait})"
-            )
-            err.retry_after_s = lockout_recovery_s  # type: ignore[attr-defined]
-            return err
-        return HuksError(code, what)
-    from hukspy.software.backend import translate as translate_host
-
-    return translate_host(exc, action)
+    if rc is None:
+        return sealed_keys.translate(exc, action, kind)
+    code = huks_code(rc, action, kind)
+    layer, base = decode_rc(rc)
+    what = f"TPM {layer} error 0x{rc:x} ({exc}) in {action.value}"
+    if code is None:
+        return Translation(_EXTERNAL, what)
+    if layer == LAYER_TPM and base == _LOCKOUT:
+        # 12000008's seed message has no ${messageInfo}: the wait goes after it, and on the error.
+        wait = "" if lockout_recovery_s is None else f"; retry in {lockout_recovery_s} s"
+        return Translation(
+            code, note=f"the TPM is in dictionary-attack lockout{wait}", retry_after_s=lockout_recovery_s
+        )
+    return Translation(code, what)

@@ -11,6 +11,9 @@ can be done with the public key alone (verify, RSA encrypt) is done on the host 
 - MAC: ``TPM2_HMAC`` for up to 1 KiB; above that an HMAC sequence, context-saved between updates.
 - AES: ``EncryptDecrypt2`` in 1 KiB chunks, chaining the IV the TPM returns; PKCS#7 on the host.
 - agree: ``ECDH_ZGen`` → the shared x-coordinate.
+
+Errors are native (``TSS2_Exception`` from the TPM, ``hukspy.backend``'s types for what the host
+checks); the backend's ``translate`` and the facade turn them into HUKS codes.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import functools
 import hashlib
 import hmac
 import os
-from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
 from cryptography.exceptions import InvalidSignature
@@ -44,12 +47,19 @@ from tpm2_pytss.types import (
     TPMT_TK_HASHCHECK,
 )
 
-from hukspy.backend import Operation
+from hukspy.backend import (
+    DataRejectedError,
+    Operation,
+    ParameterRejectedError,
+    StoredDataDamagedError,
+    UnsupportedError,
+    facts,
+)
 from hukspy.enums import HuksKeyAlg, HuksKeyDigest, HuksKeyPadding
-from hukspy.errors import HuksError
 from hukspy.spec import KeySpec, OpKind, OpSpec
 
-from .caps import AES_MODES, CURVES, DIGESTS, Curve, Digest, TpmInfo
+from .caps import AES_MODES, TPM_CURVES, TPM_HASHES, TpmInfo
+from .errors import connection_lost
 from .refs import Ref
 
 if TYPE_CHECKING:
@@ -59,18 +69,65 @@ __all__ = ["begin_tpm_op", "public_key_of"]
 
 _CHUNK: Final = 1024  # MAX_BUFFER: the largest EncryptDecrypt2 / HMAC input
 _MAX_BUFFERED: Final = 5 * 1024 * 1024  # RSA and unhashed inputs are cached (HUKS: ≤ 5 MiB)
-_PYCA_HASH: Final[dict[str, Callable[[], hashes.HashAlgorithm]]] = {
-    "md5": hashes.MD5,
-    "sha1": hashes.SHA1,
-    "sha224": hashes.SHA224,
-    "sha256": hashes.SHA256,
-    "sha384": hashes.SHA384,
-    "sha512": hashes.SHA512,
-}
 _NULL_TICKET: Final = TPMT_TK_HASHCHECK(tag=TPM2_ST.HASHCHECK, hierarchy=TPM2_RH.NULL)
 _D = HuksKeyDigest
+#: The digests an unhashed ECDSA input can be verified as (ascending sizes).
+_SHA2: Final = (_D.HUKS_DIGEST_SHA224, _D.HUKS_DIGEST_SHA256, _D.HUKS_DIGEST_SHA384, _D.HUKS_DIGEST_SHA512)
 _P = HuksKeyPadding
 _A = HuksKeyAlg
+
+
+@dataclass(frozen=True)
+class Digest:
+    """A digest as the operations use it: the HUKS value ``id``, its facts ``info``
+    (``hukspy.backend.facts.DIGESTS``) and the TPM's hash algorithm ``tpm`` (None where it has none)."""
+
+    id: int
+    info: facts.Digest
+    tpm: int | None
+
+    @property
+    def name(self) -> str:
+        return self.info.name
+
+    @property
+    def size(self) -> int:
+        return self.info.size
+
+    def pyca(self) -> hashes.HashAlgorithm:
+        """A pyca/cryptography instance of the hash."""
+        return self.info.hash()
+
+
+@functools.cache
+def digest_of(d: int) -> Digest:
+    """The ``Digest`` of HUKS digest ``d`` (one of ``caps.TPM_HASHES``)."""
+    return Digest(d, facts.DIGESTS[d], TPM_HASHES[d])
+
+
+@dataclass(frozen=True)
+class Curve:
+    """A NIST curve as the operations use it: its facts ``info`` (``hukspy.backend.facts.CURVES``) and
+    the TPM's curve id ``tpm``."""
+
+    info: facts.Curve
+    tpm: int
+
+    @property
+    def size(self) -> int:
+        """The field size in bytes."""
+        return self.info.field_bytes
+
+    @property
+    def order_bits(self) -> int:
+        """The bit length of the group order (that of the field too, for the NIST prime curves)."""
+        return self.info.curve.key_size
+
+
+@functools.cache
+def curve_of(size: int) -> Curve:
+    """The ``Curve`` of a HUKS ECC key size (one of ``caps.TPM_CURVES``)."""
+    return Curve(facts.CURVES[size], TPM_CURVES[size])
 
 
 @functools.lru_cache(maxsize=256)
@@ -82,7 +139,7 @@ def public_key_of(pub_blob: bytes) -> rsa.RSAPublicKey | ec.EllipticCurvePublicK
     tpub, _ = TPM2B_PUBLIC.unmarshal(pub_blob)
     key = serialization.load_der_public_key(tpub.to_der())
     if not isinstance(key, rsa.RSAPublicKey | ec.EllipticCurvePublicKey):
-        raise HuksError(12000004, "unexpected key type in a TPM blob")
+        raise StoredDataDamagedError("read the TPM blob (it holds an unexpected key type)")
     return key
 
 
@@ -101,7 +158,12 @@ def _tpm2b(wire: bytes, off: int) -> tuple[bytes, int]:
 
 
 def _digest(op: OpSpec) -> Digest | None:
-    return None if op.digest in (None, _D.HUKS_DIGEST_NONE) else DIGESTS[op.digest]
+    return None if op.digest in (None, _D.HUKS_DIGEST_NONE) else digest_of(op.digest)
+
+
+def _mgf_digest(op: OpSpec, d: Digest | None) -> Digest | None:
+    """The MGF1 digest of an OAEP/PSS operation: its own, else the operation's."""
+    return digest_of(op.mgf_digest) if op.mgf_digest not in (None, _D.HUKS_DIGEST_NONE) else d
 
 
 class _Buffer:
@@ -116,7 +178,7 @@ class _Buffer:
             self._h.update(data)
             return
         if len(self._data) + len(data) > _MAX_BUFFERED:
-            raise HuksError(12000003, f"input longer than {_MAX_BUFFERED} bytes for this operation")
+            raise ParameterRejectedError(f"input longer than {_MAX_BUFFERED} bytes for this operation")
         self._data += data
 
     def value(self) -> bytes:
@@ -139,7 +201,7 @@ def _fit_ecdsa(value: bytes, curve: Curve, sizes: list[tuple[int, int]]) -> tupl
     size, alg = sizes[-1]
     if e.bit_length() <= 8 * size:
         return e.to_bytes(size, "big"), alg
-    raise HuksError(12000001, f"ECDSA over {len(value)} unhashed bytes on this curve")
+    raise UnsupportedError(f"ECDSA over {len(value)} unhashed bytes on this curve")
 
 
 class _Closed:
@@ -153,7 +215,7 @@ class EcdsaSign(_Closed):
     def __init__(self, tpm: Tpm, ref: Ref, curve: Curve, op: OpSpec, info: TpmInfo) -> None:
         self._tpm, self._ref, self._curve = tpm, ref, curve
         self._buf = _Buffer(_digest(op))
-        self._sizes = sorted((DIGESTS[d].size, int(DIGESTS[d].tpm or 0)) for d in info.hashes)
+        self._sizes = sorted((digest_of(d).size, int(TPM_HASHES[d] or 0)) for d in info.hashes)
 
     def update(self, data: bytes) -> bytes:
         self._buf.add(data)
@@ -189,15 +251,16 @@ class EcdsaVerify(_Closed):
     def finish(self, data: bytes) -> bytes:
         value = self._buf.value()
         if self._d is not None:
-            algo: hashes.HashAlgorithm = _PYCA_HASH[self._d.name]()
+            algo: hashes.HashAlgorithm = self._d.pyca()
         else:
-            sizes = [(28, 0), (32, 1), (48, 2), (64, 3)]
-            value, i = _fit_ecdsa(value, self._curve, sizes)
-            algo = (hashes.SHA224(), hashes.SHA256(), hashes.SHA384(), hashes.SHA512())[i]
+            # unhashed data: verify as a digest of the nearest SHA-2 size (what EcdsaSign sends the TPM)
+            prehash = [digest_of(d) for d in _SHA2]
+            value, i = _fit_ecdsa(value, self._curve, [(d.size, n) for n, d in enumerate(prehash)])
+            algo = prehash[i].pyca()
         try:
             self._key.verify(data, value, ec.ECDSA(Prehashed(algo)))
         except (InvalidSignature, ValueError) as exc:
-            raise HuksError(12000006, "signature verification failed") from exc
+            raise DataRejectedError("signature verification failed") from exc
         return b""
 
 
@@ -215,7 +278,7 @@ def _emsa_pss(m_hash: bytes, em_bits: int, salt_len: int, hname: str, mgf_name: 
     h_len = len(m_hash)
     em_len = (em_bits + 7) // 8
     if em_len < h_len + salt_len + 2:
-        raise HuksError(12000003, "RSA key too small for PSS with this digest and salt")
+        raise ParameterRejectedError("RSA key too small for PSS with this digest and salt")
     salt = os.urandom(salt_len)
     h = hashlib.new(hname, b"\0" * 8 + m_hash + salt).digest()
     db = b"\0" * (em_len - salt_len - h_len - 2) + b"\x01" + salt
@@ -231,7 +294,7 @@ class RsaSign(_Closed):
         self._buf = _Buffer(self._d)
         self._info = info
         if op.padding == _P.HUKS_PADDING_PSS and self._d is None:
-            raise HuksError(12000001, "RSA-PSS without a digest")
+            raise UnsupportedError("RSA-PSS without a digest")
 
     def update(self, data: bytes) -> bytes:
         self._buf.add(data)
@@ -242,7 +305,7 @@ class RsaSign(_Closed):
         value = self._buf.value()
         k = (self._bits + 7) // 8
         d, op = self._d, self._op
-        mgf = DIGESTS[op.mgf_digest] if op.mgf_digest not in (None, _D.HUKS_DIGEST_NONE) else d
+        mgf = _mgf_digest(op, d)
         native = d is not None and d.tpm is not None and op.digest in self._info.hashes
         if op.padding == _P.HUKS_PADDING_PKCS1_V1_5 and native and d is not None:
             return self._tpm_sign(TPM2_ALG.RSASSA, int(d.tpm or 0), value, k)
@@ -254,9 +317,9 @@ class RsaSign(_Closed):
             em = _emsa_pss(value, self._bits - 1, salt, d.name, mgf.name)
             return self._raw(em.rjust(k, b"\0"), k)
         # PKCS#1 v1.5 on the host: DigestInfo(digest) or the raw data
-        t = value if d is None else d.pkcs1_prefix + value
+        t = value if d is None else d.info.digest_info + value
         if len(t) > k - 11:
-            raise HuksError(12000003, "data too long for PKCS#1 v1.5 signing with this RSA key")
+            raise ParameterRejectedError("data too long for PKCS#1 v1.5 signing with this RSA key")
         em = b"\x00\x01" + b"\xff" * (k - 3 - len(t)) + b"\x00" + t
         return self._raw(em, k)
 
@@ -297,12 +360,12 @@ def _pyca_padding(op: OpSpec, key_bits: int) -> padding.AsymmetricPadding | None
     if op.padding == _P.HUKS_PADDING_PKCS1_V1_5:
         return padding.PKCS1v15()
     if op.padding in (_P.HUKS_PADDING_OAEP, _P.HUKS_PADDING_PSS):
-        if d is None:
-            raise HuksError(12000001, "OAEP/PSS without a digest")
-        mgf_d = DIGESTS[op.mgf_digest] if op.mgf_digest not in (None, _D.HUKS_DIGEST_NONE) else d
-        mgf = padding.MGF1(_PYCA_HASH[mgf_d.name]())
+        mgf_d = _mgf_digest(op, d)
+        if d is None or mgf_d is None:
+            raise UnsupportedError("OAEP/PSS without a digest")
+        mgf = padding.MGF1(mgf_d.pyca())
         if op.padding == _P.HUKS_PADDING_OAEP:
-            return padding.OAEP(mgf, _PYCA_HASH[d.name](), None)
+            return padding.OAEP(mgf, d.pyca(), None)
         k = (key_bits + 7) // 8
         max_salt = k - d.size - 2 if (key_bits - 1) % 8 else k - d.size - 3
         return padding.PSS(mgf, d.size if op.pss_salt == 0 else max_salt)
@@ -329,9 +392,9 @@ class RsaVerify(_Closed):
                     raise InvalidSignature
             else:
                 assert pad is not None  # noqa: S101
-                self._key.verify(data, value, pad, Prehashed(_PYCA_HASH[self._d.name]()))
+                self._key.verify(data, value, pad, Prehashed(self._d.pyca()))
         except (InvalidSignature, ValueError) as exc:
-            raise HuksError(12000006, "signature verification failed") from exc
+            raise DataRejectedError("signature verification failed") from exc
         return b""
 
 
@@ -353,12 +416,12 @@ class RsaEncrypt(_Closed):
             m = int.from_bytes(value, "big")
             n = self._key.public_numbers()
             if len(value) > k or m >= n.n:
-                raise HuksError(12000003, "data out of range for raw RSA")
+                raise ParameterRejectedError("data out of range for raw RSA")
             return pow(m, n.e, n.n).to_bytes(k, "big")
         try:
             return self._key.encrypt(value, pad)
         except ValueError as exc:
-            raise HuksError(12000003, "data too long for this RSA key and padding") from exc
+            raise ParameterRejectedError("data too long for this RSA key and padding") from exc
 
 
 class RsaDecrypt(_Closed):
@@ -370,9 +433,9 @@ class RsaDecrypt(_Closed):
         scheme = TPMT_RSA_DECRYPT(scheme=TPM2_ALG.NULL)
         if op.padding == _P.HUKS_PADDING_OAEP:
             if d is None or d.tpm is None or op.digest not in info.hashes:
-                raise HuksError(12000001, "RSA-OAEP decryption with this digest on the TPM")
+                raise UnsupportedError("RSA-OAEP decryption with this digest on the TPM")
             if op.mgf_digest not in (None, op.digest):
-                raise HuksError(12000001, "RSA-OAEP decryption with an MGF1 digest different from the digest")
+                raise UnsupportedError("RSA-OAEP decryption with an MGF1 digest different from the digest")
             scheme = TPMT_RSA_DECRYPT(scheme=TPM2_ALG.OAEP)
             scheme.details.oaep.hashAlg = d.tpm
         elif op.padding == _P.HUKS_PADDING_PKCS1_V1_5:
@@ -388,7 +451,7 @@ class RsaDecrypt(_Closed):
         self._buf.add(data)
         value = self._buf.value()
         if len(value) != self._k:
-            raise HuksError(12000003, f"RSA ciphertext must be {self._k} bytes")
+            raise ParameterRejectedError(f"RSA ciphertext of {len(value)} bytes (it must be {self._k})")
 
         def dec(t: Tpm) -> bytes:
             out = t.esapi.rsa_decrypt(
@@ -423,8 +486,8 @@ class Hmac(_Closed):
             with t.pinned(self._ref.pub, self._ref.priv) as h:
                 self._gen = t.generation
                 return t.with_slot(lambda: t.esapi.hmac_start(h, None, self._alg))
-        if self._gen != t.generation:
-            raise HuksError(12000005, "the TPM restarted during this HMAC session")
+        if self._gen != t.generation:  # the TPM restarted under this session: its sequence is gone
+            raise connection_lost()
         ctx = self._ctx
         return t.with_slot(lambda: t.esapi.context_load(ctx))
 
@@ -479,7 +542,7 @@ class Aes(_Closed):
         self._pkcs7 = op.padding == _P.HUKS_PADDING_PKCS7
         self._iv = b"" if self._mode == TPM2_ALG.ECB else (op.iv or b"")
         if self._mode != TPM2_ALG.ECB and len(self._iv) != 16:
-            raise HuksError(12000003, "the IV must be 16 bytes")
+            raise ParameterRejectedError(f"IV of {len(self._iv)} bytes for AES (it must be 16)")
         self._pending = bytearray()
 
     def _run(self, data: bytes) -> bytes:
@@ -516,14 +579,14 @@ class Aes(_Closed):
             pad = 16 - len(rest) % 16
             rest += bytes([pad]) * pad
         if self._mode in (TPM2_ALG.CBC, TPM2_ALG.ECB) and len(rest) % 16:
-            raise HuksError(
-                12000003, "the input of AES-CBC/ECB without padding must be a multiple of 16 bytes"
+            raise ParameterRejectedError(
+                "input of AES-CBC/ECB without padding (it must be a multiple of 16 bytes)"
             )
         out = self._run(rest)
         if self._pkcs7 and self._decrypt:
             pad = out[-1] if out else 0
             if not 1 <= pad <= 16 or out[-pad:] != bytes([pad]) * pad:
-                raise HuksError(12000006, "bad PKCS#7 padding")
+                raise DataRejectedError("bad PKCS#7 padding")
             out = out[:-pad]
         return out
 
@@ -536,12 +599,14 @@ class Ecdh(_Closed):
         return b""
 
     def finish(self, data: bytes) -> bytes:
+        # The facade has parsed the peer key as a public key of the agreement's algorithm (401 if not,
+        # docs/decisions.md); one of another curve fails the agreement here (→ 12000006).
         try:
             peer = serialization.load_der_public_key(data)
         except (ValueError, TypeError) as exc:
-            raise HuksError(12000003, "the peer public key is not a valid SPKI DER key") from exc
-        if not isinstance(peer, ec.EllipticCurvePublicKey) or not isinstance(peer.curve, self._curve.pyca):
-            raise HuksError(12000003, "the peer public key is not on the key's curve")
+            raise DataRejectedError("the peer public key is not a valid SPKI DER key") from exc
+        if not isinstance(peer, ec.EllipticCurvePublicKey) or peer.curve.name != self._curve.info.curve.name:
+            raise DataRejectedError("the peer public key is not on the key's curve")
         nums = peer.public_numbers()
         size = self._curve.size
         point = TPM2B_ECC_POINT(
@@ -556,7 +621,8 @@ class Ecdh(_Closed):
 def begin_tpm_op(tpm: Tpm, ref: Ref, spec: KeySpec, op: OpSpec, info: TpmInfo) -> Operation:
     """The operation for ``op`` on the TPM key (or imported public key) ``ref``.
 
-    Raises ``HuksError`` 12000001 for what the TPM cannot do with this key, 12000003 for bad inputs."""
+    Raises ``UnsupportedError`` (→ 12000001) for what the TPM cannot do with this key,
+    ``ParameterRejectedError`` (→ 12000003) for bad inputs, ``StoredDataDamagedError`` (→ 12000004)."""
     from .refs import PUBLIC
 
     public_only = ref.kind == PUBLIC
@@ -566,17 +632,17 @@ def begin_tpm_op(tpm: Tpm, ref: Ref, spec: KeySpec, op: OpSpec, info: TpmInfo) -
             return public_key_of(ref.pub)
         key = serialization.load_der_public_key(ref.parts[0])
         if not isinstance(key, rsa.RSAPublicKey | ec.EllipticCurvePublicKey):
-            raise HuksError(12000004, "unexpected key type in a stored public key")
+            raise StoredDataDamagedError("read the stored public key (it has an unexpected type)")
         return key
 
     if spec.alg == _A.HUKS_ALG_ECC:
-        curve = CURVES[spec.size]
+        curve = curve_of(spec.size)
         if op.kind is OpKind.VERIFY:
             key = pub()
             assert isinstance(key, ec.EllipticCurvePublicKey)  # noqa: S101
             return EcdsaVerify(key, curve, op)
         if public_only:
-            raise HuksError(12000003, "an imported public key can only verify or encrypt")
+            raise ParameterRejectedError("use of an imported public key (it can only verify or encrypt)")
         if op.kind is OpKind.SIGN:
             return EcdsaSign(tpm, ref, curve, op, info)
         if op.kind is OpKind.AGREE:
@@ -587,7 +653,7 @@ def begin_tpm_op(tpm: Tpm, ref: Ref, spec: KeySpec, op: OpSpec, info: TpmInfo) -
             assert isinstance(rkey, rsa.RSAPublicKey)  # noqa: S101
             return RsaVerify(rkey, op) if op.kind is OpKind.VERIFY else RsaEncrypt(rkey, op)
         if public_only:
-            raise HuksError(12000003, "an imported public key can only verify or encrypt")
+            raise ParameterRejectedError("use of an imported public key (it can only verify or encrypt)")
         if op.kind is OpKind.SIGN:
             return RsaSign(tpm, ref, spec.size, op, info)
         if op.kind is OpKind.DECRYPT:
@@ -595,10 +661,10 @@ def begin_tpm_op(tpm: Tpm, ref: Ref, spec: KeySpec, op: OpSpec, info: TpmInfo) -
     elif spec.alg == _A.HUKS_ALG_HMAC and op.kind is OpKind.MAC:
         d = _digest(op)
         if d is None or d.tpm is None:
-            raise HuksError(12000001, "HMAC with this digest on the TPM")
+            raise UnsupportedError("HMAC with this digest on the TPM")
         return Hmac(tpm, ref, d)
     elif spec.alg == _A.HUKS_ALG_AES and op.kind in (OpKind.ENCRYPT, OpKind.DECRYPT):
         if op.mode not in AES_MODES:
-            raise HuksError(12000001, "this AES mode on a TPM key (GCM/CCM need ?fallback=sealed)")
+            raise UnsupportedError("this AES mode on a TPM key (GCM/CCM need ?fallback=sealed)")
         return Aes(tpm, ref, op)
-    raise HuksError(12000001, f"{op!r} on this TPM key")
+    raise UnsupportedError(f"the operation {op.kind.value} with this TPM key")

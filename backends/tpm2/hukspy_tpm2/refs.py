@@ -23,7 +23,7 @@ import struct
 from dataclasses import dataclass
 from typing import Final
 
-from hukspy.errors import HuksError
+from hukspy.backend import StoredDataDamagedError
 
 __all__ = ["PUBLIC", "SEALED", "TPM_KEY", "Ref", "pack", "unpack"]
 
@@ -65,8 +65,8 @@ def pack(kind: int, *parts: bytes) -> bytes:
 
 @functools.lru_cache(maxsize=1024)
 def unpack(ref: bytes) -> Ref:
-    """Parse a ref (cached: the same refs come back on every operation). Raises ``HuksError`` 12000004
-    when it is not one of ours."""
+    """Parse a ref (cached: the same refs come back on every operation). Raises
+    ``StoredDataDamagedError`` (→ 12000004) when it is not one of ours."""
     try:
         if ref[:4] != _MAGIC:
             raise ValueError("magic")
@@ -86,5 +86,5 @@ def unpack(ref: bytes) -> Ref:
         if len(parts) != expected:
             raise ValueError("parts")
     except (IndexError, ValueError, struct.error) as exc:
-        raise HuksError(12000004, "the stored TPM key reference is corrupt") from exc
+        raise StoredDataDamagedError("read the stored TPM key reference (it is corrupt)") from exc
     return Ref(kind, tuple(parts))

@@ -7,6 +7,10 @@ for control, as the ``swtpm`` TCTI expects), waits for it by polling (connect, t
 without fixed sleeps, and stops it at the end. ``stop()``/``start()`` restart the same state, which is
 how the fault tests kill the TPM mid-run.
 
+``swtpm_instance(provision=False)`` starts a **plain** TPM instead, as most CI setups and firmware TPMs
+are: an empty state directory, no ``swtpm_setup`` (so no EK certificate in NV and no persisted EK),
+``swtpm socket --tpm2 --flags startup-clear``.
+
 Layout of the base directory (a temp dir, or ``state_dir`` when given):
 
 - ``<state_dir>/tpm2-00.permall``: the TPM's persistent state (swtpm's own file);
@@ -144,12 +148,15 @@ class SwtpmInstance:
     """A running (or stopped) swtpm on one state directory and one TCP port pair.
 
     ``uri`` is the hukspy keystore URI (``tpm2:swtpm:host=127.0.0.1,port=N``), ``tcti`` the TCTI
-    string, ``ca_dir`` the directory of the local CA that signed the EK certificates.
+    string, ``ca_dir`` the directory of the local CA that signed the EK certificates (absent on a
+    plain TPM). ``provisioned``: the state was made by ``swtpm_setup`` (swtpm then runs with
+    ``--flags not-need-init,startup-clear``); a plain one runs with ``--flags startup-clear`` only.
     """
 
-    def __init__(self, state_dir: str, port: int) -> None:
+    def __init__(self, state_dir: str, port: int, *, provisioned: bool = True) -> None:
         self.state_dir = state_dir
         self.port = port
+        self.provisioned = provisioned
         self.ca_dir = os.path.join(state_dir, "localca")
         self._proc: subprocess.Popen[bytes] | None = None
 
@@ -191,7 +198,7 @@ class SwtpmInstance:
                 "--ctrl",
                 f"type=tcp,port={self.port + 1},bindaddr=127.0.0.1",
                 "--flags",
-                "not-need-init,startup-clear",
+                "not-need-init,startup-clear" if self.provisioned else "startup-clear",
                 "--log",
                 f"file={os.path.join(self.state_dir, 'swtpm.log')},level=1",
             ],
@@ -239,7 +246,10 @@ class SwtpmInstance:
                 proc.wait()
 
     def __repr__(self) -> str:
-        return f"SwtpmInstance(port={self.port}, state_dir={self.state_dir!r}, running={self.running})"
+        return (
+            f"SwtpmInstance(port={self.port}, state_dir={self.state_dir!r}, "
+            f"provisioned={self.provisioned}, running={self.running})"
+        )
 
 
 def _probe(tcti: str) -> None:
@@ -255,23 +265,25 @@ def _probe(tcti: str) -> None:
 
 
 @contextlib.contextmanager
-def swtpm_instance(state_dir: str | None = None) -> Iterator[SwtpmInstance]:
+def swtpm_instance(state_dir: str | None = None, *, provision: bool = True) -> Iterator[SwtpmInstance]:
     """A provisioned, running swtpm; stopped (and its temp dir removed) on exit.
 
     ``state_dir``: reuse (and, when empty, provision) this directory instead of a fresh temp one; it is
-    not removed. Raises ``SwtpmUnavailableError`` when swtpm is not installed.
+    not removed. ``provision=False``: a plain TPM (module docstring), never given to ``swtpm_setup``.
+    Raises ``SwtpmUnavailableError`` when swtpm (or, to provision, swtpm_setup) is not installed.
     """
     _which("swtpm")
-    _which("swtpm_setup")
+    if provision:
+        _which("swtpm_setup")
     owned = state_dir is None
     base = tempfile.mkdtemp(prefix="hukspy-swtpm-") if state_dir is None else state_dir
     try:
         os.makedirs(base, mode=0o700, exist_ok=True)
-        if not os.path.exists(os.path.join(base, "tpm2-00.permall")):
+        if provision and not os.path.exists(os.path.join(base, "tpm2-00.permall")):
             _provision(base)
         inst: SwtpmInstance | None = None
         for _ in range(5):  # the free port pair may be taken between probe and bind
-            inst = SwtpmInstance(base, _free_port_pair())
+            inst = SwtpmInstance(base, _free_port_pair(), provisioned=provision)
             try:
                 inst.start()
                 break
@@ -290,14 +302,18 @@ def swtpm_instance(state_dir: str | None = None) -> Iterator[SwtpmInstance]:
 
 
 def main() -> None:
-    """``python -m hukspy_tpm2.testing``: start a provisioned swtpm, print its keystore URI and the EK
-    CA directory, and keep it running until interrupted (for manual tests and benchmarks)."""
+    """``python -m hukspy_tpm2.testing [--plain] [STATE_DIR]``: start a provisioned (``--plain``: a
+    plain) swtpm, print its keystore URI and the EK CA directory, and keep it running until interrupted
+    (for manual tests and benchmarks)."""
     import signal
     import sys
 
-    with swtpm_instance(sys.argv[1] if len(sys.argv) > 1 else None) as inst:
+    args = sys.argv[1:]
+    plain = "--plain" in args
+    rest = [a for a in args if a != "--plain"]
+    with swtpm_instance(rest[0] if rest else None, provision=not plain) as inst:
         print(f"HUKSPY_KEYSTORE={inst.uri}")
-        print(f"EK CA: {inst.ca_dir}")
+        print("EK CA: none (plain TPM)" if plain else f"EK CA: {inst.ca_dir}")
         sys.stdout.flush()
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -5,7 +5,8 @@
 manages the TPM's few transient object slots (swtpm has 3, shared by the SRK, keys and HMAC sequences)
 with an LRU: keys are loaded from their blobs on use and stay loaded until another object needs the
 slot; a command that fails with ``OBJECT_MEMORY`` (or another slot-exhaustion code) is retried after
-evicting the least recently used key, and raises 12000010 only when nothing is left to evict.
+evicting the least recently used key, and fails with that code (→ 12000010) only when nothing is left
+to evict.
 
 Fault handling: when the TCTI fails (swtpm stopped, device gone) the command raises (→ 12000005) and
 the connection is marked broken; the next command reconnects, flushes what is left in the TPM, re-creates
@@ -34,8 +35,8 @@ from tpm2_pytss import ESAPI, TCTILdr, TSS2_Exception
 from tpm2_pytss.constants import ESYS_TR, TPM2_CAP, TPM2_HT, TPMA_OBJECT
 from tpm2_pytss.types import TPM2B_PRIVATE, TPM2B_PUBLIC
 
-from hukspy.errors import HuksError
-from hukspy_tpm2.errors import LAYER_ESAPI, LAYER_TCTI, SLOT_EXHAUSTED, decode_rc
+from hukspy.backend import BackendClosedError
+from hukspy_tpm2.errors import LAYER_ESAPI, LAYER_TCTI, SLOT_EXHAUSTED, connection_lost, decode_rc
 
 __all__ = ["SRK_TEMPLATE", "Tpm"]
 
@@ -78,7 +79,7 @@ class Tpm:
     """The TPM behind one TCTI string (``name:conf``, e.g. ``swtpm:host=127.0.0.1,port=2321``).
 
     Every method that talks to the TPM must be called with ``lock`` held (``run`` does that).
-    Raises ``TSS2_Exception`` (the backend's ``translate`` maps it) or ``HuksError`` 12000010.
+    Raises ``TSS2_Exception`` (the backend's ``translate`` maps it: docs/tpm2.md, "Errors").
     """
 
     @classmethod
@@ -148,7 +149,7 @@ class Tpm:
     @property
     def esapi(self) -> ESAPI:
         if self._ectx is None:
-            raise HuksError(12000005, "the TPM connection is closed")
+            raise connection_lost()
         return self._ectx
 
     @property
@@ -162,7 +163,7 @@ class Tpm:
         handle and run ``fn`` once more."""
         with self.lock:
             if self._closed:
-                raise HuksError(12000012, "use a closed TPM keystore")
+                raise BackendClosedError("the TPM keystore is closed")
             for attempt in (1, 2):
                 try:
                     if self._ectx is None:
@@ -248,8 +249,8 @@ class Tpm:
 
     def with_slot(self, fn: Callable[[], T], *, uses_srk: bool = False) -> T:
         """Run a command that needs a free object slot, evicting LRU keys (then the SRK, unless
-        ``uses_srk``) while it fails for lack of one. Raises ``HuksError`` 12000010 when nothing can be
-        evicted."""
+        ``uses_srk``) while it fails for lack of one. When nothing can be evicted the TPM's own
+        slot-exhaustion error propagates (→ 12000010)."""
         self._srk_busy += uses_srk
         try:
             while True:
@@ -259,7 +260,7 @@ class Tpm:
                     if not _slot_exhausted(exc):
                         raise
                     if not self._evict_one():
-                        raise HuksError(12000010, "no free TPM object slot: every slot is in use") from exc
+                        raise
         finally:
             self._srk_busy -= uses_srk
 
