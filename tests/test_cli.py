@@ -868,7 +868,7 @@ def test_selftest_passes_and_lists_every_declared_capability(
     # nothing is left behind
     assert aliases(capsys) == []
     # the text form: one table line per row, then the summary line
-    cli._print_text("selftest", result)
+    cli.print_selftest(None, result)
     text = capsys.readouterr().out.rstrip().splitlines()
     assert text[-1] == f"{len(rows)} passed, 0 failed"
     assert len(text) == len(rows) + 4  # keystore line, header, rule, rows, summary

@@ -15,7 +15,7 @@ from hukspy.enums import HuksKeyDigest as D
 from hukspy.enums import HuksKeyPurpose as Pu
 from hukspy.enums import HuksTag as T
 from hukspy.testing import P, open_keystore, options, run_session, unique_alias
-from hukspy.testing.conformance import *  # noqa: F403 - the suite's tests and helper fixtures
+from hukspy.testing.conformance import KeystoreConformanceTests
 
 if TYPE_CHECKING:
     from hukspy_pkcs11.testing import TokenInfo
@@ -30,6 +30,14 @@ HKDF_KEY = (P(T.HUKS_TAG_ALGORITHM, A.HUKS_ALG_AES), P(T.HUKS_TAG_KEY_SIZE, 256)
 def keystore(pkcs11_token: TokenInfo) -> Iterator[Keystore]:  # noqa: F811 - the imported fixture
     with open_keystore(pkcs11_token.uri + "&fallback=sealed") as ks:
         yield ks
+
+
+class TestPkcs11SealedConformance(KeystoreConformanceTests):
+    """The conformance suite on the token with ``&fallback=sealed``."""
+
+    @pytest.fixture
+    def keystore_uri(self, pkcs11_token: TokenInfo) -> str:  # noqa: F811 - the imported fixture
+        return pkcs11_token.uri + "&fallback=sealed"
 
 
 def test_without_the_flag_sealed_only_keys_are_12000001_naming_it(pkcs11_token: TokenInfo) -> None:  # noqa: F811
