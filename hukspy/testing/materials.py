@@ -13,11 +13,9 @@ import struct
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dh, dsa, ec, ed25519, rsa, x25519
 
-from hukspy.enums import HuksImportKeyType, HuksKeyAlg
+from hukspy.enums import HuksImportKeyType
 
 __all__ = ["encode_private", "encode_public", "small_rsa_key"]
-
-_A = HuksKeyAlg
 
 
 def _be(value: int, length: int | None = None) -> bytes:
