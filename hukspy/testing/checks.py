@@ -18,6 +18,7 @@ suite has no way to exercise the entry; the suite reports both.
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Callable, Sequence
 from enum import IntEnum
 from typing import Final
@@ -63,7 +64,7 @@ from hukspy.testing.cases import (
     import_purpose,
     key_class,
 )
-from hukspy.testing.materials import encode_private, encode_public
+from hukspy.testing.materials import encode_private, encode_public, small_rsa_key
 from hukspy.testing.support import (
     alg_name,
     ensure_generated,
@@ -77,12 +78,15 @@ from hukspy.testing.support import (
 )
 
 __all__ = [
+    "AGAINST_HUKSPY",
     "FAMILIES",
     "NotExercised",
+    "NotIndependentlyChecked",
     "check_key_case",
     "check_op_cap",
     "describe",
     "family_of",
+    "read_key_description",
 ]
 
 _ALG = HuksKeyAlg
@@ -96,6 +100,16 @@ _IMPORT = HuksImportKeyType
 
 class NotExercised(Exception):  # noqa: N818 - a verdict, not an error
     """The suite cannot exercise this declared entry (no way to verify it independently)."""
+
+
+class NotIndependentlyChecked(UserWarning):
+    """A declared entry the suite could only check against hukspy itself (a round trip, a signature
+    hukspy made), or an import whose material pyca cannot produce: said and counted (pytest's warnings
+    summary), not passed in silence."""
+
+
+#: The mark of a key source that was checked against hukspy only (``check_op_cap``'s result).
+AGAINST_HUKSPY: Final = " (checked against hukspy only)"
 
 
 HASHES: Final[dict[int, Callable[[], hashes.HashAlgorithm]]] = {
@@ -281,8 +295,8 @@ def pyca_private(ks: Keystore, alg: int, size: int) -> object | None:
     if key in _PYCA_CACHE:
         return _PYCA_CACHE[key]
     made: object | None = None
-    if alg == _ALG.HUKS_ALG_RSA and size >= 1024:
-        made = rsa.generate_private_key(65537, size)
+    if alg == _ALG.HUKS_ALG_RSA:
+        made = rsa.generate_private_key(65537, size) if size >= 1024 else small_rsa_key(size)
     elif alg == _ALG.HUKS_ALG_ECC and size in CURVES:
         made = ec.generate_private_key(CURVES[size]())
     elif alg == _ALG.HUKS_ALG_ED25519:
@@ -375,7 +389,9 @@ def check_key_case(ks: Keystore, case: KeyCase) -> list[str]:
         alias = unique_alias(f"imp-{alg_name(cap.alg)}-{cap.size}-{import_type}")
         made = import_asymmetric(ks, cap.alg, cap.size, ipurpose, import_type, alias)
         if made is None:
-            done.append(f"import type {import_type}: no pyca material of this size, not exercised")
+            why = f"{alg_name(cap.alg)}-{cap.size} import type {import_type}: pyca cannot make the material"
+            warnings.warn(NotIndependentlyChecked(why), stacklevel=2)
+            done.append(f"import type {import_type}: not exercised")
             continue
         alias, known = made
         try:
@@ -436,8 +452,9 @@ def _sibling(caps: Capabilities, cap: OpCap, kind: OpKind) -> bool:
 
 def check_op_cap(ks: Keystore, cap: OpCap, size: int) -> list[str]:
     """Run ``cap`` with a key of ``size`` bits on every key source the backend declares; return the
-    sources exercised. Raises ``AssertionError``/``HuksError`` on failure, ``NotExercised`` when nothing
-    could be run."""
+    sources exercised (those marked ``AGAINST_HUKSPY`` were checked against hukspy itself; when all are,
+    a ``NotIndependentlyChecked`` warning says so). Raises ``AssertionError``/``HuksError`` on failure,
+    ``NotExercised`` when nothing could be run."""
     family = (cap.kind, cap.key_alg)
     if family not in FAMILIES:
         raise NotExercised(f"the suite has no check for {describe(cap)}")
@@ -455,6 +472,9 @@ def check_op_cap(ks: Keystore, cap: OpCap, size: int) -> list[str]:
         done = _check_derive(ks, cap, size)
     if not done:
         raise NotExercised(f"{describe(cap)} size {size}: no key source the suite can check with")
+    if all(source.endswith(AGAINST_HUKSPY) for source in done):
+        why = f"{describe(cap)} size {size}: checked against hukspy only ({'; '.join(done)})"
+        warnings.warn(NotIndependentlyChecked(why), stacklevel=2)
     return done
 
 
@@ -564,7 +584,7 @@ def _check_block_cipher(ks: Keystore, cap: OpCap, size: int) -> list[str]:
         ct = run_session(ks, alias, _init_params(cap, OpKind.ENCRYPT, *extra), split_irregular(pt, bs))
         params, data = _decrypt_params(cap, extra, ct)
         assert run_session(ks, alias, params, split_irregular(data, bs)) == pt, "round trip failed"
-        done.append("generated (round trip)")
+        done.append("generated, round trip" + AGAINST_HUKSPY)
     return done
 
 
@@ -614,6 +634,7 @@ def _check_rsa_cipher(ks: Keystore, cap: OpCap, size: int) -> list[str]:
             elif _sibling(caps, cap, OpKind.DECRYPT):
                 back = run_session(ks, alias, _init_params(cap, OpKind.DECRYPT), [ct])
                 assert back == message, "RSA round trip failed"
+                source += ", round trip" + AGAINST_HUKSPY
             else:
                 continue
         else:
@@ -787,6 +808,7 @@ def _check_signature(ks: Keystore, cap: OpCap, size: int) -> list[str]:
                     HuksRsaPssSaltLenType.HUKS_RSA_PSS_SALT_LEN_DIGEST,
                     HuksRsaPssSaltLenType.HUKS_RSA_PSS_SALT_LEN_MAX,
                 ]
+            by_hukspy = False
             for salt in salt_types:
                 extra = () if salt is None else (param(_TAG.HUKS_TAG_RSA_PSS_SALT_LEN_TYPE, salt),)
                 sig = run_session(ks, alias, _init_params(cap, None, *extra), _sign_pieces(message))
@@ -794,14 +816,15 @@ def _check_signature(ks: Keystore, cap: OpCap, size: int) -> list[str]:
                     if not _sibling(caps, cap, OpKind.VERIFY):
                         raise NotExercised(f"{describe(cap)}: pyca cannot verify it, VERIFY is not declared")
                     run_session(ks, alias, _init_params(cap, OpKind.VERIFY, *extra), [message], finish=sig)
-            done.append(source)
+                    by_hukspy = True
+            done.append(source + (", verified by hukspy" + AGAINST_HUKSPY if by_hukspy else ""))
         else:
             signed = sign_independent(cap, size, private, message) if private is not None else None
             if signed is None:
                 if not _sibling(caps, cap, OpKind.SIGN) or source == "imported public key":
                     continue
                 signed = run_session(ks, alias, _init_params(cap, OpKind.SIGN), _sign_pieces(message))
-                source += " (signed by hukspy)"
+                source += ", signed by hukspy" + AGAINST_HUKSPY
             sig = signed
             verify = _init_params(cap)
             assert run_session(ks, alias, verify, _sign_pieces(message), finish=sig) == b"", (
@@ -861,7 +884,7 @@ def _check_mac(ks: Keystore, cap: OpCap, size: int) -> list[str]:
         a = run_session(ks, alias, _init_params(cap), split_irregular(data))
         b = run_session(ks, alias, _init_params(cap), [data])
         assert a == b and len(a) in (8, 16, 20, 28, 32, 48, 64), "MAC not deterministic or odd length"
-        done.append("generated (deterministic)")
+        done.append("generated, deterministic" + AGAINST_HUKSPY)
     return done
 
 
@@ -948,5 +971,33 @@ def _check_derive(ks: Keystore, cap: OpCap, size: int) -> list[str]:
         a = run_session(ks, alias, params, [b"", b""])
         b = run_session(ks, alias, params, [b""])
         assert a == b and len(a) == length, "derivation not deterministic or of the wrong length"
-        done.append("generated (deterministic)")
+        done.append("generated, deterministic" + AGAINST_HUKSPY)
     return done
+
+
+# ---------------------------------------------------------------- attestation
+
+
+def _der_item(data: bytes, at: int, tag: int) -> tuple[bytes, int]:
+    """The content of the DER item of ``tag`` at ``at`` and the offset after it."""
+    assert data[at] == tag, f"DER tag {data[at]:#x} at {at}, expected {tag:#x}"
+    length, at = data[at + 1], at + 2
+    if length & 0x80:
+        count = length & 0x7F
+        length, at = int.from_bytes(data[at : at + count], "big"), at + count
+    assert at + length <= len(data), "a DER item runs past the end"
+    return data[at : at + length], at + length
+
+
+def read_key_description(der: bytes) -> tuple[bool, bytes]:
+    """(anonymous, challenge) of hukspy's attestation key description (docs/attestation.md: SEQUENCE
+    {version INTEGER, securityLevel UTF8String, anonymous BOOLEAN, challenge OCTET STRING, ...}), read
+    by this DER reader rather than ``hukspy.attestation``'s, so the suite does not check hukspy's
+    encoder with hukspy's decoder."""
+    body, _ = _der_item(der, 0, 0x30)
+    _, at = _der_item(body, 0, 0x02)
+    _, at = _der_item(body, at, 0x0C)
+    flag, at = _der_item(body, at, 0x01)
+    challenge, _ = _der_item(body, at, 0x04)
+    assert flag in (b"\x00", b"\xff"), f"a BOOLEAN of {flag.hex()}"
+    return flag == b"\xff", challenge

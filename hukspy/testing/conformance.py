@@ -31,7 +31,6 @@ backend, 4 MiB on others).
 
 from __future__ import annotations
 
-import itertools
 import os
 import threading
 import tracemalloc
@@ -73,6 +72,7 @@ from hukspy.testing.checks import (
     check_key_case,
     check_op_cap,
     describe,
+    read_key_description,
 )
 from hukspy.testing.support import (
     alg_name,
@@ -212,11 +212,15 @@ class DeclaredCapabilityTests:
 
     def test_declared_attestation(self, keystore: Keystore) -> None:
         """``Capabilities.attest``: attest_key_item and anon_attest_key_item give a PEM chain, leaf first,
-        whose leaf certifies the key's exported public key and where each certificate is issued by the next
-        up to a self-signed root (certificates after the root, such as a TPM's EK certificate, are extra
-        evidence and not checked here)."""
+        whose leaf certifies the key's exported public key and carries the challenge and the anonymous
+        flag in hukspy's key description (docs/attestation.md; read here by an independent DER reader),
+        where each certificate is issued by the next up to a root whose self-signature verifies
+        (certificates after the root, such as a TPM's EK certificate, are extra evidence and not checked
+        here)."""
         from cryptography import x509
         from cryptography.hazmat.primitives import serialization
+
+        from hukspy.attestation import OID
 
         if not _caps(keystore).attest:
             pytest.skip(f"{keystore.backend_name} does not declare attestation")
@@ -226,9 +230,9 @@ class DeclaredCapabilityTests:
         alg = found.alg
         alias = ensure_generated(keystore, alg, found.size, PURPOSE_CLASS[OpKind.SIGN])
         public = keystore.export_key_item(alias, options()).out_data
-        challenge = param(_TAG.HUKS_TAG_ATTESTATION_CHALLENGE, os.urandom(16))
-        for attest in (keystore.attest_key_item, keystore.anon_attest_key_item):
-            chain = attest(alias, options(challenge)).cert_chains
+        for attest, anonymous in ((keystore.attest_key_item, False), (keystore.anon_attest_key_item, True)):
+            challenge = os.urandom(16)
+            chain = attest(alias, options(param(_TAG.HUKS_TAG_ATTESTATION_CHALLENGE, challenge))).cert_chains
             assert chain, f"{attest.__name__} returned no certificates"
             certs = [x509.load_pem_x509_certificate(pem.encode("latin-1")) for pem in chain]
             leaf_key = certs[0].public_key()
@@ -238,10 +242,17 @@ class DeclaredCapabilityTests:
                 spki = serialization.PublicFormat.SubjectPublicKeyInfo
                 leaf = leaf_key.public_bytes(serialization.Encoding.DER, spki)
             assert leaf == public, f"{attest.__name__}: the leaf does not certify the key"
-            for cert, issuer in itertools.pairwise(certs):
+            ext = certs[0].extensions.get_extension_for_oid(OID).value
+            assert isinstance(ext, x509.UnrecognizedExtension), "the key description is not raw DER"
+            got_anonymous, got_challenge = read_key_description(ext.value)
+            assert got_challenge == challenge, f"{attest.__name__}: the leaf does not carry the challenge"
+            assert got_anonymous is anonymous, f"{attest.__name__}: the anonymous flag is {got_anonymous}"
+            for i, cert in enumerate(certs):
                 if cert.issuer == cert.subject:
-                    break  # the root: what follows is evidence
-                cert.verify_directly_issued_by(issuer)
+                    cert.verify_directly_issued_by(cert)  # the root signs itself; what follows is evidence
+                    break
+                assert i + 1 < len(certs), f"{attest.__name__}: the chain ends without a self-signed root"
+                cert.verify_directly_issued_by(certs[i + 1])
 
     def test_declared_wrap_unwrap(self, keystore: Keystore) -> None:
         """``Capabilities.wrap``: a key generated with IS_ALLOWED_WRAP=true survives wrap → delete → unwrap
@@ -270,7 +281,7 @@ class DeclaredCapabilityTests:
                 )
             else:
                 assert run_session(keystore, alias, simple.init, [_DATA])
-            with pytest.raises(HuksError):
+            with raises_code(12000006):
                 tampered = blob[:-1] + bytes([blob[-1] ^ 1])
                 keystore.unwrap_key_item(unique_alias("tampered"), options(huk), tampered)
         finally:
