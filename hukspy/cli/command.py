@@ -1,8 +1,8 @@
 """``Command``: what one ``hukspy`` subcommand is, and ``Context``: what it runs with.
 
 Every command module exports ``COMMANDS``, a tuple of ``Command`` values; ``hukspy.cli.main`` adds their
-parsers and runs the one named on the command line. Adding a command is adding one module and one line
-to ``hukspy.cli.main.COMMAND_MODULES``; its output, ``--json`` and its errors are handled there once.
+parsers and runs the one named on the command line. Adding a command is adding one module and naming it
+in ``hukspy.cli.main``'s module list; its output, ``--json`` and its errors are handled there once.
 """
 
 from __future__ import annotations

@@ -24,16 +24,14 @@ from hukspy.errors import HuksError
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
-#: Every command but ``asset`` (a hand-over to ``hukspy.asset.cli``), in the order ``--help`` lists them.
-COMMANDS: Final[Mapping[str, Command]] = MappingProxyType({
-    name: command
-    for module in (keys, importing, cipher, signing, backends, selftest, keyops)
-    for name, command in module.COMMANDS.items()
-})
+#: The command modules, in the order ``--help`` lists their commands (``asset`` comes after selftest).
+_BEFORE_ASSET: Final = (keys, importing, cipher, signing, backends, selftest)
+_AFTER_ASSET: Final = (keyops,)
 
-_ORDER: Final = ("generate", "import", "export", "delete", "list", "info", "encrypt", "decrypt", "sign",
-                 "verify", "mac", "backends", "selftest", "asset", "agree", "derive", "import-wrapped",
-                 "wrap", "unwrap", "attest")
+#: Every command but ``asset`` (a hand-over to ``hukspy.asset.cli``), by name.
+COMMANDS: Final[Mapping[str, Command]] = MappingProxyType({
+    name: command for module in (*_BEFORE_ASSET, *_AFTER_ASSET) for name, command in module.COMMANDS.items()
+})
 
 _EPILOG: Final = """\
 names: enum member names without their common prefix, lower case, or any unambiguous prefix of one
@@ -53,11 +51,13 @@ def build_parser() -> argparse.ArgumentParser:
     add_globals(parser)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     parents = Parents.build()
-    for name in _ORDER:
-        if name == "asset":
-            asset.add_parser(sub)
-        else:
-            COMMANDS[name].add_parser(sub, parents)
+    for module in _BEFORE_ASSET:
+        for command in module.COMMANDS.values():
+            command.add_parser(sub, parents)
+    asset.add_parser(sub)
+    for module in _AFTER_ASSET:
+        for command in module.COMMANDS.values():
+            command.add_parser(sub, parents)
     return parser
 
 
