@@ -49,7 +49,7 @@ def cmd_list(ks: Keystore, args: argparse.Namespace) -> Result:
 
 def _list_text(args: argparse.Namespace, result: Result) -> None:
     aliases = result["aliases"]
-    assert isinstance(aliases, list)  # noqa: S101 - _list's result
+    assert isinstance(aliases, list)  # noqa: S101 - cmd_list's result
     for alias in aliases:
         print(alias)
 
@@ -63,7 +63,7 @@ def cmd_info(ks: Keystore, args: argparse.Namespace) -> Result:
 
 def _info_text(args: argparse.Namespace, result: Result) -> None:
     properties = result["properties"]
-    assert isinstance(properties, dict)  # noqa: S101 - _info's result
+    assert isinstance(properties, dict)  # noqa: S101 - cmd_info's result
     props: dict[str, JSON] = {"storage": result["storage"], **properties}
     width = max((len(k) for k in props), default=0)
     for key, value in props.items():

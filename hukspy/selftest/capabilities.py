@@ -20,7 +20,6 @@ sizes (``cases.representative_sizes``), imports at the representative sizes of e
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import secrets
 import warnings
 from collections.abc import Callable, Iterator
@@ -76,13 +75,10 @@ _HALF_PURPOSE: Final[dict[tuple[str, int], int]] = {
 
 
 def _digest_len(digest: int | None) -> int | None:
+    """The output length of ``digest``; None for no digest (``cases.digest_bytes`` is the table)."""
     if digest is None or digest == HuksKeyDigest.HUKS_DIGEST_NONE:
         return None
-    name = enum_name(HuksKeyDigest, digest)
-    try:
-        return hashlib.new(name).digest_size
-    except ValueError:
-        return 32 if name == "sm3" else None
+    return cases.digest_bytes(digest)
 
 
 def _options(*pairs: tuple[int, int | bool | bytes | None], data: bytes | None = None) -> HuksOptions:
