@@ -102,6 +102,11 @@ class Capabilities:
     wrap: bool = False
     sealed: frozenset[tuple[int, int]] = frozenset()
     security_level: str = "software"
+    #: Whether the backend's own (non-sealed) keys live in a separate secure element (a PKCS#11 token,
+    #: a TPM): only then is HUKS_KEY_SECURITY_LEVEL_SE honest (``hukspy.seclevel``, docs/decisions.md).
+    secure_element: bool = False
+    #: HuksKeyPurpose bits whose keys are always served sealed (PKCS#11 with ``?fallback=sealed``: DERIVE).
+    sealed_purposes: int = 0
     #: Appended to the facade's 12000001 messages: what would make an undeclared request work
     #: (e.g. "add ?fallback=sealed to the keystore URI for sealed keys").
     hint: str = ""
@@ -112,6 +117,11 @@ class Capabilities:
             if cap.alg == alg and cap.size == size:
                 return cap
         return None
+
+    def is_sealed(self, spec: KeySpec) -> bool:
+        """Whether a key of ``spec`` is served as a sealed host key rather than kept by the backend."""
+        by_purpose = bool(spec.purpose & self.sealed_purposes)
+        return spec.sealed or by_purpose or (spec.alg, spec.size) in self.sealed
 
     @functools.cached_property
     def _op_index(self) -> dict[_OpKey, list[OpCap]]:

@@ -103,7 +103,8 @@ PLACEHOLDER: Final = "${messageInfo}"
 # - 201, 202, 401, 801: not in the seeds (the seed points to the universal error codes document); these
 #   are the OpenHarmony universal messages, with a ${messageInfo} alternative for 401.
 # - 12000019..12000027: not in any seed; written for hukspy from the d.ts names (12000026 uses the text
-#   quoted in huks-reference.md §5).
+#   quoted in huks-reference.md §5, with a ${messageInfo} alternative that says why, e.g. that the
+#   keystore has no secure element).
 MESSAGES: Final[dict[int, tuple[str, ...]]] = {
     _Code.HUKS_ERR_CODE_PERMISSION_FAIL: (
         "Permission verification failed. "
@@ -159,7 +160,7 @@ MESSAGES: Final[dict[int, tuple[str, ...]]] = {
     _Code.HUKS_ERR_CODE_PIN_NO_AUTH: ("The PIN has not been authenticated.",),
     _Code.HUKS_ERR_CODE_BUSY: ("The resource is busy.",),
     _Code.HUKS_ERR_CODE_EXCEED_LIMIT: ("The number of resources has reached the limit.",),
-    _Code.HUKS_ERR_CODE_SE_FAULT: ("SE environment fault.",),
+    _Code.HUKS_ERR_CODE_SE_FAULT: ("SE environment fault.", "SE environment fault: ${messageInfo}."),
     _Code.HUKS_ERR_CODE_NETWORK_UNAVAILABLE: ("The network is unavailable.",),
 }
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import copy
 import functools
 import os
 import struct
@@ -18,7 +19,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Concatenate, Final, ParamSpec, TypeVar
 
-from hukspy import formats, policy, wrapped
+from hukspy import formats, policy, seclevel, wrapped
 from hukspy.backend import AliasExistsError, Backend, Capabilities, KeyRecord, find_backend
 from hukspy.enums import (
     HuksKeyAlg,
@@ -145,6 +146,7 @@ class Keystore:
         home: str | None = None,
     ) -> None:
         self._closed = False
+        self._parent: Keystore | None = None  # set on a session_scope(): the keystore owning the backend
         self._sessions = SessionTable(session_limit, session_policy)
         if uri is None:
             uri = os.environ.get("HUKSPY_KEYSTORE") or "software:"
@@ -176,8 +178,29 @@ class Keystore:
             return
         self._closed = True
         self._sessions.close()
-        with contextlib.suppress(Exception):
-            self._backend.close()
+        if self._parent is None:
+            with contextlib.suppress(Exception):
+                self._backend.close()
+
+    @_public
+    def session_scope(
+        self, *, session_limit: int = DEFAULT_SESSION_LIMIT, session_policy: SessionPolicy = "reject"
+    ) -> Keystore:
+        """A ``Keystore`` on this one's backend (the same keys, capabilities and connection) with its own
+        session table: its sessions count against its own ``session_limit``, and this object's sessions
+        do not count against it (sessions are counted per ``Keystore`` object, docs/decisions.md).
+        ``close()`` of the scope ends its sessions only; closing this keystore makes the scope closed too.
+        ``hukspy.asset`` encrypts on one, so an application that spends its own session budget does not
+        starve the asset store (docs/asset.md, "Robustness").
+
+        Raises ``HuksError`` 12000012 on a closed keystore, 401 for a bad limit or policy.
+        """
+        self._check_open()
+        scope = copy.copy(self)
+        scope._closed = False
+        scope._sessions = SessionTable(session_limit, session_policy)
+        scope._parent = self._parent or self
+        return scope
 
     @property
     def backend_name(self) -> str:
@@ -219,7 +242,7 @@ class Keystore:
             raise mapped from exc
 
     def _check_open(self) -> None:
-        if self._closed:
+        if self._closed or (self._parent is not None and self._parent._closed):
             raise HuksError(12000012, "use a closed keystore")
 
     # ---------------------------------------------------------------- records
@@ -256,7 +279,10 @@ class Keystore:
             if exists:
                 raise HuksError(12000017, f'the key "{alias}"')
 
-    def _require_key(self, spec: KeySpec, *, generate: bool, import_type: int | None = None) -> None:
+    def _require_key(
+        self, spec: KeySpec, params: ParamSet, *, generate: bool, import_type: int | None = None
+    ) -> None:
+        """The backend declares the key (12000001) and can honour its KEY_SECURITY_LEVEL (``seclevel``)."""
         cap = self._caps.key(spec.alg, spec.size)
         name = _alg_name(spec.alg)
         if cap is None or (generate and not cap.generate):
@@ -266,6 +292,7 @@ class Keystore:
                 12000001,
                 f"importing {name}-{spec.size} keys of this type on the {self._backend.name} keystore",
             )
+        seclevel.check_security_level(params, self._caps, spec)
 
     # ---------------------------------------------------------------- key management
 
@@ -312,9 +339,9 @@ class Keystore:
         level = policy.storage_level(params)
         replace = params.bool_(HuksTag.HUKS_TAG_KEY_OVERRIDE) is not False
         if material is None:
-            self._require_key(spec, generate=True)
+            self._require_key(spec, params, generate=True)
         else:
-            self._require_key(spec, generate=False, import_type=material[1])
+            self._require_key(spec, params, generate=False, import_type=material[1])
         self._check_override(level, alias, replace)
         if material is None:
             with self._native("generate"):
@@ -531,7 +558,7 @@ class Keystore:
                 f"key size: the key to store is {spec.size} bits, "
                 f"the {s.kind.value}d secret {len(secret) * 8}",
             )
-        self._require_key(spec, generate=False)
+        self._require_key(spec, request.params, generate=False)
         replace = request.params.bool_(HuksTag.HUKS_TAG_KEY_OVERRIDE) is not False
         with self._native("import"):
             ref = self._backend.import_key(spec, KeyMaterial(secret=secret))
@@ -691,7 +718,7 @@ class Keystore:
         import_type = key_params.int_(HuksTag.HUKS_TAG_IMPORT_KEY_TYPE)
         spec = policy.check_import(key_params, import_type)
         policy.check_credentials(key_params)
-        self._require_key(spec, generate=False, import_type=import_type)
+        self._require_key(spec, key_params, generate=False, import_type=import_type)
         agree = OpSpec(OpKind.AGREE, alg=suite.agree_alg)
         if not self._caps.supports_op(wspec, agree):
             raise HuksError(12000001, f"{suite.name} on the {self._backend.name} keystore")

@@ -20,11 +20,13 @@ alias either fully there or absent.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import secrets
 import sqlite3
 import struct
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Final
@@ -32,9 +34,11 @@ from typing import Final
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from hukspy import storedir
 from hukspy.backend import AliasExistsError, KeyRecord
 from hukspy.errors import HuksError
 from hukspy.params import ParamSet
+from hukspy.storedir import private_file
 
 __all__ = ["SqliteRecordStore", "load_or_create_master_key", "private_dir", "private_file"]
 
@@ -49,50 +53,76 @@ _SCHEMA: Final = (
 
 
 def private_dir(path: str | os.PathLike[str]) -> Path:
-    """Create ``path`` (and parents) if needed, mode 0700; return it. Raises ``OSError``."""
-    p = Path(path)
-    p.mkdir(mode=0o700, parents=True, exist_ok=True)
-    if p.stat().st_mode & 0o077:
-        p.chmod(0o700)
-    return p
+    """Create ``path`` (and parents) 0700 if needed and check it (``hukspy.storedir``); return it.
+
+    Raises ``HuksError`` 12000004 with the reason for a directory owned by another user or writable by
+    group/others, ``OSError`` when it cannot be created.
+    """
+    try:
+        return storedir.private_dir(path)
+    except storedir.UnsafeDirectoryError as exc:
+        raise HuksError(12000004, f"open the keystore: {exc.strerror}") from exc
 
 
-def private_file(path: Path) -> None:
-    """Create ``path`` empty with mode 0600 if it does not exist (so SQLite's WAL and SHM files,
-    which copy the database file's mode, are 0600 too)."""
-    with contextlib.suppress(FileExistsError):
-        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
-
-
-def load_or_create_master_key(directory: Path, name: str = _MASTER_KEY_FILE) -> bytes:
+def load_or_create_master_key(directory: Path, name: str = _MASTER_KEY_FILE, *, create: bool = True) -> bytes:
     """The 32-byte key in ``directory/name`` (0600), created from ``secrets`` on first use.
 
-    Two processes racing to create it agree on one key (O_EXCL; the loser reads the winner's).
-    Raises ``HuksError`` 12000004 when the file exists but is not a 32-byte key.
+    Two processes racing to create it agree on one key (O_EXCL; the loser reads the winner's). A write
+    that fails (a full disk) leaves no temporary file behind. ``create=False`` (the store already holds
+    records sealed under a key) never writes one: a missing file is then 12000004, not a new key.
+    Raises ``HuksError`` 12000004 when the file is missing and may not be created, or exists but is not
+    a 32-byte key; ``OSError`` when it cannot be written.
     """
     path = directory / name
     if not path.exists():
-        # Written whole to a temporary file, then linked into place: the key file never exists
-        # half-written (a crash leaves at most a stray temporary), and of two racing creators the
-        # second's link fails and it reads the first one's key.
-        key = secrets.token_bytes(32)
-        tmp = directory / f".{name}.{secrets.token_hex(8)}.tmp"
-        fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-        try:
-            os.write(fd, key)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
-            pass
-        finally:
-            tmp.unlink()
+        if not create:
+            raise HuksError(
+                12000004,
+                f"open the keystore in {directory}: its master key file {name} is missing while keys are "
+                f"stored under it; put the file back (or restore a backup, hukspy restore) to read them. "
+                "hukspy does not replace it",
+            )
+        _create_master_key(path)
     data = path.read_bytes()
     if len(data) != 32:
         raise HuksError(12000004, f"read the keystore master key {path}: it is damaged")
     return data
+
+
+def _create_master_key(path: Path) -> None:
+    """Write a fresh key whole to a temporary file, then link it into place: the key file never exists
+    half-written, of two racing creators the second's link fails (it then reads the first one's key),
+    and the temporary file is removed whatever happens (a crash between the two steps aside)."""
+    key = secrets.token_bytes(32)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
+    fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    try:
+        try:
+            if os.write(fd, key) != len(key):
+                raise OSError(errno.ENOSPC, "the master key was written only in part", str(tmp))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        with contextlib.suppress(FileExistsError):
+            os.link(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+
+
+def _set_wal(conn: sqlite3.Connection, timeout: float = 30.0) -> None:
+    """Switch ``conn``'s database to WAL. SQLite answers SQLITE_BUSY at once, without its busy handler,
+    while another connection creates the same database, so two processes opening a new store at once
+    retry here (for up to ``timeout`` seconds) instead of failing."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 def _aad(level: int, alias: str, params: bytes) -> bytes:
@@ -109,17 +139,24 @@ class SqliteRecordStore:
 
     def __init__(self, directory: str | os.PathLike[str], *, filename: str = "keys.db") -> None:
         d = private_dir(directory)
-        self._aead = AESGCM(load_or_create_master_key(d))
         db = d / filename
         private_file(db)
         self._lock = threading.RLock()
         self._cache: dict[tuple[int, str, object, object], KeyRecord] = {}
-        self._conn: sqlite3.Connection | None = sqlite3.connect(
-            db, timeout=30.0, isolation_level=None, check_same_thread=False
-        )
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=FULL")
-        self._conn.execute(_SCHEMA)
+        conn = sqlite3.connect(db, timeout=30.0, isolation_level=None, check_same_thread=False)
+        try:
+            _set_wal(conn)
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.execute(_SCHEMA)
+            # The database is opened before the master key so that a store holding records never gets a
+            # new key (records are only ever written after the key exists: rows without it mean it was
+            # lost, and a new key would silently orphan every one of them).
+            has_records = conn.execute("SELECT 1 FROM keys LIMIT 1").fetchone() is not None
+            self._aead = AESGCM(load_or_create_master_key(d, create=not has_records))
+        except BaseException:
+            conn.close()
+            raise
+        self._conn: sqlite3.Connection | None = conn
 
     def __enter__(self) -> SqliteRecordStore:
         return self

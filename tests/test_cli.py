@@ -8,6 +8,7 @@ import hmac
 import io
 import json
 import os
+import stat
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -29,8 +30,10 @@ from hukspy import (
     HuksKeyPadding,
     HuksKeyPurpose,
     HuksOptions,
+    HuksParam,
     HuksReturnResult,
     HuksSessionHandle,
+    HuksTag,
     Keystore,
     cli,
 )
@@ -885,3 +888,67 @@ def test_printed_keystore_uris_hide_the_pin() -> None:
         "pkcs11:token=t;pin-value=<redacted>?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-value=<redacted>"
     )
     assert shown_uri("software:/tmp/ks") == "software:/tmp/ks"
+
+
+# ------------------------------------------------------------------------------ issue 11, item 8
+
+
+def _hukspy(home: Path, *argv: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "HUKSPY_HOME": str(home)}
+    env.pop("HUKSPY_KEYSTORE", None)
+    return subprocess.run([sys.executable, "-m", "hukspy", *argv], input=stdin, env=env,
+                          capture_output=True, text=True, timeout=120, check=False)
+
+
+def _ok(proc: subprocess.CompletedProcess[str]) -> str:
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+def test_item8_backup_and_restore_end_to_end(tmp_path: Path) -> None:
+    """``hukspy backup DEST`` while another process has uncheckpointed writes in the WAL, then ``hukspy
+    restore DEST`` into a fresh HUKSPY_HOME: the keys (including the one only in the WAL) and the ASSET
+    secret work there. The backup is 0600 files in 0700 directories with no WAL, says loudly that it is
+    key material, refuses a non-empty DEST; restore refuses a non-empty home unless --force and refuses
+    a backup that differs from its manifest."""
+    home, dest = tmp_path / "home", tmp_path / "backup"
+    _ok(_hukspy(home, "generate", "k", "--alg", "aes", "--size", "256", "--purpose", "encrypt,decrypt",
+                "--mode", "gcm", "--padding", "none"))
+    _ok(_hukspy(home, "encrypt", "k", "-o", str(tmp_path / "ct"), stdin="payload"))
+    _ok(_hukspy(home, "asset", "add", "--alias", "pw", "--secret-file", "-", stdin="s3cret"))
+    hmac_key = [HuksParam(HuksTag.HUKS_TAG_ALGORITHM, HuksKeyAlg.HUKS_ALG_HMAC),
+                HuksParam(HuksTag.HUKS_TAG_KEY_SIZE, 256),
+                HuksParam(HuksTag.HUKS_TAG_PURPOSE, HuksKeyPurpose.HUKS_KEY_PURPOSE_MAC),
+                HuksParam(HuksTag.HUKS_TAG_DIGEST, HuksKeyDigest.HUKS_DIGEST_SHA256)]
+    with Keystore(home=str(home)) as live:  # open in this process: its write stays in the WAL
+        live.generate_key_item("in-wal", HuksOptions(hmac_key))
+        assert (home / "software" / "keys.db-wal").stat().st_size > 0
+        made = _hukspy(home, "--json", "backup", str(dest))
+        assert made.returncode == 0, made.stderr
+    assert "IS key material" in made.stderr and "master.key" in made.stderr
+    listed = json.loads(made.stdout)["files"]
+    assert {"software/keys.db", "software/master.key"} <= set(listed)
+    assert any(f.startswith("asset/") and f.endswith(".db") for f in listed)
+    assert "IS key material" in (dest / "KEY-MATERIAL-WARNING.txt").read_text()
+    for p in [dest, *dest.rglob("*")]:
+        assert not p.name.endswith(("-wal", "-shm", "-journal"))
+        assert stat.S_IMODE(p.stat().st_mode) == (0o700 if p.is_dir() else 0o600), p
+    again = _hukspy(home, "backup", str(dest))
+    assert again.returncode == 1 and "error 12000004" in again.stderr and "not empty" in again.stderr
+
+    fresh = tmp_path / "fresh-home"
+    _ok(_hukspy(fresh, "restore", str(dest)))
+    assert _ok(_hukspy(fresh, "decrypt", "k", "-i", str(tmp_path / "ct"))) == "payload"
+    assert "in-wal" in _ok(_hukspy(fresh, "list"))
+    assert "secret: s3cret" in _ok(_hukspy(fresh, "asset", "query", "--alias", "pw", "--secret"))
+    refused = _hukspy(fresh, "restore", str(dest))
+    assert refused.returncode == 1 and "error 12000004" in refused.stderr and "--force" in refused.stderr
+    _ok(_hukspy(fresh, "restore", "--force", str(dest)))
+    assert _ok(_hukspy(fresh, "decrypt", "k", "-i", str(tmp_path / "ct"))) == "payload"
+
+    keys_db = dest / "software" / "keys.db"
+    keys_db.write_bytes(keys_db.read_bytes()[:-1] + b"\x01")
+    other = tmp_path / "other-home"
+    bad = _hukspy(other, "restore", str(dest))
+    assert bad.returncode == 1 and "differs from the manifest" in bad.stderr
+    assert not other.exists() or not any(p.is_file() for p in other.rglob("*"))

@@ -90,6 +90,8 @@ DOCUMENTED: Final[dict[str, frozenset[int]]] = {
     "get_sdk_version": _codes(401, 12),
     # hukspy's own (not a HUKS function): where a key lives
     "key_storage": _codes(401, 4, 11, 12),
+    # hukspy's own: a Keystore with its own session table (docs/decisions.md)
+    "session_scope": _codes(401, 12),
 }
 #: Exceptions that, as the cause of a HuksError, mean a bug that the API boundary hid.
 BUG_CLASSES: Final = (
@@ -494,6 +496,9 @@ def _check_result(name: str, result: object) -> None:
         assert result == "2.0.0.5"
     elif name == "key_storage":
         assert result == "software"
+    elif name == "session_scope":
+        assert isinstance(result, Keystore) and result.open_sessions == 0
+        result.close()  # its own sessions only: the victims' keystore stays open
     else:
         assert isinstance(result, HuksReturnResult)
         assert isinstance(result.out_data, bytes)
@@ -624,6 +629,19 @@ def test_abort_session(victims: Victims, handle: object, options: object) -> Non
 def test_options_only_functions(victims: Victims, name: str, options: object) -> None:
     method = getattr(victims.ks, name)
     _exercise(victims, name, lambda: method(options))
+
+
+@FUZZ
+@given(
+    limit=st.one_of(st.integers(-3, 40), st.booleans(), st.none(), st.text(max_size=3), st.floats()),
+    policy=st.one_of(st.sampled_from(["reject", "evict"]), st.text(max_size=6), st.none(), st.integers()),
+)
+def test_session_scope(victims: Victims, limit: object, policy: object) -> None:
+    _exercise(
+        victims,
+        "session_scope",
+        lambda: victims.ks.session_scope(session_limit=limit, session_policy=policy),  # type: ignore[arg-type]
+    )
 
 
 def test_every_public_function_is_fuzzed() -> None:

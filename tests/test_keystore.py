@@ -34,6 +34,7 @@ from hukspy import (
     Keystore,
 )
 from hukspy import keystore as keystore_module
+from hukspy.enums import HuksKeySecurityLevel, HuksKeyStorageType
 from hukspy.testing import P, options, raises_code, run_session
 
 _T = HuksTag
@@ -622,3 +623,45 @@ def test_a_user_auth_key_is_never_created_without_user_authentication(software_k
     # An invalid user-auth param set is still 401 first (HksCheckUserAuthParams), as upstream.
     with raises_code(401):
         ks.generate_key_item("ua", _gen(_A.HUKS_ALG_AES, 256, _ENC_DEC, *gcm, *_USER_AUTH[:1]))
+
+
+# ------------------------------------------------------------------------------ issue 11, item 9
+
+_SE = P(_T.HUKS_TAG_KEY_SECURITY_LEVEL, HuksKeySecurityLevel.HUKS_KEY_SECURITY_LEVEL_SE)
+_TEE = P(_T.HUKS_TAG_KEY_SECURITY_LEVEL, HuksKeySecurityLevel.HUKS_KEY_SECURITY_LEVEL_TEE)
+
+
+def test_item9_security_level_se_on_the_software_keystore_is_12000026(software_keystore: Keystore) -> None:
+    """The software keystore has no secure element: a key asking for SE is refused with 12000026 (generate,
+    import, and a derived key to store), nothing is stored; TEE is accepted; another value is 401."""
+    ks = software_keystore
+    with raises_code(12000026) as info:
+        ks.generate_key_item("se", _gen(_A.HUKS_ALG_AES, 256, _ENC_DEC, _SE))
+    assert "secure element is not available" in info.value.message
+    assert not ks.has_key_item("se", options())
+    with raises_code(12000026):
+        imported = _gen(_A.HUKS_ALG_AES, 256, _ENC_DEC, _SE)
+        ks.import_key_item("se", HuksOptions(imported.properties, in_data=os.urandom(32)))
+    assert not ks.has_key_item("se", options())
+
+    derive = _PU.HUKS_KEY_PURPOSE_DERIVE
+    base = _gen(_A.HUKS_ALG_AES, 256, derive, P(_T.HUKS_TAG_DIGEST, _D.HUKS_DIGEST_SHA256))
+    ks.generate_key_item("base", base)
+    init = options(P(_T.HUKS_TAG_ALGORITHM, _A.HUKS_ALG_HKDF), P(_T.HUKS_TAG_PURPOSE, derive),
+                   P(_T.HUKS_TAG_DIGEST, _D.HUKS_DIGEST_SHA256), P(_T.HUKS_TAG_DERIVE_KEY_SIZE, 32))
+    store = (P(_T.HUKS_TAG_KEY_ALIAS, b"derived-se"),
+             P(_T.HUKS_TAG_KEY_STORAGE_FLAG, HuksKeyStorageType.HUKS_STORAGE_PERSISTENT),
+             P(_T.HUKS_TAG_ALGORITHM, _A.HUKS_ALG_AES), P(_T.HUKS_TAG_KEY_SIZE, 256),
+             P(_T.HUKS_TAG_PURPOSE, _ENC_DEC), _SE)
+    h = ks.init_session("base", init)
+    with raises_code(12000026):
+        ks.finish_session(h, options(*store))
+    assert not ks.has_key_item("derived-se", options())
+
+    ks.generate_key_item("tee", _gen(_A.HUKS_ALG_AES, 256, _ENC_DEC, _TEE))
+    props = ks.get_key_item_properties("tee", options()).properties or []
+    assert any(p.tag == _T.HUKS_TAG_KEY_SECURITY_LEVEL and p.value == 0 for p in props)
+    with raises_code(401):
+        ks.generate_key_item(
+            "bad", _gen(_A.HUKS_ALG_AES, 256, _ENC_DEC, P(_T.HUKS_TAG_KEY_SECURITY_LEVEL, 5))
+        )

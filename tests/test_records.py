@@ -5,6 +5,8 @@ never yields other key material), the master key, and two writer processes at on
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 import sqlite3
 import stat
@@ -13,6 +15,7 @@ import sys
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Final
 
 import pytest
 
@@ -345,3 +348,213 @@ def test_two_writer_processes(tmp_path: Path) -> None:
         shared = s.get(1, "shared")
         assert shared is not None and shared.ref in (b"p1-shared-149", b"p2-shared-149")
     assert len(aliases) == 2 * 100 + 1
+
+
+# ------------------------------------------------------------------------------ issue 11, item 6
+
+
+def _aes_options(purpose: int = 3, *extra: HuksParam) -> HuksOptions:
+    return HuksOptions(
+        [
+            HuksParam(_T.HUKS_TAG_ALGORITHM, 20),
+            HuksParam(_T.HUKS_TAG_KEY_SIZE, 256),
+            HuksParam(_T.HUKS_TAG_PURPOSE, purpose),
+            HuksParam(_T.HUKS_TAG_BLOCK_MODE, 32),  # GCM
+            HuksParam(_T.HUKS_TAG_PADDING, 0),
+            *extra,
+        ]
+    )
+
+
+def _seal(ks: Keystore, alias: str, data: bytes) -> bytes:
+    """``ciphertext ‖ tag ‖ nonce`` (HUKS draws the nonce)."""
+    h = ks.init_session(alias, _aes_options(1))
+    return ks.finish_session(h, HuksOptions(in_data=data)).out_data or b""
+
+
+def _unseal(ks: Keystore, alias: str, blob: bytes) -> bytes:
+    options = _aes_options(
+        2, HuksParam(_T.HUKS_TAG_NONCE, blob[-12:]), HuksParam(_T.HUKS_TAG_AE_TAG, blob[-28:-12])
+    )
+    h = ks.init_session(alias, options)
+    return ks.finish_session(h, HuksOptions(in_data=blob[:-28])).out_data or b""
+
+
+def _rows(db: Path) -> list[tuple[object, ...]]:
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+        return conn.execute("SELECT level, alias, params, ref FROM keys ORDER BY level, alias").fetchall()
+
+
+def test_item6_lost_master_key_is_refused_and_the_file_put_back_restores_everything(tmp_path: Path) -> None:
+    """A store with keys whose master.key is gone answers 12000004 naming the missing master key, writes
+    no new key file and no record (keys or ASSET); putting the file back makes every key and ASSET
+    secret readable again."""
+    from hukspy.asset import AssetError, AssetStore, ReturnType, Tag
+
+    root = tmp_path / "ks"
+    with Keystore(f"software:{root}") as ks:
+        ks.generate_key_item("k", _aes_options(3, HuksParam(_T.HUKS_TAG_IS_ALLOWED_WRAP, True)))
+        blob = _seal(ks, "k", b"payload")
+        wrapped = ks.wrap_key_item("k", HuksOptions()).out_data or b""
+        with AssetStore(tmp_path / "asset", ks, owner="app") as assets:
+            assets.add({Tag.ALIAS: b"pw", Tag.SECRET: b"s3cret"})
+    master = root / "master.key"
+    saved = tmp_path / "master.key.saved"
+    master.rename(saved)
+    before = _rows(root / "keys.db")
+
+    with Keystore(f"software:{root}") as ks:
+        for call in (
+            lambda: ks.generate_key_item("new", _aes_options()),
+            lambda: ks.has_key_item("k", HuksOptions()),
+            lambda: ks.unwrap_key_item("w", HuksOptions(), wrapped),
+        ):
+            with pytest.raises(HuksError) as info:
+                call()
+            assert info.value.code == 12000004
+            assert "master key" in info.value.message and "missing" in info.value.message
+        with AssetStore(tmp_path / "asset", ks, owner="app") as assets, pytest.raises(AssetError):
+            assets.add({Tag.ALIAS: b"pw2", Tag.SECRET: b"other"})
+    assert not master.exists()
+    assert not list(root.glob(".master.key.*"))
+    assert _rows(root / "keys.db") == before
+
+    saved.rename(master)
+    with Keystore(f"software:{root}") as ks:
+        assert _unseal(ks, "k", blob) == b"payload"
+        ks.unwrap_key_item("w", HuksOptions(), wrapped)
+        assert _unseal(ks, "w", blob) == b"payload"
+        with AssetStore(tmp_path / "asset", ks, owner="app") as assets:
+            found = assets.query({Tag.ALIAS: b"pw", Tag.RETURN_TYPE: ReturnType.ALL})
+            assert found[0][Tag.SECRET] == b"s3cret"
+            assets.add({Tag.ALIAS: b"pw2", Tag.SECRET: b"other"})
+
+
+def test_item6_an_empty_store_without_master_key_gets_one(store_dir: Path) -> None:
+    """No records: a missing master key is simply created (a fresh store, or one whose keys were all
+    deleted)."""
+    with SqliteRecordStore(store_dir) as s:
+        s.put(_record("a", b"ref"), replace=True)
+        s.delete(1, "a")
+    (store_dir / "master.key").unlink()
+    with SqliteRecordStore(store_dir) as s:
+        s.put(_record("b", b"ref"), replace=True)
+    assert len((store_dir / "master.key").read_bytes()) == 32
+
+
+@pytest.fixture
+def full_dir(tmp_path: Path) -> Iterator[Path]:
+    """A directory on a 16 KiB tmpfs that is filled up: every write in it fails with ENOSPC."""
+    mnt = tmp_path / "full"
+    mnt.mkdir()
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root")
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16k,mode=0700", "tmpfs", str(mnt)],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs: {done.stderr.strip()}")
+    try:
+        fd = os.open(mnt / "filler", os.O_CREAT | os.O_WRONLY, 0o600)
+        try:
+            with contextlib.suppress(OSError):
+                while os.write(fd, b"\0" * 512):
+                    pass
+        finally:
+            os.close(fd)
+        yield mnt
+    finally:
+        subprocess.run(["umount", str(mnt)], check=True)
+
+
+def test_item6_a_failed_first_write_of_the_master_key_leaves_no_temporary_file(full_dir: Path) -> None:
+    """On a full disk the master key cannot be written: an OSError (12000004 through the keystore), and
+    no zero-byte ``.master.key.*.tmp`` left behind; nor does the keystore leave one."""
+    from hukspy.records import load_or_create_master_key
+
+    with pytest.raises(OSError) as info:
+        load_or_create_master_key(full_dir)
+    assert info.value.errno == errno.ENOSPC
+    assert sorted(p.name for p in full_dir.iterdir()) == ["filler"]
+    with pytest.raises(HuksError) as err, Keystore(f"software:{full_dir}") as ks:
+        ks.generate_key_item("k", _aes_options())
+    assert err.value.code == 12000004
+    assert not [p.name for p in full_dir.iterdir() if p.name.startswith(".master.key")]
+
+
+# ------------------------------------------------------------------------------ issue 11, item 7
+
+_OTHER_USER: Final = "hukspy-test-other"
+
+
+@pytest.fixture(scope="module")
+def other_uid() -> int:
+    """The uid of a real second user (a system user created for the test, as root)."""
+    import pwd
+
+    with contextlib.suppress(KeyError):
+        return pwd.getpwnam(_OTHER_USER).pw_uid
+    if os.geteuid() != 0:
+        pytest.skip("creating a second user needs root")
+    done = subprocess.run(
+        ["useradd", "--system", "--no-create-home", _OTHER_USER], capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        pytest.skip(f"useradd failed: {done.stderr.strip()}")
+    return pwd.getpwnam(_OTHER_USER).pw_uid
+
+
+def _generate_refused(uri: str) -> HuksError:
+    with Keystore(uri) as ks, pytest.raises(HuksError) as info:
+        ks.generate_key_item("k", _aes_options())
+    return info.value
+
+
+def test_item7_home_and_its_parents_are_created_0700_whatever_the_umask(tmp_path: Path) -> None:
+    """Under umask 000 ``$HUKSPY_HOME``, every parent hukspy creates, the software store and the ASSET
+    store are all 0700 (they were 0777)."""
+    from hukspy.asset import AssetStore, Tag
+
+    home = tmp_path / "a" / "b" / "home"
+    old = os.umask(0)
+    try:
+        with Keystore(home=str(home)) as ks:
+            ks.generate_key_item("k", _aes_options())
+            with AssetStore(home / "asset", ks, owner="app") as assets:
+                assets.add({Tag.ALIAS: b"pw", Tag.SECRET: b"s3cret"})
+    finally:
+        os.umask(old)
+    for d in (tmp_path / "a", tmp_path / "a" / "b", home, home / "software", home / "asset"):
+        assert _mode(d) == 0o700, f"{d}: {oct(_mode(d))}"
+
+
+def test_item7_a_store_directory_of_another_user_is_refused(tmp_path: Path, other_uid: int) -> None:
+    """A store directory owned by another user: 12000004 naming the owner, nothing written, its mode
+    and owner untouched; ASSET refuses it too (24000014)."""
+    from hukspy.asset import AssetError, AssetStore, Tag
+
+    theirs = tmp_path / "theirs"
+    theirs.mkdir(mode=0o700)
+    os.chown(theirs, other_uid, -1)
+    err = _generate_refused(f"software:{theirs}")
+    assert err.code == 12000004
+    assert "owned by uid" in err.message and str(theirs) in err.message
+    assert list(theirs.iterdir()) == []
+    assert theirs.stat().st_uid == other_uid and _mode(theirs) == 0o700
+    with Keystore(f"software:{tmp_path / 'mine'}") as ks, AssetStore(theirs, ks, owner="app") as assets:
+        with pytest.raises(AssetError) as info:
+            assets.add({Tag.ALIAS: b"pw", Tag.SECRET: b"s3cret"})
+        assert info.value.code == 24000014 and "owned by uid" in info.value.detail
+    assert list(theirs.iterdir()) == []
+
+
+def test_item7_a_store_directory_writable_by_others_is_refused(tmp_path: Path) -> None:
+    """A group- or world-writable store directory: 12000004 saying so, not silently chmod-ed, nothing
+    written. One only readable by others is still tightened to 0700 (see above)."""
+    for mode in (0o777, 0o770):
+        shared = tmp_path / f"shared-{mode:o}"
+        shared.mkdir()
+        shared.chmod(mode)
+        err = _generate_refused(f"software:{shared}")
+        assert err.code == 12000004
+        assert "writable by group or others" in err.message
+        assert _mode(shared) == mode and list(shared.iterdir()) == []

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Final
 
 from hukspy.asset.checks import AssetMap, AssetValue
-from hukspy.asset.enums import Accessibility, AuthType, ConflictResolution, ReturnType, Tag
+from hukspy.asset.enums import Accessibility, AuthType, ConflictResolution, ErrorCode, ReturnType, Tag
 from hukspy.asset.errors import AssetError
 from hukspy.asset.store import AssetStore
 from hukspy.errors import HuksError
@@ -122,7 +122,10 @@ def _read_secret(args: argparse.Namespace) -> bytes:
 def _selection(args: argparse.Namespace) -> dict[Tag, AssetValue]:
     q: dict[Tag, AssetValue] = {}
     if args.alias is not None:
-        q[Tag.ALIAS] = args.alias.encode()
+        try:
+            q[Tag.ALIAS] = args.alias.encode()
+        except UnicodeEncodeError:  # bytes of the command line that are not UTF-8
+            raise AssetError(ErrorCode.INVALID_ARGUMENT, detail="--alias must be UTF-8 text") from None
     for tag, value in args.label:
         q[tag] = value
     return q

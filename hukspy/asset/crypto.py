@@ -47,6 +47,7 @@ from hukspy.enums import HuksCipherMode, HuksKeyAlg, HuksKeyPadding, HuksKeyPurp
 from hukspy.errors import HuksError
 from hukspy.params import HuksOptions, HuksParam
 from hukspy.spec import OpKind
+from hukspy.storedir import private_dir
 
 if TYPE_CHECKING:
     from hukspy.keystore import Keystore
@@ -57,6 +58,8 @@ __all__ = [
     "ChallengeCache",
     "SecretCipher",
     "build_aad",
+    "from_huks",
+    "huks_errors",
     "key_alias",
 ]
 
@@ -143,14 +146,19 @@ def key_alias(owner: bytes, auth_type: int, accessibility: int, require_password
     return "1_" + hashlib.sha256(m).hexdigest()
 
 
+def from_huks(action: str, exc: HuksError) -> AssetError:
+    """The ``AssetError`` of a keystore failure (:data:`HUKS_TO_ASSET`; anything else 24000009)."""
+    code = HUKS_TO_ASSET.get(exc.code, ErrorCode.CRYPTO_ERROR)
+    return AssetError(code, detail=f"{action}: keystore error {exc.code}: {exc.message}")
+
+
 @contextlib.contextmanager
 def huks_errors(action: str) -> Iterator[None]:
     """Turn a ``HuksError`` raised inside into the ``AssetError`` of :data:`HUKS_TO_ASSET`."""
     try:
         yield
     except HuksError as exc:
-        code = HUKS_TO_ASSET.get(exc.code, ErrorCode.CRYPTO_ERROR)
-        raise AssetError(code, detail=f"{action}: keystore error {exc.code}: {exc.message}") from exc
+        raise from_huks(action, exc) from exc
 
 
 _GCM: Final = (
@@ -172,16 +180,43 @@ _GENERATE: Final = HuksOptions(
 _BUSY_RETRIES: Final = 200
 
 
+#: Seconds :meth:`SecretCipher.ensure_key` waits for ``.keys.lock`` held by another thread or process
+#: before it gives up with 24000001 (a module attribute so that tests can shorten it).
+KEY_LOCK_TIMEOUT: float = 10.0
+_LOCK_POLL_MAX: Final = 0.05
+
+
 @contextlib.contextmanager
 def _file_lock(path: Path) -> Iterator[None]:
-    """An exclusive ``flock`` on ``path`` (created 0600) for the duration. OS errors give 24000014."""
+    """An exclusive ``flock`` on ``path`` (created 0600) for the duration, waited for at most
+    :data:`KEY_LOCK_TIMEOUT` seconds: a holder that is stopped or hung then gives 24000001 (retry later;
+    docs/asset.md, "Robustness"). OS errors give 24000014."""
     try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        private_dir(path.parent)  # 0700; another user's or a group/world-writable one: OSError
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     except OSError as exc:
         raise AssetError(ErrorCode.FILE_OPERATION_ERROR, detail=f"open {path.name}: {exc.strerror}") from exc
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        timeout = KEY_LOCK_TIMEOUT
+        deadline = time.monotonic() + timeout
+        pause = 0.001
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise AssetError(
+                        ErrorCode.SERVICE_UNAVAILABLE,
+                        detail=f"another thread or process has held {path} for more than {timeout:g} s "
+                        "(a stopped or hung process?): try again later",
+                    ) from None
+                time.sleep(pause)
+                pause = min(pause * 2, _LOCK_POLL_MAX)
+            except OSError as exc:
+                raise AssetError(
+                    ErrorCode.FILE_OPERATION_ERROR, detail=f"lock {path.name}: {exc.strerror}"
+                ) from exc
         yield
     finally:
         os.close(fd)  # closing the descriptor releases the lock
@@ -190,15 +225,34 @@ def _file_lock(path: Path) -> Iterator[None]:
 class SecretCipher:
     """Encrypts and decrypts secrets with one owner's keys in a :class:`~hukspy.Keystore`.
 
-    At most ``parallel`` keystore sessions are open at once (the keystore allows 15 per object); a
-    keystore that is still out of sessions (12000010, other users of the same object) is retried.
+    The sessions run on a :meth:`~hukspy.Keystore.session_scope` of the keystore of their own, opened on
+    first use, so they never take one of the application's sessions on that keystore (nor the reverse:
+    docs/asset.md, "Robustness"). At most ``parallel`` are open at once, the scope's limit; a backend
+    that is itself out of sessions (12000010: PKCS#11 CKR_SESSION_COUNT, TPM memory) is retried.
     """
 
     def __init__(self, keystore: Keystore, owner: bytes, lock_file: Path, parallel: int = 8) -> None:
         self.keystore = keystore
         self.owner = owner
         self.lock_file = lock_file
+        self._parallel = parallel
         self._slots = threading.BoundedSemaphore(parallel)
+        self._scope_lock = threading.Lock()
+        self._scope: Keystore | None = None
+
+    def _sessions(self) -> Keystore:
+        """The session scope of the store's encryption (created on first use)."""
+        with self._scope_lock:
+            if self._scope is None:
+                self._scope = self.keystore.session_scope(session_limit=self._parallel)
+            return self._scope
+
+    def close(self) -> None:
+        """End the scope's sessions (there are none between operations). Idempotent."""
+        with self._scope_lock:
+            scope, self._scope = self._scope, None
+        if scope is not None:
+            scope.close()
 
     def alias(self, auth_type: int, accessibility: int, require_password_set: bool) -> str:
         """The key alias for this owner and the given access control."""
@@ -215,7 +269,8 @@ class SecretCipher:
         The existence check runs on every call (a key deleted under the store is noticed). Creation is
         serialised across threads and processes by an exclusive ``flock`` on ``lock_file``, because not
         every keystore backend makes ``KEY_OVERRIDE=false`` atomic between processes: two processes
-        must never end up with different keys under one alias.
+        must never end up with different keys under one alias. The lock is waited for at most
+        :data:`KEY_LOCK_TIMEOUT` seconds (then 24000001); keystore errors as :data:`HUKS_TO_ASSET`.
         """
         if self.has_key(alias):
             return
@@ -228,8 +283,7 @@ class SecretCipher:
             except HuksError as exc:
                 if exc.code == 12000017:  # created by someone that does not take our lock
                     return
-                code = HUKS_TO_ASSET.get(exc.code, ErrorCode.CRYPTO_ERROR)
-                raise AssetError(code, detail=f"generate the secret key: keystore error {exc.code}") from exc
+                raise from_huks("generate the secret key", exc) from exc
 
     def _check_gcm(self) -> None:
         """Raise 24000017 unless the keystore declares AES-256-GCM encrypt and decrypt (a TPM keystore
@@ -251,15 +305,16 @@ class SecretCipher:
 
     def _run(self, action: str, alias: str, params: list[HuksParam], data: bytes) -> bytes:
         with self._slots, huks_errors(action):
+            keystore = self._sessions()
             for attempt in range(_BUSY_RETRIES):
                 try:
-                    handle = self.keystore.init_session(alias, HuksOptions(properties=params))
+                    handle = keystore.init_session(alias, HuksOptions(properties=params))
                     break
                 except HuksError as exc:
                     if exc.code != 12000010 or attempt == _BUSY_RETRIES - 1:
                         raise
                     time.sleep(0.005)
-            return self.keystore.finish_session(handle, HuksOptions(in_data=data)).out_data
+            return keystore.finish_session(handle, HuksOptions(in_data=data)).out_data
 
     def encrypt(self, alias: str, secret: bytes, aad: bytes) -> bytes:
         """``ciphertext ‖ tag ‖ nonce`` of ``secret`` under the key ``alias``, bound to ``aad``."""

@@ -8,7 +8,9 @@ query by alias are O(log n). WAL journal, ``synchronous=NORMAL`` (a crash of the
 that was committed; a power cut may lose the last commits but never corrupts the file).
 
 Every change is one ``BEGIN IMMEDIATE`` transaction, so any number of threads and processes can share a
-store; SQLite's lock serialises the writers (``busy_timeout`` 30 s). Errors are mapped as upstream
+store; SQLite's lock serialises the writers (``busy_timeout`` 30 s). The threads of a process share a
+bounded pool of connections (:class:`Database`): a connection never belongs to a thread, so threads
+that come and go leave nothing open (docs/asset.md, "Robustness"). Errors are mapped as upstream
 (§5.3): SQLITE_CORRUPT and SQLITE_NOTADB give 24000007, SQLITE_NOMEM 24000006, anything else 24000008,
 and a file that cannot be created 24000014.
 """
@@ -21,12 +23,14 @@ import os
 import re
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Final
 
 from hukspy.asset.enums import ErrorCode, Tag
 from hukspy.asset.errors import AssetError
+from hukspy.storedir import private_dir
 
 __all__ = ["COLUMNS", "TAG_COLUMN", "Database", "Row", "db_name", "sql_errors"]
 
@@ -103,6 +107,11 @@ TAG_COLUMN: Final[dict[Tag, str]] = {
 #: A row: column name -> value (None for NULL).
 Row = dict[str, object]
 
+#: Connections per database at most, shared by every thread of the process (see :class:`Database`).
+MAX_CONNECTIONS: Final = 8
+#: Seconds to wait for SQLite's write lock (``busy_timeout``) and for a free connection of the pool.
+BUSY_TIMEOUT: Final = 30.0
+
 _SAFE_OWNER: Final = re.compile(r"[A-Za-z0-9._-]{1,100}")
 _CORRUPT: Final = frozenset({11, 26})  # SQLITE_CORRUPT, SQLITE_NOTADB
 _NOMEM: Final = 7
@@ -136,14 +145,21 @@ def sql_errors(action: str) -> Iterator[None]:
 
 
 class Database:
-    """One owner's database file, with one connection per thread. ``close()`` is idempotent."""
+    """One owner's database file and a bounded pool of connections to it. ``close()`` is idempotent.
+
+    An operation borrows a connection for its duration and gives it back (:meth:`connection`); the pool
+    opens one only when none is idle and holds at most :data:`MAX_CONNECTIONS`, whatever the number of
+    threads, so a thread that ends leaves nothing open. A caller that finds them all busy waits up to
+    :data:`BUSY_TIMEOUT` seconds (then 24000008, as for SQLite's own lock). A connection whose
+    transaction could not be ended is closed, not reused.
+    """
 
     def __init__(self, directory: Path, owner: str) -> None:
         self.directory = directory
         self.path = directory / f"{db_name(owner)}.db"
-        self._local = threading.local()
-        self._lock = threading.Lock()
-        self._connections: list[sqlite3.Connection] = []
+        self._free = threading.Condition()
+        self._idle: list[sqlite3.Connection] = []
+        self._count = 0  # connections that exist: idle or borrowed
         self._ready = False
         self._closed = False
 
@@ -152,30 +168,19 @@ class Database:
         return self.path.exists()
 
     def _create_file(self) -> None:
-        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        if self.directory.stat().st_mode & 0o077:
-            os.chmod(self.directory, 0o700)
+        private_dir(self.directory)  # 0700; another user's or a group/world-writable one: OSError
         try:
             fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
         except FileExistsError:
             return
         os.close(fd)
 
-    def connection(self) -> sqlite3.Connection:
-        """This thread's connection, opened (and the schema created) on first use."""
-        if self._closed:
-            raise AssetError(ErrorCode.SERVICE_UNAVAILABLE, detail="the asset store is closed")
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is not None:
-            return conn
-        with sql_errors("open the database"):
-            with self._lock:
-                if self._closed:
-                    raise AssetError(ErrorCode.SERVICE_UNAVAILABLE, detail="the asset store is closed")
-                self._create_file()
-                conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None, check_same_thread=False)
-                self._connections.append(conn)
-            conn.execute("PRAGMA busy_timeout = 30000")
+    def _connect(self) -> sqlite3.Connection:
+        """A new connection (the file and the schema created on first use)."""
+        self._create_file()
+        conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT, isolation_level=None, check_same_thread=False)
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
             if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
                 conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
@@ -183,8 +188,61 @@ class Database:
                 self._init_schema(conn)
                 self._ready = True
             conn.text_factory = bytes  # a TEXT value written into a BLOB column reads back as bytes
-        self._local.conn = conn
+        except BaseException:
+            conn.close()
+            raise
         return conn
+
+    def _borrow(self) -> sqlite3.Connection:
+        deadline = time.monotonic() + BUSY_TIMEOUT
+        with self._free:
+            while True:
+                if self._closed:
+                    raise AssetError(ErrorCode.SERVICE_UNAVAILABLE, detail="the asset store is closed")
+                if self._idle:
+                    return self._idle.pop()
+                if self._count < MAX_CONNECTIONS:
+                    self._count += 1
+                    break
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssetError(
+                        ErrorCode.DATABASE_ERROR,
+                        detail=f"all {MAX_CONNECTIONS} connections stayed busy for {BUSY_TIMEOUT:g} s",
+                    )
+                self._free.wait(left)
+        try:
+            return self._connect()
+        except BaseException:
+            self._drop(None)
+            raise
+
+    def _drop(self, conn: sqlite3.Connection | None) -> None:
+        with self._free:
+            self._count -= 1
+            self._free.notify()
+        if conn is not None:
+            with contextlib.suppress(sqlite3.Error):
+                conn.close()
+
+    def _give_back(self, conn: sqlite3.Connection) -> None:
+        with self._free:
+            if not self._closed and not conn.in_transaction:
+                self._idle.append(conn)
+                self._free.notify()
+                return
+        self._drop(conn)
+
+    @contextlib.contextmanager
+    def connection(self) -> Iterator[sqlite3.Connection]:
+        """A connection of the pool for the duration (opened if none is idle). Raises 24000001 when the
+        store is closed, 24000008 when every connection stayed busy for ``BUSY_TIMEOUT``; ``sqlite3`` and
+        OS errors of opening pass through (callers run inside :func:`sql_errors`)."""
+        conn = self._borrow()
+        try:
+            yield conn
+        finally:
+            self._give_back(conn)
 
     @staticmethod
     def _init_schema(conn: sqlite3.Connection) -> None:
@@ -209,29 +267,29 @@ class Database:
     @contextlib.contextmanager
     def write(self, action: str) -> Iterator[sqlite3.Connection]:
         """A write transaction (``BEGIN IMMEDIATE`` ... ``COMMIT``; rolled back on any error)."""
-        with sql_errors(action):
-            conn = self.connection()
+        with sql_errors(action), self.connection() as conn:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
+                conn.execute("COMMIT")
             except BaseException:
                 with contextlib.suppress(sqlite3.Error):
                     conn.execute("ROLLBACK")
                 raise
-            conn.execute("COMMIT")
 
     def read(self, action: str, sql: str, args: Sequence[object]) -> list[Row]:
         """Run one SELECT and return its rows as dicts."""
-        with sql_errors(action):
-            cur = self.connection().execute(sql, tuple(args))
+        with sql_errors(action), self.connection() as conn:
+            cur = conn.execute(sql, tuple(args))
             names = [d[0] for d in cur.description]
             return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
     def close(self) -> None:
-        """Close every connection (the last one checkpoints the WAL). Idempotent."""
-        with self._lock:
+        """Close the idle connections now and the borrowed ones when they come back (the last one
+        checkpoints the WAL). Idempotent."""
+        with self._free:
             self._closed = True
-            conns, self._connections = self._connections, []
-        for conn in conns:
-            with contextlib.suppress(sqlite3.Error):
-                conn.close()
+            idle, self._idle = self._idle, []
+            self._free.notify_all()
+        for conn in idle:
+            self._drop(conn)

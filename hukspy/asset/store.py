@@ -24,19 +24,20 @@ Upstream's service semantics, in one process per call instead of a system servic
 from __future__ import annotations
 
 import contextlib
+import functools
 import getpass
 import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, ParamSpec, TypeVar
 
 from hukspy.asset import checks
 from hukspy.asset.checks import LABELS, LOCAL_LABELS, AssetAttributes, AssetMap, AssetValue, Checked
-from hukspy.asset.crypto import CHALLENGES, OWNER_TYPE_HAP, SecretCipher, build_aad
-from hukspy.asset.db import COLUMNS, TAG_COLUMN, Database, Row
+from hukspy.asset.crypto import CHALLENGES, OWNER_TYPE_HAP, SecretCipher, build_aad, from_huks
+from hukspy.asset.db import COLUMNS, TAG_COLUMN, Database, Row, sql_errors
 from hukspy.asset.enums import (
     Accessibility,
     AuthType,
@@ -48,6 +49,7 @@ from hukspy.asset.enums import (
     WrapType,
 )
 from hukspy.asset.errors import AssetError, BatchErrInfo, BatchResult
+from hukspy.errors import HuksError
 
 if TYPE_CHECKING:
     from hukspy.keystore import Keystore
@@ -61,6 +63,8 @@ SYNC_UPDATE: Final = 4
 DEFAULT_VALIDITY: Final = 60
 #: At most this many maps in one query result (upstream's MAX_VEC_CAPACITY of the IPC layer).
 MAX_RESULT: Final = 0x10000
+#: The longest owner, in bytes of UTF-8.
+MAX_OWNER_LEN: Final = 1024
 
 # What a returned map holds, in upstream's order (TAG_COLUMN_TABLE); SECRET only for RETURN_TYPE=ALL.
 _RETURNED: Final = (
@@ -84,6 +88,36 @@ _INSERT: Final = (
 _REPLACE: Final = f"UPDATE asset_table SET {', '.join(c + ' = ?' for c in COLUMNS[1:])} WHERE Id = ?"  # noqa: S608
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _unexpected(action: str, exc: Exception) -> AssetError:
+    """What the API boundary makes of an exception that no table mapped (docs/asset.md, "Robustness"):
+    a keystore error as :data:`~hukspy.asset.crypto.HUKS_TO_ASSET`, ``MemoryError`` 24000006, anything
+    else (a bug) 24000001. The caller chains it (``raise ... from exc``)."""
+    if isinstance(exc, HuksError):
+        return from_huks(action, exc)
+    if isinstance(exc, MemoryError):
+        return AssetError(ErrorCode.OUT_OF_MEMORY, detail=action)
+    return AssetError(ErrorCode.SERVICE_UNAVAILABLE, detail=f"{action}: internal error {type(exc).__name__}")
+
+
+def _public(method: Callable[P, R]) -> Callable[P, R]:
+    """The API boundary of an ``AssetStore`` method: only ``AssetError`` leaves (:func:`_unexpected`)."""
+
+    @functools.wraps(method)
+    def call(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(*args, **kwargs)
+        except AssetError:
+            raise
+        except Exception as exc:
+            raise _unexpected(method.__name__, exc) from exc
+
+    return call
+
+
 def _now() -> bytes:
     return str(time.time_ns() // 1_000_000).encode()
 
@@ -104,6 +138,52 @@ def _default_path() -> Path:
     return Path(hukspy_home()) / "asset"
 
 
+def _bad(detail: str) -> AssetError:
+    return AssetError(ErrorCode.INVALID_ARGUMENT, detail=detail)
+
+
+def _arguments(path: object, keystore: object, owner: object) -> tuple[Path, Keystore, str]:
+    """The constructor's arguments, checked as upstream checks parameters (401), with the defaults.
+
+    ``owner``: a non-empty ``str`` of at most 1024 bytes in UTF-8. ``path``: ``str`` or a
+    ``PathLike`` of ``str``, no NUL, encodable in the file system's encoding. ``keystore``: a
+    ``hukspy.Keystore``; the default keystore failing to open is 24000001 (docs/asset.md,
+    "Robustness")."""
+    from hukspy.keystore import Keystore, default_keystore
+
+    owner = _default_owner() if owner is None else owner
+    if not isinstance(owner, str) or not owner:
+        raise _bad("the owner must be a non-empty string")
+    try:
+        if len(owner.encode()) > MAX_OWNER_LEN:
+            raise _bad(f"the owner must be at most {MAX_OWNER_LEN} bytes in UTF-8")
+    except UnicodeEncodeError:
+        raise _bad("the owner is not valid UTF-8 (it holds a lone surrogate)") from None
+    if path is None:
+        directory = _default_path()
+    else:
+        if not isinstance(path, str | os.PathLike):
+            raise _bad("the path must be a str or an os.PathLike of str")
+        try:
+            raw = os.fsencode(path)
+            directory = Path(path)
+        except (TypeError, UnicodeEncodeError):
+            raise _bad("the path must be a str or PathLike of str in the file system encoding") from None
+        if b"\0" in raw or not raw:
+            raise _bad("the path must be non-empty and hold no NUL character")
+    if keystore is None:
+        try:
+            keystore = default_keystore()
+        except HuksError as exc:
+            raise AssetError(
+                ErrorCode.SERVICE_UNAVAILABLE,
+                detail=f"the default keystore ($HUKSPY_KEYSTORE) cannot be opened: {exc}",
+            ) from exc
+    elif not isinstance(keystore, Keystore):
+        raise _bad("the keystore must be a hukspy.Keystore or None")
+    return directory, keystore, owner
+
+
 class AssetStore:
     """The ASSET store of one owner: a directory of SQLite databases plus keys in a ``Keystore``.
 
@@ -111,6 +191,9 @@ class AssetStore:
     ``hukspy.default_keystore()`` (and is never closed by the store); ``owner`` defaults to
     ``$HUKSPY_APP_ID``, else the user name. A context manager; ``close()`` is idempotent, and a closed
     store raises 24000001. Safe to use from many threads; many processes may open the same directory.
+
+    Raises ``AssetError`` 401 for a malformed argument and 24000001 when the default keystore cannot
+    open (docs/asset.md, "Robustness"); nothing else leaves the constructor or a method.
     """
 
     def __init__(
@@ -119,23 +202,23 @@ class AssetStore:
         keystore: Keystore | None = None,
         owner: str | None = None,
     ) -> None:
-        if owner is None:
-            owner = _default_owner()
-        if not isinstance(owner, str) or not owner or len(owner.encode()) > 1024:
-            raise AssetError(ErrorCode.INVALID_ARGUMENT, detail="the owner must be a non-empty string")
-        if keystore is None:
-            from hukspy.keystore import default_keystore
-
-            keystore = default_keystore()
-        self.path: Final = Path(path) if path is not None else _default_path()
+        self._closed = True  # until built: close() of a half-built store is a no-op
+        self._lock = threading.Lock()
+        try:
+            directory, keystore, owner = _arguments(path, keystore, owner)
+            with sql_errors("find the store directory"):
+                self._bucket = (str(directory.absolute()), owner)
+        except AssetError:
+            raise
+        except Exception as exc:  # the API boundary, as _public
+            raise _unexpected("open the asset store", exc) from exc
+        self.path: Final = directory
         self.owner: Final = owner
         self.keystore: Final = keystore
         self._owner = owner.encode()
-        self._db = Database(self.path, owner)
-        self._cipher = SecretCipher(keystore, self._owner, self.path / ".keys.lock")
-        self._bucket = (str(self.path.absolute()), owner)
+        self._db = Database(directory, owner)
+        self._cipher = SecretCipher(keystore, self._owner, directory / ".keys.lock")
         self._closed = False
-        self._lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"AssetStore(path={str(self.path)!r}, owner={self.owner!r}, closed={self._closed})"
@@ -154,6 +237,7 @@ class AssetStore:
             self._closed = True
         CHALLENGES.drop_store(id(self))
         self._db.close()
+        self._cipher.close()
 
     def _check_open(self) -> None:
         if self._closed:
@@ -268,6 +352,7 @@ class AssetStore:
 
     # ------------------------------------------------------------------ operations
 
+    @_public
     def add(self, attributes: AssetAttributes) -> None:
         """Add an asset. Needs SECRET and ALIAS.
 
@@ -285,6 +370,7 @@ class AssetStore:
             if code:
                 raise AssetError(code, detail="an asset with this alias exists")
 
+    @_public
     def remove(self, query: AssetAttributes) -> None:
         """Remove the matching assets (``{}``: all of the owner's). No match raises 24000002.
 
@@ -325,6 +411,7 @@ class AssetStore:
         assignments = ", ".join(f"{c} = ?" for c in sets)
         conn.execute(f"UPDATE asset_table SET {assignments} WHERE Id = ?", [*sets.values(), row["Id"]])  # noqa: S608
 
+    @_public
     def update(self, query: AssetAttributes, attributes_to_update: AssetAttributes) -> None:
         """Update the asset named by ``query`` (which needs ALIAS).
 
@@ -349,6 +436,7 @@ class AssetStore:
         names = [d[0] for d in cur.description]
         return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
+    @_public
     def pre_query(self, query: AssetAttributes) -> bytes:
         """Start an authenticated query: returns a 32-byte challenge valid for AUTH_VALIDITY_PERIOD seconds
         (default 60). The matches (AUTH_TYPE defaults to ANY) must share one access control.
@@ -380,6 +468,7 @@ class AssetStore:
         validity = int(q.get(Tag.AUTH_VALIDITY_PERIOD, DEFAULT_VALIDITY))
         return CHALLENGES.add(self._bucket, id(self), alias, validity)
 
+    @_public
     def query(self, query: AssetAttributes) -> list[AssetMap]:
         """The matching assets, as maps (see the module docstring). No match raises 24000002.
 
@@ -438,6 +527,7 @@ class AssetStore:
             raise AssetError(ErrorCode.DATA_CORRUPTED, detail="the stored secret is damaged")
         return self._cipher.decrypt(self._key_alias(row), secret, build_aad(row))
 
+    @_public
     def post_query(self, handle: AssetAttributes) -> None:
         """End a pre_query session (``{AUTH_CHALLENGE: challenge}``); an unknown challenge is not an error.
 
@@ -449,6 +539,7 @@ class AssetStore:
         assert isinstance(challenge, bytes)  # noqa: S101 - guaranteed by the checks
         CHALLENGES.remove(self._bucket, challenge)
 
+    @_public
     def batch_add(self, attributes_array: Sequence[AssetAttributes]) -> BatchResult:
         """Add 1..100 assets in one transaction; an existing alias (without OVERWRITE) is a per-item
         24000003 in the result.
@@ -468,6 +559,7 @@ class AssetStore:
                     errors.append(BatchErrInfo(i, code, AssetError(code).message))
         return BatchResult(len(errors), errors)
 
+    @_public
     def batch_remove(self, assets_to_be_removed: Sequence[AssetAttributes]) -> None:
         """Remove 0..100 assets by alias in one transaction; missing aliases are not an error.
 
@@ -483,6 +575,7 @@ class AssetStore:
                 where, args = self._where({Tag.ALIAS: m[Tag.ALIAS]})
                 self._mark_removed(conn, where, args, now)
 
+    @_public
     def batch_update(
         self,
         source_attributes: Sequence[AssetAttributes],

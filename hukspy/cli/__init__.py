@@ -18,8 +18,8 @@ The package, one concern per module:
 - ``streams``: input and output files, chunked sessions, the progress bar;
 - the commands: ``keys`` (generate, delete, list, info, export), ``importing`` (import), ``cipher``
   (encrypt, decrypt; the file format is in its docstring), ``signing`` (sign, verify, mac), ``keyops``
-  (agree, derive, import-wrapped, wrap, unwrap, attest), ``backends``, ``selftest``, ``asset`` (a
-  hand-over to ``hukspy.asset.cli``).
+  (agree, derive, import-wrapped, wrap, unwrap, attest), ``backup`` (backup, restore), ``backends``,
+  ``selftest``, ``asset`` (a hand-over to ``hukspy.asset.cli``).
 """
 
 from __future__ import annotations

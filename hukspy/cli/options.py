@@ -111,7 +111,9 @@ def add_globals(parser: argparse.ArgumentParser) -> None:
         "--keystore",
         metavar="URI",
         default=os.environ.get("HUKSPY_KEYSTORE") or None,
-        help="keystore URI: software:[DIR], pkcs11:..., tpm2:... (default $HUKSPY_KEYSTORE, else software:)",
+        help="keystore URI: software:[DIR], pkcs11:..., tpm2:... (default $HUKSPY_KEYSTORE, else software:). "
+        "PKCS#11 PIN: set $HUKSPY_PIN or use pin-source=file:PATH; never pin-value= on a command line "
+        "(every local user can read it in /proc/PID/cmdline)",
     )
     parser.add_argument("--json", action="store_true", help="machine-readable output")
 

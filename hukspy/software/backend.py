@@ -189,9 +189,10 @@ class SoftwareBackend:
             return ca
 
     def _wrapping(self) -> AESGCM:
+        self.records()  # the record store creates the master key, or refuses a store that lost it
         with self._lock:
             if self._wrap_aead is None:
-                master = load_or_create_master_key(private_dir(self._directory))
+                master = load_or_create_master_key(private_dir(self._directory), create=False)
                 kw = HKDF(hashes.SHA256(), 32, None, _WRAP_INFO).derive(master)
                 self._wrap_aead = AESGCM(kw)
             return self._wrap_aead

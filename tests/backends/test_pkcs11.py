@@ -11,6 +11,7 @@ from __future__ import annotations
 import glob
 import json
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -603,3 +604,91 @@ def test_make_token_script_provisions_a_token_a_fresh_process_can_use(tmp_path: 
                           check=False)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "['k']"
+
+
+# ------------------------------------------------------------------------------ issue 11, item 9
+
+_SE = P(T.HUKS_TAG_KEY_SECURITY_LEVEL, 1)  # HUKS_KEY_SECURITY_LEVEL_SE
+
+
+def test_item9_security_level_se_is_accepted_on_the_token_and_refused_for_sealed_keys(
+    pkcs11_token: TokenInfo,  # noqa: F811
+) -> None:
+    """A key on the token is in a secure element: SE is accepted, stored in its properties, the key works.
+    A sealed key (``?fallback=sealed``: host material) cannot be: 12000026, nothing stored; the same key
+    without SE is still made sealed."""
+    with Keystore(pkcs11_token.uri + "&fallback=sealed") as ks:
+        alias = unique_alias("se-token")
+        ks.generate_key_item(alias, options(*HMAC_GEN, _SE))
+        assert ks.key_storage(alias, options()) == "pkcs11"
+        props = ks.get_key_item_properties(alias, options()).properties or []
+        assert any(p.tag == T.HUKS_TAG_KEY_SECURITY_LEVEL and p.value == 1 for p in props)
+        assert len(mac(ks, alias)) == 32
+        ks.delete_key_item(alias, options())
+
+        x25519 = (P(T.HUKS_TAG_ALGORITHM, A.HUKS_ALG_X25519), P(T.HUKS_TAG_KEY_SIZE, 256),
+                  P(T.HUKS_TAG_PURPOSE, Pu.HUKS_KEY_PURPOSE_AGREE))
+        derive = (P(T.HUKS_TAG_ALGORITHM, A.HUKS_ALG_AES), P(T.HUKS_TAG_KEY_SIZE, 256),
+                  P(T.HUKS_TAG_PURPOSE, Pu.HUKS_KEY_PURPOSE_DERIVE),
+                  P(T.HUKS_TAG_DIGEST, D.HUKS_DIGEST_SHA256))
+        for params in (x25519, derive):
+            alias = unique_alias("se-sealed")
+            with pytest.raises(HuksError) as info:
+                ks.generate_key_item(alias, options(*params, _SE))
+            assert info.value.code == 12000026, info.value
+            assert "secure element is not available" in info.value.message
+            assert not ks.has_key_item(alias, options())
+            ks.generate_key_item(alias, options(*params))
+            assert ks.key_storage(alias, options()) == "pkcs11:sealed"
+            ks.delete_key_item(alias, options())
+
+
+# ------------------------------------------------------------------------------ issue 11, item 11
+
+#: A PIN that no output could contain by chance (the session token's "1234" could).
+_ENV_PIN = "Pin-" + secrets.token_hex(12)
+
+
+def test_item11_the_pin_from_hukspy_pin_opens_the_token_and_is_never_printed(
+    pkcs11_token: TokenInfo, tmp_path: object,  # noqa: F811
+) -> None:
+    """``hukspy --keystore 'pkcs11:...'`` with no PIN in the URI reads ``$HUKSPY_PIN``: the command line
+    carries no PIN, the token opens, keys are made and used. No output (text, ``--json``, errors, a wrong
+    PIN) contains the PIN, and ``--help`` says to use ``$HUKSPY_PIN`` or ``pin-source=file:``."""
+    from hukspy_pkcs11.testing import make_uri, softhsm_token
+
+    with softhsm_token(label="hukspy-pin-env", pin=_ENV_PIN) as token:  # visible to other processes
+        uri = make_uri(token.label, token.module, token.pin).replace(f"&pin-value={token.pin}", "")
+    assert "pin" not in uri.partition("?")[2]
+
+    def hukspy_cli(*args: str, pin: str) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "SOFTHSM2_CONF": pkcs11_token.conf, "HUKSPY_PIN": pin}
+        argv = [sys.executable, "-m", "hukspy", "--keystore", uri, *args]
+        assert not any(pin in a for a in argv)  # what /proc/<pid>/cmdline shows
+        return subprocess.run(argv, env=env, capture_output=True, text=True, timeout=120, check=False)
+
+    out: list[str] = []
+    for args in (["generate", "pinenv", "--alg", "hmac", "--size", "256", "--purpose", "mac",
+                  "--digest", "sha256"], ["list"], ["--json", "info", "pinenv"], ["info", "pinenv"]):
+        proc = hukspy_cli(*args, pin=_ENV_PIN)
+        assert proc.returncode == 0, proc.stderr
+        out += [proc.stdout, proc.stderr]
+    assert "pinenv" in out[2]
+    mac_proc = subprocess.run(
+        [sys.executable, "-m", "hukspy", "--keystore", uri, "mac", "pinenv", "-o", f"{tmp_path}/m"],
+        input="data", env={**os.environ, "SOFTHSM2_CONF": pkcs11_token.conf, "HUKSPY_PIN": _ENV_PIN},
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert mac_proc.returncode == 0, mac_proc.stderr
+    assert os.path.getsize(f"{tmp_path}/m") == 32
+    wrong = "Wrong-" + secrets.token_hex(12)
+    bad = hukspy_cli("list", pin=wrong)
+    assert bad.returncode == 1 and "error 12000008" in bad.stderr
+    out += [bad.stdout, bad.stderr, hukspy_cli("--json", "list", pin=wrong).stdout]
+    for text in out:
+        assert _ENV_PIN not in text and wrong not in text
+    assert hukspy_cli("delete", "pinenv", pin=_ENV_PIN).returncode == 0
+
+    help_text = subprocess.run([sys.executable, "-m", "hukspy", "--help"], capture_output=True, text=True,
+                               timeout=60, check=True).stdout
+    assert "$HUKSPY_PIN" in help_text and "pin-source=file:" in help_text

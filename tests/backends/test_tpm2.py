@@ -842,3 +842,24 @@ def test_rsa_operations_are_declared_only_where_they_fit(ks: Keystore) -> None:
         assert all(rsa_fits(n, o.kind, o.padding or 0, o.digest) for n in o.sizes), o
     oaep512 = [o for o in rsa_ops if o.padding == PD.HUKS_PADDING_OAEP and o.digest == D.HUKS_DIGEST_SHA512]
     assert all(1024 not in o.sizes for o in oaep512)
+
+
+# ------------------------------------------------------------------------------ issue 11, item 9
+
+
+def test_item9_security_level_se_is_accepted_in_the_tpm_and_refused_for_sealed_keys(
+    swtpm: SwtpmInstance, tmp_path: Path
+) -> None:
+    """A key inside the TPM is in a secure element: SE is accepted and the key signs. A sealed key
+    (Ed25519 with ``?fallback=sealed``) is host material: 12000026, nothing stored."""
+    se = P(T.HUKS_TAG_KEY_SECURITY_LEVEL, 1)  # HUKS_KEY_SECURITY_LEVEL_SE
+    with Keystore(swtpm.uri + "?fallback=sealed", home=str(tmp_path)) as k:
+        k.generate_key_item("se-tpm", O(*ECC_GEN, se))
+        assert k.key_storage("se-tpm", O()) == "tpm2"
+        props = k.get_key_item_properties("se-tpm", O()).properties or []
+        assert any(p.tag == T.HUKS_TAG_KEY_SECURITY_LEVEL and p.value == 1 for p in props)
+        assert sign(k, "se-tpm", b"data")
+        with pytest.raises(HuksError) as info:
+            k.generate_key_item("se-sealed", O(*ED_GEN, se))
+        assert info.value.code == 12000026 and "secure element is not available" in info.value.message
+        assert not k.has_key_item("se-sealed", O())

@@ -204,7 +204,7 @@ def probe(conn: TokenConnection) -> tuple[Capabilities, bool]:
         key_caps.update(KeyCap(A.HUKS_ALG_DH, s, True, _ALL_IMPORTS) for s in keys.FFDHE)
         op_caps.add(OpCap(_AG, A.HUKS_ALG_DH, A.HUKS_ALG_DH))
     caps = Capabilities("pkcs11", frozenset(key_caps), frozenset(op_caps), attest=True, wrap=False,
-                        security_level="pkcs11")
+                        security_level="pkcs11", secure_element=True)
     return caps, copyable
 
 

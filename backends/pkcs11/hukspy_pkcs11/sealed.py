@@ -46,6 +46,9 @@ REF_SEALED: Final = b"\x02"
 SEAL_KEY_ID: Final = b"hks1sealkey00001"
 SEAL_LABEL: Final = "hukspy.seal"
 FLAG: Final = "fallback=sealed"
+#: Keys with any of these purposes are always sealed (the token has no HKDF/PBKDF2); declared to the
+#: facade as ``Capabilities.sealed_purposes``.
+SEALED_PURPOSES: Final = int(Pu.HUKS_KEY_PURPOSE_DERIVE)
 
 
 def merge_capabilities(token: Capabilities) -> Capabilities:
@@ -69,14 +72,15 @@ def merge_capabilities(token: Capabilities) -> Capabilities:
         if sizes:
             ops.add(dataclasses.replace(op, sizes=frozenset(sizes)))
     keys: set[KeyCap] = set(token.keys) | extra
-    return dataclasses.replace(token, keys=frozenset(keys), ops=frozenset(ops), sealed=sealed_pairs)
+    return dataclasses.replace(token, keys=frozenset(keys), ops=frozenset(ops), sealed=sealed_pairs,
+                               sealed_purposes=SEALED_PURPOSES)
 
 
 def needs_seal(spec: KeySpec, token_caps: Capabilities, fallback: bool) -> bool:
     """Whether ``spec`` is a sealed key. Raises 12000001 naming the flag when only a sealed key could
     serve it and the URI lacks ``?fallback=sealed``."""
     lacking = token_caps.key(spec.alg, spec.size) is None
-    derive = bool(spec.purpose & Pu.HUKS_KEY_PURPOSE_DERIVE)
+    derive = bool(spec.purpose & SEALED_PURPOSES)
     if not (lacking or derive or spec.sealed):
         return False
     if not fallback:

@@ -31,12 +31,14 @@ from hukspy_pkcs11._native import CkrError, Module, load
 if TYPE_CHECKING:
     from pkcs11.types import Object, Session, Slot, Token
 
-__all__ = ["TokenConnection", "TokenUri", "Worker", "parse_uri"]
+__all__ = ["PIN_ENV", "TokenConnection", "TokenUri", "Worker", "parse_uri"]
 
 T = TypeVar("T")
 
 _PATH_ATTRS: Final = frozenset({"token", "serial", "slot-id", "manufacturer", "model"})
 _QUERY_ATTRS: Final = frozenset({"module-path", "pin-value", "pin-source", "fallback"})
+#: The environment variable that gives the user PIN when the URI has neither pin-value nor pin-source.
+PIN_ENV: Final = "HUKSPY_PIN"
 
 
 @dataclass(frozen=True, repr=False)
@@ -75,7 +77,9 @@ def _attrs(text: str, sep: str, allowed: frozenset[str], where: str) -> dict[str
 def parse_uri(location: str) -> TokenUri:
     """Parse the text after ``pkcs11:`` (RFC 7512): path ``token``, ``serial``, ``slot-id``,
     ``manufacturer``, ``model``; query ``module-path``, ``pin-value``, ``pin-source=file:...``, and
-    hukspy's ``fallback=sealed``. ``module-path`` defaults to ``$HUKSPY_PKCS11_MODULE``.
+    hukspy's ``fallback=sealed``. ``module-path`` defaults to ``$HUKSPY_PKCS11_MODULE``; without
+    ``pin-value`` and ``pin-source`` the PIN is ``$HUKSPY_PIN`` (docs/pkcs11.md: a PIN in the URI of a
+    command line is readable by every local user in ``/proc/<pid>/cmdline``; the environment is not).
 
     Raises ``HuksError`` 401 for a malformed URI, 12000004 when the pin-source file cannot be read.
     """
@@ -104,6 +108,8 @@ def parse_uri(location: str) -> TokenUri:
                 pin = f.read().rstrip("\r\n")
         except OSError as exc:
             raise HuksError(12000004, f"read the PIN source file ({exc.strerror})") from exc
+    if pin is None:
+        pin = os.environ.get(PIN_ENV) or None
     fallback = q.get("fallback")
     if fallback not in (None, "sealed", "none"):
         raise HuksError(401, 'the pkcs11 URI fallback must be "sealed" or "none"')

@@ -284,5 +284,6 @@ def capabilities(info: TpmInfo, sealed: Capabilities | None = None) -> Capabilit
         wrap=False,
         sealed=sealed_pairs,
         security_level="tpm",
+        secure_element=True,
         hint="" if sealed is not None else "add ?fallback=sealed to the tpm2: URI for sealed keys",
     )
