@@ -871,10 +871,23 @@ def test_selftest_passes_and_lists_every_declared_capability(
     # nothing is left behind
     assert aliases(capsys) == []
     # the text form: one table line per row, then the summary line
-    cli._print_text("selftest", result)
+    cli.print_selftest(None, result)
     text = capsys.readouterr().out.rstrip().splitlines()
     assert text[-1] == f"{len(rows)} passed, 0 failed"
     assert len(text) == len(rows) + 4  # keystore line, header, rule, rows, summary
+
+
+def test_printed_keystore_uris_hide_the_pin() -> None:
+    """The selftest prints its keystore URI: a PKCS#11 ``pin-value`` must not reach the output."""
+    from hukspy.cli.output import shown_uri
+
+    uri = "pkcs11:token=t;pin-value=s3cret?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-value=4321"
+    shown = shown_uri(uri)
+    assert "s3cret" not in shown and "4321" not in shown
+    assert shown == (
+        "pkcs11:token=t;pin-value=<redacted>?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-value=<redacted>"
+    )
+    assert shown_uri("software:/tmp/ks") == "software:/tmp/ks"
 
 
 # ------------------------------------------------------------------------------ issue 11, item 8

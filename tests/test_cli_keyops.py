@@ -1,5 +1,5 @@
-"""``hukspy.cli_keyops`` (agree, derive, import-wrapped, wrap, unwrap, attest) through ``main(argv)``, and
-the selftest rows of ``hukspy.selftest_keyops``; results are compared with pyca computations."""
+"""``hukspy.cli.keyops`` (agree, derive, import-wrapped, wrap, unwrap, attest) through ``main(argv)``, and
+the selftest rows of ``hukspy.selftest.keyops``; results are compared with pyca computations."""
 
 from __future__ import annotations
 
@@ -15,8 +15,9 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from hukspy import HuksKeyAlg, HuksKeyFlag, HuksOptions, HuksParam, HuksTag, Keystore, cli, wrapped
-from hukspy.cli_keyops import COMMANDS, main
-from hukspy.selftest_keyops import ALIAS_PREFIX, extra_rows
+from hukspy.cli import main
+from hukspy.cli.keyops import COMMANDS
+from hukspy.selftest.keyops import ALIAS_PREFIX, keyop_rows
 from hukspy.testing import open_keystore
 
 
@@ -118,7 +119,7 @@ def test_commands_listed() -> None:
 
 
 def test_selftest_rows(software_keystore: Keystore) -> None:
-    rows = extra_rows(software_keystore)
+    rows = keyop_rows(software_keystore)
     failed = [(r.capability, r.detail) for r in rows if not r.ok]
     assert not failed
     ops = {r.op for r in rows}

@@ -1,3 +1,8 @@
-"""The conformance suite (``hukspy.testing.conformance``) against every backend of ``keystore_uri``."""
+"""The conformance suite (``hukspy.testing.conformance``) against every backend of ``keystore_uri``
+(tests/conftest.py: software, SoftHSM2, swtpm)."""
 
-from hukspy.testing.conformance import *  # noqa: F403 - the suite's tests, collected here
+from hukspy.testing.conformance import KeystoreConformanceTests
+
+
+class TestConformance(KeystoreConformanceTests):
+    """The suite on the session's ``keystore_uri`` fixture, one run per backend."""

@@ -1,6 +1,6 @@
 """``hukspy asset add|query|update|remove``: the ASSET store from the command line.
 
-The main CLI (``hukspy/cli.py``) calls :func:`add_parser` with its subparsers and :func:`run` with the
+The main CLI (``hukspy.cli.asset``) calls :func:`add_parser` with its subparsers and :func:`run` with the
 parsed arguments of an ``asset`` command (``args.func`` is also set to :func:`run`)::
 
     printf %s "$PASSWORD" | hukspy asset add --alias db-password --label normal1=prod

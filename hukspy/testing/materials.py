@@ -6,16 +6,16 @@ facade's parser) against the reference's byte layout rather than against itself.
 
 from __future__ import annotations
 
+import math
+import secrets
 import struct
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dh, dsa, ec, ed25519, rsa, x25519
 
-from hukspy.enums import HuksImportKeyType, HuksKeyAlg
+from hukspy.enums import HuksImportKeyType
 
-__all__ = ["encode_private", "encode_public"]
-
-_A = HuksKeyAlg
+__all__ = ["encode_private", "encode_public", "small_rsa_key"]
 
 
 def _be(value: int, length: int | None = None) -> bytes:
@@ -82,3 +82,46 @@ def encode_public(alg: int, key: object) -> bytes:
     if isinstance(key, rsa.RSAPublicKey | ec.EllipticCurvePublicKey | dh.DHPublicKey | dsa.DSAPublicKey):
         return key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     raise TypeError(f"no HUKS public format for {type(key).__name__} (alg {alg})")
+
+
+_SMALL_PRIMES = (3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47)
+
+
+def _prime(bits: int) -> int:
+    """A random ``bits``-bit probable prime (Miller-Rabin, 40 rounds) with its top two bits set."""
+    while True:
+        c = secrets.randbits(bits) | (3 << (bits - 2)) | 1
+        if any(c % s == 0 for s in _SMALL_PRIMES):
+            continue
+        d, r = c - 1, 0
+        while d % 2 == 0:
+            d, r = d // 2, r + 1
+        for _ in range(40):
+            x = pow(secrets.randbelow(c - 3) + 2, d, c)
+            if x in (1, c - 1):
+                continue
+            for _ in range(r - 1):
+                x = pow(x, 2, c)
+                if x == c - 1:
+                    break
+            else:
+                break
+        else:
+            return c
+
+
+def small_rsa_key(bits: int) -> rsa.RSAPrivateKey:
+    """An RSA key of ``bits`` < 1024 (pyca/cryptography only generates from 1024): two random primes
+    of ``bits/2`` bits with e = 65537. Made here, not by hukspy's engine, so that a key that checks a
+    backend does not come from the code under test. For tests only."""
+    e = 65537
+    while True:
+        p, q = _prime(bits - bits // 2), _prime(bits // 2)
+        n, phi = p * q, (p - 1) * (q - 1)
+        if p != q and n.bit_length() == bits and math.gcd(e, phi) == 1:
+            break
+    d = pow(e, -1, phi)
+    numbers = rsa.RSAPrivateNumbers(
+        p, q, d, d % (p - 1), d % (q - 1), pow(q, -1, p), rsa.RSAPublicNumbers(e, n)
+    )
+    return numbers.private_key(unsafe_skip_rsa_key_validation=True)

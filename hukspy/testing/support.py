@@ -10,73 +10,49 @@ import hashlib
 import itertools
 import uuid
 from collections.abc import Iterator, Sequence
-from typing import Final
-
-import pytest
+from typing import TYPE_CHECKING, Final
 
 from hukspy.enums import HuksKeyAlg, HuksKeyDigest, HuksKeyPurpose, HuksTag
 from hukspy.errors import HuksError
 from hukspy.keystore import Keystore
 from hukspy.params import HuksOptions, HuksParam, ParamValue
-from hukspy.spec import OpKind
+from hukspy.testing.cases import PURPOSE_CLASSES, natural_class
+
+if TYPE_CHECKING:
+    import pytest
 
 __all__ = [
-    "KIND_PURPOSE",
-    "PURPOSE_CLASS",
-    "SYMMETRIC",
     "P",
     "alg_name",
+    "checked_keystore",
     "ensure_generated",
     "ensure_imported_secret",
+    "key_extra_for",
     "key_purpose_for",
+    "known_secret",
     "open_keystore",
     "open_session_count",
     "options",
+    "param",
     "raises_code",
     "run_session",
     "split_irregular",
     "unique_alias",
 ]
 
-_A = HuksKeyAlg
-_PU = HuksKeyPurpose
-_T = HuksTag
-
-#: The single PURPOSE bit an init of each kind carries.
-KIND_PURPOSE: Final[dict[OpKind, int]] = {
-    OpKind.ENCRYPT: _PU.HUKS_KEY_PURPOSE_ENCRYPT,
-    OpKind.DECRYPT: _PU.HUKS_KEY_PURPOSE_DECRYPT,
-    OpKind.SIGN: _PU.HUKS_KEY_PURPOSE_SIGN,
-    OpKind.VERIFY: _PU.HUKS_KEY_PURPOSE_VERIFY,
-    OpKind.MAC: _PU.HUKS_KEY_PURPOSE_MAC,
-    OpKind.AGREE: _PU.HUKS_KEY_PURPOSE_AGREE,
-    OpKind.DERIVE: _PU.HUKS_KEY_PURPOSE_DERIVE,
-}
-
-#: The purpose class (huks-reference.md §4.1 step 6) a key for each kind is generated with.
-PURPOSE_CLASS: Final[dict[OpKind, int]] = {
-    OpKind.ENCRYPT: _PU.HUKS_KEY_PURPOSE_ENCRYPT | _PU.HUKS_KEY_PURPOSE_DECRYPT,
-    OpKind.DECRYPT: _PU.HUKS_KEY_PURPOSE_ENCRYPT | _PU.HUKS_KEY_PURPOSE_DECRYPT,
-    OpKind.SIGN: _PU.HUKS_KEY_PURPOSE_SIGN | _PU.HUKS_KEY_PURPOSE_VERIFY,
-    OpKind.VERIFY: _PU.HUKS_KEY_PURPOSE_SIGN | _PU.HUKS_KEY_PURPOSE_VERIFY,
-    OpKind.MAC: _PU.HUKS_KEY_PURPOSE_MAC,
-    OpKind.AGREE: _PU.HUKS_KEY_PURPOSE_AGREE,
-    OpKind.DERIVE: _PU.HUKS_KEY_PURPOSE_DERIVE,
-}
-
-#: Algorithms whose keys are secret bytes (nothing to export; imported raw).
-SYMMETRIC: Final = frozenset(
-    int(a)
-    for a in (_A.HUKS_ALG_AES, _A.HUKS_ALG_DES, _A.HUKS_ALG_3DES, _A.HUKS_ALG_SM4, _A.HUKS_ALG_HMAC,
-              _A.HUKS_ALG_SM3, _A.HUKS_ALG_CMAC)
-)
+_ALG = HuksKeyAlg
+_TAG = HuksTag
 
 _PREFIX: Final = "hukspy-conformance"
 
 
-def P(tag: int, value: ParamValue) -> HuksParam:  # noqa: N802 - reads like the ArkTS literal
-    """``HuksParam(tag, value)``, short."""
+def param(tag: int, value: ParamValue) -> HuksParam:
+    """``HuksParam(tag, value)``, short (reads like the ArkTS literal ``{tag, value}``)."""
     return HuksParam(tag, value)
+
+
+#: The name ``param`` had before; kept because third-party backends' tests import it.
+P: Final = param
 
 
 def options(*params: HuksParam, in_data: bytes | None = None) -> HuksOptions:
@@ -102,12 +78,11 @@ def open_session_count(ks: Keystore) -> int:
 
 
 @contextlib.contextmanager
-def open_keystore(uri: str, **kwargs: object) -> Iterator[Keystore]:
-    """Open ``Keystore(uri, **kwargs)``; on a normal exit assert no session was left open, then close.
+def checked_keystore(ks: Keystore) -> Iterator[Keystore]:
+    """Yield ``ks``; on a normal exit assert no session was left open, then close it.
 
     This is the check behind "tests assert nothing is left open" (architecture.md, convention 7).
     """
-    ks = Keystore(uri, **kwargs)  # type: ignore[arg-type]
     try:
         yield ks
         left = open_session_count(ks)
@@ -117,8 +92,18 @@ def open_keystore(uri: str, **kwargs: object) -> Iterator[Keystore]:
 
 
 @contextlib.contextmanager
+def open_keystore(uri: str, **kwargs: object) -> Iterator[Keystore]:
+    """Open ``Keystore(uri, **kwargs)`` for ``checked_keystore``: no session may be left open."""
+    with checked_keystore(Keystore(uri, **kwargs)) as ks:  # type: ignore[arg-type]
+        yield ks
+
+
+@contextlib.contextmanager
 def raises_code(*codes: int) -> Iterator[pytest.ExceptionInfo[HuksError]]:
-    """``pytest.raises(HuksError)`` that also requires ``err.code`` to be one of ``codes``."""
+    """``pytest.raises(HuksError)`` that also requires ``err.code`` to be one of ``codes`` (needs pytest,
+    the ``testing`` extra)."""
+    import pytest
+
     with pytest.raises(HuksError) as info:
         yield info
     assert info.value.code in codes, f"expected HuksError {codes}, got {info.value.code}: {info.value}"
@@ -167,20 +152,15 @@ def run_session(
 
 def key_purpose_for(alg: int) -> int:
     """A purpose class every key of ``alg`` may be generated with (for tests that need any key)."""
-    if alg in (_A.HUKS_ALG_X25519, _A.HUKS_ALG_DH, _A.HUKS_ALG_ECDH):
-        return PURPOSE_CLASS[OpKind.AGREE]
-    if alg in (_A.HUKS_ALG_HMAC, _A.HUKS_ALG_CMAC, _A.HUKS_ALG_SM3):
-        return PURPOSE_CLASS[OpKind.MAC]
-    if alg in SYMMETRIC:
-        return PURPOSE_CLASS[OpKind.ENCRYPT]
-    return PURPOSE_CLASS[OpKind.SIGN]
+    return dict(PURPOSE_CLASSES)[natural_class(alg)]
 
 
 def key_extra_for(alg: int, purpose: int) -> tuple[HuksParam, ...]:
     """Params a key of ``alg`` needs at generation beyond ALGORITHM/KEY_SIZE/PURPOSE (MAC keys: DIGEST)."""
-    if purpose & _PU.HUKS_KEY_PURPOSE_MAC:
-        digest = HuksKeyDigest.HUKS_DIGEST_SM3 if alg == _A.HUKS_ALG_SM3 else HuksKeyDigest.HUKS_DIGEST_SHA256
-        return (P(_T.HUKS_TAG_DIGEST, digest),)
+    if purpose & HuksKeyPurpose.HUKS_KEY_PURPOSE_MAC:
+        sm3 = alg == _ALG.HUKS_ALG_SM3
+        digest = HuksKeyDigest.HUKS_DIGEST_SM3 if sm3 else HuksKeyDigest.HUKS_DIGEST_SHA256
+        return (param(_TAG.HUKS_TAG_DIGEST, digest),)
     return ()
 
 
@@ -201,8 +181,8 @@ def ensure_generated(
     if not ks.has_key_item(alias, options()):
         ks.generate_key_item(
             alias,
-            options(P(_T.HUKS_TAG_ALGORITHM, alg), P(_T.HUKS_TAG_KEY_SIZE, size),
-                    P(_T.HUKS_TAG_PURPOSE, purpose), *extra),
+            options(param(_TAG.HUKS_TAG_ALGORITHM, alg), param(_TAG.HUKS_TAG_KEY_SIZE, size),
+                    param(_TAG.HUKS_TAG_PURPOSE, purpose), *extra),
         )
     return alias
 
@@ -221,7 +201,7 @@ def ensure_imported_secret(
     if not ks.has_key_item(alias, options()):
         ks.import_key_item(
             alias,
-            options(P(_T.HUKS_TAG_ALGORITHM, alg), P(_T.HUKS_TAG_KEY_SIZE, size),
-                    P(_T.HUKS_TAG_PURPOSE, purpose), *extra, in_data=secret),
+            options(param(_TAG.HUKS_TAG_ALGORITHM, alg), param(_TAG.HUKS_TAG_KEY_SIZE, size),
+                    param(_TAG.HUKS_TAG_PURPOSE, purpose), *extra, in_data=secret),
         )
     return alias, secret

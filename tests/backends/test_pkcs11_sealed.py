@@ -10,26 +10,38 @@ import pytest
 from test_pkcs11_fixture import pkcs11_token  # noqa: F401 - session fixture
 
 from hukspy import HuksError, Keystore
-from hukspy.enums import HuksKeyAlg as A
-from hukspy.enums import HuksKeyDigest as D
-from hukspy.enums import HuksKeyPurpose as Pu
-from hukspy.enums import HuksTag as T
-from hukspy.testing import P, open_keystore, options, run_session, unique_alias
-from hukspy.testing.conformance import *  # noqa: F403 - the suite's tests and helper fixtures
+from hukspy.enums import HuksKeyAlg, HuksKeyDigest, HuksKeyPurpose, HuksTag
+from hukspy.testing import open_keystore, options, param, run_session, unique_alias
+from hukspy.testing.conformance import KeystoreConformanceTests
 
 if TYPE_CHECKING:
     from hukspy_pkcs11.testing import TokenInfo
 
-X25519 = (P(T.HUKS_TAG_ALGORITHM, A.HUKS_ALG_X25519), P(T.HUKS_TAG_KEY_SIZE, 256),
-          P(T.HUKS_TAG_PURPOSE, Pu.HUKS_KEY_PURPOSE_AGREE))
-HKDF_KEY = (P(T.HUKS_TAG_ALGORITHM, A.HUKS_ALG_AES), P(T.HUKS_TAG_KEY_SIZE, 256),
-            P(T.HUKS_TAG_PURPOSE, Pu.HUKS_KEY_PURPOSE_DERIVE), P(T.HUKS_TAG_DIGEST, D.HUKS_DIGEST_SHA256))
+X25519 = (
+    param(HuksTag.HUKS_TAG_ALGORITHM, HuksKeyAlg.HUKS_ALG_X25519),
+    param(HuksTag.HUKS_TAG_KEY_SIZE, 256),
+    param(HuksTag.HUKS_TAG_PURPOSE, HuksKeyPurpose.HUKS_KEY_PURPOSE_AGREE),
+)
+HKDF_KEY = (
+    param(HuksTag.HUKS_TAG_ALGORITHM, HuksKeyAlg.HUKS_ALG_AES),
+    param(HuksTag.HUKS_TAG_KEY_SIZE, 256),
+    param(HuksTag.HUKS_TAG_PURPOSE, HuksKeyPurpose.HUKS_KEY_PURPOSE_DERIVE),
+    param(HuksTag.HUKS_TAG_DIGEST, HuksKeyDigest.HUKS_DIGEST_SHA256),
+)
 
 
 @pytest.fixture
 def keystore(pkcs11_token: TokenInfo) -> Iterator[Keystore]:  # noqa: F811 - the imported fixture
     with open_keystore(pkcs11_token.uri + "&fallback=sealed") as ks:
         yield ks
+
+
+class TestPkcs11SealedConformance(KeystoreConformanceTests):
+    """The conformance suite on the token with ``&fallback=sealed``."""
+
+    @pytest.fixture
+    def keystore_uri(self, pkcs11_token: TokenInfo) -> str:  # noqa: F811 - the imported fixture
+        return pkcs11_token.uri + "&fallback=sealed"
 
 
 def test_without_the_flag_sealed_only_keys_are_12000001_naming_it(pkcs11_token: TokenInfo) -> None:  # noqa: F811
@@ -47,8 +59,12 @@ def test_sealed_material_is_only_wrapped_on_the_token(keystore: Keystore, pkcs11
 
     alias = unique_alias("sealed")
     keystore.generate_key_item(alias, options(*HKDF_KEY))
-    derive = (P(T.HUKS_TAG_ALGORITHM, A.HUKS_ALG_HKDF), P(T.HUKS_TAG_PURPOSE, Pu.HUKS_KEY_PURPOSE_DERIVE),
-              P(T.HUKS_TAG_DIGEST, D.HUKS_DIGEST_SHA256), P(T.HUKS_TAG_DERIVE_KEY_SIZE, 32))
+    derive = (
+        param(HuksTag.HUKS_TAG_ALGORITHM, HuksKeyAlg.HUKS_ALG_HKDF),
+        param(HuksTag.HUKS_TAG_PURPOSE, HuksKeyPurpose.HUKS_KEY_PURPOSE_DERIVE),
+        param(HuksTag.HUKS_TAG_DIGEST, HuksKeyDigest.HUKS_DIGEST_SHA256),
+        param(HuksTag.HUKS_TAG_DERIVE_KEY_SIZE, 32),
+    )
     first = run_session(keystore, alias, derive, [])
     assert len(first) == 32 and first == run_session(keystore, alias, derive, [])
     # The record on the token holds the wrapped ref; the software ref never appears in clear.

@@ -10,9 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from hukspy import Keystore
-from hukspy.testing import open_keystore
-from hukspy.testing.conformance import *  # noqa: F403 - the suite's tests and helper fixtures
+from hukspy.testing.conformance import KeystoreConformanceTests
 
 try:
     from hukspy_tpm2.testing import SwtpmInstance, SwtpmUnavailableError, require_tpm2, swtpm_instance
@@ -39,9 +37,9 @@ def sealed_swtpm() -> Iterator[SwtpmInstance]:
         cm.__exit__(None, None, None)
 
 
-@pytest.fixture
-def keystore(sealed_swtpm: SwtpmInstance) -> Iterator[Keystore]:
-    # $HUKSPY_HOME is the test session's temp dir (tests/conftest.py): the suite opens more Keystores
-    # on the same URI and expects them to see the same keys.
-    with open_keystore(sealed_swtpm.uri + "?fallback=sealed") as ks:
-        yield ks
+class TestTpm2SealedConformance(KeystoreConformanceTests):
+    @pytest.fixture
+    def keystore_uri(self, sealed_swtpm: SwtpmInstance) -> str:
+        # $HUKSPY_HOME is the test session's temp dir (tests/conftest.py): the suite opens more Keystores
+        # on the same URI and expects them to see the same keys.
+        return sealed_swtpm.uri + "?fallback=sealed"

@@ -1,0 +1,148 @@
+"""``hukspy generate|delete|list|info|export``: keys by alias, through the public ``Keystore`` API.
+
+- ``generate ALIAS --alg ... --size ... --purpose ...`` (and any ``--param TAG=VALUE``);
+- ``delete ALIAS``; ``list`` (the aliases of one ``--level``); ``info ALIAS`` (its properties, enum
+  values by name, secret bytes redacted);
+- ``export ALIAS``: the public key as HUKS exports it (SPKI DER; raw 32 bytes for X25519/Ed25519): those
+  bytes to a file or a pipe, PEM (SPKI, also for 25519 keys) on a terminal or with ``--format pem``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import warnings
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Final
+
+from hukspy.cli.command import Command, Subparsers, by_name, with_keystore
+from hukspy.cli.options import Parents, key_params, key_props, level_params
+from hukspy.cli.output import JSON, Result, announce
+from hukspy.cli.streams import open_output, stdout_is_tty
+from hukspy.enums import HuksAuthStorageLevel, HuksKeyAlg, HuksTag
+from hukspy.names import enum_name, format_value
+from hukspy.params import HuksOptions, HuksParam
+
+if TYPE_CHECKING:
+    from hukspy.keystore import Keystore
+
+__all__ = ["COMMANDS", "cmd_delete", "cmd_export", "cmd_generate", "cmd_info", "cmd_list"]
+
+_TAG = HuksTag
+_RAW_PUBLIC: Final = frozenset({HuksKeyAlg.HUKS_ALG_X25519, HuksKeyAlg.HUKS_ALG_ED25519})
+
+
+def cmd_generate(ks: Keystore, args: argparse.Namespace) -> Result:
+    ks.generate_key_item(args.alias, HuksOptions(key_params(args)))
+    return {"alias": args.alias, "generated": True}
+
+
+def cmd_delete(ks: Keystore, args: argparse.Namespace) -> Result:
+    ks.delete_key_item(args.alias, HuksOptions(level_params(args)))
+    return {"alias": args.alias, "deleted": True}
+
+
+def cmd_list(ks: Keystore, args: argparse.Namespace) -> Result:
+    level = HuksAuthStorageLevel.HUKS_AUTH_STORAGE_LEVEL_CE if args.level is None else args.level
+    aliases = ks.list_aliases(HuksOptions([HuksParam(_TAG.HUKS_TAG_AUTH_STORAGE_LEVEL, level)])).key_aliases
+    return {"level": enum_name(HuksAuthStorageLevel, level), "aliases": list[JSON](aliases)}
+
+
+def _list_text(args: argparse.Namespace, result: Result) -> None:
+    aliases = result["aliases"]
+    assert isinstance(aliases, list)  # noqa: S101 - cmd_list's result
+    for alias in aliases:
+        print(alias)
+
+
+def cmd_info(ks: Keystore, args: argparse.Namespace) -> Result:
+    props = key_props(ks, args.alias, args)
+    shown: dict[str, JSON] = {enum_name(HuksTag, t): format_value(t, v) for t, v in sorted(props.items())}
+    storage = ks.key_storage(args.alias, HuksOptions(level_params(args)))
+    return {"alias": args.alias, "storage": storage, "properties": shown}
+
+
+def _info_text(args: argparse.Namespace, result: Result) -> None:
+    properties = result["properties"]
+    assert isinstance(properties, dict)  # noqa: S101 - cmd_info's result
+    props: dict[str, JSON] = {"storage": result["storage"], **properties}
+    width = max((len(k) for k in props), default=0)
+    for key, value in props.items():
+        if isinstance(value, list):
+            shown = "|".join(str(v) for v in value)
+        elif isinstance(value, bool):
+            shown = str(value).lower()
+        else:
+            shown = str(value)
+        print(f"{key:<{width}}  {shown}")
+
+
+def cmd_export(ks: Keystore, args: argparse.Namespace) -> Result:
+    data = ks.export_key_item(args.alias, HuksOptions(level_params(args))).out_data
+    alg = int(key_props(ks, args.alias, args).get(_TAG.HUKS_TAG_ALGORITHM, 0))
+    if args.json:
+        shape = "raw" if alg in _RAW_PUBLIC else "der"
+        return {"alias": args.alias, "format": shape, "public_key": data.hex()}
+    fmt = args.format or ("der" if args.output not in (None, "-") or not stdout_is_tty() else "pem")
+    out = _pem_public(alg, data) if fmt == "pem" else data
+    with open_output(args.output) as f:
+        f.write(out)
+    return {}
+
+
+def _pem_public(alg: int, data: bytes) -> bytes:
+    """PEM (SubjectPublicKeyInfo) of an exported public key of algorithm ``alg``."""
+    from cryptography.hazmat.primitives import serialization
+
+    from hukspy import formats
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # cryptography's FFDH deprecation warnings
+        key = formats.load_public(alg, data)
+        return key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def add_generate(sub: Subparsers, parents: Parents) -> argparse.ArgumentParser:
+    return sub.add_parser(
+        "generate",
+        parents=[parents.keyed, parents.spec],
+        help="generate a key",
+        epilog="example: hukspy generate k1 --alg aes --size 256 --purpose encrypt,decrypt",
+    )
+
+
+def add_export(sub: Subparsers, parents: Parents) -> argparse.ArgumentParser:
+    p = sub.add_parser(
+        "export",
+        parents=[parents.keyed],
+        help="export a public key",
+        description="SPKI DER (raw 32 bytes for X25519/Ed25519): DER to a file or a pipe, PEM on a terminal.",
+    )
+    p.add_argument("-o", "--output", help="output file (default stdout)")
+    p.add_argument("--format", choices=["der", "pem"], help="override the output format")
+    return p
+
+
+COMMANDS: Final[Mapping[str, Command]] = by_name(
+    Command("generate", add_generate, with_keystore(cmd_generate), announce),
+    Command("export", add_export, with_keystore(cmd_export)),
+    Command(
+        "delete",
+        lambda sub, parents: sub.add_parser("delete", parents=[parents.keyed], help="delete a key"),
+        with_keystore(cmd_delete),
+        announce,
+    ),
+    Command(
+        "list",
+        lambda sub, parents: sub.add_parser(
+            "list", parents=[parents.level], help="list the aliases of one storage level"
+        ),
+        with_keystore(cmd_list),
+        _list_text,
+    ),
+    Command(
+        "info",
+        lambda sub, parents: sub.add_parser("info", parents=[parents.keyed], help="show a key's properties"),
+        with_keystore(cmd_info),
+        _info_text,
+    ),
+)

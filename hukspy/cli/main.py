@@ -1,0 +1,114 @@
+"""``main()``: parse the command line, run the command, print its result or its error; the exit status.
+
+Exit status: 0 on success, 1 on a ``HuksError`` (printed by ``hukspy.cli.output.fail``), 2 on a usage
+error, 130 when interrupted. Failures to open or write the files named on the command line are reported
+as 12000004 (file error).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+import warnings
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
+from typing import Final
+
+from hukspy.cli import asset, backends, backup, cipher, importing, keyops, keys, selftest, signing
+from hukspy.cli.command import Command, Context
+from hukspy.cli.options import Parents, add_globals
+from hukspy.cli.output import UsageError, fail
+from hukspy.errors import HuksError
+
+__all__ = ["COMMANDS", "build_parser", "main"]
+
+#: The command modules, in the order ``--help`` lists their commands (``asset`` comes after selftest).
+_BEFORE_ASSET: Final = (keys, importing, cipher, signing, backends, selftest)
+_AFTER_ASSET: Final = (keyops, backup)
+
+#: Every command but ``asset`` (a hand-over to ``hukspy.asset.cli``), by name.
+COMMANDS: Final[Mapping[str, Command]] = MappingProxyType({
+    name: command for module in (*_BEFORE_ASSET, *_AFTER_ASSET) for name, command in module.COMMANDS.items()
+})
+
+_EPILOG: Final = """\
+names: enum member names without their common prefix, lower case, or any unambiguous prefix of one
+(aes = HUKS_ALG_AES, gcm = HUKS_MODE_GCM, pkcs1 = HUKS_PADDING_PKCS1_V1_5), or plain numbers.
+exit status: 0 success, 1 HUKS error ("error <code>: <message>" on stderr), 2 usage error.
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``hukspy`` argument parser: the global options and one subparser per command."""
+    parser = argparse.ArgumentParser(
+        prog="hukspy",
+        description="The OpenHarmony HUKS keystore on Linux: manage keys and run operations with them.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_globals(parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    parents = Parents.build()
+    for module in _BEFORE_ASSET:
+        for command in module.COMMANDS.values():
+            command.add_parser(sub, parents)
+    asset.add_parser(sub)
+    for module in _AFTER_ASSET:
+        for command in module.COMMANDS.values():
+            command.add_parser(sub, parents)
+    return parser
+
+
+def _exit_code(exc: SystemExit) -> int:
+    return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``hukspy`` with ``argv`` (default ``sys.argv[1:]``); return the exit status."""
+    parser = build_parser()
+    try:
+        args, extra = parser.parse_known_args(argv)
+        if args.command == "asset":  # options before the first word after "asset" (--help) are its own
+            args.asset_args = [*extra, *args.asset_args]
+        elif extra:
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    except SystemExit as exc:
+        return _exit_code(exc)
+    context = Context(args.keystore)
+    try:
+        with warnings.catch_warnings():
+            # pyca/cryptography deprecates FFDH (a HUKS algorithm) and says so on stderr at every use.
+            warnings.filterwarnings("ignore", category=_crypto_deprecation())
+            if args.command == "asset":
+                return asset.run_asset(args)
+            command = COMMANDS[args.command]
+            command.check(args)
+            return command.show(args, command.run(context, args))
+    except UsageError as exc:
+        try:
+            parser.error(f"{args.command}: {exc}")
+        except SystemExit as usage:
+            return _exit_code(usage)
+    except SystemExit as exc:
+        return _exit_code(exc)
+    except HuksError as exc:
+        return fail(args, exc.code, exc.message)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except OSError as exc:
+        return fail(args, 12000004, f"{exc.filename or 'I/O'}: {exc.strerror or exc}")
+    finally:
+        context.close()
+
+
+def _crypto_deprecation() -> type[Warning]:
+    from cryptography.utils import CryptographyDeprecationWarning
+
+    return CryptographyDeprecationWarning

@@ -1,0 +1,87 @@
+"""What a command prints, in one place: its result as JSON (``--json``) or as text, binary results, the
+error line and the exit status.
+
+A command (``hukspy.cli.command.Command``) returns a ``Result`` (a JSON-able dict), printed by
+``print_json`` with ``--json`` and by the command's own text form otherwise. ``fail`` is the one error
+printer: ``error <code>: <message>`` on stderr, and ``{"error": {"code": ..., "message": ...}}`` on
+stdout with ``--json``; the exit status is 1. A usage error (``UsageError``, argparse's own) exits 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from typing import TypeAlias
+
+from hukspy.cli.streams import open_output, stdout_is_tty
+from hukspy.names import JSON
+
+__all__ = [
+    "JSON",
+    "Result",
+    "UsageError",
+    "announce",
+    "emit_bytes",
+    "fail",
+    "print_json",
+    "shown_uri",
+    "table",
+]
+
+Result: TypeAlias = "dict[str, JSON]"
+
+
+class UsageError(Exception):
+    """A command line that parses but cannot run (exit status 2, like argparse's own errors)."""
+
+
+def print_json(result: Result) -> None:
+    """``--json``: the result as indented JSON on stdout."""
+    print(json.dumps(result, indent=2))
+
+
+def fail(args: argparse.Namespace | None, code: int, message: str) -> int:
+    """The one error printer: ``error <code>: <message>`` on stderr (and the JSON error object on
+    stdout with ``--json``); returns the exit status 1."""
+    print(f"error {code}: {message}", file=sys.stderr)
+    if getattr(args, "json", False):
+        print(json.dumps({"error": {"code": code, "message": message}}))
+    return 1
+
+
+def emit_bytes(data: bytes, args: argparse.Namespace, name: str, extra: Result | None = None) -> Result:
+    """A binary result (a signature, a MAC, a secret, a wrapped key): raw bytes to ``-o FILE`` or a
+    pipe, hex on a terminal; with ``--json`` the result holds it as hex under ``name``."""
+    if args.json:
+        return {"alias": args.alias, name: data.hex(), **(extra or {})}
+    if args.output in (None, "-") and stdout_is_tty():
+        print(data.hex())
+    else:
+        with open_output(args.output) as out:
+            out.write(data)
+    return {}
+
+
+def table(head: list[str], rows: list[list[str]]) -> str:
+    """A plain text table: the head, a rule, one line per row; columns as wide as their widest cell."""
+    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(head)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+    return "\n".join(lines)
+
+
+def announce(args: argparse.Namespace, result: Result) -> None:
+    """The text form of a command that changed a key: ``<command>: <alias>`` on stderr."""
+    print(f"{args.command}: {result['alias']}", file=sys.stderr)
+
+
+_SECRET_ATTRIBUTE = re.compile(r"((?:^|[?&;:])(?:pin-value|pin|password|passphrase|secret)=)[^&;?]*", re.I)
+
+
+def shown_uri(uri: str) -> str:
+    """A keystore URI fit to print: the value of every attribute that names a PIN, password or secret
+    (RFC 7512's ``pin-value``) replaced by ``<redacted>``."""
+    return _SECRET_ATTRIBUTE.sub(r"\1<redacted>", uri)

@@ -1,0 +1,216 @@
+"""Files and sessions for the commands: input and output files, chunked streaming, the progress bar.
+
+Failures to open or write the files named on the command line are ``HuksError`` 12000004 (file error).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Final
+
+from hukspy.errors import HuksError
+from hukspy.params import HuksOptions, HuksParam, HuksSessionHandle
+
+if TYPE_CHECKING:
+    from hukspy.keystore import Keystore
+
+__all__ = [
+    "CHUNK_SIZE",
+    "PROGRESS_MIN",
+    "Input",
+    "Progress",
+    "chunks",
+    "open_input",
+    "open_output",
+    "read_small",
+    "run_session",
+    "stdout_is_tty",
+]
+
+#: Streaming commands feed ``update_session`` with chunks of this size (upstream's MAX_UPDATE_SIZE).
+CHUNK_SIZE: Final = 64 * 1024
+#: A progress bar is drawn (on a terminal stderr) for inputs larger than this.
+PROGRESS_MIN: Final = 8 * 1024 * 1024
+#: ``read_small`` refuses files larger than this (key files, peer keys, wrapped keys).
+SMALL_LIMIT: Final = 4 * 1024 * 1024
+
+
+class Progress:
+    """A progress bar on a terminal stderr for a known, large total; otherwise it draws nothing."""
+
+    def __init__(self, total: int | None, label: str, stream: IO[str] | None = None) -> None:
+        self.stream = sys.stderr if stream is None else stream
+        self.enabled = bool(total and total > PROGRESS_MIN and self.stream.isatty())
+        self.total = total or 0
+        self.label = label
+        self.done = 0
+        self.start = time.monotonic()
+        self.last = 0.0
+
+    def update(self, n: int) -> None:
+        self.done += n
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if now - self.last < 0.1 and self.done < self.total:
+            return
+        self.last = now
+        frac = min(1.0, self.done / self.total)
+        width = 30
+        bar = "#" * int(frac * width) + "." * (width - int(frac * width))
+        rate = self.done / max(now - self.start, 1e-6) / 1e6
+        mib = 1024 * 1024
+        amount = f"{self.done / mib:.1f}/{self.total / mib:.1f} MiB"
+        self.stream.write(f"\r{self.label} [{bar}] {frac:4.0%} {amount} {rate:.0f} MB/s")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def chunks(src: IO[bytes], limit: int | None = None, progress: Progress | None = None) -> Iterator[bytes]:
+    """Read ``src`` in ``CHUNK_SIZE`` pieces, at most ``limit`` bytes in all (None: to the end).
+    An input that ends before ``limit`` is ``HuksError`` 12000004."""
+    left = limit
+    while left is None or left > 0:
+        data = src.read(CHUNK_SIZE if left is None else min(CHUNK_SIZE, left))
+        if not data:
+            if left:
+                raise HuksError(12000004, "reading the input: it ended early")
+            return
+        if left is not None:
+            left -= len(data)
+        if progress is not None:
+            progress.update(len(data))
+        yield data
+
+
+def run_session(
+    ks: Keystore,
+    alias: str,
+    params: Sequence[HuksParam],
+    data: Iterator[bytes],
+    sink: Callable[[bytes], object] | None = None,
+    final: bytes = b"",
+) -> bytes:
+    """One ``init_session`` → ``update_session`` per piece of ``data`` → ``finish_session(final)``.
+
+    Each update's output goes to ``sink`` as it comes (a stream never sits in memory whole); the finish
+    output is returned. The session is aborted when anything fails (an error in update or finish ends it
+    anyway). Raises what the three calls raise.
+    """
+    handle: HuksSessionHandle = ks.init_session(alias, HuksOptions(list(params)))
+    try:
+        for piece in data:
+            out = ks.update_session(handle, HuksOptions(in_data=piece)).out_data
+            if sink is not None and out:
+                sink(out)
+        return ks.finish_session(handle, HuksOptions(in_data=final)).out_data
+    except BaseException:
+        with contextlib.suppress(HuksError):
+            ks.abort_session(handle, HuksOptions())
+        raise
+
+
+@dataclass
+class Input:
+    """An open input and the number of bytes from its current position to the end, when known."""
+
+    file: IO[bytes]
+    size: int | None
+
+
+@contextlib.contextmanager
+def open_input(path: str | None, *, seekable: bool = False) -> Iterator[Input]:
+    """The input file (``-`` or None: stdin). With ``seekable``, a pipe is first spooled to an
+    anonymous temporary file. A file that cannot be opened is ``HuksError`` 12000004."""
+    with contextlib.ExitStack() as stack:
+        if path in (None, "-"):
+            f: IO[bytes] = sys.stdin.buffer
+        else:
+            try:
+                f = stack.enter_context(open(path, "rb"))
+            except OSError as exc:
+                raise HuksError(12000004, f"open {path}: {exc.strerror}") from exc
+        size: int | None = None
+        try:
+            st = os.fstat(f.fileno())
+            if stat.S_ISREG(st.st_mode):
+                size = st.st_size - f.tell()
+        except (OSError, ValueError, AttributeError):
+            size = None
+        if seekable and size is None:
+            spool = stack.enter_context(tempfile.TemporaryFile())
+            size = 0
+            for piece in chunks(f):
+                spool.write(piece)
+                size += len(piece)
+            spool.seek(0)
+            f = spool
+        yield Input(f, size)
+
+
+def read_small(path: str, limit: int = SMALL_LIMIT) -> bytes:
+    """The whole of a small input file (``-``: stdin); more than ``limit`` bytes is ``HuksError`` 401,
+    a file that cannot be opened 12000004."""
+    with open_input(path) as src:
+        data = src.file.read(limit + 1)
+    if len(data) > limit:
+        raise HuksError(401, f"{path}: more than {limit} bytes")
+    return data
+
+
+@contextlib.contextmanager
+def open_output(path: str | None) -> Iterator[IO[bytes]]:
+    """The output (``-`` or None: stdout). A regular file is written as a temporary file in the same
+    directory (mode 0600) that replaces ``path`` only when the command succeeds; a device or FIFO is
+    written directly. A file that cannot be created is ``HuksError`` 12000004."""
+    if path in (None, "-"):
+        sys.stdout.flush()
+        out = sys.stdout.buffer
+        yield out
+        out.flush()
+        return
+    target = Path(path)
+    try:
+        special = not stat.S_ISREG(target.stat().st_mode)  # a device or a FIFO (/dev/null)
+    except OSError:
+        special = False  # not there yet
+    if special:
+        try:
+            direct = open(target, "wb")  # noqa: SIM115 - closed below
+        except OSError as exc:
+            raise HuksError(12000004, f"open {path}: {exc.strerror}") from exc
+        with direct:
+            yield direct
+        return
+    try:
+        fd, tmp = tempfile.mkstemp(dir=target.parent or ".", prefix=f".{target.name}.", suffix=".part")
+    except OSError as exc:
+        raise HuksError(12000004, f"create {path}: {exc.strerror}") from exc
+    try:
+        with os.fdopen(fd, "wb") as f:
+            yield f
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def stdout_is_tty() -> bool:
+    """Whether stdout is a terminal (binary results are then shown as hex, public keys as PEM)."""
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):
+        return False
