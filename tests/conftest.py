@@ -18,7 +18,7 @@ import importlib
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Final
 
@@ -64,10 +64,12 @@ def _is_unavailability(exc: BaseException) -> bool:
 
 
 @contextlib.contextmanager
-def backend_uri(backend: str, tmp: Path) -> Iterator[str]:
-    """A keystore URI for ``backend``, with whatever runs behind it (token, swtpm) for the duration."""
+def backend_provider(backend: str, tmp: Path, **kwargs: object) -> Iterator[tuple[str, object | None]]:
+    """A keystore URI for ``backend`` and what runs behind it (the ``TokenInfo`` or ``SwtpmInstance``;
+    None for software), for the duration. ``kwargs`` go to the provider's factory (``label=`` makes
+    another SoftHSM2 token). A missing program or plug-in skips, or fails under ``HUKSPY_REQUIRE``."""
     if backend == "software":
-        yield f"software:{tmp}"
+        yield f"software:{tmp}", None
         return
     module_name, factory_name = _PROVIDERS[backend]
     try:
@@ -76,12 +78,26 @@ def backend_uri(backend: str, tmp: Path) -> Iterator[str]:
         unavailable(backend, f"{module_name}.{factory_name} is not installed ({exc})")
     with contextlib.ExitStack() as stack:
         try:
-            provider = stack.enter_context(factory())
+            provider = stack.enter_context(factory(**kwargs))
         except Exception as exc:
             if _is_unavailability(exc):
                 unavailable(backend, f"{type(exc).__name__}: {exc}")
             raise
-        yield str(provider.uri)
+        yield str(provider.uri), provider
+
+
+@contextlib.contextmanager
+def backend_uri(backend: str, tmp: Path) -> Iterator[str]:
+    """A keystore URI for ``backend``, with whatever runs behind it (token, swtpm) for the duration."""
+    with backend_provider(backend, tmp) as (uri, _):
+        yield uri
+
+
+@pytest.fixture(scope="session")
+def open_backend() -> Callable[..., contextlib.AbstractContextManager[tuple[str, object | None]]]:
+    """``backend_provider``, for a test that needs a keystore of its own (its own token, an swtpm it
+    can kill): test modules cannot import this conftest by name."""
+    return backend_provider
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

@@ -116,6 +116,31 @@ def test_put_get_replace_delete(store: SqliteRecordStore) -> None:
     assert store.get(1, "a") is None
 
 
+def test_a_replace_is_never_seen_half_done(store: SqliteRecordStore, store_dir: Path) -> None:
+    """Between any two statements of ``put(replace=True)`` (the moments a crash can hit), another
+    connection sees the alias with its old or its new row, never without one: the replace is one
+    transaction. Deterministic: SQLite's trace callback runs as each statement starts."""
+    store.put(_record("a", b"ref-1"), replace=False)
+    other = sqlite3.connect(store_dir / "keys.db")
+    seen: list[tuple[str, int]] = []
+
+    def at_statement(sql: str) -> None:
+        count = other.execute("SELECT COUNT(*) FROM keys WHERE level=1 AND alias='a'").fetchone()[0]
+        seen.append((sql.split()[0].upper(), count))
+
+    conn = store._conn
+    assert conn is not None
+    conn.set_trace_callback(at_statement)
+    try:
+        store.put(_record("a", b"ref-2"), replace=True)
+    finally:
+        conn.set_trace_callback(None)
+        other.close()
+    assert seen and all(count == 1 for _, count in seen), f"the alias vanished mid-replace: {seen}"
+    assert [sql for sql, _ in seen].count("BEGIN") == 1, f"a replace in more than one transaction: {seen}"
+    assert store.get(1, "a").ref == b"ref-2"  # type: ignore[union-attr]
+
+
 def test_levels_are_separate_and_aliases_sorted(store: SqliteRecordStore) -> None:
     for alias in ("b", "a", "\u00e9", "C"):
         store.put(_record(alias, alias.encode() * 2, level=1), replace=True)
