@@ -6,7 +6,8 @@
   directory, a SoftHSM2 token (``hukspy_pkcs11.testing.softhsm_token()``) and an swtpm
   (``hukspy_tpm2.testing.swtpm_instance()``). A plug-in or program that is not installed skips that
   backend's tests with the reason, unless ``HUKSPY_REQUIRE`` (comma-separated backend names, or
-  ``all``) names it: then it fails, so CI can never go green without the hardware.
+  ``all``; ``tests/_require.py``) names it: then it fails, so CI can never go green without the
+  hardware.
 - ``keystore`` opens ``hukspy.Keystore(uri)`` per test and asserts afterwards that no session was left
   open; ``software_keystore`` is the same on a fresh software keystore, for tests that need no other.
 """
@@ -28,10 +29,11 @@ _HOME: Final = tempfile.mkdtemp(prefix="hukspy-test-home-")
 os.environ["HUKSPY_HOME"] = _HOME
 os.environ.pop("HUKSPY_KEYSTORE", None)
 
+from _require import BACKENDS, unavailable  # noqa: E402
+
 from hukspy import Keystore  # noqa: E402 - after HUKSPY_HOME is set
 from hukspy.testing import open_keystore  # noqa: E402
 
-BACKENDS: Final = ("software", "pkcs11", "tpm2")
 #: backend name -> (module with the test helper, context-manager factory yielding an object with .uri)
 _PROVIDERS: Final = {
     "pkcs11": ("hukspy_pkcs11.testing", "softhsm_token"),
@@ -41,19 +43,6 @@ _PROVIDERS: Final = {
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     shutil.rmtree(_HOME, ignore_errors=True)
-
-
-def required_backends() -> set[str]:
-    """The backends ``HUKSPY_REQUIRE`` makes mandatory (``all`` = every one)."""
-    names = {n.strip() for n in os.environ.get("HUKSPY_REQUIRE", "").split(",") if n.strip()}
-    return set(BACKENDS) if "all" in names else names
-
-
-def unavailable(backend: str, reason: str) -> None:
-    """Skip (or, when ``HUKSPY_REQUIRE`` names ``backend``, fail) because ``backend`` cannot run."""
-    if backend in required_backends():
-        pytest.fail(f"HUKSPY_REQUIRE names {backend}, but it cannot run here: {reason}", pytrace=False)
-    pytest.skip(f"{backend} backend unavailable: {reason}")
 
 
 def _is_unavailability(exc: BaseException) -> bool:
@@ -113,6 +102,16 @@ def keystore(keystore_uri: str) -> Iterator[Keystore]:
     """``hukspy.Keystore(keystore_uri)`` for one test; fails the test if a session is left open."""
     with open_keystore(keystore_uri) as ks:
         yield ks
+
+
+@pytest.fixture(scope="session")
+def openssl_cli() -> str:
+    """The path of the ``openssl`` command (installed by ci/install-system.sh); skips without it, or
+    fails when ``HUKSPY_REQUIRE`` names ``openssl``."""
+    path = shutil.which("openssl")
+    if path is None:
+        unavailable("openssl", "the openssl command is not installed (Debian: apt-get install openssl)")
+    return path
 
 
 @pytest.fixture

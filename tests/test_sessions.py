@@ -159,8 +159,9 @@ def test_close_aborts_everything_and_refuses_new_sessions() -> None:
         with pytest.raises(HuksError) as info, table.use(h):
             pass
         assert _code(info) == 12000011
-    with pytest.raises(HuksError):
+    with pytest.raises(HuksError) as info:
         _open(table)
+    assert _code(info) == 12000012
 
 
 def test_close_while_a_session_is_being_created() -> None:
@@ -190,7 +191,38 @@ def test_close_while_a_session_is_being_created() -> None:
     release.set()
     t.join(10)
     assert len(result) == 1 and isinstance(result[0], HuksError)
+    assert result[0].code == 12000012
     assert op.aborts == 1
+
+
+def test_close_while_a_failing_session_is_being_created() -> None:
+    """close() runs while a backend operation is being created, and the creation then fails: open()
+    passes the backend's error on (not a KeyError of the reservation close() already dropped)."""
+    table = SessionTable()
+    started, release = threading.Event(), threading.Event()
+
+    def failing() -> Session:
+        started.set()
+        release.wait(WAIT)
+        raise HuksError(12000006, "backend failed")
+
+    result: list[object] = []
+
+    def opener() -> None:
+        try:
+            result.append(table.open(failing))
+        except Exception as exc:
+            result.append(exc)
+
+    t = threading.Thread(target=opener)
+    t.start()
+    assert started.wait(WAIT)
+    table.close()
+    release.set()
+    t.join(WAIT)
+    assert len(result) == 1 and isinstance(result[0], HuksError), result
+    assert result[0].code == 12000006
+    assert len(table) == 0
 
 
 @pytest.mark.parametrize("limit", [0, -1, True, 1.5, "15"])

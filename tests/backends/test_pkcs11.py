@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import pytest
+from _require import import_for, unavailable
 from test_pkcs11_fixture import pkcs11_token  # noqa: F401 - session fixture
 
 import hukspy
@@ -36,7 +37,7 @@ from hukspy.testing import P, options, run_session, unique_alias
 if TYPE_CHECKING:
     from hukspy_pkcs11.testing import TokenInfo
 
-pkcs11 = pytest.importorskip("pkcs11")
+pkcs11 = import_for("pkcs11", "pkcs11")
 
 SIGN_VERIFY = Pu.HUKS_KEY_PURPOSE_SIGN | Pu.HUKS_KEY_PURPOSE_VERIFY
 ENC_DEC = Pu.HUKS_KEY_PURPOSE_ENCRYPT | Pu.HUKS_KEY_PURPOSE_DECRYPT
@@ -279,7 +280,7 @@ def _chattr(path: str, flag: str) -> None:
 
 def test_read_only_token_directory(ks: Keystore, pkcs11_token: TokenInfo) -> None:  # noqa: F811
     if shutil.which("chattr") is None:
-        pytest.skip("chattr is not installed")
+        unavailable("pkcs11", "chattr is not installed: no read-only token directory to test with")
     alias = unique_alias("ro")
     ks.generate_key_item(alias, options(*HMAC_GEN))
     expected = mac(ks, alias)
@@ -287,7 +288,7 @@ def test_read_only_token_directory(ks: Keystore, pkcs11_token: TokenInfo) -> Non
     try:
         _chattr(directory, "+i")
     except subprocess.CalledProcessError:
-        pytest.skip("this file system does not support the immutable flag")
+        unavailable("pkcs11", "this file system does not support the immutable flag (chattr +i)")
     try:
         with pytest.raises(HuksError) as info:
             ks.generate_key_item(unique_alias("ro-new"), options(*HMAC_GEN))
@@ -583,8 +584,8 @@ def test_make_token_script_provisions_a_token_a_fresh_process_can_use(tmp_path: 
     directory = os.path.join(str(tmp_path), "tok")
     made = subprocess.run(["sh", script, directory, "scripted", "4321", "8765"], capture_output=True,
                           text=True, timeout=120, check=False)
-    if made.returncode == 3:
-        pytest.skip(made.stderr.strip())
+    if made.returncode == 3:  # make-token.sh: SoftHSM2 is not installed
+        unavailable("pkcs11", made.stderr.strip())
     assert made.returncode == 0, made.stderr
     uri = made.stdout.strip()
     assert uri.startswith("pkcs11:token=scripted?module-path=") and uri.endswith("&pin-value=4321")
