@@ -797,5 +797,6 @@ def test_factory_and_backend_lifecycle(tmp_path: pathlib.Path) -> None:
         with pytest.raises(InvalidTag):
             backend.unwrap(sealed, spec, b"another binding")
     backend.close()  # idempotent
-    with pytest.raises(HuksError):
+    with pytest.raises(HuksError) as info:
         backend.records()
+    assert info.value.code == 12000012

@@ -236,10 +236,20 @@ def test_pin_source_file(pkcs11_token: TokenInfo, tmp_path: object) -> None:  # 
     with open(pin_file, "w", encoding="utf-8") as f:
         f.write(pkcs11_token.pin + "\n")
     uri = pkcs11_token.uri.replace(f"pin-value={pkcs11_token.pin}", f"pin-source=file:{pin_file}")
+    assert "pin-value" not in uri
+    alias = unique_alias("pinfile")
     with Keystore(uri) as ks:
-        alias = unique_alias("pinfile")
+        assert pkcs11_token.pin not in repr(ks)
         ks.generate_key_item(alias, options(*HMAC_GEN))
+        by_file = mac(ks, alias)
+    with Keystore(pkcs11_token.uri) as ks:  # the same token, logged in with the PIN of the URI
+        assert mac(ks, alias) == by_file, "the pin-source keystore did not open the token of the URI"
         ks.delete_key_item(alias, options())
+    with open(pin_file, "w", encoding="utf-8") as f:
+        f.write(pkcs11_token.pin + "0\n")
+    with pytest.raises(HuksError) as info:
+        Keystore(uri)
+    assert info.value.code == 12000008, "a wrong PIN in the file is an authentication failure"
 
 
 def test_key_destroyed_by_another_process_is_12000011(ks: Keystore, pkcs11_token: TokenInfo) -> None:  # noqa: F811
