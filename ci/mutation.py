@@ -67,7 +67,7 @@ class Result:
     other: dict[str, int] = field(default_factory=dict)
 
 
-def _copy_tree(dest: Path) -> None:
+def copy_tree(dest: Path) -> None:
     """The working tree's tracked and untracked (not ignored) files, without the venv."""
     files = subprocess.run(
         ["git", "ls-files", "-co", "--exclude-standard", "-z"],
@@ -138,7 +138,7 @@ def run(key: str, sample: int | None, seed: int, children: int) -> Result:
     result = Result(key)
     with tempfile.TemporaryDirectory(prefix=f"hukspy-mutation-{key}-") as tmp:
         work = Path(tmp)
-        _copy_tree(work)
+        copy_tree(work)
         _configure(work, module)
         if sample is None:
             _mutmut(work, "run", "--max-children", str(children))
