@@ -116,12 +116,14 @@ OBSERVER: Final = textwrap.dedent(
     block = bytes(range(16))
     uri = sys.stdin.readline().strip()
     out = {"keys": {}, "listed": {}}
+    where = "open"
     try:
         with Keystore(uri) as ks:
             for level in (0, 1, 2):
                 lv = HuksParam(T.HUKS_TAG_AUTH_STORAGE_LEVEL, level)
                 out["listed"][str(level)] = ks.list_aliases(HuksOptions([lv])).key_aliases
                 for alias in aliases:
+                    where = f"{alias}@{level}"
                     if not ks.has_key_item(alias, HuksOptions([lv])):
                         out["keys"][f"{alias}@{level}"] = None
                         continue
@@ -140,8 +142,8 @@ OBSERVER: Final = textwrap.dedent(
                         res = ks.finish_session(h, HuksOptions(in_data=block)).out_data
                         seen = ["aes" if alg == 20 else "hmac", res.hex()]
                     out["keys"][f"{alias}@{level}"] = seen
-    except HuksError as exc:
-        out = {"error": exc.code, "message": str(exc)}
+    except HuksError as exc:  # where, and which call (the line of this script)
+        out = {"error": exc.code, "at": where, "line": exc.__traceback__.tb_lineno, "msg": str(exc)}
     print(json.dumps(out))
     """
 )

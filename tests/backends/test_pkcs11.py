@@ -390,6 +390,37 @@ def test_half_written_pairs_are_cleaned_at_open(ks: Keystore, pkcs11_token: Toke
     ks.delete_key_item(alias, options())
 
 
+def test_a_newer_record_whose_key_is_gone_gives_way_to_the_previous_version(
+    ks: Keystore, pkcs11_token: TokenInfo  # noqa: F811
+) -> None:
+    """A writer killed while SoftHSM2 rewrote the new key's object file (the relabel of a replace)
+    leaves the new record pointing at a key object that is no longer readable. Recovery at open must
+    keep the previous version (record and key), not destroy it as superseded: found by
+    tests/test_crash.py on SoftHSM2."""
+    alias = unique_alias("lostkey")
+    ks.generate_key_item(alias, options(*HMAC_GEN))
+    good = mac(ks, alias)
+    from hukspy_pkcs11.records import encode_value
+
+    from hukspy.backend import KeyRecord
+    from hukspy.params import ParamSet
+
+    newer = encode_value(99, KeyRecord(alias, 1, ParamSet.of(), b"\x01hks1missingkey0"))
+    run_on_token(pkcs11_token, f"""
+        session.create_object({{Attribute.CLASS: ObjectClass.DATA, Attribute.TOKEN: True,
+                                Attribute.PRIVATE: True, Attribute.APPLICATION: "hukspy",
+                                Attribute.LABEL: {alias!r}, Attribute.VALUE: {newer!r}}})
+    """)
+    with Keystore(pkcs11_token.uri) as reopened:  # recovery runs at open
+        assert mac(reopened, alias) == good, "the acknowledged version was lost"
+    proc = run_on_token(pkcs11_token, f"""
+        data = {{Attribute.CLASS: ObjectClass.DATA, Attribute.LABEL: {alias!r}}}
+        print(len(list(session.get_objects(data))))
+    """)
+    assert proc.stdout.strip() == "1", "the record without a key is still there"
+    ks.delete_key_item(alias, options())
+
+
 # ------------------------------------------------------------------------------------------- threads
 
 
