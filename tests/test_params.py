@@ -79,6 +79,7 @@ def test_check_value_accepts_and_normalises(tag: int, value: object, expected: o
         (BYTES, 3),
         (BYTES, [1, 2]),
         (123456, 1),  # unknown tag
+        (int(HuksTagType.HUKS_TAG_TYPE_UINT) | 54321, 1),  # unknown, though its type bits say UINT
         (True, 1),  # a bool is not a tag
         ("1", 1),
         (None, 1),
