@@ -4,7 +4,7 @@
 #   ruff → mypy --strict → the whole test suite with SoftHSM2 and swtpm required (never skipped).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export HUKSPY_REQUIRE="${HUKSPY_REQUIRE-pkcs11,tpm2}"
+export HUKSPY_REQUIRE="${HUKSPY_REQUIRE-pkcs11,tpm2,openssl}"
 PY="${PYTHON:-python3}"
 
 bash ci/install-system.sh

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import struct
 import tempfile
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,10 +45,13 @@ from hukspy import (
     HuksReturnResult,
     HuksSessionHandle,
     HuksTag,
+    HuksUnwrapSuite,
     Keystore,
 )
+from hukspy.formats import build_lv, parse_lv
 from hukspy.testing import open_session_count
 from hukspy.testing.materials import encode_private
+from hukspy.wrapped import build_wrapped_key
 
 EXAMPLES: Final = int(os.environ.get("HUKSPY_FUZZ_EXAMPLES", "2000"))
 FUZZ: Final = settings(
@@ -652,3 +657,344 @@ def test_every_public_function_is_fuzzed() -> None:
         if not n.startswith("_") and callable(getattr(Keystore, n)) and n not in ("close", "capabilities")
     }
     assert public == set(DOCUMENTED), f"fuzz table out of date: {sorted(public ^ set(DOCUMENTED))}"
+
+
+# ====================================================================================================
+# Input classes, on every backend: each drawn input belongs to one class, and the class decides the
+# exact code (docs/testing.md "Fuzz"; the codes are docs/wrapped-keys.md's table, docs/decisions.md's
+# wrap rows and the init policy of hukspy.policy). A success is checked against pyca wherever pyca can
+# compute the same answer from the key bytes the test imported.
+
+#: Examples per class test: on the software keystore, and on a token or TPM (each call is slower).
+CLASS_EXAMPLES: Final = int(os.environ.get("HUKSPY_FUZZ_CLASS_EXAMPLES", "100"))
+_HW_EXAMPLES: Final = max(10, CLASS_EXAMPLES // 4)
+_ENC, _DEC = int(_PU.HUKS_KEY_PURPOSE_ENCRYPT), int(_PU.HUKS_KEY_PURPOSE_DECRYPT)
+_LV = _p(_T.HUKS_TAG_AUTH_STORAGE_LEVEL, 1)
+
+
+def _run_classes(ks: Keystore, body: Callable[[st.DataObject], str]) -> Counter[str]:
+    """Run ``body`` (which returns the class of the input it drew and checked) under hypothesis with
+    the example budget of ``ks``'s backend; print how often each class came up, and fail unless the
+    success path ("valid") was reached."""
+    n = CLASS_EXAMPLES if ks.capabilities().backend == "software" else _HW_EXAMPLES
+    seen: Counter[str] = Counter()
+
+    @settings(max_examples=n, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+    @given(data=st.data())
+    def run(data: st.DataObject) -> None:
+        seen[body(data)] += 1
+
+    run()
+    print(f"{ks.capabilities().backend}: {dict(sorted(seen.items()))}")
+    assert seen["valid"] > 0, f"the success path was never reached: {dict(seen)}"
+    return seen
+
+
+def _outcome(call: Callable[[], object]) -> tuple[int | None, object]:
+    """(None, result) or (code, None); any other exception propagates (and fails the test)."""
+    try:
+        return None, call()
+    except HuksError as err:
+        return err.code, None
+
+
+def _drop(ks: Keystore, *aliases: str) -> None:
+    """Delete the aliases that exist (the cleanup of a test that may have failed half-way)."""
+    for alias in aliases:
+        if ks.has_key_item(alias, HuksOptions()):
+            ks.delete_key_item(alias, HuksOptions())
+
+
+def _aes_options(purpose: int, key: bytes) -> HuksOptions:
+    return HuksOptions([_p(_T.HUKS_TAG_ALGORITHM, _A.HUKS_ALG_AES), _p(_T.HUKS_TAG_KEY_SIZE, 256),
+                        _p(_T.HUKS_TAG_PURPOSE, purpose)], key)
+
+
+def _pyca_aes(key: bytes, mode: int, iv: bytes, data: bytes, encrypt: bool) -> bytes:
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    m = modes.ECB() if mode == HuksCipherMode.HUKS_MODE_ECB else modes.CBC(iv)  # noqa: S305 - a test vector
+    c = Cipher(algorithms.AES(key), m)
+    ctx = c.encryptor() if encrypt else c.decryptor()
+    return ctx.update(data) + ctx.finalize()
+
+
+@pytest.fixture
+def aes_keys(keystore: Keystore) -> Iterator[tuple[bytes, dict[int, str]]]:
+    """One AES-256 key imported three times: purpose ENCRYPT, DECRYPT and ENCRYPT|DECRYPT."""
+    key = os.urandom(32)
+    aliases = {}
+    for purpose in (_ENC, _DEC, _ENC | _DEC):
+        aliases[purpose] = f"fuzz-aes-{purpose}-{os.urandom(4).hex()}"
+        keystore.import_key_item(aliases[purpose], _aes_options(purpose, key))
+    yield key, aliases
+    for alias in aliases.values():
+        keystore.delete_key_item(alias, HuksOptions())
+
+
+def test_classes_aes_sessions(keystore: Keystore, aes_keys: tuple[bytes, dict[int, str]]) -> None:
+    """AES-256 ECB/CBC without padding on keys of purpose ENCRYPT, DECRYPT or both.
+
+    Classes: an absent alias → 12000011 (init); an init PURPOSE outside the key's → 401 (init; the
+    purpose-subset rule of the auth policy); ENCRYPT of data that is not whole blocks → 401 (finish);
+    otherwise the output equals pyca's, through any split into update calls."""
+    key, aliases = aes_keys
+
+    def body(data: st.DataObject) -> str:
+        key_purpose = data.draw(st.sampled_from(sorted(aliases)), "key purpose")
+        init_purpose = data.draw(st.sampled_from([_ENC, _DEC]), "init purpose")
+        mode = data.draw(st.sampled_from([HuksCipherMode.HUKS_MODE_ECB, HuksCipherMode.HUKS_MODE_CBC]))
+        absent = data.draw(st.integers(0, 7), "alias") == 0  # one in eight: an alias that is not there
+        whole = data.draw(st.integers(0, 5), "blocks")
+        extra = data.draw(st.integers(0, 15), "extra bytes") if init_purpose == _ENC else 0
+        plain = data.draw(st.binary(min_size=16 * whole + extra, max_size=16 * whole + extra), "data")
+        cut = data.draw(st.integers(0, len(plain)), "update split")
+        iv = os.urandom(16)
+        params = [_p(_T.HUKS_TAG_ALGORITHM, _A.HUKS_ALG_AES), _p(_T.HUKS_TAG_PURPOSE, init_purpose),
+                  _p(_T.HUKS_TAG_BLOCK_MODE, mode), _p(_T.HUKS_TAG_PADDING, HuksKeyPadding.HUKS_PADDING_NONE)]
+        if mode == HuksCipherMode.HUKS_MODE_CBC:
+            params.append(_p(_T.HUKS_TAG_IV, iv))
+        alias = "fuzz-aes-absent" if absent else aliases[key_purpose]
+        code, handle = _outcome(lambda: keystore.init_session(alias, HuksOptions(params)))
+        if isinstance(handle, HuksSessionHandle) and (absent or init_purpose & ~key_purpose):
+            keystore.abort_session(handle.handle, HuksOptions())  # wrongly opened: the assert says so
+        if absent:
+            assert code == 12000011
+            return "absent alias"
+        if init_purpose & ~key_purpose:
+            assert code == 401, f"init purpose {init_purpose:#x} on a key of {key_purpose:#x}: {code}"
+            return "purpose outside the key's"
+        assert code is None, f"a valid init failed with {code}"
+        assert isinstance(handle, HuksSessionHandle)
+        h = handle.handle
+        source = plain if init_purpose == _ENC else _pyca_aes(key, mode, iv, plain, encrypt=True)
+        out = b""
+        code, res = _outcome(lambda: keystore.update_session(h, HuksOptions(in_data=source[:cut])))
+        if code is None:
+            assert isinstance(res, HuksReturnResult)
+            out += res.out_data
+            code, res = _outcome(lambda: keystore.finish_session(h, HuksOptions(in_data=source[cut:])))
+        if extra:
+            assert code == 401, f"{len(source)} bytes without padding: {code}"
+            keystore.abort_session(h, HuksOptions())
+            return "encrypt of a partial block"
+        assert code is None, f"a valid {len(source)}-byte session failed with {code}"
+        assert isinstance(res, HuksReturnResult)
+        out += res.out_data
+        expected = _pyca_aes(key, mode, iv, plain, encrypt=True) if init_purpose == _ENC else plain
+        assert out == expected, "the output differs from pyca's"
+        return "valid"
+
+    _run_classes(keystore, body)
+
+
+def test_classes_hmac(keystore: Keystore) -> None:
+    """An HMAC-SHA256 key: the MAC equals pyca's for any data and split; an init DIGEST other than the
+    key's → 401 (a policy tag that differs from the key's); an init without DIGEST → 401."""
+    key = os.urandom(32)
+    alias = f"fuzz-hmac-{os.urandom(4).hex()}"
+    keystore.import_key_item(alias, _mac_options(key))
+    digests = [HuksKeyDigest.HUKS_DIGEST_SHA256, HuksKeyDigest.HUKS_DIGEST_SHA384,
+               HuksKeyDigest.HUKS_DIGEST_SHA1, None]
+
+    def body(data: st.DataObject) -> str:
+        digest = data.draw(st.sampled_from(digests), "init digest")
+        msg = data.draw(st.binary(max_size=300), "data")
+        cut = data.draw(st.integers(0, len(msg)), "split")
+        params = [_p(_T.HUKS_TAG_ALGORITHM, _A.HUKS_ALG_HMAC),
+                  _p(_T.HUKS_TAG_PURPOSE, _PU.HUKS_KEY_PURPOSE_MAC)]
+        if digest is not None:
+            params.append(_p(_T.HUKS_TAG_DIGEST, digest))
+        code, handle = _outcome(lambda: keystore.init_session(alias, HuksOptions(params)))
+        if isinstance(handle, HuksSessionHandle) and digest != HuksKeyDigest.HUKS_DIGEST_SHA256:
+            keystore.abort_session(handle.handle, HuksOptions())  # wrongly opened: the assert says so
+        if digest != HuksKeyDigest.HUKS_DIGEST_SHA256:
+            assert code == 401, f"init digest {digest} on a SHA256 key: {code}"
+            return f"init digest {digest}"
+        assert code is None and isinstance(handle, HuksSessionHandle), code
+        keystore.update_session(handle.handle, HuksOptions(in_data=msg[:cut]))
+        out = keystore.finish_session(handle.handle, HuksOptions(in_data=msg[cut:])).out_data
+        ref = hmac.HMAC(key, hashes.SHA256())
+        ref.update(msg)
+        assert out == ref.finalize()
+        return "valid"
+
+    try:
+        _run_classes(keystore, body)
+    finally:
+        keystore.delete_key_item(alias, HuksOptions())
+
+
+def test_classes_ecdsa(keystore: Keystore) -> None:
+    """An ECC P-256 key generated in the keystore: its signature of any data verifies with pyca against
+    the exported public key (the independent answer for a key whose private half pyca never sees)."""
+    alias = f"fuzz-ec-{os.urandom(4).hex()}"
+    keystore.generate_key_item(alias, HuksOptions(_gen(_A.HUKS_ALG_ECC, 256, _PU.HUKS_KEY_PURPOSE_SIGN)))
+    public = serialization.load_der_public_key(keystore.export_key_item(alias, HuksOptions()).out_data)
+    assert isinstance(public, ec.EllipticCurvePublicKey)
+
+    def body(data: st.DataObject) -> str:
+        msg = data.draw(st.binary(max_size=200), "data")
+        h = keystore.init_session(alias, HuksOptions(_SIGN)).handle
+        sig = keystore.finish_session(h, HuksOptions(in_data=msg)).out_data
+        public.verify(sig, msg, ec.ECDSA(hashes.SHA256()))  # raises InvalidSignature: the test fails
+        return "valid"
+
+    try:
+        _run_classes(keystore, body)
+    finally:
+        keystore.delete_key_item(alias, HuksOptions())
+
+
+# --------------------------------------------------------------------- import_wrapped_key_item classes
+
+_SUITE: Final = int(HuksUnwrapSuite.HUKS_UNWRAP_SUITE_ECDH_AES_256_GCM_NOPADDING)
+#: Blobs of the 10-LV format whose bytes are authenticated by a GCM layer (docs/wrapped-keys.md): a
+#: flipped bit in any of them fails authentication, 12000006. (1-based, as in that table.)
+_AUTHENTICATED_BLOBS: Final = (2, 3, 4, 5, 6, 7, 8, 10)
+
+
+def _import_wrapped_class(data: st.DataObject, blobs: list[bytes]) -> tuple[str, bytes, int | None]:
+    """A mutation of a valid wrapped key: (class name, in_data, expected code or None for success)."""
+    kind = data.draw(st.sampled_from(
+        ["valid", "valid", "flip", "flip", "peer", "length", "truncate", "append", "tag-length"]), "class")
+    if kind == "valid":
+        return kind, build_lv(blobs), None
+    if kind == "flip":
+        i = data.draw(st.sampled_from(_AUTHENTICATED_BLOBS), "blob")
+        bit = data.draw(st.integers(0, len(blobs[i - 1]) * 8 - 1), "bit")
+        b = bytearray(blobs[i - 1])
+        b[bit // 8] ^= 1 << (bit % 8)
+        return f"flip in blob {i}", build_lv([*blobs[: i - 1], bytes(b), *blobs[i:]]), 12000006
+    if kind == "peer":  # blob 1, the ephemeral public key (SPKI DER): any flipped bit spoils the point
+        bit = data.draw(st.integers(0, len(blobs[0]) * 8 - 1), "bit")
+        b = bytearray(blobs[0])
+        b[bit // 8] ^= 1 << (bit % 8)
+        return "flip in the peer key", build_lv([bytes(b), *blobs[1:]]), 401
+    if kind == "length":  # blob 9, keyMaterialLen: an upper bound, 1..2048, at least the real length
+        n = data.draw(st.one_of(st.integers(0, 2**32 - 1), st.integers(0, 2100)), "keyMaterialLen")
+        ok = 32 <= n <= 2048
+        return f"keyMaterialLen {'valid' if ok else 'invalid'}", build_lv(
+            [*blobs[:8], struct.pack("<I", n), blobs[9]]), None if ok else 401
+    whole = build_lv(blobs)
+    if kind == "truncate":
+        k = data.draw(st.integers(1, len(whole)), "bytes cut")
+        return "truncated", whole[:-k], 401
+    if kind == "append":
+        return "trailing bytes", whole + data.draw(st.binary(min_size=1, max_size=8), "tail"), 401
+    i = data.draw(st.sampled_from([4, 8]), "tag blob")  # a GCM tag that is not 16 bytes
+    cut = data.draw(st.integers(1, 15), "tag length")
+    return "short tag", build_lv([*blobs[: i - 1], blobs[i - 1][:cut], *blobs[i:]]), 401
+
+
+def test_classes_import_wrapped_key_item(keystore: Keystore) -> None:
+    """A valid ECDH-P256 wrapped AES-256 key, then one mutation per example; the class decides the
+    code (docs/wrapped-keys.md "Errors"); a success imports exactly the wrapped key (AES-ECB of a block
+    equals pyca's with the original bytes). Also: an absent wrapping key → 12000011, no suite →
+    12000002, an unknown suite → 12000003, a wrapping key whose purpose is not UNWRAP → 12000003."""
+    wrapping = f"fuzz-unwrap-{os.urandom(4).hex()}"
+    agree_only = f"fuzz-agree-{os.urandom(4).hex()}"
+    for a, purpose in ((wrapping, _PU.HUKS_KEY_PURPOSE_UNWRAP), (agree_only, _PU.HUKS_KEY_PURPOSE_AGREE)):
+        keystore.generate_key_item(a, HuksOptions(_gen(_A.HUKS_ALG_ECC, 256, purpose)))
+    public = keystore.export_key_item(wrapping, HuksOptions()).out_data
+    target = f"fuzz-wrapped-{os.urandom(4).hex()}"
+
+    def body(data: st.DataObject) -> str:
+        material = data.draw(st.binary(min_size=32, max_size=32), "key")
+        blobs = parse_lv(build_wrapped_key(_SUITE, public, material))
+        params = [*_gen(_A.HUKS_ALG_AES, 256, _ENC | _DEC), _p(_T.HUKS_TAG_UNWRAP_ALGORITHM_SUITE, _SUITE)]
+        # one example in three gets a request fault with a valid blob; the others a blob mutation
+        by = data.draw(st.sampled_from(["wrapping"] * 6 + ["absent", "no suite", "bad suite", "agree key"]),
+                       "request")
+        name, in_data, expected = ("valid", build_lv(blobs), None) if by != "wrapping" else \
+            _import_wrapped_class(data, blobs)
+        if by == "absent":
+            name, expected, wrapper = "absent wrapping key", 12000011, "fuzz-no-such-wrapping-key"
+        elif by == "agree key":
+            name, expected, wrapper = "wrapping key not UNWRAP", 12000003, agree_only
+        else:
+            wrapper = wrapping
+        if by == "no suite":
+            name, expected, params = "no suite", 12000002, params[:-1]
+        elif by == "bad suite":
+            name, expected = "unknown suite", 12000003
+            params[-1] = _p(_T.HUKS_TAG_UNWRAP_ALGORITHM_SUITE, 99)
+        code, _ = _outcome(lambda: keystore.import_wrapped_key_item(
+            target, wrapper, HuksOptions(params, in_data)))
+        assert code == expected, f"{name}: expected {expected}, got {code}"
+        if expected is None:
+            h = keystore.init_session(target, HuksOptions(_AES_ECB)).handle
+            out = keystore.finish_session(h, HuksOptions(in_data=bytes(16))).out_data
+            assert out == _pyca_aes(material, HuksCipherMode.HUKS_MODE_ECB, b"", bytes(16), encrypt=True)
+            keystore.delete_key_item(target, HuksOptions())
+        else:
+            assert not keystore.has_key_item(target, HuksOptions()), f"{name}: a key was stored anyway"
+        return name
+
+    try:
+        _run_classes(keystore, body)
+    finally:
+        _drop(keystore, wrapping, agree_only, target)
+
+
+# ------------------------------------------------------------------------ wrap / unwrap_key_item classes
+
+
+def _unwrap_class(data: st.DataObject, blob: bytes) -> tuple[str, bytes, int | None]:
+    """A mutation of a valid wrap blob: (class, blob, expected code). Layout: magic(8) version(1)
+    len(name)(1) name len(params)(4, LE) params sealed (hukspy.wrapped.pack_wrap_blob)."""
+    n = blob[9]
+    params_at = 10 + n + 4
+    (plen,) = struct.unpack_from("<I", blob, 10 + n)
+    kind = data.draw(st.sampled_from(["valid", "valid", "magic", "short", "params", "sealed"]), "class")
+    if kind == "valid":
+        return kind, blob, None
+    if kind == "short":
+        return "shorter than the header", blob[: data.draw(st.integers(0, 9), "length")], 401
+    lo, hi = {"magic": (0, 9), "params": (params_at, params_at + plen),
+              "sealed": (params_at + plen, len(blob))}[kind]
+    i = data.draw(st.integers(lo, hi - 1), "byte")
+    flip = data.draw(st.integers(1, 255), "xor")
+    mutated = blob[:i] + bytes([blob[i] ^ flip]) + blob[i + 1 :]
+    # magic or version: not a wrap blob (401); params or the sealed key: fails authentication (12000006)
+    return f"{kind} altered", mutated, 401 if kind == "magic" else 12000006
+
+
+def test_classes_unwrap_key_item(keystore: Keystore) -> None:
+    """``wrap_key_item`` then ``unwrap_key_item``: on a keystore that declares ``wrap``, a valid blob
+    restores a key that MACs exactly as pyca does with the original bytes, and each mutation class has
+    its code (docs/decisions.md, wrap rows); on one that does not, both answer 12000001."""
+    key = os.urandom(32)
+    alias = f"fuzz-wrapme-{os.urandom(4).hex()}"
+    restored = f"fuzz-unwrapped-{os.urandom(4).hex()}"
+    mac_params = [p for p in _mac_options(key).properties or []] + [_p(_T.HUKS_TAG_IS_ALLOWED_WRAP, True)]
+    keystore.import_key_item(alias, HuksOptions(mac_params, key))
+    try:
+        code, wrapped_result = _outcome(lambda: keystore.wrap_key_item(alias, HuksOptions()))
+        if not keystore.capabilities().wrap:
+            assert code == 12000001, f"wrap on a keystore that does not declare it: {code}"
+            code, _ = _outcome(lambda: keystore.unwrap_key_item(restored, HuksOptions(), b"HKPYWRAP\x01"))
+            assert code == 12000001, f"unwrap on a keystore that does not declare it: {code}"
+            return
+        assert code is None and isinstance(wrapped_result, HuksReturnResult), code
+        blob = wrapped_result.out_data
+
+        def body(data: st.DataObject) -> str:
+            name, mutated, expected = _unwrap_class(data, blob)
+            code, _ = _outcome(lambda: keystore.unwrap_key_item(restored, HuksOptions(), mutated))
+            assert code == expected, f"{name}: expected {expected}, got {code}"
+            if expected is None:
+                h = keystore.init_session(restored, HuksOptions(_MAC)).handle
+                out = keystore.finish_session(h, HuksOptions(in_data=_DATA)).out_data
+                ref = hmac.HMAC(key, hashes.SHA256())
+                ref.update(_DATA)
+                assert out == ref.finalize()
+                keystore.delete_key_item(restored, HuksOptions())
+            else:
+                assert not keystore.has_key_item(restored, HuksOptions()), f"{name}: a key was stored"
+            return name
+
+        _run_classes(keystore, body)
+    finally:
+        _drop(keystore, alias, restored)

@@ -13,6 +13,7 @@ import stat
 import subprocess
 import sys
 import textwrap
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Final
@@ -119,6 +120,76 @@ def test_put_get_replace_delete(store: SqliteRecordStore) -> None:
     assert store.get(1, "a") is None
 
 
+def test_a_replace_is_never_seen_half_done(store: SqliteRecordStore, store_dir: Path) -> None:
+    """Between any two statements of ``put(replace=True)`` (the moments a crash can hit), another
+    connection sees the alias with its old or its new row, never without one: the replace is one
+    transaction. Deterministic: SQLite's trace callback runs as each statement starts."""
+    store.put(_record("a", b"ref-1"), replace=False)
+    other = sqlite3.connect(store_dir / "keys.db")
+    seen: list[tuple[str, int]] = []
+
+    def at_statement(sql: str) -> None:
+        count = other.execute("SELECT COUNT(*) FROM keys WHERE level=1 AND alias='a'").fetchone()[0]
+        seen.append((sql.split()[0].upper(), count))
+
+    conn = store._conn
+    assert conn is not None
+    conn.set_trace_callback(at_statement)
+    try:
+        store.put(_record("a", b"ref-2"), replace=True)
+    finally:
+        conn.set_trace_callback(None)
+        other.close()
+    assert seen and all(count == 1 for _, count in seen), f"the alias vanished mid-replace: {seen}"
+    assert [sql for sql, _ in seen].count("BEGIN") == 1, f"a replace in more than one transaction: {seen}"
+    assert store.get(1, "a").ref == b"ref-2"  # type: ignore[union-attr]
+
+
+def test_many_records_read_back_through_the_cache(store: SqliteRecordStore) -> None:
+    """More records than the cache of authenticated records holds (256): each reads back exactly,
+    with its level, twice (the second time partly from the cache)."""
+    for i in range(300):
+        store.put(_record(f"k{i}", f"ref-{i}".encode(), level=i % 3), replace=False)
+    for _ in range(2):
+        for i in range(300):
+            got = store.get(i % 3, f"k{i}")
+            assert got == _record(f"k{i}", f"ref-{i}".encode(), level=i % 3)
+
+
+def test_the_store_is_used_from_other_threads(store: SqliteRecordStore) -> None:
+    """One store serves every thread of the keystore (its connection is shared, under its lock)."""
+    errors: list[BaseException] = []
+
+    def work(n: int) -> None:
+        try:
+            store.put(_record(f"t{n}", b"ref"), replace=True)
+            assert store.get(1, f"t{n}") is not None
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    assert store.aliases(1) == ["t0", "t1", "t2", "t3"]
+
+
+def test_repr_says_whether_the_store_is_open(store_dir: Path) -> None:
+    s = SqliteRecordStore(store_dir)
+    assert repr(s) == "SqliteRecordStore(open=True)"
+    s.close()
+    assert repr(s) == "SqliteRecordStore(open=False)"
+
+
+def test_put_of_an_existing_alias_names_it(store: SqliteRecordStore) -> None:
+    store.put(_record("a", b"1"), replace=False)
+    with pytest.raises(AliasExistsError) as info:
+        store.put(_record("a", b"2"), replace=False)
+    assert info.value.args == ("a",)
+
+
 def test_levels_are_separate_and_aliases_sorted(store: SqliteRecordStore) -> None:
     for alias in ("b", "a", "\u00e9", "C"):
         store.put(_record(alias, alias.encode() * 2, level=1), replace=True)
@@ -188,13 +259,23 @@ def test_edited_record_is_12000004(store: SqliteRecordStore, store_dir: Path, ed
     assert info.value.code == 12000004
 
 
-def test_column_rewritten_as_text_is_12000004(store: SqliteRecordStore, store_dir: Path) -> None:
+@pytest.mark.parametrize("column", ["params", "ref"])
+def test_column_rewritten_as_text_is_12000004(store: SqliteRecordStore, store_dir: Path, column: str) -> None:
     store.put(_record("victim", b"the-real-ref"), replace=True)
     with _db(store_dir) as db:
-        db.execute("UPDATE keys SET params = 'not a blob' WHERE alias = 'victim'")
+        db.execute(f"UPDATE keys SET {column} = 'not a blob' WHERE alias = 'victim'")  # noqa: S608
     with pytest.raises(HuksError) as info:
         store.get(1, "victim")
     assert info.value.code == 12000004
+
+
+def test_a_damaged_record_is_deleted_and_returned_empty(store: SqliteRecordStore, store_dir: Path) -> None:
+    """delete() removes a record that fails authentication and returns it with its alias and level,
+    empty params and ref (docs/decisions.md: a damaged key can still be deleted)."""
+    store.put(_record("victim", b"the-real-ref", level=2), replace=True)
+    _edit_blob(store_dir, "victim", "ref", lambda b: _flip(b, 14))
+    assert store.delete(2, "victim") == KeyRecord("victim", 2, ParamSet(), b"")
+    assert store.get(2, "victim") is None
 
 
 def test_params_swapped_for_other_valid_params_is_12000004(store: SqliteRecordStore, store_dir: Path) -> None:

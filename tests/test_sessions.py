@@ -8,6 +8,7 @@ never looks inside them (the real backends run through it in the conformance sui
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 
 import pytest
@@ -42,6 +43,11 @@ def _session(op: RecordingOp | None = None) -> Session:
 
 def _open(table: SessionTable, op: RecordingOp | None = None) -> int:
     return table.open(lambda: _session(op))
+
+
+#: Seconds a thread of the race tests may take to reach its next step (generous for a loaded machine;
+#: only a broken table ever waits this long).
+WAIT = 10.0
 
 
 def _code(exc: pytest.ExceptionInfo[HuksError]) -> int:
@@ -153,8 +159,9 @@ def test_close_aborts_everything_and_refuses_new_sessions() -> None:
         with pytest.raises(HuksError) as info, table.use(h):
             pass
         assert _code(info) == 12000011
-    with pytest.raises(HuksError):
+    with pytest.raises(HuksError) as info:
         _open(table)
+    assert _code(info) == 12000012
 
 
 def test_close_while_a_session_is_being_created() -> None:
@@ -184,7 +191,38 @@ def test_close_while_a_session_is_being_created() -> None:
     release.set()
     t.join(10)
     assert len(result) == 1 and isinstance(result[0], HuksError)
+    assert result[0].code == 12000012
     assert op.aborts == 1
+
+
+def test_close_while_a_failing_session_is_being_created() -> None:
+    """close() runs while a backend operation is being created, and the creation then fails: open()
+    passes the backend's error on (not a KeyError of the reservation close() already dropped)."""
+    table = SessionTable()
+    started, release = threading.Event(), threading.Event()
+
+    def failing() -> Session:
+        started.set()
+        release.wait(WAIT)
+        raise HuksError(12000006, "backend failed")
+
+    result: list[object] = []
+
+    def opener() -> None:
+        try:
+            result.append(table.open(failing))
+        except Exception as exc:
+            result.append(exc)
+
+    t = threading.Thread(target=opener)
+    t.start()
+    assert started.wait(WAIT)
+    table.close()
+    release.set()
+    t.join(WAIT)
+    assert len(result) == 1 and isinstance(result[0], HuksError), result
+    assert result[0].code == 12000006
+    assert len(table) == 0
 
 
 @pytest.mark.parametrize("limit", [0, -1, True, 1.5, "15"])
@@ -253,52 +291,160 @@ def test_many_threads_never_exceed_the_limit(policy: SessionPolicy) -> None:
     assert outcomes["used"] > 0
 
 
+class WatchedLock:
+    """A real ``threading.Lock`` that announces each blocking acquire before it starts.
+
+    Lets a test know, without sleeping, that a thread has looked its session up and is now at (or
+    about to be at) the session lock: the point where the races of ``SessionTable.use`` happen."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.waiting = threading.Event()
+        self.gate: threading.Event | None = None  # when set: a blocking acquire waits for it first
+
+    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
+        if blocking:
+            self.waiting.set()
+            if self.gate is not None:
+                assert self.gate.wait(WAIT), "the test never opened the gate"
+        return self._lock.acquire(blocking, timeout)
+
+    def release(self) -> None:
+        self._lock.release()
+
+    def locked(self) -> bool:
+        return self._lock.locked()
+
+    def __enter__(self) -> bool:
+        return self.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+def _watched(table: SessionTable) -> tuple[int, WatchedLock]:
+    lock = WatchedLock()
+    session = _session()
+    session.lock = lock  # type: ignore[assignment]
+    return table.open(lambda: session), lock
+
+
+def _first(*events: threading.Event, timeout: float = 10.0) -> int:
+    """The index of the first of ``events`` to be set (polled: threading has no wait-for-any)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for i, e in enumerate(events):
+            if e.is_set():
+                return i
+        time.sleep(0.001)
+    raise AssertionError("no event within the timeout: a thread is stuck")
+
+
 def test_one_handle_used_from_two_threads_is_serialised() -> None:
+    """While thread A is inside ``use(h)``, thread B's ``use(h)`` blocks at the session lock and only
+    enters after A left. Deterministic: B either announces that it waits for the lock (correct) or
+    enters the body while A is still inside (the lock is gone) - whichever comes first decides."""
     table = SessionTable()
-    h = _open(table)
-    inside = 0
-    overlap: list[int] = []
-    lock = threading.Lock()
+    h, lock = _watched(table)
+    a_inside, a_leave, b_inside = threading.Event(), threading.Event(), threading.Event()
+    order: list[str] = []
 
-    def worker() -> None:
-        nonlocal inside
-        for _ in range(300):
-            with table.use(h):
-                with lock:
-                    inside += 1
-                    overlap.append(inside)
-                with lock:
-                    inside -= 1
+    def a() -> None:
+        with table.use(h):
+            order.append("A in")
+            a_inside.set()
+            a_leave.wait(WAIT)
+            order.append("A out")
 
-    threads = [threading.Thread(target=worker) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert max(overlap) == 1, "two calls on one handle ran at the same time"
+    def b() -> None:
+        with table.use(h):
+            order.append("B in")
+            b_inside.set()
+
+    ta = threading.Thread(target=a)
+    ta.start()
+    assert a_inside.wait(WAIT)
+    lock.waiting.clear()
+    tb = threading.Thread(target=b)
+    tb.start()
+    first = _first(lock.waiting, b_inside)
+    a_leave.set()
+    ta.join(WAIT)
+    tb.join(WAIT)
+    assert first == 0, "a second call on one handle ran while the first was still inside"
+    assert order == ["A in", "A out", "B in"]
     table.end(h)
 
 
-def test_ending_a_session_while_another_thread_waits_for_it() -> None:
-    """A call waiting for a handle that is ended meanwhile gets 12000011 (it never runs on a dead
-    operation)."""
-    table = SessionTable()
-    h = _open(table)
-    got: list[object] = []
-    entered = threading.Event()
+@pytest.mark.parametrize("how", ["end", "evict"])
+def test_a_call_waiting_for_a_session_that_goes_away_gets_12000011(how: str) -> None:
+    """Thread B has looked the handle up and is about to take the session lock when the session is
+    ended (``abort_session``) or evicted by a new ``init_session``. B must answer 12000011 and never run
+    on the released operation (huks-reference.md §6.1: an ended or evicted handle is 12000011).
 
-    def waiter() -> None:
-        entered.wait(10)
+    The window is forced: B's blocking acquire of the session lock waits for a gate the test opens only
+    after the session is gone."""
+    table = SessionTable(limit=1, policy="evict")
+    op = RecordingOp()
+    lock = WatchedLock()
+    session = _session(op)
+    session.lock = lock  # type: ignore[assignment]
+    h = table.open(lambda: session)
+    lock.gate = threading.Event()
+    got: list[object] = []
+
+    def b() -> None:
+        try:
+            with table.use(h):
+                got.append(f"ran after {op.aborts} abort(s)")
+        except HuksError as exc:
+            got.append(exc.code)
+
+    tb = threading.Thread(target=b)
+    tb.start()
+    assert lock.waiting.wait(WAIT), "B never reached the session lock"
+    if how == "end":
+        table.end(h)
+    else:
+        other = _open(table)  # the table is full: h is idle (B has not taken its lock), so it goes
+        assert len(table) == 1
+    assert op.aborts == 1
+    lock.gate.set()
+    tb.join(WAIT)
+    assert got == [12000011], f"a call on a session that went away must not run: {got}"
+    if how == "evict":
+        table.end(other)
+
+
+def test_a_call_waiting_behind_another_gets_12000011_when_the_session_is_ended() -> None:
+    """A is inside ``use(h)``; B waits for the session lock; the session is ended meanwhile. When A
+    leaves, B answers 12000011 (the "ended while we waited" re-check), never "ran"."""
+    table = SessionTable()
+    h, lock = _watched(table)
+    a_inside, a_leave = threading.Event(), threading.Event()
+    got: list[object] = []
+
+    def a() -> None:
+        with table.use(h):
+            a_inside.set()
+            a_leave.wait(WAIT)
+
+    def b() -> None:
         try:
             with table.use(h):
                 got.append("ran")
         except HuksError as exc:
             got.append(exc.code)
 
-    t = threading.Thread(target=waiter)
-    with table.use(h):
-        t.start()
-        entered.set()
-        table.end(h)  # the waiter is blocked on the session, or has not looked it up yet
-    t.join(10)
-    assert got == [12000011], "a call on an ended session must not run"
+    ta = threading.Thread(target=a)
+    ta.start()
+    assert a_inside.wait(WAIT)
+    lock.waiting.clear()
+    tb = threading.Thread(target=b)
+    tb.start()
+    assert lock.waiting.wait(WAIT), "B never reached the session lock"
+    table.end(h)
+    a_leave.set()
+    ta.join(WAIT)
+    tb.join(WAIT)
+    assert got == [12000011], f"a call on an ended session must not run: {got}"

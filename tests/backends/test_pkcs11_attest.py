@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import pytest
+from _require import import_for
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import NameOID
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
     from hukspy_pkcs11.attest import KeyEvidence
     from hukspy_pkcs11.testing import TokenInfo
 
-pytest.importorskip("pkcs11")
+import_for("pkcs11", "pkcs11")
 
 _BY_LABEL = {label: params for label, params, _ in KEYS}
 ECC = _BY_LABEL["ecc"]

@@ -1,37 +1,21 @@
 """The session's SoftHSM2 token for the PKCS#11 tests (imported by the other test_pkcs11*.py; no tests).
 
 SoftHSM2 reads its config once per process, so the token is made once per test session
-(``hukspy_pkcs11.testing.softhsm_token``). Without SoftHSM2 (or python-pkcs11) the tests skip, unless
-``HUKSPY_REQUIRE`` names ``pkcs11``: then they fail, so CI never goes green without the token.
+(``hukspy_pkcs11.testing.softhsm_token``, through the root conftest's ``open_backend``). Without
+SoftHSM2 (or python-pkcs11) the tests skip, unless ``HUKSPY_REQUIRE`` names ``pkcs11`` (or is
+``all``): then they fail, so CI never goes green without the token (``tests/_require.py``).
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
 
-def required() -> bool:
-    return "pkcs11" in {s.strip() for s in os.environ.get("HUKSPY_REQUIRE", "").split(",")}
-
-
-def unavailable(why: str) -> None:
-    if required():
-        pytest.fail(f"HUKSPY_REQUIRE=pkcs11 but the PKCS#11 backend cannot run: {why}")
-    pytest.skip(why)
-
-
 @pytest.fixture(scope="session")
-def pkcs11_token() -> Iterator[object]:
-    try:
-        from hukspy_pkcs11.testing import SoftHsmUnavailableError, softhsm_token
-    except ImportError as exc:  # hukspy-pkcs11 or python-pkcs11 not installed
-        unavailable(f"hukspy_pkcs11 is not importable: {exc}")
-        return
-    try:
-        with softhsm_token() as token:
-            yield token
-    except SoftHsmUnavailableError as exc:
-        unavailable(str(exc))
+def pkcs11_token(open_backend: Callable[..., Any], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """The ``TokenInfo`` of the session's SoftHSM2 token (the one ``keystore_uri`` uses too)."""
+    with open_backend("pkcs11", tmp_path_factory.mktemp("pkcs11")) as (_, token):
+        yield token

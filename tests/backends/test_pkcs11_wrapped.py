@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import pytest
+from _require import import_for
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from test_pkcs11_fixture import pkcs11_token  # noqa: F401 - session fixture
 
@@ -26,7 +27,7 @@ from hukspy.wrapped import PART_AGREE_TAG, PART_KEK_TAG, build_wrapped_key
 if TYPE_CHECKING:
     from hukspy_pkcs11.testing import TokenInfo
 
-pytest.importorskip("pkcs11")
+import_for("pkcs11", "pkcs11")
 
 ECDH = S.HUKS_UNWRAP_SUITE_ECDH_AES_256_GCM_NOPADDING
 WRAPPING = (P(T.HUKS_TAG_ALGORITHM, A.HUKS_ALG_ECC), P(T.HUKS_TAG_KEY_SIZE, 256),

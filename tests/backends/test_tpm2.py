@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from _require import unavailable
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, hmac, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
@@ -37,7 +38,7 @@ from hukspy.spec import KeySpec, OpKind, OpSpec
 
 try:
     from hukspy_tpm2 import Tpm2Backend, errors, refs
-    from hukspy_tpm2.testing import SwtpmInstance, SwtpmUnavailableError, require_tpm2, swtpm_instance
+    from hukspy_tpm2.testing import SwtpmInstance, SwtpmUnavailableError, swtpm_instance
     from tpm2_pytss import TSS2_Exception
     from tpm2_pytss.constants import (
         ESYS_TR,
@@ -59,9 +60,7 @@ try:
         TPMT_TK_HASHCHECK,
     )
 except ImportError as _exc:  # pragma: no cover - hukspy-tpm2 or tpm2-pytss not installed
-    if "tpm2" in os.environ.get("HUKSPY_REQUIRE", ""):
-        raise
-    pytest.skip(f"the TPM backend is not installed: {_exc}", allow_module_level=True)
+    unavailable("tpm2", f"the TPM backend is not installed: {_exc}", module_level=True)
 
 T = HuksTag
 A = HuksKeyAlg
@@ -77,9 +76,7 @@ def _swtpm(*, provision: bool = True) -> Iterator[SwtpmInstance]:
         cm = swtpm_instance(provision=provision)
         inst = cm.__enter__()
     except SwtpmUnavailableError as exc:
-        if require_tpm2():
-            pytest.fail(f"HUKSPY_REQUIRE=tpm2 but swtpm is unavailable: {exc}")
-        pytest.skip(str(exc))
+        unavailable("tpm2", str(exc))
     try:
         yield inst
     finally:

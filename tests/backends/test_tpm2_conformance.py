@@ -9,17 +9,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from _require import unavailable
 
 from hukspy.testing.conformance import KeystoreConformanceTests
 
 try:
-    from hukspy_tpm2.testing import SwtpmInstance, SwtpmUnavailableError, require_tpm2, swtpm_instance
+    from hukspy_tpm2.testing import SwtpmInstance, SwtpmUnavailableError, swtpm_instance
 except ImportError as _exc:  # pragma: no cover - hukspy-tpm2 not installed
-    import os
-
-    if "tpm2" in os.environ.get("HUKSPY_REQUIRE", "") or "all" in os.environ.get("HUKSPY_REQUIRE", ""):
-        raise
-    pytest.skip(f"the TPM backend is not installed: {_exc}", allow_module_level=True)
+    unavailable("tpm2", f"the TPM backend is not installed: {_exc}", module_level=True)
 
 
 @pytest.fixture(scope="module")
@@ -28,9 +25,7 @@ def sealed_swtpm() -> Iterator[SwtpmInstance]:
         cm = swtpm_instance()
         inst = cm.__enter__()
     except SwtpmUnavailableError as exc:
-        if require_tpm2():
-            pytest.fail(f"HUKSPY_REQUIRE=tpm2 but swtpm is unavailable: {exc}")
-        pytest.skip(str(exc))
+        unavailable("tpm2", str(exc))
     try:
         yield inst
     finally:

@@ -19,7 +19,10 @@ the highest version wins (``get`` reads it that way, and ``recover`` at open des
 Key objects are created under a pending label (``keys.pending_label``) and relabelled with the alias
 once their record exists; ``recover`` destroys pending objects of dead processes on this host that no
 record references, and key objects labelled with an alias whose record references other objects
-(superseded by a replace that crashed before the old key was deleted).
+(superseded by a replace that crashed before the old key was deleted). A record whose key objects are
+not (or no longer readably) on the token gives way to the alias's previous version: a writer killed
+while SoftHSM2 rewrote the new key's object file to relabel it leaves exactly that
+(``tests/test_crash.py``).
 """
 
 from __future__ import annotations
@@ -213,37 +216,47 @@ class TokenRecordStore:
 
         def clean(w: Worker) -> int:
             destroyed = 0
+            key_objects = []
+            for cls in _KEY_CLASSES:
+                for obj in w.session.get_objects({Attribute.CLASS: cls}):
+                    attrs = obj.get_attributes([Attribute.ID, Attribute.LABEL])
+                    key_objects.append((obj, bytes(attrs[Attribute.ID]), str(attrs[Attribute.LABEL])))
+            present = {key_id for _, key_id, _ in key_objects}
+            versions: dict[tuple[int, str], list[tuple[int, Object, KeyRecord]]] = {}
+            for obj, label, version, record, _ in self._objects(w, None):
+                versions.setdefault((record.level, label), []).append((version, obj, record))
+            # The newest version whose key objects are all on the token wins. A writer killed while the
+            # token rewrote the new key's object (SoftHSM2 rewrites the whole file to relabel it) can
+            # leave that object unreadable, without its CKA_ID: the version before it is then the
+            # alias's key, and a first version with no key leaves the alias absent.
             newest: dict[tuple[int, str], tuple[int, KeyRecord]] = {}
-            rows = self._objects(w, None)
-            for _, label, version, record, _ in rows:
-                key = (record.level, label)
-                if key not in newest or version > newest[key][0]:
-                    newest[key] = (version, record)
-            for obj, label, version, record, _ in rows:
-                if newest[(record.level, label)][0] != version:
-                    obj.destroy()
-                    destroyed += 1
+            for key, found in versions.items():
+                found.sort(key=lambda t: t[0], reverse=True)
+                keep = next((v for v in found if set(self._key_ids(v[2].ref)) <= present), None)
+                if keep is not None:
+                    newest[key] = (keep[0], keep[2])
+                for version, obj, _ in found:
+                    if keep is None or version != keep[0]:
+                        obj.destroy()
+                        destroyed += 1
             referenced: dict[bytes, str] = {}
             for _, record in newest.values():
                 for key_id in self._key_ids(record.ref):
                     referenced[key_id] = record.alias
             aliases = {alias for _, alias in newest}
-            for cls in _KEY_CLASSES:
-                for obj in w.session.get_objects({Attribute.CLASS: cls}):
-                    attrs = obj.get_attributes([Attribute.ID, Attribute.LABEL])
-                    key_id, label = bytes(attrs[Attribute.ID]), str(attrs[Attribute.LABEL])
-                    if key_id in referenced:
-                        if label != referenced[key_id]:
-                            with contextlib.suppress(px.PKCS11Error):
-                                obj[Attribute.LABEL] = referenced[key_id]
-                        continue
-                    if not key_id.startswith(ID_PREFIX) or key_id == SEAL_KEY_ID:
-                        continue  # not made by hukspy, or the seal key (referenced by sealed refs)
-                    stale_pending = label.startswith(me) and not alive(label)
-                    superseded = label in aliases
-                    if stale_pending or superseded:
-                        obj.destroy()
-                        destroyed += 1
+            for obj, key_id, label in key_objects:
+                if key_id in referenced:
+                    if label != referenced[key_id]:
+                        with contextlib.suppress(px.PKCS11Error):
+                            obj[Attribute.LABEL] = referenced[key_id]
+                    continue
+                if not key_id.startswith(ID_PREFIX) or key_id == SEAL_KEY_ID:
+                    continue  # not made by hukspy, or the seal key (referenced by sealed refs)
+                stale_pending = label.startswith(me) and not alive(label)
+                superseded = label in aliases
+                if stale_pending or superseded:
+                    obj.destroy()
+                    destroyed += 1
             return destroyed
 
         with self._lock:
