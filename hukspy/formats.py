@@ -12,6 +12,7 @@ The byte formats, all documented in the function that reads or writes them:
 - ``export_public`` / ``load_public``: the public-key format of ``export_key_item``, of an agreement
   peer key and of the first blob of a wrapped key.
 - ``parse_lv`` / ``build_lv``: the length-value concatenation of ``import_wrapped_key_item``.
+- ``DIGEST_INFO``: the DER DigestInfo prefix in front of a hash in an RSA PKCS#1 v1.5 signature.
 
 Every malformed input raises ``HuksError`` 401 (upstream ``HKS_ERROR_INVALID_KEY_INFO`` -19,
 ``HKS_ERROR_INVALID_PUBLIC_KEY`` -17 or ``HKS_ERROR_INVALID_WRAPPED_FORMAT`` -126, all mapped to 401);
@@ -32,7 +33,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed25519, rsa, x25519
 from cryptography.utils import CryptographyDeprecationWarning
 
-from hukspy.enums import HuksImportKeyType, HuksKeyAlg
+from hukspy.enums import HuksImportKeyType, HuksKeyAlg, HuksKeyDigest
 from hukspy.errors import HuksError
 from hukspy.spec import KeyMaterial, Private, Public
 
@@ -50,6 +51,7 @@ with warnings.catch_warnings():
 
 __all__ = [
     "DH_GROUPS",
+    "DIGEST_INFO",
     "EC_CURVES",
     "SYMMETRIC_ALGS",
     "WRAPPED_FORMAT_MAX_SIZE",
@@ -64,6 +66,18 @@ __all__ = [
 ]
 
 _A = HuksKeyAlg
+_D = HuksKeyDigest
+
+#: HUKS digest → the DER ``DigestInfo`` prefix (``SEQUENCE { AlgorithmIdentifier, OCTET STRING }`` up to
+#: the hash) that an RSA PKCS#1 v1.5 signature puts in front of the hash (RFC 8017 §9.2 note 1).
+DIGEST_INFO: Final[Mapping[int, bytes]] = MappingProxyType({
+    _D.HUKS_DIGEST_MD5: bytes.fromhex("3020300c06082a864886f70d020505000410"),
+    _D.HUKS_DIGEST_SHA1: bytes.fromhex("3021300906052b0e03021a05000414"),
+    _D.HUKS_DIGEST_SHA224: bytes.fromhex("302d300d06096086480165030402040500041c"),
+    _D.HUKS_DIGEST_SHA256: bytes.fromhex("3031300d060960864801650304020105000420"),
+    _D.HUKS_DIGEST_SHA384: bytes.fromhex("3041300d060960864801650304020205000430"),
+    _D.HUKS_DIGEST_SHA512: bytes.fromhex("3051300d060960864801650304020305000440"),
+})
 _PRIVATE_KEY: Final = HuksImportKeyType.HUKS_KEY_TYPE_PRIVATE_KEY
 _KEY_PAIR: Final = HuksImportKeyType.HUKS_KEY_TYPE_KEY_PAIR
 

@@ -18,7 +18,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Concatenate, Final, ParamSpec, TypeVar
 
-from hukspy import formats, policy, wrapped
+from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
+
+from hukspy import formats, policy, pyca, wrapped
 from hukspy.backend import AliasExistsError, Backend, Capabilities, KeyRecord, find_backend
 from hukspy.enums import (
     HuksKeyAlg,
@@ -355,6 +357,22 @@ class Keystore:
             raise HuksError(12000003, f"key type: {_alg_name(spec.alg)} keys have no public key to export")
         with self._native("public_key"):
             return HuksReturnResult(out_data=self._backend.public_key(record.ref, spec))
+
+    @_public
+    def private_key(self, key_alias: str, options: HuksOptions | None = None) -> pyca.HuksPrivateKey:
+        """The key as a pyca ``cryptography`` private key (``RSAPrivateKey``, ``EllipticCurvePrivateKey``
+        or ``Ed25519PrivateKey``) whose operations run hukspy sessions (``hukspy.pyca``,
+        docs/cryptography.md); ``options`` select the key (AUTH_STORAGE_LEVEL). Opens no session.
+        Raises 401, 12000011 (no such key), 12000003 (not such a private key)."""
+        self._check_open()
+        return pyca.private_key(self, key_alias, options)
+
+    @_public
+    def public_key(self, key_alias: str, options: HuksOptions | None = None) -> PublicKeyTypes:
+        """The pyca public key of an asymmetric key (docs/cryptography.md). Raises 401, 12000011,
+        12000003 (a symmetric key)."""
+        self._check_open()
+        return pyca.public_key(self, key_alias, options)
 
     @_public
     def key_storage(self, key_alias: str, options: HuksOptions) -> str:

@@ -47,6 +47,7 @@ from hukspy.enums import HuksImportKeyType as Imp
 from hukspy.enums import HuksKeyAlg as A
 from hukspy.enums import HuksKeyDigest as D
 from hukspy.enums import HuksKeyPadding as P
+from hukspy.formats import DIGEST_INFO
 from hukspy.policy import MAC_KEY_SIZES
 from hukspy.spec import OpKind
 
@@ -138,15 +139,6 @@ DIGEST_SIZES: Final[dict[int, int]] = {
     D.HUKS_DIGEST_SHA512: 64,
     **({D.HUKS_DIGEST_SM3: 32} if _SM3 else {}),
 }
-# Length of the DER DigestInfo prefix (RFC 8017 §9.2 note 1) in front of an RSA PKCS#1 v1.5 signature.
-_DIGEST_INFO_PREFIX: Final[dict[int, int]] = {
-    D.HUKS_DIGEST_MD5: 18,
-    D.HUKS_DIGEST_SHA1: 15,
-    D.HUKS_DIGEST_SHA224: 19,
-    D.HUKS_DIGEST_SHA256: 19,
-    D.HUKS_DIGEST_SHA384: 19,
-    D.HUKS_DIGEST_SHA512: 19,
-}
 _SHA: Final = (
     D.HUKS_DIGEST_SHA1,
     D.HUKS_DIGEST_SHA224,
@@ -184,7 +176,7 @@ def rsa_fits(bits: int, kind: OpKind, padding: int, digest: int | None) -> bool:
         return True
     h = DIGEST_SIZES[digest]
     if padding == P.HUKS_PADDING_PKCS1_V1_5 and kind in (OpKind.SIGN, OpKind.VERIFY):
-        return k >= _DIGEST_INFO_PREFIX[digest] + h + 11
+        return k >= len(DIGEST_INFO[digest]) + h + 11
     if padding == P.HUKS_PADDING_PSS:
         em_len = (bits - 1 + 7) // 8
         return em_len >= 2 * h + 2

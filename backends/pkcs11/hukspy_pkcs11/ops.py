@@ -34,6 +34,7 @@ from hukspy.enums import HuksKeyAlg as A
 from hukspy.enums import HuksKeyDigest as D
 from hukspy.enums import HuksKeyPadding as Pad
 from hukspy.errors import HuksError
+from hukspy.formats import DIGEST_INFO
 from hukspy.spec import KeySpec, OpKind, OpSpec
 from hukspy_pkcs11 import _native as n
 from hukspy_pkcs11.keys import CURVES, ffdhe_prime, find_key
@@ -46,14 +47,15 @@ __all__ = ["DIGESTS", "HMAC_MECHS", "STREAM_THRESHOLD", "begin", "cipher_mechani
 
 STREAM_THRESHOLD: Final = 64 * 1024
 
-#: HUKS digest → (hashlib name, CKM hash mechanism, CKG_MGF1, DigestInfo prefix for PKCS#1 v1.5).
-DIGESTS: Final[Mapping[int, tuple[str, int, int, bytes]]] = {
-    D.HUKS_DIGEST_MD5: ("md5", 0x210, 0, bytes.fromhex("3020300c06082a864886f70d020505000410")),
-    D.HUKS_DIGEST_SHA1: ("sha1", 0x220, 1, bytes.fromhex("3021300906052b0e03021a05000414")),
-    D.HUKS_DIGEST_SHA224: ("sha224", 0x255, 5, bytes.fromhex("302d300d06096086480165030402040500041c")),
-    D.HUKS_DIGEST_SHA256: ("sha256", 0x250, 2, bytes.fromhex("3031300d060960864801650304020105000420")),
-    D.HUKS_DIGEST_SHA384: ("sha384", 0x260, 3, bytes.fromhex("3041300d060960864801650304020205000430")),
-    D.HUKS_DIGEST_SHA512: ("sha512", 0x270, 4, bytes.fromhex("3051300d060960864801650304020305000440")),
+#: HUKS digest → (hashlib name, CKM hash mechanism, CKG_MGF1); the PKCS#1 v1.5 DigestInfo prefixes are
+#: ``hukspy.formats.DIGEST_INFO``.
+DIGESTS: Final[Mapping[int, tuple[str, int, int]]] = {
+    D.HUKS_DIGEST_MD5: ("md5", 0x210, 0),
+    D.HUKS_DIGEST_SHA1: ("sha1", 0x220, 1),
+    D.HUKS_DIGEST_SHA224: ("sha224", 0x255, 5),
+    D.HUKS_DIGEST_SHA256: ("sha256", 0x250, 2),
+    D.HUKS_DIGEST_SHA384: ("sha384", 0x260, 3),
+    D.HUKS_DIGEST_SHA512: ("sha512", 0x270, 4),
 }
 #: HUKS digest → CKM_*_HMAC.
 HMAC_MECHS: Final[Mapping[int, int]] = {
@@ -495,7 +497,7 @@ def begin(conn: TokenConnection, key_id: bytes, key: KeySpec, op: OpSpec) -> Ope
             if op.padding == Pad.HUKS_PADDING_PKCS1_V1_5:
                 mech = CKM_RSA_PKCS
                 if hasher is not None:
-                    prefix = DIGESTS[op.digest or 0][3]
+                    prefix = DIGEST_INFO[op.digest or 0]
                     prepare = prefix.__add__
             elif op.padding == Pad.HUKS_PADDING_NONE and hasher is None:
                 mech = CKM_RSA_X_509
