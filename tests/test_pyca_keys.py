@@ -140,6 +140,8 @@ def test_private_key_is_a_pyca_key_whose_public_half_is_the_exported_one(
         assert spki == exported
         assert key.key_size == kt.size  # type: ignore[attr-defined]
     assert keystore.public_key(key.alias) == pub
+    # a key of the token/TPM itself (not a sealed host key), so its signatures are made there
+    assert keystore.key_storage(key.alias, options()) == keystore.backend_name
     assert key.__copy__() is key
 
 
