@@ -7,10 +7,10 @@ process. What a backend does not declare (``Keystore.capabilities()``) is skippe
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime
 import hashlib
 import subprocess
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -558,21 +558,13 @@ def test_one_key_object_signs_from_many_threads(keystore: Keystore) -> None:
     kt = KEY_TYPES[1]
     key = signing_key(keystore, kt)
     assert isinstance(key, ec.EllipticCurvePrivateKey)
-    errors: list[BaseException] = []
+    ecdsa = ec.ECDSA(hashes.SHA256())
 
-    def work(n: int) -> None:
-        try:
-            for i in range(4):
-                msg = f"{n}:{i}".encode()
-                key.public_key().verify(
-                    key.sign(msg, ec.ECDSA(hashes.SHA256())), msg, ec.ECDSA(hashes.SHA256())
-                )
-        except BaseException as exc:
-            errors.append(exc)
+    def work(n: int) -> int:
+        for i in range(4):
+            msg = f"{n}:{i}".encode()
+            key.public_key().verify(key.sign(msg, ecdsa), msg, ecdsa)  # raises on a wrong signature
+        return n
 
-    threads = [threading.Thread(target=work, args=(n,)) for n in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    with concurrent.futures.ThreadPoolExecutor(6) as pool:
+        assert sorted(pool.map(work, range(6))) == list(range(6))  # re-raises a thread's exception
