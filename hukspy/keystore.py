@@ -359,7 +359,7 @@ class Keystore:
             return HuksReturnResult(out_data=self._backend.public_key(record.ref, spec))
 
     @_public
-    def private_key(self, key_alias: str, options: HuksOptions | None = None) -> pyca.HuksPrivateKey:
+    def private_key(self, key_alias: str, options: HuksOptions | None = None) -> pyca.HuksKey:
         """The key as a pyca ``cryptography`` private key (``RSAPrivateKey``, ``EllipticCurvePrivateKey``
         or ``Ed25519PrivateKey``) whose operations run hukspy sessions (``hukspy.pyca``,
         docs/cryptography.md); ``options`` select the key (AUTH_STORAGE_LEVEL). Opens no session.

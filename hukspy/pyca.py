@@ -30,8 +30,9 @@ that replaces it under the same alias is used from then on, while ``public_key()
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Final, NoReturn, Self
+from typing import TYPE_CHECKING, Final, NoReturn, Self, TypeAlias
 
 from cryptography.hazmat.primitives import _serialization, hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
@@ -59,6 +60,7 @@ if TYPE_CHECKING:  # hukspy.keystore imports this module
 __all__ = [
     "HuksEd25519PrivateKey",
     "HuksEllipticCurvePrivateKey",
+    "HuksKey",
     "HuksPrivateKey",
     "HuksRSAPrivateKey",
     "private_key",
@@ -175,7 +177,8 @@ class HuksPrivateKey:
         try:
             return self._ks.finish_session(handle, HuksOptions(in_data=data)).out_data
         except BaseException:
-            self._ks.abort_session(handle, HuksOptions())  # finish ended it already; an interrupt may not
+            with contextlib.suppress(HuksError):  # finish ended it already; an interrupt may not have
+                self._ks.abort_session(handle, HuksOptions())
             raise
 
     def _stored_digest(self) -> list[HuksParam]:
@@ -316,8 +319,12 @@ class HuksEd25519PrivateKey(HuksPrivateKey, ed25519.Ed25519PrivateKey):
         return self._run(_PU.HUKS_KEY_PURPOSE_SIGN, [], _bytes(data))
 
 
+#: What ``Keystore.private_key`` returns: each is a pyca private key type, so type checkers accept it
+#: wherever pyca takes one.
+HuksKey: TypeAlias = HuksRSAPrivateKey | HuksEllipticCurvePrivateKey | HuksEd25519PrivateKey
+
 #: Key algorithm → the class of its private-key object.
-_CLASSES: Final[dict[int, type[HuksPrivateKey]]] = {
+_CLASSES: Final[dict[int, type[HuksKey]]] = {
     _A.HUKS_ALG_RSA: HuksRSAPrivateKey,
     _A.HUKS_ALG_ECC: HuksEllipticCurvePrivateKey,
     _A.HUKS_ALG_ECDH: HuksEllipticCurvePrivateKey,
@@ -341,7 +348,7 @@ def _load(ks: Keystore, alias: str, selection: list[HuksParam]) -> tuple[ParamSe
     return stored, spec, formats.load_public(spec.alg, exported, spec.size)
 
 
-def private_key(ks: Keystore, alias: str, options: HuksOptions | None = None) -> HuksPrivateKey:
+def private_key(ks: Keystore, alias: str, options: HuksOptions | None = None) -> HuksKey:
     """The key under ``alias`` as a pyca private key object (``Keystore.private_key``).
 
     Raises ``HuksError`` 401 (arguments), 12000011 (no such key), 12000003 (not an RSA, ECC/ECDH or
