@@ -19,7 +19,7 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa, x25519
-from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
+from cryptography.hazmat.primitives.asymmetric.utils import NoDigestInfo, Prehashed
 from cryptography.hazmat.primitives.serialization import pkcs7
 from cryptography.x509.oid import NameOID
 
@@ -267,6 +267,9 @@ def test_prehashed_signatures_use_digest_none(keystore: Keystore) -> None:
             key.public_key().verify(sig, b"message", padding.PKCS1v15(), hashes.SHA256())
             with raises_code(401):  # a Prehashed input must be the digest's length
                 key.sign(digest[:-1], padding.PKCS1v15(), Prehashed(hashes.SHA256()))
+            raw = b"no DigestInfo around these bytes"  # NoDigestInfo: DIGEST_NONE on the input as it is
+            sig = key.sign(raw, padding.PKCS1v15(), NoDigestInfo())
+            assert key.public_key().recover_data_from_signature(sig, padding.PKCS1v15(), None) == raw
         else:
             assert isinstance(key, ec.EllipticCurvePrivateKey)
             sig = key.sign(digest, ec.ECDSA(Prehashed(hashes.SHA256())))
