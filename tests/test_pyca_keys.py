@@ -375,6 +375,16 @@ def test_padding_or_digest_the_key_does_not_allow_gives_the_huks_code(keystore: 
         )
     with raises_code(401):  # the key's purpose is SIGN|VERIFY
         pinned.decrypt(b"\0" * 256, padding.PKCS1v15())
+    oaep_digest = _oaep_digest(keystore)
+    h = _DIGESTS[oaep_digest]
+    oaep = padding.OAEP(padding.MGF1(h()), h(), None)
+    oaep_only = (P(T.HUKS_TAG_PADDING, PAD.HUKS_PADDING_OAEP), P(T.HUKS_TAG_DIGEST, oaep_digest))
+    dec = _rsa_key(keystore, CIPHER, *oaep_only)
+    assert dec.decrypt(dec.public_key().encrypt(b"k", oaep), oaep) == b"k"
+    with raises_code(401):  # the key's PADDING is OAEP
+        dec.decrypt(dec.public_key().encrypt(b"k", padding.PKCS1v15()), padding.PKCS1v15())
+    with raises_code(401):  # the key's purpose is ENCRYPT|DECRYPT
+        dec.sign(b"m", padding.PKCS1v15(), hashes.SHA256())
     # An encryption padding for a signature: INVALID_PADDING, 12000003.
     free = _rsa_key(keystore, SIGN)
     with raises_code(12000003):
