@@ -27,7 +27,7 @@ import hukspy
 from hukspy import HuksKeyAlg, HuksKeyDigest, HuksKeyPadding, HuksKeyPurpose, HuksTag, Keystore
 from hukspy.backend import KeyRecord
 from hukspy.params import ParamSet
-from hukspy.pyca import HuksPrivateKey
+from hukspy.pyca import HuksKey
 from hukspy.spec import KeySpec, OpKind, OpSpec
 from hukspy.testing import P, ensure_generated, open_keystore, options, raises_code, unique_alias
 
@@ -82,7 +82,7 @@ def sign_op(kt: KeyType) -> OpSpec:
     return OpSpec(OpKind.SIGN, alg=kt.alg, padding=pad, digest=kt.digest)
 
 
-def signing_key(ks: Keystore, kt: KeyType) -> HuksPrivateKey:
+def signing_key(ks: Keystore, kt: KeyType) -> HuksKey:
     require(ks, kt.alg, kt.size, SIGN, sign_op(kt))
     return ks.private_key(ensure_generated(ks, kt.alg, kt.size, SIGN))
 
@@ -138,7 +138,7 @@ def test_private_key_is_a_pyca_key_whose_public_half_is_the_exported_one(
     else:
         spki = pub.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
         assert spki == exported
-        assert key.key_size == kt.size  # type: ignore[attr-defined]
+        assert key.key_size == kt.size  # type: ignore[union-attr]
     assert keystore.public_key(key.alias) == pub
     # a key of the token/TPM itself (not a sealed host key), so its signatures are made there
     assert keystore.key_storage(key.alias, options()) == keystore.backend_name
@@ -158,7 +158,7 @@ def test_private_bytes_raises(keystore: Keystore, kt: KeyType) -> None:
             key.private_bytes_raw()
     else:
         with raises_code(12000003):
-            key.private_numbers()  # type: ignore[attr-defined]
+            key.private_numbers()
 
 
 # ------------------------------------------------------------------------------------ X.509 and CMS
@@ -199,7 +199,7 @@ def test_csr_certificate_and_crl_verify_with_pyca_and_openssl(
         .add_revoked_certificate(revoked)
         .sign(key, kt.hash)
     )
-    assert crl.is_signature_valid(key.public_key())  # type: ignore[arg-type]
+    assert crl.is_signature_valid(key.public_key())
     crl_check = openssl("crl", "-in", pem(tmp_path / "crl.pem", crl), "-CAfile", cert_path, "-noout")
     assert crl_check.returncode == 0 and "verify OK" in crl_check.stdout + crl_check.stderr, crl_check.stderr
 
@@ -484,7 +484,7 @@ def test_private_key_codes(software_keystore: Keystore) -> None:
     with raises_code(12000003):
         ks.private_key(imported)
     assert (
-        ks.public_key(imported).public_bytes(  # type: ignore[union-attr]
+        ks.public_key(imported).public_bytes(
             serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
         )
         == spki
