@@ -65,6 +65,8 @@ list_aliases = on_default(Keystore.list_aliases)
 wrap_key_item = on_default(Keystore.wrap_key_item)
 unwrap_key_item = on_default(Keystore.unwrap_key_item)
 get_sdk_version = on_default(Keystore.get_sdk_version)
+private_key = on_default(Keystore.private_key)
+public_key = on_default(Keystore.public_key)
 
 __all__ = [
     "HuksAuthAccessType",
@@ -114,6 +116,8 @@ __all__ = [
     "init_session",
     "is_key_item_exist",
     "list_aliases",
+    "private_key",
+    "public_key",
     "unwrap_key_item",
     "update_session",
     "wrap_key_item",

@@ -65,6 +65,8 @@ __all__ = [
 ]
 
 _A = HuksKeyAlg
+
+
 _PRIVATE_KEY: Final = HuksImportKeyType.HUKS_KEY_TYPE_PRIVATE_KEY
 _KEY_PAIR: Final = HuksImportKeyType.HUKS_KEY_TYPE_KEY_PAIR
 

@@ -19,7 +19,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Concatenate, Final, ParamSpec, TypeVar
 
-from hukspy import formats, policy, seclevel, wrapped
+from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
+
+from hukspy import formats, policy, pyca, seclevel, wrapped
 from hukspy.backend import (
     NATIVE_CODES,
     Action,
@@ -371,6 +373,22 @@ class Keystore:
             raise HuksError(12000003, f"key type: {_alg_name(spec.alg)} keys have no public key to export")
         with self._native(Action.PUBLIC_KEY):
             return HuksReturnResult(out_data=self._backend.public_key(record.ref, spec))
+
+    @_public
+    def private_key(self, key_alias: str, options: HuksOptions | None = None) -> pyca.HuksKey:
+        """The key as a pyca ``cryptography`` private key (``RSAPrivateKey``, ``EllipticCurvePrivateKey``
+        or ``Ed25519PrivateKey``) whose operations run hukspy sessions (``hukspy.pyca``,
+        docs/cryptography.md); ``options`` select the key (AUTH_STORAGE_LEVEL). Opens no session.
+        Raises 401, 12000011 (no such key), 12000003 (not such a private key)."""
+        self._check_open()
+        return pyca.private_key(self, key_alias, options)
+
+    @_public
+    def public_key(self, key_alias: str, options: HuksOptions | None = None) -> PublicKeyTypes:
+        """The pyca public key of an asymmetric key (docs/cryptography.md). Raises 401, 12000011,
+        12000003 (a symmetric key)."""
+        self._check_open()
+        return pyca.public_key(self, key_alias, options)
 
     @_public
     def key_storage(self, key_alias: str, options: HuksOptions) -> str:

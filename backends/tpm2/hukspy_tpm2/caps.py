@@ -162,10 +162,13 @@ def capabilities(info: TpmInfo) -> Capabilities:
                 ops.add(OpCap(kind, A.HUKS_ALG_RSA, A.HUKS_ALG_RSA, None, P.HUKS_PADDING_PKCS1_V1_5, d))
                 if d not in (D.HUKS_DIGEST_NONE, D.HUKS_DIGEST_MD5):
                     ops.add(OpCap(kind, A.HUKS_ALG_RSA, A.HUKS_ALG_RSA, None, P.HUKS_PADDING_PSS, d))
-        for d in [int(D.HUKS_DIGEST_NONE), *host_digests]:
+        # PKCS#1 v1.5 and raw RSA ciphers use no digest: also without DIGEST (None), as the software and
+        # PKCS#11 keystores declare them (policy.RSA_NO_DIGEST_PADDINGS).
+        cipher_digests: list[int | None] = [None, int(D.HUKS_DIGEST_NONE), *host_digests]
+        for cd in cipher_digests:
             for pad in (P.HUKS_PADDING_PKCS1_V1_5, P.HUKS_PADDING_NONE):
                 for kind in (OpKind.ENCRYPT, OpKind.DECRYPT):
-                    ops.add(OpCap(kind, A.HUKS_ALG_RSA, A.HUKS_ALG_RSA, None, pad, d))
+                    ops.add(OpCap(kind, A.HUKS_ALG_RSA, A.HUKS_ALG_RSA, None, pad, cd))
         for d in info.hashes:  # OAEP decrypt in the TPM (its hashes); encrypt on the host, the same set
             for kind in (OpKind.ENCRYPT, OpKind.DECRYPT):
                 ops.add(OpCap(kind, A.HUKS_ALG_RSA, A.HUKS_ALG_RSA, None, P.HUKS_PADDING_OAEP, d))
