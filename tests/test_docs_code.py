@@ -16,11 +16,13 @@ CHANGELOG.md is left out on purpose: it tells what used to be true.
 from __future__ import annotations
 
 import functools
+import importlib
 import os
 import re
 import shlex
 import subprocess
 import sys
+from importlib import metadata
 from pathlib import Path
 from typing import Final
 
@@ -219,3 +221,52 @@ def test_software_and_asset_files_are_where_the_documents_say(tmp_path: Path) ->
     assert "$HUKSPY_HOME/software/keys.db" in locations
     assert "$HUKSPY_HOME/asset" in locations
     assert (home / "software" / "master.key").exists()
+
+
+_DOTTED: Final = re.compile(r"(hukspy(?:_pkcs11|_tpm2)?(?:\.[A-Za-z_]\w*)+)(?:\(.*\))?")
+#: dotted names that are entry-point groups, not modules
+_ENTRY_POINT_GROUPS: Final = frozenset({"hukspy.backends"})
+
+
+def documented_names() -> list[tuple[str, str]]:
+    """(where, dotted name) of every ``hukspy.x.y`` / ``hukspy_pkcs11.x`` / ``hukspy_tpm2.x`` code span."""
+    names = []
+    for path in DOCS:
+        for n, span in _code_spans_and_shell_lines(path):
+            m = _DOTTED.fullmatch(span.strip())
+            if m:
+                names.append((f"{_rel(path)}:{n}", m[1]))
+    return names
+
+
+def resolve(dotted: str) -> object:
+    """The object ``dotted`` names: the longest importable module prefix, then attributes."""
+    parts = dotted.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            obj: object = importlib.import_module(".".join(parts[:cut]))
+        except ModuleNotFoundError:
+            continue
+        for attr in parts[cut:]:
+            obj = getattr(obj, attr)
+        return obj
+    raise ModuleNotFoundError(dotted)
+
+
+def test_documented_python_names_exist() -> None:
+    """A dotted name in a code span is a module or object, an entry-point group, or a string the code
+    uses (a label such as ``hukspy.seal``)."""
+    names = documented_names()
+    assert any(n == "hukspy.Keystore" for _, n in names)
+    code = _code_text()
+    missing = []
+    for where, dotted in names:
+        if dotted in _ENTRY_POINT_GROUPS:
+            assert metadata.entry_points(group=dotted), f"{where}: no entry point in the group {dotted}"
+            continue
+        try:
+            resolve(dotted)
+        except (ImportError, AttributeError) as exc:
+            if f'"{dotted}"' not in code:
+                missing.append(f"{where}: {dotted} ({type(exc).__name__}: {exc})")
+    assert not missing, "names documented but not in the code:\n" + "\n".join(missing)
