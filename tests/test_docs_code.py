@@ -270,3 +270,29 @@ def test_documented_python_names_exist() -> None:
             if f'"{dotted}"' not in code:
                 missing.append(f"{where}: {dotted} ({type(exc).__name__}: {exc})")
     assert not missing, "names documented but not in the code:\n" + "\n".join(missing)
+
+
+@pytest.mark.parametrize("keystore_uri", ["tpm2"], indirect=True)
+def test_tpm2_files_are_where_the_documents_say(keystore_uri: str) -> None:
+    """The ``$HUKSPY_HOME/tpm2/<id>/...`` locations of docs/tpm2.md, after a key is made and attested
+    on an swtpm (``HUKSPY_HOME`` is the test session's, tests/conftest.py)."""
+    from hukspy import HuksKeyAlg, HuksKeyDigest, HuksKeyPurpose, HuksOptions, HuksParam, HuksTag, Keystore
+
+    alias = f"docs-locations-{os.getpid()}"
+    with Keystore(keystore_uri) as ks:
+        ks.generate_key_item(alias, HuksOptions([
+            HuksParam(HuksTag.HUKS_TAG_ALGORITHM, HuksKeyAlg.HUKS_ALG_ECC),
+            HuksParam(HuksTag.HUKS_TAG_KEY_SIZE, 256),
+            HuksParam(HuksTag.HUKS_TAG_PURPOSE, HuksKeyPurpose.HUKS_KEY_PURPOSE_SIGN),
+            HuksParam(HuksTag.HUKS_TAG_DIGEST, HuksKeyDigest.HUKS_DIGEST_SHA256),
+        ]))
+        try:
+            ks.attest_key_item(alias, HuksOptions([HuksParam(HuksTag.HUKS_TAG_ATTESTATION_CHALLENGE, b"c")]))
+        finally:
+            ks.delete_key_item(alias, HuksOptions())
+    home = Path(os.environ["HUKSPY_HOME"])
+    locations = {loc for loc in home_locations() if loc.startswith("$HUKSPY_HOME/tpm2/")}
+    assert "$HUKSPY_HOME/tpm2/<id>/keys.db" in locations
+    patterns = {loc: loc.removeprefix("$HUKSPY_HOME/").replace("<id>", "*") for loc in locations}
+    missing = sorted(loc for loc, pattern in patterns.items() if not list(home.glob(pattern)))
+    assert not missing, f"documented, but the tpm2 keystore made nothing there: {missing}"
