@@ -12,7 +12,8 @@ An HTML comment on the line right before the fence changes that (it is invisible
   ``tests/conftest.py``); where that backend cannot run here the block is skipped with the reason, or
   fails when ``HUKSPY_REQUIRE`` names the backend.
 - ``<!-- example: fragment REASON -->``: the block cannot run on any machine (it names a vendor's HSM
-  module, a device file, a service's secrets); it is skipped with REASON, which must be given.
+  module, a device file, a service's secrets); it is only compiled, then skipped with REASON, which
+  must be given.
 
 Blocks fenced as anything but ``python`` (``sh``, ``console``, ``asn1``) are not run here;
 ``tests/test_docs_code.py`` checks the ``hukspy`` command lines among them against the CLI.
@@ -143,6 +144,8 @@ def test_example_runs_on_its_backend(block: Block, keystore_uri: str, tmp_path: 
 
 @pytest.mark.parametrize("block", [b for b in ALL_BLOCKS if b.kind == "fragment"], ids=lambda b: b.id)
 def test_fragment_is_skipped_with_its_reason(block: Block) -> None:
+    """A fragment cannot run, but it must still be Python."""
+    compile(block.code, block.id, "exec")
     pytest.skip(f"{block.id} is a fragment: {block.arg}")
 
 
