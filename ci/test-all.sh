@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's second command: install everything and pass every check, over every backend.
 #   system packages (SoftHSM2, swtpm, libtss2) → a virtual environment → the core and both plug-ins →
-#   ruff → mypy --strict → the whole test suite with SoftHSM2 and swtpm required (never skipped).
+#   ruff → mypy --strict → the documentation site (mkdocs --strict) → the whole test suite with
+#   SoftHSM2 and swtpm required (never skipped).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export HUKSPY_REQUIRE="${HUKSPY_REQUIRE-pkcs11,tpm2,openssl}"
@@ -15,7 +16,7 @@ plugins=()
 for d in backends/pkcs11 backends/tpm2; do
   [ -f "$d/pyproject.toml" ] && plugins+=(-e "$d")
 done
-.venv/bin/python -m pip install -q -e '.[test]' "${plugins[@]}"
+.venv/bin/python -m pip install -q -e '.[test,docs]' "${plugins[@]}"
 
 echo "== ruff"
 .venv/bin/ruff check .
@@ -23,6 +24,8 @@ echo "== mypy --strict"
 targets=(hukspy)
 for d in backends/pkcs11/hukspy_pkcs11 backends/tpm2/hukspy_tpm2; do [ -d "$d" ] && targets+=("$d"); done
 .venv/bin/mypy --strict "${targets[@]}"
+echo "== mkdocs build --strict (docs/ and the API reference from the docstrings)"
+.venv/bin/mkdocs build --strict --quiet
 echo "== pytest (HUKSPY_REQUIRE=$HUKSPY_REQUIRE)"
 set +e
 .venv/bin/python -m pytest -q -p no:cacheprovider "$@"

@@ -1,7 +1,8 @@
 """The HUKS enums (``@ohos.security.huks`` d.ts), as :class:`enum.IntEnum`.
 
-Member names and values are exactly those of the d.ts (see ``huks-reference.md`` §2-3). This module is
-the only place in hukspy where these numbers are written down; every other module imports them.
+Member names and values are exactly those of the d.ts (OpenHarmony ``interface_sdk-js``,
+``api/@ohos.security.huks.d.ts``). This module is the only place in hukspy where these numbers are
+written down; every other module imports them.
 
 ``IntEnum`` turns members that repeat a value into aliases (``HuksKeySize.HUKS_SM4_KEY_SIZE_128`` *is*
 ``HuksKeySize.HUKS_AES_KEY_SIZE_128``); every d.ts name is still accessible as an attribute.

@@ -1,4 +1,4 @@
-"""HUKS key formats (huks-reference.md §4.6): import key material, exported public keys, wrapped keys.
+"""HUKS key formats (docs/wrapped-keys.md): import key material, exported public keys, wrapped keys.
 
 Pure functions between the byte formats of the HUKS API and pyca ``cryptography`` key objects. Nothing
 here keeps state, logs, or looks at a ``HuksParam``: the facade passes the plain ints it already
@@ -540,7 +540,7 @@ def _check_public_size(key: Public, size: int | None) -> None:
 def parse_lv(data: bytes, count: int = WRAPPED_KEY_PARTS) -> list[bytes]:
     """Split ``count`` length-value blobs, each ``len: uint32 LE ‖ len bytes``, with nothing after.
 
-    The ``import_wrapped_key_item`` in_data is 10 of them (huks-reference.md §4.6): peer public key,
+    The ``import_wrapped_key_item`` in_data is 10 of them (docs/wrapped-keys.md): peer public key,
     agree AAD, agree nonce, agree tag, KEK ciphertext, KEK AAD, KEK nonce, KEK tag, the 4-byte
     ``keyMaterialLen`` (uint32 LE), key ciphertext. As upstream (``HksCheckWrappedDataFormatValidity``):
     every length must be non-zero and fit in the remaining data, the total must not exceed 1 MiB

@@ -3,9 +3,9 @@
 Pure functions over bytes (pyca ``cryptography``); the facade (``Keystore.import_wrapped_key_item``)
 validates the call, splits the 10 LV blobs (``formats.parse_lv``), obtains the shared secret from the
 backend (an AGREE operation with the wrapping key, so a private key never leaves its backend) and hands
-the blobs and the secret to ``open_key_material``. The format is documented in docs/wrapped-keys.md and
-huks-reference.md §4.6; ``build_wrapped_key`` is its inverse (what a server runs; the standalone
-version for servers is docs/examples/build_wrapped_key.py).
+the blobs and the secret to ``open_key_material``. The format is documented in docs/wrapped-keys.md;
+``build_wrapped_key`` is its inverse (what a server runs; the standalone version for servers is
+docs/examples/build_wrapped_key.py).
 
 The 10 parts, in order (``PART_*`` below are their indices)::
 
