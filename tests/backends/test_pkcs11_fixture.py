@@ -35,3 +35,20 @@ def pkcs11_token() -> Iterator[object]:
             yield token
     except SoftHsmUnavailableError as exc:
         unavailable(str(exc))
+
+
+@pytest.fixture(scope="session")
+def p11kit_token() -> Iterator[object]:
+    """A SoftHSM2 token served by ``p11-kit server``, reached through p11-kit-client
+    (``hukspy_pkcs11.testing.p11kit_token``): ``.uri`` opens it; ``$P11_KIT_SERVER_ADDRESS`` is set for this
+    process and its subprocesses. Fails under ``HUKSPY_REQUIRE=pkcs11`` when p11-kit cannot be set up."""
+    try:
+        from hukspy_pkcs11.testing import SoftHsmUnavailableError, p11kit_token
+    except ImportError as exc:
+        unavailable(f"hukspy_pkcs11 is not importable: {exc}")
+        return
+    try:
+        with p11kit_token() as token:
+            yield token
+    except SoftHsmUnavailableError as exc:  # P11KitUnavailableError included
+        unavailable(str(exc))
