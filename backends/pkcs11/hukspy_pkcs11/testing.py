@@ -204,7 +204,8 @@ def find_p11kit_client() -> str:
     """The path of ``p11-kit-client.so`` (``$P11_KIT_CLIENT_MODULE`` overrides). Raises
     ``P11KitUnavailableError`` when none is found."""
     env = os.environ.get("P11_KIT_CLIENT_MODULE")
-    candidates = (env,) if env else (*CLIENT_CANDIDATES, *sorted(glob.glob("/usr/lib/*/pkcs11/p11-kit-client.so")))
+    found = sorted(glob.glob("/usr/lib/*/pkcs11/p11-kit-client.so"))
+    candidates = (env,) if env else (*CLIENT_CANDIDATES, *found)
     for candidate in candidates:
         if candidate and os.path.isfile(candidate):
             return candidate
@@ -255,7 +256,9 @@ def _start_server(token: TokenInfo, client: str) -> RemoteTokenInfo:
 
 
 @contextlib.contextmanager
-def p11kit_token(label: str = "fleet", pin: str = "1234", so_pin: str = "5678") -> Iterator[RemoteTokenInfo]:
+def p11kit_token(
+    label: str = "fleet", pin: str = "1234", so_pin: str = "5678",
+) -> Iterator[RemoteTokenInfo]:
     """The SoftHSM2 token ``label`` (``softhsm_token``) served by ``p11-kit server``, started on the first
     call for ``label`` in this process and stopped at exit; the yielded ``uri`` opens it through
     ``p11-kit-client.so``.

@@ -1,0 +1,118 @@
+"""One "host" of a fleet: a process with its own ``HUKSPY_HOME`` that keeps one ``Keystore`` open and
+runs commands read as JSON lines on stdin, answering one JSON line each on stdout.
+
+Run by tests/backends/test_pkcs11_fleet.py and bench/bench_fleet.py as ``python fleet_host.py``, with
+``HUKSPY_KEYSTORE`` naming the shared token (the PIN in ``HUKSPY_PIN``, never on the command line) and
+``HUKSPY_HOME`` a directory of its own. A command that raises ``HuksError`` answers ``{"code": N}``.
+
+Commands (``op``): ``gen`` (ECC P-256 sign/verify key ``alias``), ``pub`` (its public key, hex
+SPKI), ``sign``/``verify`` (``msg``, ``sig`` hex), ``list``, ``exists``, ``delete``, ``sessions`` (open
+``n`` sessions on ``alias`` and keep them open: how many are held and the code that stopped it), ``loop`` (``n`` keys
+``prefix:i``: generate, sign ``msg``, and report each alias's public key and signature), ``release`` (abort the sessions
+``sessions`` left open), ``bench``
+(sign ``msg`` with ``alias`` until ``seconds`` pass: the count), ``quit``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from typing import Any
+
+from hukspy import HuksError, Keystore
+from hukspy.enums import HuksKeyAlg as A
+from hukspy.enums import HuksKeyDigest as D
+from hukspy.enums import HuksKeyPurpose as Pu
+from hukspy.enums import HuksTag as T
+from hukspy.testing import P, options, run_session
+
+SIGN = (P(T.HUKS_TAG_ALGORITHM, A.HUKS_ALG_ECC), P(T.HUKS_TAG_KEY_SIZE, 256),
+        P(T.HUKS_TAG_PURPOSE, Pu.HUKS_KEY_PURPOSE_SIGN), P(T.HUKS_TAG_DIGEST, D.HUKS_DIGEST_SHA256))
+VERIFY = (*SIGN[:2], P(T.HUKS_TAG_PURPOSE, Pu.HUKS_KEY_PURPOSE_VERIFY), SIGN[3])
+KEY = (*SIGN[:2], P(T.HUKS_TAG_PURPOSE, Pu.HUKS_KEY_PURPOSE_SIGN | Pu.HUKS_KEY_PURPOSE_VERIFY), SIGN[3])
+
+
+def _pub(ks: Keystore, alias: str) -> str:
+    out = ks.export_key_item(alias, options()).out_data
+    assert out is not None
+    return out.hex()
+
+
+def _sign(ks: Keystore, alias: str, msg: bytes) -> str:
+    return run_session(ks, alias, SIGN, [msg]).hex()
+
+
+def _run(ks: Keystore, cmd: dict[str, Any], held: list[int]) -> object:
+    op, alias = cmd["op"], cmd.get("alias", "")
+    msg = bytes.fromhex(cmd.get("msg", ""))
+    if op == "gen":
+        ks.generate_key_item(alias, options(*KEY))
+        return _pub(ks, alias)
+    if op == "pub":
+        return _pub(ks, alias)
+    if op == "sign":
+        return _sign(ks, alias, msg)
+    if op == "verify":
+        try:
+            run_session(ks, alias, VERIFY, [msg], finish=bytes.fromhex(cmd["sig"]))
+        except HuksError as exc:
+            return {"verified": False, "code": exc.code}
+        return {"verified": True}
+    if op == "list":
+        return sorted(ks.list_aliases(options()).key_aliases or [])
+    if op == "exists":
+        return ks.has_key_item(alias, options())
+    if op == "delete":
+        ks.delete_key_item(alias, options())
+        return True
+    if op == "sessions":
+        code = None
+        try:
+            for _ in range(cmd["n"]):
+                held.append(ks.init_session(alias, options(*SIGN)).handle)
+        except HuksError as exc:
+            code = exc.code
+        return {"held": len(held), "code": code}
+    if op == "release":
+        while held:
+            ks.abort_session(held.pop(), options())
+        return True
+    if op == "loop":
+        out = []
+        for i in range(cmd["n"]):
+            name = f"{cmd['prefix']}:{i}"
+            ks.generate_key_item(name, options(*KEY))
+            out.append([name, _pub(ks, name), _sign(ks, name, msg)])
+        return out
+    if op == "bench":
+        count, end = 0, time.monotonic() + cmd["seconds"]
+        while time.monotonic() < end:
+            _sign(ks, alias, msg)
+            count += 1
+        return count
+    raise ValueError(f"unknown op {op!r}")
+
+
+def main() -> None:
+    try:
+        ks = Keystore()
+    except HuksError as exc:
+        print(json.dumps({"code": exc.code}), flush=True)
+        return
+    held: list[int] = []
+    with ks:
+        print(json.dumps({"ready": True}), flush=True)
+        for line in sys.stdin:
+            cmd = json.loads(line)
+            if cmd["op"] == "quit":
+                break
+            try:
+                reply: dict[str, object] = {"ok": _run(ks, cmd, held)}
+            except HuksError as exc:
+                reply = {"code": exc.code}
+            print(json.dumps(reply), flush=True)
+
+
+if __name__ == "__main__":
+    main()
