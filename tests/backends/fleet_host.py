@@ -6,11 +6,11 @@ Run by tests/backends/test_pkcs11_fleet.py and bench/bench_fleet.py as ``python 
 ``HUKSPY_HOME`` a directory of its own. A command that raises ``HuksError`` answers ``{"code": N}``.
 
 Commands (``op``): ``gen`` (ECC P-256 sign/verify key ``alias``), ``pub`` (its public key, hex
-SPKI), ``sign``/``verify`` (``msg``, ``sig`` hex), ``list``, ``exists``, ``delete``, ``sessions`` (open
-``n`` sessions on ``alias`` and keep them open: how many are held and the code that stopped it), ``loop`` (``n`` keys
-``prefix:i``: generate, sign ``msg``, and report each alias's public key and signature), ``release`` (abort the sessions
-``sessions`` left open), ``bench``
-(sign ``msg`` with ``alias`` until ``seconds`` pass: the count), ``quit``.
+SPKI), ``sign``/``verify`` (``msg``, ``sig`` hex), ``list``, ``exists``, ``delete``, ``sessions``
+(open ``n`` sessions on ``alias`` and keep them open: how many are held and the code that stopped
+it), ``release`` (abort them), ``loop`` (``n`` keys ``prefix:i``: generate, sign ``msg``, report
+each alias's public key and signature), ``bench`` (sign ``msg`` with ``alias`` until ``seconds``
+pass: the count), ``quit``.
 """
 
 from __future__ import annotations

@@ -252,7 +252,8 @@ def _start_server(token: TokenInfo, client: str) -> RemoteTokenInfo:
             raise P11KitUnavailableError(f"p11-kit server did not start: {why or 'no socket after 15 s'}")
         time.sleep(0.05)
     atexit.register(stop)
-    return RemoteTokenInfo(make_uri(token.label, client, token.pin), f"unix:path={socket_path}", client, token)
+    uri = make_uri(token.label, client, token.pin)
+    return RemoteTokenInfo(uri, f"unix:path={socket_path}", client, token)
 
 
 @contextlib.contextmanager
