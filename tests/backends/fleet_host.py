@@ -1,5 +1,6 @@
-"""One "host" of a fleet: a process with its own ``HUKSPY_HOME`` that keeps one ``Keystore`` open and
-runs commands read as JSON lines on stdin, answering one JSON line each on stdout.
+"""One "host" of a fleet (``Host`` starts one and talks to it): a process with its own
+``HUKSPY_HOME`` that keeps one ``Keystore`` open and runs commands read as JSON lines on stdin,
+answering one JSON line each on stdout.
 
 Run by tests/backends/test_pkcs11_fleet.py and bench/bench_fleet.py as ``python fleet_host.py``, with
 ``HUKSPY_KEYSTORE`` naming the shared token (the PIN in ``HUKSPY_PIN``, never on the command line) and
@@ -16,8 +17,12 @@ pass: the count), ``quit``.
 from __future__ import annotations
 
 import json
+import os
+import select
+import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from hukspy import HuksError, Keystore
@@ -27,6 +32,8 @@ from hukspy.enums import HuksKeyPurpose as Pu
 from hukspy.enums import HuksTag as T
 from hukspy.testing import P, options, run_session
 
+HOST_SCRIPT = Path(__file__)
+DEADLINE = 120.0  # seconds for one answer (a loaded CI machine; a healthy answer takes well under 1 s)
 SIGN = (P(T.HUKS_TAG_ALGORITHM, A.HUKS_ALG_ECC), P(T.HUKS_TAG_KEY_SIZE, 256),
         P(T.HUKS_TAG_PURPOSE, Pu.HUKS_KEY_PURPOSE_SIGN), P(T.HUKS_TAG_DIGEST, D.HUKS_DIGEST_SHA256))
 VERIFY = (*SIGN[:2], P(T.HUKS_TAG_PURPOSE, Pu.HUKS_KEY_PURPOSE_VERIFY), SIGN[3])
@@ -92,6 +99,66 @@ def _run(ks: Keystore, cmd: dict[str, Any], held: list[int]) -> object:
             count += 1
         return count
     raise ValueError(f"unknown op {op!r}")
+
+
+class Host:
+    """A fleet host: ``fleet_host.py`` in a process of its own, with its own ``HUKSPY_HOME``."""
+
+    def __init__(self, uri: str, home: Path, pin: str) -> None:
+        """Start a host on keystore ``uri`` (no PIN in it: ``pin`` goes in its environment, never on a
+        command line) with ``home`` (created) as its ``HUKSPY_HOME``; ``hello`` is its first answer."""
+        home.mkdir(mode=0o700)
+        env = {**os.environ, "HUKSPY_HOME": str(home), "HUKSPY_KEYSTORE": uri, "HUKSPY_PIN": pin}
+        self.proc = subprocess.Popen(
+            [sys.executable, str(HOST_SCRIPT)], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            text=True, cwd=HOST_SCRIPT.parent,
+        )
+        self.hello = self.read()
+
+    def read(self) -> dict[str, Any]:
+        """The next answer (``DEADLINE`` seconds at most)."""
+        assert self.proc.stdout is not None
+        ready, _, _ = select.select([self.proc.stdout], [], [], DEADLINE)
+        if not ready:
+            raise TimeoutError(f"host {self.proc.pid} gave no answer in {DEADLINE} s")
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError(f"host {self.proc.pid} exited with {self.proc.wait()}")
+        reply: dict[str, Any] = json.loads(line)
+        return reply
+
+    def send(self, op: str, **kw: object) -> None:
+        """Send a command without waiting for its answer (``read`` it later)."""
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(json.dumps({"op": op, **kw}) + "\n")
+        self.proc.stdin.flush()
+
+    def call(self, op: str, **kw: object) -> dict[str, Any]:
+        """Run one command; ``{"ok": result}`` or ``{"code": HUKS code}``."""
+        self.send(op, **kw)
+        return self.read()
+
+    def ok(self, op: str, **kw: object) -> Any:
+        """Run one command and return its result; ``RuntimeError`` when it answered a HUKS code."""
+        self.send(op, **kw)
+        return self.ok_reply()
+
+    def ok_reply(self) -> Any:
+        """The result of the next answer; ``RuntimeError`` when it is a HUKS code."""
+        reply = self.read()
+        if "ok" not in reply:
+            raise RuntimeError(f"host {self.proc.pid} answered {reply}")
+        return reply["ok"]
+
+    def close(self) -> None:
+        """Ask the host to quit; kill it after 30 s."""
+        if self.proc.poll() is None:
+            self.send("quit")
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
 
 
 def main() -> None:

@@ -8,22 +8,17 @@ are bounded; every read of a host's answer has a deadline.
 
 from __future__ import annotations
 
-import json
-import os
 import secrets
-import select
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import load_der_public_key
-from fleet_host import KEY, SIGN, VERIFY
+from fleet_host import KEY, SIGN, VERIFY, Host
 from test_pkcs11_fixture import p11kit_token  # noqa: F401 - session fixture
 
 import hukspy
@@ -32,57 +27,13 @@ from hukspy.testing import options, run_session, unique_alias
 if TYPE_CHECKING:
     from hukspy_pkcs11.testing import RemoteTokenInfo
 
-HOST_SCRIPT = Path(__file__).with_name("fleet_host.py")
-DEADLINE = 120.0  # seconds for one answer (a loaded CI machine; a healthy answer takes well under 1 s)
+DEADLINE = 120.0  # seconds for a thread's work (a loaded CI machine)
 MISSING = 12000011
 
 
-class Host:
-    """A fleet host: ``fleet_host.py`` in a process of its own, with its own ``HUKSPY_HOME``."""
-
-    def __init__(self, token: RemoteTokenInfo, home: Path, pin: str | None = None) -> None:
-        home.mkdir(mode=0o700)
-        uri = token.uri.split("&pin-value=")[0]  # the PIN goes in the environment, never on a command line
-        env = {**os.environ, "HUKSPY_HOME": str(home), "HUKSPY_KEYSTORE": uri,
-               "HUKSPY_PIN": pin or token.token.pin}
-        self.proc = subprocess.Popen(
-            [sys.executable, str(HOST_SCRIPT)], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            text=True, cwd=HOST_SCRIPT.parent,
-        )
-        self.hello = self._read()
-
-    def _read(self) -> dict[str, Any]:
-        assert self.proc.stdout is not None
-        ready, _, _ = select.select([self.proc.stdout], [], [], DEADLINE)
-        assert ready, f"host {self.proc.pid} gave no answer in {DEADLINE} s"
-        line = self.proc.stdout.readline()
-        assert line, f"host {self.proc.pid} exited with {self.proc.wait()}"
-        reply: dict[str, Any] = json.loads(line)
-        return reply
-
-    def send(self, op: str, **kw: object) -> None:
-        assert self.proc.stdin is not None
-        self.proc.stdin.write(json.dumps({"op": op, **kw}) + "\n")
-        self.proc.stdin.flush()
-
-    def call(self, op: str, **kw: object) -> dict[str, Any]:
-        """Run one command; ``{"ok": result}`` or ``{"code": HUKS code}``."""
-        self.send(op, **kw)
-        return self._read()
-
-    def ok(self, op: str, **kw: object) -> Any:
-        reply = self.call(op, **kw)
-        assert "ok" in reply, f"{op} {kw} on host {self.proc.pid}: {reply}"
-        return reply["ok"]
-
-    def close(self) -> None:
-        if self.proc.poll() is None:
-            self.send("quit")
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+def _no_pin(token: RemoteTokenInfo) -> str:
+    """The token's URI without its PIN (a host gets it in ``HUKSPY_PIN``)."""
+    return str(token.uri).split("&pin-value=")[0]
 
 
 @pytest.fixture
@@ -91,7 +42,7 @@ def hosts(p11kit_token: RemoteTokenInfo, tmp_path: Path) -> Iterator[list[Host]]
     fleet = []
     try:
         for name in "abc":
-            fleet.append(Host(p11kit_token, tmp_path / f"home-{name}"))
+            fleet.append(Host(_no_pin(p11kit_token), tmp_path / f"home-{name}", p11kit_token.token.pin))
         for host in fleet:
             assert host.hello == {"ready": True}
         yield fleet
@@ -185,9 +136,7 @@ def test_three_hosts_generating_and_signing_at_once_lose_and_collide_on_nothing(
         host.send("loop", prefix=f"{prefix}:{i}", n=n, msg=msg.hex())
     made: dict[str, tuple[str, str]] = {}
     for host in hosts:
-        reply = host._read()
-        assert "ok" in reply, reply
-        for alias, pub, sig in reply["ok"]:
+        for alias, pub, sig in host.ok_reply():
             assert alias not in made
             made[alias] = (pub, sig)
     assert len(made) == 3 * n
@@ -219,7 +168,7 @@ def test_session_limit_and_error_codes_are_per_host(
     assert b.call("sign", alias=alias, msg=msg.hex()) == {"code": 12000010}
     assert b.ok("release") is True
     # A host with a wrong PIN fails at open with 12000008; the others go on.
-    bad = Host(p11kit_token, tmp_path / "home-bad", pin="0000")
+    bad = Host(_no_pin(p11kit_token), tmp_path / "home-bad", "0000")
     try:
         assert bad.hello == {"code": 12000008}
     finally:
