@@ -1,6 +1,6 @@
 """Throughput of 1, 2 and 3 hosts on one token shared through p11-kit (loopback only), docs/fleet.md.
 
-    .venv/bin/python bench/bench_fleet.py [--seconds 3] [--keys 5]
+    .venv/bin/python bench/bench_fleet.py [--seconds 3] [--keys 5] [--hosts 1,2,3]
 
 A fresh SoftHSM2 token is served by ``p11-kit server`` on a Unix socket (hukspy_pkcs11.testing.
 p11kit_token); each host is a process (tests/backends/fleet_host.py) with its own ``HUKSPY_HOME`` and
@@ -68,13 +68,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--keys", type=int, default=5)
+    parser.add_argument("--hosts", default="1,2,3", help="the host counts to run, in this order")
     args = parser.parse_args()
     with p11kit_token("fleet-bench") as token, tempfile.TemporaryDirectory() as tmp:
         shared: RemoteTokenInfo = token
         print(f"p11-kit server at {shared.address}; SoftHSM2 {shared.token.module}; "
               f"{args.seconds:g} s of signing and {args.keys} keys per host")
         print(f"{'hosts':<8}{'sign/s per host':>24}{'sign/s total':>14}{'keys/s total':>14}")
-        for n in (1, 2, 3):
+        for n in (int(x) for x in args.hosts.split(",")):
             counts, keys_per_s = _run([_no_pin(shared.uri)] * n, shared.token.pin, args.seconds, args.keys,
                                       Path(tmp))
             per_host = " ".join(f"{c / args.seconds:.0f}" for c in counts)
