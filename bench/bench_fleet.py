@@ -26,13 +26,9 @@ from pathlib import Path
 from hukspy_pkcs11.testing import RemoteTokenInfo, p11kit_token
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "backends"))
-from fleet_host import Host  # after the path is set
+from fleet_host import Host, without_pin  # after the path is set
 
 MSG = b"message to sign" * 4
-
-
-def _no_pin(uri: str) -> str:
-    return uri.split("&pin-value=")[0]
 
 
 def _run(uris: list[str], pin: str, seconds: float, keys: int, base: Path) -> tuple[list[int], float]:
@@ -76,12 +72,12 @@ def main() -> None:
               f"{args.seconds:g} s of signing and {args.keys} keys per host")
         print(f"{'hosts':<8}{'sign/s per host':>24}{'sign/s total':>14}{'keys/s total':>14}")
         for n in (int(x) for x in args.hosts.split(",")):
-            counts, keys_per_s = _run([_no_pin(shared.uri)] * n, shared.token.pin, args.seconds, args.keys,
-                                      Path(tmp))
+            uris = [without_pin(shared.uri)] * n
+            counts, keys_per_s = _run(uris, shared.token.pin, args.seconds, args.keys, Path(tmp))
             per_host = " ".join(f"{c / args.seconds:.0f}" for c in counts)
             print(f"{n:<8}{per_host:>24}{sum(counts) / args.seconds:>14.0f}{keys_per_s:>14.1f}")
-        counts, keys_per_s = _run([_no_pin(shared.token.uri)], shared.token.pin, args.seconds, args.keys,
-                                  Path(tmp))
+        direct = [without_pin(shared.token.uri)]
+        counts, keys_per_s = _run(direct, shared.token.pin, args.seconds, args.keys, Path(tmp))
         print(f"{'1 direct':<8}{counts[0] / args.seconds:>24.0f}{counts[0] / args.seconds:>14.0f}"
               f"{keys_per_s:>14.1f}   (libsofthsm2.so in the host, no p11-kit)")
 

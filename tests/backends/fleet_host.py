@@ -40,6 +40,12 @@ VERIFY = (*SIGN[:2], P(T.HUKS_TAG_PURPOSE, Pu.HUKS_KEY_PURPOSE_VERIFY), SIGN[3])
 KEY = (*SIGN[:2], P(T.HUKS_TAG_PURPOSE, Pu.HUKS_KEY_PURPOSE_SIGN | Pu.HUKS_KEY_PURPOSE_VERIFY), SIGN[3])
 
 
+def without_pin(uri: str) -> str:
+    """A keystore URI made by ``hukspy_pkcs11.testing.make_uri`` without its ``pin-value`` (a host gets
+    the PIN in ``HUKSPY_PIN``)."""
+    return uri.split("&pin-value=")[0]
+
+
 def _pub(ks: Keystore, alias: str) -> str:
     out = ks.export_key_item(alias, options()).out_data
     assert out is not None

@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import load_der_public_key
-from fleet_host import KEY, SIGN, VERIFY, Host
+from fleet_host import KEY, SIGN, VERIFY, Host, without_pin
 from test_pkcs11_fixture import p11kit_token  # noqa: F401 - session fixture
 
 import hukspy
@@ -32,8 +33,7 @@ MISSING = 12000011
 
 
 def _no_pin(token: RemoteTokenInfo) -> str:
-    """The token's URI without its PIN (a host gets it in ``HUKSPY_PIN``)."""
-    return str(token.uri).split("&pin-value=")[0]
+    return without_pin(str(token.uri))
 
 
 @pytest.fixture
@@ -56,7 +56,7 @@ def _verifies(pub_hex: str, msg: bytes, sig_hex: str) -> bool:
     assert isinstance(key, ec.EllipticCurvePublicKey)
     try:
         key.verify(bytes.fromhex(sig_hex), msg, ec.ECDSA(hashes.SHA256()))
-    except Exception:
+    except InvalidSignature:
         return False
     return True
 
