@@ -3,9 +3,12 @@
 1. **Thread safety** (backends.md §0.1): python-pkcs11 calls ``C_Initialize(NULL)``, which makes SoftHSM2
    disable its mutexes, and releases the GIL around every call: two threads with their own sessions
    crash. ``load`` therefore finalizes the module once, right after python-pkcs11 loaded it, and
-   initializes it again with ``CKF_OS_LOCKING_OK`` through the module's own function list (``dlopen``
-   of the same path returns the same handle, so python-pkcs11 keeps working on the re-initialized
-   module). Done once per module per process.
+   initializes it again with ``CKF_OS_LOCKING_OK``, through **the function list python-pkcs11 itself
+   calls** (read from its ``lib`` object). A module may hand out a new instance at every
+   ``C_GetFunctionList`` call (p11-kit-client does: one RPC connection per instance), so a list of our
+   own could be another, uninitialised instance whose sessions are not python-pkcs11's
+   (docs/fleet.md). A module that refuses OS locking (``CKR_CANT_LOCK``) is initialised again as
+   python-pkcs11 had it. Done once per module per process.
 2. **Streaming multi-part operations**: python-pkcs11 runs multi-part operations only as generators
    that hold the session's lock and consume their whole input before a signature's final call. The
    backend streams large inputs through ``C_{Encrypt,Decrypt,Sign}{Init,Update,Final}`` here instead,
@@ -38,6 +41,7 @@ CKF_OS_LOCKING_OK: Final = 0x00000002
 CKR_OK: Final = 0
 CKR_CRYPTOKI_NOT_INITIALIZED: Final = 0x190
 CKR_BUFFER_TOO_SMALL: Final = 0x150
+CKR_CANT_LOCK: Final = 0x0A
 
 
 @dataclass(frozen=True)
@@ -182,6 +186,22 @@ def _check(rv: int, call: str) -> None:
         raise CkrError(rv, call)
 
 
+def _output(fn: Any, call: str, args: tuple[Any, ...], out_max: int) -> bytes:
+    """``fn(*args, out, &len)`` with an output buffer of ``out_max`` bytes, again with the size the module
+    asks for on ``CKR_BUFFER_TOO_SMALL``. Never a size query (a NULL or empty buffer): p11-kit's RPC
+    sends a zero length as a size query, so a final call with an empty buffer would leave the
+    operation active on the remote module (docs/fleet.md). Raises ``CkrError``."""
+    size = max(out_max, 1)
+    out, out_len = ctypes.create_string_buffer(size), CK_ULONG(size)
+    rv = fn(*args, out, ctypes.byref(out_len))
+    if rv == CKR_BUFFER_TOO_SMALL:
+        size = max(out_len.value, 1)
+        out, out_len = ctypes.create_string_buffer(size), CK_ULONG(size)
+        rv = fn(*args, out, ctypes.byref(out_len))
+    _check(rv, call)
+    return out.raw[: out_len.value]
+
+
 @dataclass(frozen=True)
 class Module:
     """A loaded, thread-safe PKCS#11 module: python-pkcs11's ``lib`` and the raw function list."""
@@ -196,9 +216,7 @@ class Module:
         anew. It closes every session of the module in this process: call it only while none is open.
         Raises ``CkrError``."""
         with _modules_lock:
-            _check(self._fl.C_Finalize(None), "C_Finalize")
-            args = _InitArgs(None, None, None, None, CKF_OS_LOCKING_OK, None)
-            _check(self._fl.C_Initialize(ctypes.byref(args)), "C_Initialize")
+            _reinitialize(self._fl)
 
     # ---- multi-part operations on a session handle (the caller owns the session) ----
 
@@ -213,15 +231,7 @@ class Module:
 
     def one_shot(self, kind: str, session: int, data: bytes, out_max: int) -> bytes:
         """Single-part ``C_Encrypt``/``C_Decrypt``/``C_Sign`` with an output buffer of ``out_max``."""
-        fn = getattr(self._fl, f"C_{kind}")
-        out_len = CK_ULONG(out_max)
-        out = ctypes.create_string_buffer(max(out_max, 1))
-        rv = fn(session, data, len(data), out, ctypes.byref(out_len))
-        if rv == CKR_BUFFER_TOO_SMALL:
-            out = ctypes.create_string_buffer(out_len.value)
-            rv = fn(session, data, len(data), out, ctypes.byref(out_len))
-        _check(rv, f"C_{kind}")
-        return out.raw[: out_len.value]
+        return _output(getattr(self._fl, f"C_{kind}"), f"C_{kind}", (session, data, len(data)), out_max)
 
     def object_value(self, session: int, handle: int, max_len: int) -> bytes | None:
         """CKA_VALUE of object ``handle`` if it is at most ``max_len`` bytes; None when the handle is no
@@ -248,12 +258,7 @@ class Module:
 
     def crypt_final(self, kind: str, session: int) -> bytes:
         """``C_{Encrypt,Decrypt}Final``: the last output (maybe empty)."""
-        fn = getattr(self._fl, f"C_{kind}Final")
-        out_len = CK_ULONG(0)
-        _check(fn(session, None, ctypes.byref(out_len)), f"C_{kind}Final")
-        out = ctypes.create_string_buffer(max(out_len.value, 1))
-        _check(fn(session, out, ctypes.byref(out_len)), f"C_{kind}Final")
-        return out.raw[: out_len.value]
+        return _output(getattr(self._fl, f"C_{kind}Final"), f"C_{kind}Final", (session,), 64)
 
     def sign_update(self, kind: str, session: int, data: bytes) -> None:
         """``C_{Sign,Verify}Update``."""
@@ -261,11 +266,7 @@ class Module:
 
     def sign_final(self, session: int) -> bytes:
         """``C_SignFinal``: the signature or MAC."""
-        out_len = CK_ULONG(0)
-        _check(self._fl.C_SignFinal(session, None, ctypes.byref(out_len)), "C_SignFinal")
-        out = ctypes.create_string_buffer(max(out_len.value, 1))
-        _check(self._fl.C_SignFinal(session, out, ctypes.byref(out_len)), "C_SignFinal")
-        return out.raw[: out_len.value]
+        return _output(self._fl.C_SignFinal, "C_SignFinal", (session,), 512)
 
     def verify_final(self, session: int, signature: bytes) -> None:
         """``C_VerifyFinal``; a bad signature raises ``CkrError`` (CKR_SIGNATURE_INVALID)."""
@@ -288,8 +289,52 @@ _modules: dict[str, Module] = {}
 _modules_lock = threading.Lock()
 
 
+def _function_list(lib: pkcs11_lib, path: str) -> _FunctionList:
+    """The ``CK_FUNCTION_LIST`` python-pkcs11's ``lib`` calls, so that raw calls reach the same module
+    instance and sessions.
+
+    python-pkcs11 0.10 keeps it as the first field of its ``HasFuncList`` base (after the object
+    header), a layout checked here from the types' sizes; with another layout, the module's
+    ``C_GetFunctionList`` is asked, and a list that is not the initialised one python-pkcs11 holds (a
+    module handing out one instance per call) is refused. Raises ``CkrError``.
+    """
+    from pkcs11 import _pkcs11
+
+    base = getattr(_pkcs11, "HasFuncList", None)
+    ptr_size = ctypes.sizeof(ctypes.c_void_p)
+    if (base is not None and isinstance(lib, base)
+            and base.__basicsize__ == object.__basicsize__ + 3 * ptr_size):
+        address = ctypes.c_void_p.from_address(id(lib) + object.__basicsize__).value
+        if address:
+            return ctypes.cast(address, ctypes.POINTER(_FunctionList)).contents
+    handle = ctypes.CDLL(path)  # the same handle python-pkcs11 holds (dlopen reference counting)
+    get_list = handle.C_GetFunctionList
+    get_list.restype = CK_RV
+    get_list.argtypes = (ctypes.POINTER(ctypes.POINTER(_FunctionList)),)
+    fl_ptr = ctypes.POINTER(_FunctionList)()
+    _check(get_list(ctypes.byref(fl_ptr)), "C_GetFunctionList")
+    fl = fl_ptr.contents
+    get_slots = ctypes.CFUNCTYPE(CK_RV, ctypes.c_ubyte, ctypes.c_void_p, ctypes.POINTER(CK_ULONG))(
+        fl.C_GetSlotList)
+    count = CK_ULONG(0)
+    _check(get_slots(0, None, ctypes.byref(count)), "C_GetSlotList")  # 0x190: not python-pkcs11's
+    return fl
+
+
+def _reinitialize(fl: _FunctionList) -> None:
+    """``C_Finalize``, then ``C_Initialize`` with OS locking, or without arguments when the module
+    cannot lock (``CKR_CANT_LOCK``), as python-pkcs11 had it. Raises ``CkrError``."""
+    _check(fl.C_Finalize(None), "C_Finalize")
+    args = _InitArgs(None, None, None, None, CKF_OS_LOCKING_OK, None)
+    rv = fl.C_Initialize(ctypes.byref(args))
+    if rv == CKR_CANT_LOCK:
+        rv = fl.C_Initialize(None)
+    _check(rv, "C_Initialize")
+
+
 def load(path: str) -> Module:
-    """Load the PKCS#11 module at ``path`` once per process, initialized with OS locking.
+    """Load the PKCS#11 module at ``path`` once per process, initialized with OS locking where the
+    module accepts it (see the module docstring; docs/fleet.md for remote modules).
 
     Raises python-pkcs11's errors or ``CkrError`` when the module cannot be loaded or initialized
     (the backend turns them into 12000012), ``OSError`` when ``path`` is not a loadable library.
@@ -299,16 +344,8 @@ def load(path: str) -> Module:
         if module is not None:
             return module
         lib = pkcs11.lib(path)
-        handle = ctypes.CDLL(path)  # the same handle python-pkcs11 holds (dlopen reference counting)
-        get_list = handle.C_GetFunctionList
-        get_list.restype = CK_RV
-        get_list.argtypes = (ctypes.POINTER(ctypes.POINTER(_FunctionList)),)
-        fl_ptr = ctypes.POINTER(_FunctionList)()
-        _check(get_list(ctypes.byref(fl_ptr)), "C_GetFunctionList")
-        fl = fl_ptr.contents
-        _check(fl.C_Finalize(None), "C_Finalize")
-        args = _InitArgs(None, None, None, None, CKF_OS_LOCKING_OK, None)
-        _check(fl.C_Initialize(ctypes.byref(args)), "C_Initialize")
-        module = Module(path, lib, fl, handle)
+        fl = _function_list(lib, path)
+        _reinitialize(fl)
+        module = Module(path, lib, fl, ctypes.CDLL(path))
         _modules[path] = module
         return module

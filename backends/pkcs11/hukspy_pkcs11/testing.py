@@ -15,6 +15,10 @@ process (other processes see it). So tokens are not deleted when the ``with`` bl
 ``softhsm_token()`` with the same label yields the same token, and the whole directory goes at
 process exit. The provisioning is the same as ``softhsm/make-token.sh`` (the shell form, for CI and for
 people), written here in Python so that it works from an installed wheel.
+
+``p11kit_token()`` shares such a token the way a network HSM is reached (docs/fleet.md): ``p11-kit
+server`` serves it on a Unix socket and the yielded URI names ``p11-kit-client.so``, which reads
+``$P11_KIT_SERVER_ADDRESS`` (set for the rest of the process, inherited by subprocesses: the "hosts").
 """
 
 from __future__ import annotations
@@ -27,12 +31,16 @@ import shutil
 import subprocess
 import tempfile
 import threading
+import time
 import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Final
 
-__all__ = ["SoftHsmUnavailableError", "TokenInfo", "find_softhsm_module", "softhsm_token"]
+__all__ = [
+    "P11KitUnavailableError", "RemoteTokenInfo", "SoftHsmUnavailableError", "TokenInfo",
+    "find_p11kit_client", "find_softhsm_module", "p11kit_token", "softhsm_token",
+]
 
 #: Where distributions put the module (Debian first); ``$SOFTHSM2_MODULE`` overrides.
 MODULE_CANDIDATES: Final = (
@@ -43,6 +51,13 @@ MODULE_CANDIDATES: Final = (
     "/usr/lib/pkcs11/libsofthsm2.so",
     "/usr/local/lib/softhsm/libsofthsm2.so",
     "/opt/homebrew/lib/softhsm/libsofthsm2.so",
+)
+#: Where distributions put p11-kit's RPC client module (Debian: package p11-kit-modules).
+CLIENT_CANDIDATES: Final = (
+    "/usr/lib/x86_64-linux-gnu/pkcs11/p11-kit-client.so",
+    "/usr/lib/aarch64-linux-gnu/pkcs11/p11-kit-client.so",
+    "/usr/lib64/pkcs11/p11-kit-client.so",
+    "/usr/lib/pkcs11/p11-kit-client.so",
 )
 _CONF_TEMPLATE: Final = """\
 # Written by hukspy_pkcs11.testing (same content as softhsm/softhsm2.conf.in).
@@ -164,4 +179,103 @@ def softhsm_token(label: str = "hukspy", pin: str = "1234", so_pin: str = "5678"
             _tokens[label] = info
         elif info.pin != pin or info.so_pin != so_pin:
             raise ValueError(f"the token {label!r} of this process was made with other PINs")
+    yield info
+
+
+class P11KitUnavailableError(SoftHsmUnavailableError):
+    """``p11-kit`` or ``p11-kit-client.so`` is missing, or ``p11-kit server`` did not start."""
+
+
+@dataclass(frozen=True)
+class RemoteTokenInfo:
+    """A SoftHSM2 ``token`` served by ``p11-kit server``: the keystore ``uri`` through ``client`` (the
+    p11-kit-client module) and the server's ``address`` (``$P11_KIT_SERVER_ADDRESS``)."""
+
+    uri: str
+    address: str
+    client: str
+    token: TokenInfo
+
+    def __repr__(self) -> str:
+        return f"RemoteTokenInfo(address={self.address!r}, client={self.client!r}, token={self.token!r})"
+
+
+def find_p11kit_client() -> str:
+    """The path of ``p11-kit-client.so`` (``$P11_KIT_CLIENT_MODULE`` overrides). Raises
+    ``P11KitUnavailableError`` when none is found."""
+    env = os.environ.get("P11_KIT_CLIENT_MODULE")
+    found = sorted(glob.glob("/usr/lib/*/pkcs11/p11-kit-client.so"))
+    candidates = (env,) if env else (*CLIENT_CANDIDATES, *found)
+    for candidate in candidates:
+        if candidate and os.path.isfile(candidate):
+            return candidate
+    raise P11KitUnavailableError(
+        "p11-kit-client.so not found (Debian: apt-get install p11-kit p11-kit-modules; or set "
+        "P11_KIT_CLIENT_MODULE)"
+    )
+
+
+_servers: dict[str, RemoteTokenInfo] = {}
+
+
+def _start_server(token: TokenInfo, client: str) -> RemoteTokenInfo:
+    """Start ``p11-kit server`` for ``token`` on a socket in a private directory; stopped at exit."""
+    tool = shutil.which("p11-kit")
+    if tool is None:
+        raise P11KitUnavailableError("p11-kit not found (Debian: apt-get install p11-kit p11-kit-modules)")
+    directory = tempfile.mkdtemp(prefix="hukspy-p11kit-")
+    socket_path = os.path.join(directory, "pkcs11.sock")
+    log_path = os.path.join(directory, "server.log")
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
+            [tool, "server", "-f", "-n", socket_path, "--provider", token.module,
+             f"pkcs11:token={urllib.parse.quote(token.label, safe='')}"],
+            env={**os.environ, "SOFTHSM2_CONF": token.conf}, stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, stderr=log,
+        )
+
+    def stop() -> None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        shutil.rmtree(directory, ignore_errors=True)
+
+    deadline = time.monotonic() + 15
+    while not os.path.exists(socket_path):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            with open(log_path, encoding="utf-8", errors="replace") as f:
+                why = f.read().strip()[-500:]
+            stop()
+            raise P11KitUnavailableError(f"p11-kit server did not start: {why or 'no socket after 15 s'}")
+        time.sleep(0.05)
+    atexit.register(stop)
+    uri = make_uri(token.label, client, token.pin)
+    return RemoteTokenInfo(uri, f"unix:path={socket_path}", client, token)
+
+
+@contextlib.contextmanager
+def p11kit_token(
+    label: str = "fleet", pin: str = "1234", so_pin: str = "5678",
+) -> Iterator[RemoteTokenInfo]:
+    """The SoftHSM2 token ``label`` (``softhsm_token``) served by ``p11-kit server``, started on the first
+    call for ``label`` in this process and stopped at exit; the yielded ``uri`` opens it through
+    ``p11-kit-client.so``.
+
+    Sets ``os.environ["P11_KIT_SERVER_ADDRESS"]`` (read by p11-kit-client when the process loads it, so a
+    process reaches one server: a second label raises ``ValueError``). Raises ``P11KitUnavailableError``
+    when p11-kit or its client module is missing or the server does not start, ``SoftHsmUnavailableError``
+    as ``softhsm_token`` does.
+    """
+    client = find_p11kit_client()
+    with softhsm_token(label, pin, so_pin) as token, _lock:
+        info = _servers.get(label)
+        if info is None:
+            if _servers:
+                raise ValueError(f"this process already serves the token {next(iter(_servers))!r}")
+            info = _start_server(token, client)
+            _servers[label] = info
+            os.environ["P11_KIT_SERVER_ADDRESS"] = info.address
     yield info

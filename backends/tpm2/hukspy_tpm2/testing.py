@@ -20,6 +20,10 @@ Layout of the base directory (a temp dir, or ``state_dir`` when given):
 
 ``SwtpmUnavailableError`` is raised when swtpm or swtpm_setup is not installed; test suites turn it into a
 skip, or a failure when ``HUKSPY_REQUIRE`` names ``tpm2``.
+
+``tabrmd_instance()`` puts the resource manager ``tpm2-abrmd`` in front of a fresh swtpm, on a private
+D-Bus session bus (``dbus-daemon``) under a bus name of its own, so that several processes can share
+the TPM (``tpm2:tabrmd:...``, docs/tpm2.md and docs/fleet.md).
 """
 
 from __future__ import annotations
@@ -34,9 +38,13 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Final
 
-__all__ = ["SwtpmInstance", "SwtpmUnavailableError", "require_tpm2", "swtpm_instance"]
+__all__ = [
+    "SwtpmInstance", "SwtpmUnavailableError", "TabrmdInstance", "require_tpm2", "swtpm_instance",
+    "tabrmd_instance",
+]
 
 _READY_TIMEOUT_S: Final = 20.0
 _POLL_S: Final = 0.005
@@ -299,6 +307,100 @@ def swtpm_instance(state_dir: str | None = None, *, provision: bool = True) -> I
     finally:
         if owned:
             shutil.rmtree(base, ignore_errors=True)
+
+
+@dataclass(frozen=True)
+class TabrmdInstance:
+    """tpm2-abrmd on a private session bus (``bus_address``) in front of ``swtpm``: ``tcti`` and ``uri``
+    (``tpm2:tabrmd:bus_name=...,bus_type=session``) reach it from any process that has
+    ``DBUS_SESSION_BUS_ADDRESS=bus_address`` (set for this process while the instance runs)."""
+
+    tcti: str
+    bus_address: str
+    swtpm: SwtpmInstance
+
+    @property
+    def uri(self) -> str:
+        return f"tpm2:{self.tcti}"
+
+
+def _tabrmd_tcti_installed() -> bool:
+    import ctypes.util
+
+    return ctypes.util.find_library("tss2-tcti-tabrmd") is not None
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@contextlib.contextmanager
+def tabrmd_instance() -> Iterator[TabrmdInstance]:
+    """A fresh swtpm behind tpm2-abrmd on a private D-Bus session bus; all stopped on exit.
+
+    Sets ``os.environ["DBUS_SESSION_BUS_ADDRESS"]`` while it runs (restored after), so keystores of this
+    process and its subprocesses reach it. Raises ``SwtpmUnavailableError`` when swtpm, tpm2-abrmd,
+    dbus-daemon or the tabrmd TCTI (Debian: libtss2-tcti-tabrmd0) is missing, ``RuntimeError`` when
+    they do not start.
+    """
+    abrmd = shutil.which("tpm2-abrmd") or next(
+        (p for p in ("/usr/sbin/tpm2-abrmd", "/sbin/tpm2-abrmd") if os.path.exists(p)), None)
+    if abrmd is None:
+        raise SwtpmUnavailableError("tpm2-abrmd is not installed (Debian: apt-get install tpm2-abrmd)")
+    dbus = shutil.which("dbus-daemon")
+    if dbus is None:
+        raise SwtpmUnavailableError("dbus-daemon is not installed (Debian: apt-get install dbus)")
+    if not _tabrmd_tcti_installed():
+        raise SwtpmUnavailableError("the tabrmd TCTI is not installed (Debian: libtss2-tcti-tabrmd0)")
+    bus_name = f"com.intel.tss2.Tabrmd.hukspy{secrets.token_hex(6)}"
+    tcti = f"tabrmd:bus_name={bus_name},bus_type=session"
+    saved = os.environ.get("DBUS_SESSION_BUS_ADDRESS")
+    with swtpm_instance() as tpm, contextlib.ExitStack() as stack:
+        bus = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
+            [dbus, "--session", "--nofork", "--nopidfile", "--print-address=1"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+        )
+        stack.callback(_stop, bus)
+        assert bus.stdout is not None  # noqa: S101 - stdout=PIPE
+        address = bus.stdout.readline().decode().strip()
+        if not address:
+            raise RuntimeError(f"dbus-daemon exited with {bus.wait()} without an address")
+        os.environ["DBUS_SESSION_BUS_ADDRESS"] = address
+        stack.callback(_restore_env, "DBUS_SESSION_BUS_ADDRESS", saved)
+        log = os.path.join(tpm.state_dir, "tabrmd.log")
+        with open(log, "wb") as f:
+            rm = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
+                [abrmd, "--session", "--allow-root", f"--dbus-name={bus_name}", f"--tcti={tpm.tcti}",
+                 "--flush-all"],
+                stdin=subprocess.DEVNULL, stdout=f, stderr=f,
+            )
+        stack.callback(_stop, rm)
+        deadline = time.monotonic() + _READY_TIMEOUT_S
+        while True:
+            if rm.poll() is not None:
+                with open(log, encoding="utf-8", errors="replace") as f:
+                    raise RuntimeError(f"tpm2-abrmd exited with {rm.returncode}: {f.read()[-1000:]}")
+            try:
+                _probe(tcti)
+                break
+            except RuntimeError as exc:  # TSS2_Exception: not on the bus yet
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"tpm2-abrmd not ready after {_READY_TIMEOUT_S} s: {exc}") from exc
+                time.sleep(0.05)
+        yield TabrmdInstance(tcti, address, tpm)
+
+
+def _restore_env(name: str, value: str | None) -> None:
+    if value is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = value
 
 
 def main() -> None:
