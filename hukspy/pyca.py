@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Final, NoReturn, Self, TypeAlias
+from typing import Final, NoReturn, Protocol, Self, TypeAlias
 
 from cryptography.hazmat.primitives import _serialization, hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
@@ -52,11 +52,25 @@ from hukspy.enums import (
     HuksTag,
 )
 from hukspy.errors import HuksError
-from hukspy.params import HuksOptions, HuksParam, ParamSet
+from hukspy.params import HuksOptions, HuksParam, HuksReturnResult, HuksSessionHandle, ParamSet
 from hukspy.spec import KeySpec
 
-if TYPE_CHECKING:  # hukspy.keystore imports this module
-    from hukspy.keystore import Keystore
+
+class Keystore(Protocol):
+    """What this module needs of a ``hukspy.Keystore`` (which imports this module, so it is named by
+    its methods here rather than imported)."""
+
+    def init_session(self, key_alias: str, options: HuksOptions) -> HuksSessionHandle: ...
+
+    def finish_session(
+        self, handle: int | HuksSessionHandle, options: HuksOptions, token: bytes | None = None
+    ) -> HuksReturnResult: ...
+
+    def abort_session(self, handle: int | HuksSessionHandle, options: HuksOptions) -> None: ...
+
+    def get_key_item_properties(self, key_alias: str, options: HuksOptions) -> HuksReturnResult: ...
+
+    def export_key_item(self, key_alias: str, options: HuksOptions) -> HuksReturnResult: ...
 
 __all__ = [
     "HuksEd25519PrivateKey",
