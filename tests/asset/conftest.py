@@ -28,6 +28,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from asset_sql import pg_schema_url
 
 import hukspy
 from hukspy import asset
@@ -159,17 +160,6 @@ def asset_path(asset_db: str, tmp_path: Path, request: pytest.FixtureRequest) ->
     if asset_db == "postgresql":
         return pg_schema_url(request.getfixturevalue("postgres_url"))
     return tmp_path / "asset"
-
-
-def pg_schema_url(url: str) -> str:
-    """``url`` with a new, empty schema of its own as the search path: a test's tables are its own, as
-    its SQLite directory is."""
-    import psycopg
-
-    name = f"t_{uuid.uuid4().hex[:16]}"
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {name}")
-    return f"{url}&options=-csearch_path%3D{name}"
 
 
 @pytest.fixture
