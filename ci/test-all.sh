@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's second command: install everything and pass every check, over every backend.
-#   system packages (SoftHSM2, swtpm, libtss2) → a virtual environment → the core and both plug-ins →
+#   system packages (SoftHSM2, swtpm, libtss2, PostgreSQL) → a virtual environment → the core (with its
+#   psycopg extra) and both plug-ins →
 #   ruff → mypy --strict → the whole test suite with SoftHSM2 and swtpm required (never skipped).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,7 +16,7 @@ plugins=()
 for d in backends/pkcs11 backends/tpm2; do
   [ -f "$d/pyproject.toml" ] && plugins+=(-e "$d")
 done
-.venv/bin/python -m pip install -q -e '.[test]' "${plugins[@]}"
+.venv/bin/python -m pip install -q -e '.[test,postgresql]' "${plugins[@]}"
 
 echo "== ruff"
 .venv/bin/ruff check .

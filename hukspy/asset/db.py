@@ -493,13 +493,24 @@ def _advisory_key(kind: bytes, owner: str) -> int:
     return int.from_bytes(hashlib.sha256(kind + b"\0" + owner.encode()).digest()[:8], "big", signed=True)
 
 
+def _psycopg() -> Any:
+    """The ``psycopg`` module; without it, 24000017 (the ``hukspy[postgresql]`` extra is not installed)."""
+    try:
+        import psycopg
+    except ImportError as exc:
+        raise AssetError(
+            ErrorCode.UNSUPPORTED,
+            detail="a PostgreSQL asset store needs psycopg 3: pip install 'hukspy[postgresql]'",
+        ) from exc
+    return psycopg
+
+
 @contextlib.contextmanager
 def pg_errors(action: str, locked: ErrorCode = ErrorCode.DATABASE_ERROR) -> Iterator[None]:
     """Turn psycopg's errors raised inside into ``AssetError`` by :data:`PG_ERRORS` (``locked``: the code
     of an expired ``lock_timeout``). The detail names the SQLSTATE and the server's message (which holds
-    no password: libpq never echoes one)."""
-    import psycopg
-
+    no password: libpq never echoes one). Raises 24000017 when psycopg is not installed."""
+    psycopg = _psycopg()
     try:
         yield
     except AssetError:
@@ -549,14 +560,7 @@ class PostgresDatabase(Database):
         return pg_errors(action)
 
     def _connect(self) -> _PgConnection:
-        try:
-            import psycopg
-        except ImportError as exc:
-            raise AssetError(
-                ErrorCode.UNSUPPORTED,
-                detail="a PostgreSQL asset store needs psycopg 3: pip install 'hukspy[postgresql]'",
-            ) from exc
-        raw = psycopg.connect(
+        raw = _psycopg().connect(
             self.url,
             autocommit=True,
             connect_timeout=CONNECT_TIMEOUT,
@@ -574,9 +578,7 @@ class PostgresDatabase(Database):
 
     @staticmethod
     def _in_transaction(conn: _PgConnection) -> bool:
-        import psycopg
-
-        return bool(conn.raw.info.transaction_status != psycopg.pq.TransactionStatus.IDLE)
+        return bool(conn.raw.info.transaction_status != _psycopg().pq.TransactionStatus.IDLE)
 
     @staticmethod
     def _close_conn(conn: _PgConnection) -> None:
