@@ -155,8 +155,7 @@ def _arguments(path: object, keystore: object, owner: object) -> tuple[Path | st
 
     ``owner``: a non-empty ``str`` of at most 1024 bytes in UTF-8. ``path``: a ``postgresql://`` URL
     (returned as is), else ``str`` or a ``PathLike`` of ``str``, no NUL, encodable in the file system's
-    encoding. ``keystore``: a
-    ``hukspy.Keystore``; the default keystore failing to open is 24000001 (docs/asset.md,
+    encoding. ``keystore``: a ``hukspy.Keystore``; the default keystore failing to open is 24000001 (docs/asset.md,
     "Robustness")."""
     from hukspy.keystore import Keystore, default_keystore
 
@@ -207,7 +206,9 @@ class AssetStore:
     store raises 24000001. Safe to use from many threads; many processes may open the same directory.
 
     Raises ``AssetError`` 401 for a malformed argument and 24000001 when the default keystore cannot
-    open (docs/asset.md, "Robustness"); nothing else leaves the constructor or a method.
+    open (docs/asset.md, "Robustness"); nothing else leaves the constructor or a method. On PostgreSQL the
+    "database" codes of the methods below also include 24000010 (the server cannot be reached) and
+    24000017 (psycopg is not installed), docs/asset.md, "PostgreSQL".
     """
 
     def __init__(
