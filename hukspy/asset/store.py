@@ -155,8 +155,8 @@ def _arguments(path: object, keystore: object, owner: object) -> tuple[Path | st
 
     ``owner``: a non-empty ``str`` of at most 1024 bytes in UTF-8. ``path``: a ``postgresql://`` URL
     (returned as is), else ``str`` or a ``PathLike`` of ``str``, no NUL, encodable in the file system's
-    encoding. ``keystore``: a ``hukspy.Keystore``; the default keystore failing to open is 24000001 (docs/asset.md,
-    "Robustness")."""
+    encoding. ``keystore``: a ``hukspy.Keystore``; the default keystore failing to open is 24000001
+    (docs/asset.md, "Robustness")."""
     from hukspy.keystore import Keystore, default_keystore
 
     owner = _default_owner() if owner is None else owner
