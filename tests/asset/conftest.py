@@ -84,10 +84,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         params = getattr(item, "callspec", None)
         params = params.params if params is not None else {}
-        uri = params.get("keystore_uri")
-        on_pg = params.get("asset_db") == "postgresql"
-        backend = str(uri).split(":", 1)[0] if uri is not None else "software"
-        (drop if on_pg and backend != "software" and not str(uri).startswith("/") else keep).append(item)
+        backend = params.get("keystore_uri")  # the parameter of keystore_uri is the backend's name
+        other_keystore = backend is not None and backend != "software"
+        (drop if params.get("asset_db") == "postgresql" and other_keystore else keep).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
