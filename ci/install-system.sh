@@ -5,7 +5,7 @@
 # Runs as root (CI) or through sudo. Installs only what is missing, but always refreshes the lists
 # first when anything is missing (a fresh machine has none).
 set -euo pipefail
-packages=(softhsm2 swtpm swtpm-tools libtss2-dev pkg-config gcc openssl p11-kit p11-kit-modules tpm2-abrmd libtss2-tcti-tabrmd0 dbus)
+packages=(softhsm2 swtpm swtpm-tools libtss2-dev pkg-config gcc openssl p11-kit p11-kit-modules tpm2-abrmd libtss2-tcti-tabrmd0 dbus postgresql)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

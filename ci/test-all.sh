@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # The README's second command: install everything and pass every check, over every backend.
-#   system packages (SoftHSM2, swtpm, libtss2) → a virtual environment → the core and both plug-ins →
-#   ruff → mypy --strict → the documentation site (mkdocs --strict) → the whole test suite with
-#   SoftHSM2 and swtpm required (never skipped).
+#   system packages (SoftHSM2, swtpm, libtss2, PostgreSQL, p11-kit, tpm2-abrmd) → a virtual environment →
+#   the core (with its psycopg extra) and both plug-ins → ruff → mypy --strict → the documentation site
+#   (mkdocs --strict) → the whole test suite with SoftHSM2 and swtpm required (never skipped).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export HUKSPY_REQUIRE="${HUKSPY_REQUIRE-pkcs11,tpm2,openssl}"
+export HUKSPY_REQUIRE="${HUKSPY_REQUIRE-pkcs11,tpm2,openssl,postgresql}"
 PY="${PYTHON:-python3}"
 
 bash ci/install-system.sh
@@ -16,7 +16,7 @@ plugins=()
 for d in backends/pkcs11 backends/tpm2; do
   [ -f "$d/pyproject.toml" ] && plugins+=(-e "$d")
 done
-.venv/bin/python -m pip install -q -e '.[test,docs]' "${plugins[@]}"
+.venv/bin/python -m pip install -q -e '.[test,docs,postgresql]' "${plugins[@]}"
 
 echo "== ruff"
 .venv/bin/ruff check .

@@ -187,7 +187,7 @@ _LOCK_POLL_MAX: Final = 0.05
 
 
 @contextlib.contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
+def file_lock(path: Path) -> Iterator[None]:
     """An exclusive ``flock`` on ``path`` (created 0600) for the duration, waited for at most
     :data:`KEY_LOCK_TIMEOUT` seconds: a holder that is stopped or hung then gives 24000001 (retry later;
     docs/asset.md, "Robustness"). OS errors give 24000014."""
@@ -231,10 +231,16 @@ class SecretCipher:
     that is itself out of sessions (12000010: PKCS#11 CKR_SESSION_COUNT, TPM memory) is retried.
     """
 
-    def __init__(self, keystore: Keystore, owner: bytes, lock_file: Path, parallel: int = 8) -> None:
+    def __init__(
+        self,
+        keystore: Keystore,
+        owner: bytes,
+        key_lock: Callable[[], contextlib.AbstractContextManager[None]],
+        parallel: int = 8,
+    ) -> None:
         self.keystore = keystore
         self.owner = owner
-        self.lock_file = lock_file
+        self.key_lock = key_lock
         self._parallel = parallel
         self._slots = threading.BoundedSemaphore(parallel)
         self._scope_lock = threading.Lock()
@@ -267,7 +273,8 @@ class SecretCipher:
         """Generate the key unless it exists (upstream's ``generate_secret_key_if_needed``).
 
         The existence check runs on every call (a key deleted under the store is noticed). Creation is
-        serialised across threads and processes by an exclusive ``flock`` on ``lock_file``, because not
+        serialised across threads and processes (and hosts) by ``key_lock`` (the database's: an ``flock``
+        on ``<path>/.keys.lock``, or a PostgreSQL advisory lock), because not
         every keystore backend makes ``KEY_OVERRIDE=false`` atomic between processes: two processes
         must never end up with different keys under one alias. The lock is waited for at most
         :data:`KEY_LOCK_TIMEOUT` seconds (then 24000001); keystore errors as :data:`HUKS_TO_ASSET`.
@@ -275,7 +282,7 @@ class SecretCipher:
         if self.has_key(alias):
             return
         self._check_gcm()
-        with _file_lock(self.lock_file):
+        with self.key_lock():
             if self.has_key(alias):
                 return
             try:

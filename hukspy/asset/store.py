@@ -27,7 +27,6 @@ import contextlib
 import functools
 import getpass
 import os
-import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -37,7 +36,16 @@ from typing import TYPE_CHECKING, Final, ParamSpec, TypeVar
 from hukspy.asset import checks
 from hukspy.asset.checks import LABELS, LOCAL_LABELS, AssetAttributes, AssetMap, AssetValue, Checked
 from hukspy.asset.crypto import CHALLENGES, OWNER_TYPE_HAP, SecretCipher, build_aad, from_huks
-from hukspy.asset.db import COLUMNS, TAG_COLUMN, Database, Row, sql_errors
+from hukspy.asset.db import (
+    COLUMNS,
+    TAG_COLUMN,
+    Connection,
+    Row,
+    is_postgres_url,
+    open_database,
+    rows_of,
+    sql_errors,
+)
 from hukspy.asset.enums import (
     Accessibility,
     AuthType,
@@ -142,13 +150,13 @@ def _bad(detail: str) -> AssetError:
     return AssetError(ErrorCode.INVALID_ARGUMENT, detail=detail)
 
 
-def _arguments(path: object, keystore: object, owner: object) -> tuple[Path, Keystore, str]:
+def _arguments(path: object, keystore: object, owner: object) -> tuple[Path | str, Keystore, str]:
     """The constructor's arguments, checked as upstream checks parameters (401), with the defaults.
 
-    ``owner``: a non-empty ``str`` of at most 1024 bytes in UTF-8. ``path``: ``str`` or a
-    ``PathLike`` of ``str``, no NUL, encodable in the file system's encoding. ``keystore``: a
-    ``hukspy.Keystore``; the default keystore failing to open is 24000001 (docs/asset.md,
-    "Robustness")."""
+    ``owner``: a non-empty ``str`` of at most 1024 bytes in UTF-8. ``path``: a ``postgresql://`` URL
+    (returned as is), else ``str`` or a ``PathLike`` of ``str``, no NUL, encodable in the file system's
+    encoding. ``keystore``: a ``hukspy.Keystore``; the default keystore failing to open is 24000001
+    (docs/asset.md, "Robustness")."""
     from hukspy.keystore import Keystore, default_keystore
 
     owner = _default_owner() if owner is None else owner
@@ -159,8 +167,12 @@ def _arguments(path: object, keystore: object, owner: object) -> tuple[Path, Key
             raise _bad(f"the owner must be at most {MAX_OWNER_LEN} bytes in UTF-8")
     except UnicodeEncodeError:
         raise _bad("the owner is not valid UTF-8 (it holds a lone surrogate)") from None
+    directory: Path | str
     if path is None:
         directory = _default_path()
+    elif is_postgres_url(path):
+        assert isinstance(path, str)  # noqa: S101 - narrowing
+        directory = path
     else:
         if not isinstance(path, str | os.PathLike):
             raise _bad("the path must be a str or an os.PathLike of str")
@@ -185,7 +197,8 @@ def _arguments(path: object, keystore: object, owner: object) -> tuple[Path, Key
 
 
 class AssetStore:
-    """The ASSET store of one owner: a directory of SQLite databases plus keys in a ``Keystore``.
+    """The ASSET store of one owner: a directory of SQLite databases, or a PostgreSQL database
+    (``path="postgresql://..."``, docs/asset.md, "PostgreSQL"), plus keys in a ``Keystore``.
 
     ``path`` (default ``$HUKSPY_HOME/asset``) is created 0700 if missing; ``keystore`` defaults to
     ``hukspy.default_keystore()`` (and is never closed by the store); ``owner`` defaults to
@@ -193,7 +206,9 @@ class AssetStore:
     store raises 24000001. Safe to use from many threads; many processes may open the same directory.
 
     Raises ``AssetError`` 401 for a malformed argument and 24000001 when the default keystore cannot
-    open (docs/asset.md, "Robustness"); nothing else leaves the constructor or a method.
+    open (docs/asset.md, "Robustness"); nothing else leaves the constructor or a method. On PostgreSQL the
+    "database" codes of the methods below also include 24000010 (the server cannot be reached) and
+    24000017 (psycopg is not installed), docs/asset.md, "PostgreSQL".
     """
 
     def __init__(
@@ -207,7 +222,8 @@ class AssetStore:
         try:
             directory, keystore, owner = _arguments(path, keystore, owner)
             with sql_errors("find the store directory"):
-                self._bucket = (str(directory.absolute()), owner)
+                self._db = open_database(directory, owner)
+            self._bucket = (self._db.name, owner)
         except AssetError:
             raise
         except Exception as exc:  # the API boundary, as _public
@@ -216,12 +232,11 @@ class AssetStore:
         self.owner: Final = owner
         self.keystore: Final = keystore
         self._owner = owner.encode()
-        self._db = Database(directory, owner)
-        self._cipher = SecretCipher(keystore, self._owner, directory / ".keys.lock")
+        self._cipher = SecretCipher(keystore, self._owner, self._db.key_lock)
         self._closed = False
 
     def __repr__(self) -> str:
-        return f"AssetStore(path={str(self.path)!r}, owner={self.owner!r}, closed={self._closed})"
+        return f"AssetStore(path={self._db.name!r}, owner={self.owner!r}, closed={self._closed})"
 
     def __enter__(self) -> AssetStore:
         return self
@@ -320,12 +335,12 @@ class AssetStore:
         return out
 
     @contextlib.contextmanager
-    def _writing(self, action: str) -> Iterator[sqlite3.Connection]:
+    def _writing(self, action: str) -> Iterator[Connection]:
         self._check_open()
         with self._db.write(action) as conn:
             yield conn
 
-    def _find(self, conn: sqlite3.Connection, alias: object) -> Row | None:
+    def _find(self, conn: Connection, alias: object) -> Row | None:
         cur = conn.execute(
             "SELECT Id, SyncType, SyncStatus FROM asset_table "
             "WHERE Alias = ? AND Owner = ? AND OwnerType = ?",
@@ -335,7 +350,7 @@ class AssetStore:
         return None if r is None else {"Id": r[0], "SyncType": r[1], "SyncStatus": r[2]}
 
     @staticmethod
-    def _store_row(conn: sqlite3.Connection, row: Row, existing: Row | None, overwrite: bool) -> int:
+    def _store_row(conn: Connection, row: Row, existing: Row | None, overwrite: bool) -> int:
         """Insert ``row``, or replace ``existing``; returns 0 or the per-item error code (24000003)."""
         values = [row[c] for c in COLUMNS[1:]]
         if existing is None:
@@ -386,7 +401,7 @@ class AssetStore:
                 raise AssetError(ErrorCode.NOT_FOUND, detail="no asset matches")
 
     @staticmethod
-    def _mark_removed(conn: sqlite3.Connection, where: str, args: list[object], now: bytes) -> int:
+    def _mark_removed(conn: Connection, where: str, args: list[object], now: bytes) -> int:
         """§4.5: mark the matches removed, delete those that need no cloud tombstone; the match count."""
         sql = f"UPDATE asset_table SET SyncStatus = ?, UpdateTime = ? WHERE {where}"  # noqa: S608
         n: int = conn.execute(sql, [SYNC_DEL, now, *args]).rowcount
@@ -394,7 +409,7 @@ class AssetStore:
         conn.execute(f"DELETE FROM asset_table WHERE {base} AND (SyncType & 4) = 0", args)  # noqa: S608
         return n
 
-    def _apply_update(self, conn: sqlite3.Connection, row: Row, u: Checked) -> None:
+    def _apply_update(self, conn: Connection, row: Row, u: Checked) -> None:
         sets: dict[str, object] = {}
         for tag, value in u.items():
             if tag in TAG_COLUMN and tag != Tag.SECRET:
@@ -431,10 +446,8 @@ class AssetStore:
                 self._apply_update(conn, row, u)
 
     @staticmethod
-    def _select(conn: sqlite3.Connection, where: str, args: Sequence[object], tail: str = "") -> list[Row]:
-        cur = conn.execute(f"SELECT * FROM asset_table WHERE {where} {tail}", list(args))  # noqa: S608
-        names = [d[0] for d in cur.description]
-        return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+    def _select(conn: Connection, where: str, args: Sequence[object], tail: str = "") -> list[Row]:
+        return rows_of(conn.execute(f"SELECT * FROM asset_table WHERE {where} {tail}", list(args)))  # noqa: S608
 
     @_public
     def pre_query(self, query: AssetAttributes) -> bytes:

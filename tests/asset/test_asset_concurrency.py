@@ -74,7 +74,7 @@ def test_threads_lose_no_write(store: asset.AssetStore) -> None:
 
 
 def test_four_processes_lose_no_write(
-    tmp_path: Path, keystore: hukspy.Keystore, owner: str, request: pytest.FixtureRequest
+    asset_path: str | Path, keystore: hukspy.Keystore, owner: str, request: pytest.FixtureRequest
 ) -> None:
     if keystore.backend_name == "tpm2" and not any(rm in keystore.uri for rm in ("tabrmd", "tpmrm")):
         # Several processes on one TPM need a resource manager (tpm2-abrmd, or the kernel's /dev/tpmrm0):
@@ -84,7 +84,7 @@ def test_four_processes_lose_no_write(
         # runs it over tpm2-abrmd.
         pytest.skip("tpm2: several processes on one TPM need a resource manager; swtpm has none")
     workers = [f"p{n}" for n in range(4)]
-    path = tmp_path / "asset"
+    path = asset_path
     procs = [
         subprocess.Popen(
             [sys.executable, "-c", WORKER, keystore.uri, str(path), owner, p],

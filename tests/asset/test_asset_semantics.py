@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from asset_sql import db_exec
 
 import hukspy
 from hukspy import asset
@@ -25,23 +25,6 @@ def code_of(fn: Callable[[], object]) -> int:
     with pytest.raises(AssetError) as ei:
         fn()
     return ei.value.code
-
-
-def db_rows(store: asset.AssetStore, sql: str, args: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
-    conn = sqlite3.connect(next(store.path.glob("*.db")))
-    try:
-        return conn.execute(sql, args).fetchall()
-    finally:
-        conn.close()
-
-
-def db_exec(store: asset.AssetStore, sql: str, args: tuple[object, ...] = ()) -> None:
-    conn = sqlite3.connect(next(store.path.glob("*.db")))
-    try:
-        conn.execute(sql, args)
-        conn.commit()
-    finally:
-        conn.close()
 
 
 def aliases(rows: list[asset.AssetMap]) -> list[bytes]:
@@ -82,7 +65,10 @@ def test_query_on_a_store_never_written_is_a_plain_no_match(store: asset.AssetSt
     assert code_of(lambda: store.remove({})) == 24000002
     assert code_of(lambda: store.update({T.ALIAS: b"a"}, {T.SECRET: b"s"})) == 24000002
     assert code_of(lambda: store.pre_query({})) == 24000002
-    assert not store.path.exists() or not list(store.path.glob("*.db"))
+    if isinstance(store.path, Path):
+        assert not store.path.exists() or not list(store.path.glob("*.db"))
+    else:  # PostgreSQL: the reads created the table (a schema of this test's own), but no row
+        assert db_exec(store, "SELECT COUNT(*) FROM asset_table") == [(0,)]
 
 
 def test_duplicate_alias_and_overwrite(store: asset.AssetStore) -> None:
@@ -156,12 +142,12 @@ def test_update_secret_and_labels(store: asset.AssetStore) -> None:
 
 def test_update_time_and_sync_status_as_upstream(store: asset.AssetStore) -> None:
     store.add({T.SECRET: b"s", T.ALIAS: b"a"})
-    assert db_rows(store, "SELECT SyncStatus, LocalStatus, Version FROM asset_table") == [(1, 0, 4)]
+    assert db_exec(store, "SELECT SyncStatus, LocalStatus, Version FROM asset_table") == [(1, 0, 4)]
     db_exec(store, "UPDATE asset_table SET UpdateTime = ?, LocalStatus = 1", (b"1",))
     store.update({T.ALIAS: b"a"}, {T.DATA_LABEL_NORMAL_LOCAL_1: b"local"})
-    assert db_rows(store, "SELECT UpdateTime, SyncStatus, LocalStatus FROM asset_table") == [(b"1", 1, 0)]
+    assert db_exec(store, "SELECT UpdateTime, SyncStatus, LocalStatus FROM asset_table") == [(b"1", 1, 0)]
     store.update({T.ALIAS: b"a"}, {T.DATA_LABEL_NORMAL_1: b"normal"})
-    ((update_time, sync_status),) = db_rows(store, "SELECT UpdateTime, SyncStatus FROM asset_table")
+    ((update_time, sync_status),) = db_exec(store, "SELECT UpdateTime, SyncStatus FROM asset_table")
     assert update_time != b"1" and sync_status == 4
     assert store.query({T.ALIAS: b"a"})[0][T.UPDATE_TIME] == update_time
 
@@ -180,19 +166,19 @@ def test_remove(store: asset.AssetStore) -> None:
     store.add({T.SECRET: b"s", T.ALIAS: b"e"})
     store.remove({})  # everything the owner has
     assert code_of(lambda: store.query({})) == 24000002
-    assert db_rows(store, "SELECT COUNT(*) FROM asset_table") == [(0,)]
+    assert db_exec(store, "SELECT COUNT(*) FROM asset_table") == [(0,)]
 
 
 def test_trusted_account_assets_leave_a_tombstone(store: asset.AssetStore) -> None:
     store.add({T.SECRET: b"s", T.ALIAS: b"cloud", T.SYNC_TYPE: SyncType.TRUSTED_ACCOUNT})
     store.remove({T.ALIAS: b"cloud"})
     assert code_of(lambda: store.query({T.ALIAS: b"cloud"})) == 24000002
-    assert db_rows(store, "SELECT Alias, SyncStatus FROM asset_table") == [(b"cloud", 2)]
+    assert db_exec(store, "SELECT Alias, SyncStatus FROM asset_table") == [(b"cloud", 2)]
     assert code_of(lambda: store.remove({T.ALIAS: b"cloud"})) == 24000002
     assert code_of(lambda: store.update({T.ALIAS: b"cloud"}, {T.SECRET: b"n"})) == 24000002
     store.add({T.SECRET: b"again", T.ALIAS: b"cloud"})  # a tombstone is replaced silently
     assert store.query({T.ALIAS: b"cloud", **ALL})[0][T.SECRET] == b"again"
-    assert db_rows(store, "SELECT COUNT(*) FROM asset_table") == [(1,)]
+    assert db_exec(store, "SELECT COUNT(*) FROM asset_table") == [(1,)]
 
 
 def test_batch_add(store: asset.AssetStore) -> None:
@@ -238,9 +224,14 @@ def test_owners_are_isolated(tmp_path: Path, keystore: hukspy.Keystore, store: a
         assert code_of(lambda: other.remove({})) == 24000002
         other.add({T.SECRET: b"theirs", T.ALIAS: b"a"})
         assert other.query({T.ALIAS: b"a", **ALL})[0][T.SECRET] == b"theirs"
+        if not isinstance(store.path, Path):  # PostgreSQL: one table, the rows told apart by Owner
+            assert sorted(db_exec(store, "SELECT Owner FROM asset_table")) == sorted(
+                [(store.owner.encode(),), (other.owner.encode(),)]
+            )
         other.remove({})
     assert store.query({T.ALIAS: b"a", **ALL})[0][T.SECRET] == b"mine"
-    assert len(list(store.path.glob("*.db"))) == 2  # one database per owner
+    if isinstance(store.path, Path):
+        assert len(list(store.path.glob("*.db"))) == 2  # one database per owner
 
 
 def test_owner_names_map_to_safe_file_names(tmp_path: Path, keystore: hukspy.Keystore) -> None:
@@ -293,14 +284,14 @@ def test_a_result_holds_at_most_65536_maps(store: asset.AssetStore, keystore: hu
         pytest.skip("no keystore operation involved: runs once, on the software keystore")
     store.add({T.SECRET: b"s", T.ALIAS: b"seed", T.DATA_LABEL_NORMAL_1: b"bulk"})
     # 65536 more rows, copied in SQL (an ATTRIBUTES query does not decrypt, so the copied secret is fine)
-    db_exec(
-        store,
+    sql = (
         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 65536) "
         "INSERT INTO asset_table (Secret, Alias, Owner, OwnerType, SyncType, Accessibility, AuthType, "
         "CreateTime, UpdateTime, IsPersistent, Version, RequirePasswordSet, DataLabelNormal_1, LocalStatus, "
         "SyncStatus, WrapType) SELECT t.Secret, CAST('bulk-' || n.i AS BLOB), t.Owner, t.OwnerType, 0, 1, 0, "
-        "t.CreateTime, t.UpdateTime, 0, 4, 0, t.DataLabelNormal_1, 0, 1, 0 FROM n, asset_table AS t",
+        "t.CreateTime, t.UpdateTime, 0, 4, 0, t.DataLabelNormal_1, 0, 1, 0 FROM n, asset_table AS t"
     )
+    db_exec(store, sql if isinstance(store.path, Path) else sql.replace("AS BLOB", "AS BYTEA"))
     assert code_of(lambda: store.query({T.DATA_LABEL_NORMAL_1: b"bulk"})) == 24000016
     assert len(store.query({T.DATA_LABEL_NORMAL_1: b"bulk", T.RETURN_OFFSET: 1})) == 0x10000
     assert len(store.query({T.RETURN_LIMIT: 0x10000})) == 0x10000
