@@ -45,6 +45,7 @@ from hukspy import (
     HuksTag,
     Keystore,
 )
+from hukspy.pyca import HuksPrivateKey
 from hukspy.testing import open_session_count
 from hukspy.testing.materials import encode_private
 
@@ -90,6 +91,9 @@ DOCUMENTED: Final[dict[str, frozenset[int]]] = {
     "get_sdk_version": _codes(401, 12),
     # hukspy's own (not a HUKS function): where a key lives
     "key_storage": _codes(401, 4, 11, 12),
+    # the key as a pyca key (docs/cryptography.md): reads the record and the public key
+    "private_key": _codes(401, 1, 3, 4, 5, 11, 12, 14),
+    "public_key": _codes(401, 1, 3, 4, 5, 11, 12, 14),
 }
 #: Exceptions that, as the cause of a HuksError, mean a bug that the API boundary hid.
 BUG_CLASSES: Final = (
@@ -494,6 +498,10 @@ def _check_result(name: str, result: object) -> None:
         assert result == "2.0.0.5"
     elif name == "key_storage":
         assert result == "software"
+    elif name == "private_key":
+        assert isinstance(result, HuksPrivateKey)
+    elif name == "public_key":
+        assert callable(getattr(result, "public_bytes", None))
     else:
         assert isinstance(result, HuksReturnResult)
         assert isinstance(result.out_data, bytes)
@@ -541,6 +549,8 @@ _ALIAS_FUNCTIONS: Final = (
     "anon_attest_key_item",
     "wrap_key_item",
     "key_storage",
+    "private_key",
+    "public_key",
 )
 
 
