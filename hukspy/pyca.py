@@ -353,7 +353,7 @@ def _selection(options: object) -> list[HuksParam]:
         return []
     if not isinstance(options, HuksOptions):
         raise HuksError(401, "options must be a HuksOptions or None")
-    return list(options.properties or ())
+    return ParamSet.parse(options.properties).to_params()  # 401 for malformed properties
 
 
 def _load(ks: Keystore, alias: str, selection: list[HuksParam]) -> tuple[ParamSet, KeySpec, PublicKeyTypes]:

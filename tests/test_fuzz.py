@@ -49,6 +49,7 @@ from hukspy import (
     Keystore,
 )
 from hukspy.formats import build_lv, parse_lv
+from hukspy.pyca import HuksPrivateKey
 from hukspy.testing import open_session_count
 from hukspy.testing.materials import encode_private
 from hukspy.wrapped import build_wrapped_key
@@ -97,6 +98,9 @@ DOCUMENTED: Final[dict[str, frozenset[int]]] = {
     "key_storage": _codes(401, 4, 11, 12),
     # hukspy's own: a Keystore with its own session table (docs/decisions.md)
     "session_scope": _codes(401, 12),
+    # the key as a pyca key (docs/cryptography.md): reads the record and the public key
+    "private_key": _codes(401, 1, 3, 4, 5, 11, 12, 14),
+    "public_key": _codes(401, 1, 3, 4, 5, 11, 12, 14),
 }
 #: Exceptions that, as the cause of a HuksError, mean a bug that the API boundary hid.
 BUG_CLASSES: Final = (
@@ -504,6 +508,10 @@ def _check_result(name: str, result: object) -> None:
     elif name == "session_scope":
         assert isinstance(result, Keystore) and result.open_sessions == 0
         result.close()  # its own sessions only: the victims' keystore stays open
+    elif name == "private_key":
+        assert isinstance(result, HuksPrivateKey)
+    elif name == "public_key":
+        assert callable(getattr(result, "public_bytes", None))
     else:
         assert isinstance(result, HuksReturnResult)
         assert isinstance(result.out_data, bytes)
@@ -551,6 +559,8 @@ _ALIAS_FUNCTIONS: Final = (
     "anon_attest_key_item",
     "wrap_key_item",
     "key_storage",
+    "private_key",
+    "public_key",
 )
 
 
