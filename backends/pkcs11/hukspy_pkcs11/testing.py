@@ -37,6 +37,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Final
 
+from hukspy.testing.processes import stop_process
+
 __all__ = [
     "P11KitUnavailableError", "RemoteTokenInfo", "SoftHsmUnavailableError", "TokenInfo",
     "find_p11kit_client", "find_softhsm_module", "p11kit_token", "softhsm_token",
@@ -235,12 +237,7 @@ def _start_server(token: TokenInfo, client: str) -> RemoteTokenInfo:
         )
 
     def stop() -> None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
         shutil.rmtree(directory, ignore_errors=True)
 
     deadline = time.monotonic() + 15

@@ -41,6 +41,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Final
 
+from hukspy.testing.processes import stop_process
+
 __all__ = [
     "SwtpmInstance", "SwtpmUnavailableError", "TabrmdInstance", "require_tpm2", "swtpm_instance",
     "tabrmd_instance",
@@ -243,15 +245,8 @@ class SwtpmInstance:
     def stop(self) -> None:
         """Stop swtpm (SIGTERM, then SIGKILL). Idempotent."""
         proc, self._proc = self._proc, None
-        if proc is None:
-            return
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        if proc is not None:
+            stop_process(proc)
 
     def __repr__(self) -> str:
         return (
@@ -330,16 +325,6 @@ def _tabrmd_tcti_installed() -> bool:
     return ctypes.util.find_library("tss2-tcti-tabrmd") is not None
 
 
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
 @contextlib.contextmanager
 def tabrmd_instance() -> Iterator[TabrmdInstance]:
     """A fresh swtpm behind tpm2-abrmd on a private D-Bus session bus; all stopped on exit.
@@ -366,7 +351,7 @@ def tabrmd_instance() -> Iterator[TabrmdInstance]:
             [dbus, "--session", "--nofork", "--nopidfile", "--print-address=1"],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
         )
-        stack.callback(_stop, bus)
+        stack.callback(stop_process, bus)
         assert bus.stdout is not None  # noqa: S101 - stdout=PIPE
         address = bus.stdout.readline().decode().strip()
         if not address:
@@ -380,7 +365,7 @@ def tabrmd_instance() -> Iterator[TabrmdInstance]:
                  "--flush-all"],
                 stdin=subprocess.DEVNULL, stdout=f, stderr=f,
             )
-        stack.callback(_stop, rm)
+        stack.callback(stop_process, rm)
         deadline = time.monotonic() + _READY_TIMEOUT_S
         while True:
             if rm.poll() is not None:
