@@ -1,7 +1,8 @@
-"""The four mutants issue 9 names, each applied to a temporary copy of the working tree and run
-against the tests that must kill it (docs/testing.md "Known mutants"). Not part of ``.ci/run``.
+"""The four mutants issue 9 names (1-4) and the ASSET store survivors of ``ci/mutation.py`` (5-12),
+each applied to a temporary copy of the working tree and run against the tests that must kill it
+(docs/testing.md "Known mutants", "Mutation testing"). Not part of ``.ci/run``.
 
-    .venv/bin/python ci/known_mutants.py            # all four
+    .venv/bin/python ci/known_mutants.py            # all of them
     .venv/bin/python ci/known_mutants.py 3          # one of them
 
 For each mutant: copy the tree (``ci/mutation.py``'s copy: tracked and untracked files, no venv),
