@@ -1,7 +1,8 @@
-"""The four mutants issue 9 names, each applied to a temporary copy of the working tree and run
-against the tests that must kill it (docs/testing.md "Known mutants"). Not part of ``.ci/run``.
+"""The four mutants issue 9 names (1-4) and the ASSET store survivors of ``ci/mutation.py`` (5-12),
+each applied to a temporary copy of the working tree and run against the tests that must kill it
+(docs/testing.md "Known mutants", "Mutation testing"). Not part of ``.ci/run``.
 
-    .venv/bin/python ci/known_mutants.py            # all four
+    .venv/bin/python ci/known_mutants.py            # all of them
     .venv/bin/python ci/known_mutants.py 3          # one of them
 
 For each mutant: copy the tree (``ci/mutation.py``'s copy: tracked and untracked files, no venv),
@@ -64,6 +65,64 @@ MUTANTS: Final = {
         "if not isinstance(value, int) or value == 0 or value & ~key_purpose:",
         "if not isinstance(value, int) or value == 0:",
         ("tests/test_policy.py", "tests/test_fuzz.py::test_classes_aes_sessions"),
+    ),
+    # ASSET store survivors of ci/mutation.py's fast test set, killed by tests outside it
+    # (docs/testing.md "Mutation testing", the ASSET store)
+    "5": Mutant(
+        "AssetStore ignores the keystore it is given (opens the default one)",
+        "hukspy/asset/store.py",
+        "_arguments(path, keystore, owner)",
+        "_arguments(path, None, owner)",
+        ("tests/asset/test_asset_crypto.py::test_one_key_per_access_control", "-k", "software and sqlite"),
+    ),
+    "6": Mutant(
+        "a valid challenge and token on an AUTH_TYPE=ANY secret: no code (24000001) instead of 24000004",
+        "hukspy/asset/store.py",
+        "                ErrorCode.ACCESS_DENIED,\n",
+        "                None,\n",
+        ("tests/asset/test_asset_auth.py", "-k", "software and sqlite"),
+    ),
+    "7": Mutant(
+        "the AUTH_CHALLENGE of a query ignored (q.get(None)): a valid challenge and token give 401",
+        "hukspy/asset/store.py",
+        "challenge = q.get(Tag.AUTH_CHALLENGE)",
+        "challenge = q.get(None)",
+        ("tests/asset/test_asset_auth.py", "-k", "software and sqlite"),
+    ),
+    "8": Mutant(
+        "the code of a query without challenge or token dropped (24000001 instead of 401)",
+        "hukspy/asset/store.py",
+        "                    ErrorCode.INVALID_ARGUMENT,\n",
+        "",
+        ("tests/asset/test_asset_auth.py", "-k", "software and sqlite"),
+    ),
+    "9": Mutant(
+        "AUTH_TYPE of a new asset ignored (always NONE)",
+        "hukspy/asset/store.py",
+        "AuthType=int(a.get(Tag.AUTH_TYPE, AuthType.NONE))",
+        "AuthType=int(a.get(None, AuthType.NONE))",
+        ("tests/asset/test_asset_auth.py", "tests/asset/test_asset_crypto.py", "-k", "software and sqlite"),
+    ),
+    "10": Mutant(
+        "a damaged stored attribute: no code (24000001 instead of 24000007)",
+        "hukspy/asset/store.py",
+        "raise AssetError(ErrorCode.DATA_CORRUPTED, detail=f\"the stored {tag.name} is damaged\")",
+        "raise AssetError(detail=f\"the stored {tag.name} is damaged\")",
+        ("tests/asset/test_asset_crypto.py", "-k", "software and sqlite"),
+    ),
+    "11": Mutant(
+        "close() keeps the store's pre_query challenges",
+        "hukspy/asset/store.py",
+        "CHALLENGES.drop_store(id(self))",
+        "CHALLENGES.drop_store(id(None))",
+        ("tests/asset/test_asset_auth.py", "-k", "software and sqlite"),
+    ),
+    "12": Mutant(
+        "an open store's closed flag None instead of False (its repr says closed=None)",
+        "hukspy/asset/store.py",
+        "        self._closed = False\n",
+        "        self._closed = None\n",
+        ("tests/asset/test_asset_semantics.py", "-k", "repr and software and sqlite"),
     ),
 }
 

@@ -51,6 +51,18 @@ MODULES: Final = {
     "policy": Module("hukspy/policy.py", ("tests/test_policy.py",)),
     # the ASSET database layer, on the software keystore only (hardware adds minutes, not checks of db.py)
     "asset-db": Module("hukspy/asset/db.py", ("tests/asset",), ("-k", "not pkcs11 and not tpm2")),
+    # the ASSET store's operations: semantics, argument checks, pre_query/auth and the cipher binding,
+    # on the software keystore and SQLite only (seconds per mutant)
+    "asset-store": Module(
+        "hukspy/asset/store.py",
+        (
+            "tests/asset/test_asset_semantics.py",
+            "tests/asset/test_asset_checks.py",
+            "tests/asset/test_asset_auth.py",
+            "tests/asset/test_asset_crypto.py",
+        ),
+        ("-k", "not pkcs11 and not tpm2 and not postgresql"),
+    ),
 }
 
 _STRING: Final = re.compile(r"""[rbf]*("([^"\\]|\\.)*"|'([^'\\]|\\.)*')""")
@@ -64,6 +76,7 @@ class Result:
     timeouts: int = 0
     survivors: list[tuple[str, list[str]]] = field(default_factory=list)
     messages: list[tuple[str, list[str]]] = field(default_factory=list)
+    untested: list[tuple[str, list[str]]] = field(default_factory=list)  # "no tests": no test reaches it
     other: dict[str, int] = field(default_factory=dict)
 
 
@@ -170,6 +183,8 @@ def run(key: str, sample: int | None, seed: int, children: int) -> Result:
                 (result.messages if _message_only(diff) else result.survivors).append((name, diff))
             else:
                 result.other[status] = result.other.get(status, 0) + 1
+                if status == "no tests":
+                    result.untested.append((name, _diff(work, name)))
     return result
 
 
@@ -187,7 +202,7 @@ def report(r: Result, module: Module, sample: int | None) -> str:
         f"{100 * detected / max(behavioural, 1):.1f}% without the message-only ones",
         "",
     ]
-    for name, diff in r.survivors:
+    for name, diff in r.survivors + [(f"{n} (no tests)", d) for n, d in r.untested]:
         lines += [f"- `{name}`", "", "  ```diff", *(f"  {d}" for d in diff), "  ```", ""]
     return "\n".join(lines)
 

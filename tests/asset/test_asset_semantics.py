@@ -297,3 +297,12 @@ def test_a_result_holds_at_most_65536_maps(store: asset.AssetStore, keystore: hu
     assert len(store.query({T.RETURN_LIMIT: 0x10000})) == 0x10000
     assert aliases(store.query({T.RETURN_LIMIT: 2, T.RETURN_OFFSET: 65535})) == [b"bulk-65535", b"bulk-65536"]
     store.remove({T.DATA_LABEL_NORMAL_1: b"bulk"})
+
+
+def test_repr_says_whether_the_store_is_closed(
+    asset_path: str | Path, keystore: hukspy.Keystore, owner: str
+) -> None:
+    st = asset.AssetStore(asset_path, keystore, owner)
+    assert repr(st).endswith(f"owner={owner!r}, closed=False)")
+    st.close()
+    assert repr(st).endswith(f"owner={owner!r}, closed=True)")
