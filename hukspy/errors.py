@@ -175,9 +175,27 @@ _DEFAULT_INFO: Final[dict[int, str]] = {
 
 _REGISTRY: dict[int, type[HuksError]] = {}
 
+# The words before ${messageInfo} after which the info is a bare noun phrase: the template supplies the
+# article ("The ${messageInfo} is not supported.", "Failed to obtain the ${messageInfo}. ...") or needs
+# none ("Invalid ${messageInfo}."), so a leading article of the info is dropped (docs/decisions.md).
+_NOUN_SLOTS: Final = ("the ", "The ", "Invalid ")
+_ARTICLES: Final = ("the ", "this ", "a ", "an ")
+
+
+def noun_phrase(template: str, info: str) -> str:
+    """``info`` as it fills ``template``: without its leading article where the template's slot takes
+    a bare noun phrase (see ``_NOUN_SLOTS``), else unchanged."""
+    head, _, _ = template.partition(PLACEHOLDER)
+    if head.endswith(_NOUN_SLOTS):
+        for article in _ARTICLES:
+            if info[: len(article)].lower() == article:
+                return info[len(article):]
+    return info
+
 
 def format_message(code: int, info: str = "") -> str:
-    """The message for ``code``, ``${messageInfo}`` replaced by ``info`` (see the module docstring)."""
+    """The message for ``code``, ``${messageInfo}`` replaced by ``info`` (see the module docstring), a
+    leading article of ``info`` dropped where the template supplies its own (``noun_phrase``)."""
     templates = MESSAGES.get(code)
     if templates is None:
         return info or "Unknown HUKS error."
@@ -186,7 +204,7 @@ def format_message(code: int, info: str = "") -> str:
         template = next((t for t in templates if PLACEHOLDER in t), template)
     elif PLACEHOLDER in template:
         info = _DEFAULT_INFO.get(code, "operation")
-    return template.replace(PLACEHOLDER, info)
+    return template.replace(PLACEHOLDER, noun_phrase(template, info))
 
 
 def error_class(code: int) -> type[HuksError]:
@@ -204,6 +222,8 @@ class HuksError(Exception):
 
     code: int
     message: str
+    #: The text that filled ``${messageInfo}`` (empty when none did, or the message was given whole).
+    info: str = ""
     #: Seconds after which the same call may succeed (a TPM's dictionary-attack lockout), else None.
     retry_after_s: int | None = None
     _code: ClassVar[int | None] = None
@@ -223,8 +243,21 @@ class HuksError(Exception):
         self = Exception.__new__(cls)
         self.code = int(code)
         self.message = format_message(self.code, info) if message is None else message
+        self.info = info if message is None else ""
         self.args = (self.code, self.message)
         return self
+
+    def name_key(self, alias: str) -> None:
+        """Say which key the error is about: ``(key "alias")`` is appended to the info (inside its closing
+        parenthesis, if it ends with one) and the message rebuilt, unless the message takes no info or
+        already names the alias."""
+        takes_info = any(PLACEHOLDER in t for t in MESSAGES.get(self.code, (PLACEHOLDER,)))
+        if not self.info or not takes_info or f'"{alias}"' in self.info:
+            return
+        key = f'key "{alias}"'
+        self.info = f"{self.info[:-1]}; {key})" if self.info.endswith(")") else f"{self.info} ({key})"
+        self.message = format_message(self.code, self.info)
+        self.args = (self.code, self.message)
 
     if not TYPE_CHECKING:
         # All the work is done in __new__; this only swallows the constructor's arguments (hidden from

@@ -16,6 +16,7 @@ import struct
 import textwrap
 import threading
 from collections.abc import Callable, Iterator
+from enum import IntEnum
 from pathlib import Path
 from typing import Concatenate, Final, ParamSpec, TypeVar
 
@@ -36,8 +37,11 @@ from hukspy.backend import (
 )
 from hukspy.backend.facts import SYMMETRIC_ALGS
 from hukspy.enums import (
+    HuksCipherMode,
     HuksKeyAlg,
+    HuksKeyDigest,
     HuksKeyFlag,
+    HuksKeyPadding,
     HuksKeyPurpose,
     HuksKeyWrapType,
     HuksTag,
@@ -112,13 +116,21 @@ def _token(token: object) -> bytes | None:
 
 def _public(method: Callable[P, R]) -> Callable[P, R]:
     """The API boundary: whatever escapes a public method that is not a ``HuksError`` (a bug, or a
-    native error that no table caught) becomes 12000012, chained, so callers only see ``HuksError``."""
+    native error that no table caught) becomes 12000012, chained, so callers only see ``HuksError``;
+    a ``HuksError`` of a method that takes ``key_alias`` names that alias (``HuksError.name_key``)."""
+
+    code = method.__code__
+    params = code.co_varnames[: code.co_argcount]
+    at = params.index("key_alias") if "key_alias" in params else None
 
     @functools.wraps(method)
     def call(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return method(*args, **kwargs)
-        except HuksError:
+        except HuksError as err:
+            alias = kwargs.get("key_alias", args[at] if at is not None and at < len(args) else None)
+            if isinstance(alias, str):
+                err.name_key(alias)
             raise
         except MemoryError as exc:
             raise HuksError(12000014) from exc
@@ -290,11 +302,13 @@ class Keystore:
         cap = self._caps.key(spec.alg, spec.size)
         name = _alg_name(spec.alg)
         if cap is None or (generate and not cap.generate):
-            raise HuksError(12000001, f"{name}-{spec.size} on the {self._backend.name} keystore{self._hint}")
+            raise HuksError(
+                12000001, f"{name}-{spec.size} key on the {self._backend.name} keystore{self._hint}"
+            )
         if not generate and not (cap.imports if spec.alg in SYMMETRIC_ALGS else import_type in cap.imports):
             raise HuksError(
                 12000001,
-                f"importing {name}-{spec.size} keys of this type on the {self._backend.name} keystore",
+                f"import of {name}-{spec.size} keys of this type on the {self._backend.name} keystore",
             )
         seclevel.check_security_level(plan.stored, self._caps, spec)
 
@@ -370,7 +384,9 @@ class Keystore:
         record = self._record(alias, policy.storage_level(params))
         spec = policy.key_spec(record.params)
         if spec.alg in SYMMETRIC_ALGS:
-            raise HuksError(12000003, f"key type: {_alg_name(spec.alg)} keys have no public key to export")
+            raise HuksError(
+                12000003, f"key type {_alg_name(spec.alg)} for a public key export (a key pair expected)"
+            )
         with self._native(Action.PUBLIC_KEY):
             return HuksReturnResult(out_data=self._backend.public_key(record.ref, spec))
 
@@ -455,7 +471,9 @@ class Keystore:
         plan = policy.check_init(record.params, params)
         if not self._caps.supports_op(key, plan.op):
             raise HuksError(
-                12000001, f"this operation ({plan.op!r}) on the {self._backend.name} keystore{self._hint}"
+                12000001,
+                f"{_op_words(plan.op)} for {_alg_name(key.alg)}-{key.size} keys "
+                f"on the {self._backend.name} keystore{self._hint}",
             )
 
         def create() -> Session:
@@ -564,8 +582,7 @@ class Keystore:
         if len(secret) * 8 != plan.spec.size:
             raise HuksError(
                 12000003,
-                f"key size: the key to store is {plan.spec.size} bits, "
-                f"the {s.kind.value}d secret {len(secret) * 8}",
+                f"key size {plan.spec.size} for the {s.kind.value}d secret of {len(secret) * 8} bits",
             )
         self._import(request.alias, plan, KeyMaterial(secret=secret))
         return b""
@@ -703,7 +720,7 @@ class Keystore:
         wrapping = self._record(wrapping_alias, level)
         suite_id = params.int_(HuksTag.HUKS_TAG_UNWRAP_ALGORITHM_SUITE)
         if suite_id is None:
-            raise HuksError(12000002, "UNWRAP_ALGORITHM_SUITE is missing")
+            raise HuksError(12000002, "UNWRAP_ALGORITHM_SUITE param")
         suite = wrapped.SUITES.get(suite_id)
         if suite is None:
             if suite_id == HuksUnwrapSuite.HUKS_UNWRAP_SUITE_SM2_SM4_ECB_NOPADDING:
@@ -712,12 +729,11 @@ class Keystore:
         parts = formats.parse_lv(data)
         wspec = policy.key_spec(wrapping.params)
         if wspec.purpose != HuksKeyPurpose.HUKS_KEY_PURPOSE_UNWRAP:
-            raise HuksError(12000003, f'usage of the key "{wrapping_alias}": its purpose must be UNWRAP only')
+            raise HuksError(12000003, f'purpose of the key "{wrapping_alias}" (UNWRAP only expected)')
         if wspec.alg not in suite.key_algs or wspec.size != suite.key_size or wspec.public_only:
             raise HuksError(
                 12000003,
-                f'the key "{wrapping_alias}" ({_alg_name(wspec.alg)}-{wspec.size}) cannot unwrap '
-                f"{suite.name}",
+                f'wrapping key "{wrapping_alias}" ({_alg_name(wspec.alg)}-{wspec.size}) for {suite.name}',
             )
         key_params = params.without(HuksTag.HUKS_TAG_UNWRAP_ALGORITHM_SUITE)
         plan = policy.check_create(key_params, HuksKeyFlag.HUKS_KEY_FLAG_IMPORT_KEY)
@@ -725,7 +741,7 @@ class Keystore:
         self._require_key(plan, generate=False)
         agree = OpSpec(OpKind.AGREE, alg=suite.agree_alg)
         if not self._caps.supports_op(wspec, agree):
-            raise HuksError(12000001, f"{suite.name} on the {self._backend.name} keystore")
+            raise HuksError(12000001, f"unwrap suite {suite.name} on the {self._backend.name} keystore")
         self._check_override(level, alias, plan.replace)
         formats.load_public(suite.peer_alg, parts[wrapped.PART_PEER_PUBLIC], suite.key_size)
         ref: bytes | None = None
@@ -776,6 +792,26 @@ def _convert(
         err = HuksError(found.code, message=f"{err.message} ({found.note})")
     err.retry_after_s = found.retry_after_s
     return err
+
+
+def _op_words(op: OpSpec) -> str:
+    """An operation as a noun phrase for a message: its kind, algorithm, and mode, padding and digest
+    by name (never the ``OpSpec`` repr)."""
+    fields: tuple[tuple[type[IntEnum], int | None], ...] = (
+        (HuksCipherMode, op.mode),
+        (HuksKeyPadding, op.padding),
+        (HuksKeyDigest, op.digest),
+    )
+    details = [_enum_word(enum, value) for enum, value in fields if value is not None]
+    extra = f" ({', '.join(details)})" if details else ""
+    return f"{op.kind.value} operation with {_alg_name(op.alg)}{extra}"
+
+
+def _enum_word(enum: type[IntEnum], value: int) -> str:
+    try:
+        return enum(value).name.removeprefix("HUKS_")
+    except ValueError:
+        return str(value)
 
 
 def _alg_name(alg: int) -> str:

@@ -622,12 +622,12 @@ def _check_purpose(alg: int, purpose: int, imported: bool) -> None:
     """HksCheckGenKeyPurpose: one class (CheckPurposeUnique), no forbidden bit (g_invalidPurpose,
     g_invalidImportKeyPurpose). → 12000003."""
     if _single_purpose_class(purpose) is None:
-        raise _err(E_INVALID, f"the purpose {purpose:#x} must be of exactly one class")
+        raise _err(E_INVALID, f"purpose {purpose:#x} (one class of purposes expected)")
     invalid = INVALID_PURPOSE.get(alg, 0)
     if imported:
         invalid |= INVALID_IMPORT_PURPOSE.get(alg, 0)
     if purpose & invalid:
-        raise _err(E_INVALID, f"the purpose {purpose:#x} is not allowed for the algorithm {_alg_name(alg)}")
+        raise _err(E_INVALID, f"purpose {purpose:#x} for the algorithm {_alg_name(alg)}")
 
 
 def _alg_name(alg: int) -> str:
@@ -637,9 +637,13 @@ def _alg_name(alg: int) -> str:
         return str(alg)
 
 
-def _check_in(value: int | None, allowed: frozenset[int] | None, code: int, what: str) -> None:
+def _check_in(
+    value: int | None, allowed: frozenset[int] | None, code: int, what: str, where: str = ""
+) -> None:
+    """Raise ``HuksError(code)`` (12000003 at every call site) naming ``what`` and ``value``, then
+    ``where``, unless ``value`` is absent or in ``allowed``."""
     if value is not None and allowed is not None and value not in allowed:
-        raise _err(code, f"the {what} {value} is not allowed here")
+        raise _err(code, f"{what} {value}{where}")
 
 
 def _check_mutable(alg: int, purpose: int, padding: int | None, mode: int | None) -> None:
@@ -655,7 +659,7 @@ def _check_mutable(alg: int, purpose: int, padding: int | None, mode: int | None
         return
     modes = MODE_PADDINGS.get(alg)
     if modes is not None and mode is not None:
-        _check_in(padding, modes.get(mode, frozenset()), E_INVALID, "padding for this mode")
+        _check_in(padding, modes.get(mode, frozenset()), E_INVALID, "padding", " for this mode")
 
 
 def _check_user_auth(params: ParamSet) -> None:
@@ -704,12 +708,12 @@ def _check_key_params(params: ParamSet, imported: bool) -> KeySpec:
     """CoreCheckGenKeyParams (hks_check_paramset.c), in upstream order."""
     alg = params.int_(T.HUKS_TAG_ALGORITHM)
     if alg is None:
-        raise _err(E_MISSING, "ALGORITHM is missing")  # CHECK_GET_ALG_FAIL
+        raise _err(E_MISSING, "ALGORITHM param")  # CHECK_GET_ALG_FAIL
     if alg not in KEY_ALGS:
-        raise _err(E_INVALID, f"the algorithm {alg} cannot be a key")  # INVALID_ALGORITHM
+        raise _err(E_INVALID, f"algorithm {alg} for a key")  # INVALID_ALGORITHM
     purpose = params.int_(T.HUKS_TAG_PURPOSE)
     if purpose is None:
-        raise _err(E_MISSING, "PURPOSE is missing")  # CHECK_GET_PURPOSE_FAIL
+        raise _err(E_MISSING, "PURPOSE param")  # CHECK_GET_PURPOSE_FAIL
     _check_user_auth_tui(params)
     if alg in UNSUPPORTED_KEY_ALGS:
         raise _err(E_UNSUPPORTED, f"the algorithm {_alg_name(alg)}")
@@ -721,21 +725,21 @@ def _check_key_params(params: ParamSet, imported: bool) -> KeySpec:
     if purpose & (_DERIVE | _MAC):
         # CheckGenKeyMacDeriveParams: algorithm, purpose, then the GEN_MAC_KEY / GEN_DERIVE_KEY row.
         if alg not in MAC_DERIVE_KEY_ALGS:
-            raise _err(E_INVALID, f"{_alg_name(alg)} keys cannot have purpose MAC or DERIVE")
+            raise _err(E_INVALID, f"purpose MAC or DERIVE for {_alg_name(alg)} keys")
         _check_purpose(alg, purpose, imported)
         sizes, rows = (MAC_KEY_SIZES, MAC_EXPECT) if purpose == _MAC else (DERIVE_KEY_SIZES, DERIVE_EXPECT)
         if size is None:
-            raise _err(E_MISSING, "KEY_SIZE is missing")
+            raise _err(E_MISSING, "KEY_SIZE param")
         if not _size_ok(sizes[alg], size):
-            raise _err(E_INVALID, f"the key size {size} is invalid for this {_alg_name(alg)} key")
+            raise _err(E_INVALID, f"key size {size} for this {_alg_name(alg)} key")
         _check_in(digest, rows.get(alg, Expect()).digests, E_INVALID, "digest")
     else:
         # CheckGenKeyParamsByAlg: inputs (KEY_SIZE required), fixed checks in the order size, padding,
         # purpose, digest, mode (HksCheckFixedParams), purpose classes, then padding compatibility.
         if size is None:
-            raise _err(E_MISSING, "KEY_SIZE is missing")
+            raise _err(E_MISSING, "KEY_SIZE param")
         if not _size_ok(KEY_SIZES[alg], size):
-            raise _err(E_INVALID, f"the key size {size} is invalid for {_alg_name(alg)}")
+            raise _err(E_INVALID, f"key size {size} for {_alg_name(alg)}")
         expect = GEN_EXPECT.get(alg, Expect())
         _check_in(padding, expect.paddings, E_INVALID, "padding")
         _check_in(purpose, expect.purposes, E_INVALID, "purpose")
@@ -803,11 +807,11 @@ def check_import(params: ParamSet, import_type: int | None, key_len: int | None 
         return spec
     kind = _PUB if import_type is None else import_type
     if kind not in (_PUB, _PRIV, _PAIR):
-        raise _err(E_INVALID, f"the import key type {import_type} is invalid")
+        raise _err(E_INVALID, f"import key type {import_type}")
     allowed = IMPORT_PURPOSES.get((spec.alg, kind))
     if allowed is not None and spec.purpose not in allowed:
-        raise _err(E_INVALID, f"an imported {_alg_name(spec.alg)} key of this type cannot have purpose "
-                               f"{spec.purpose:#x}")
+        raise _err(E_INVALID, f"purpose {spec.purpose:#x} for an imported {_alg_name(spec.alg)} key "
+                               "of this type")
     return KeySpec(alg=spec.alg, size=spec.size, purpose=spec.purpose, digest=spec.digest,
                    public_only=kind == _PUB)
 
@@ -929,9 +933,9 @@ def _auth_policy(kind: OpKind, init_alg: int, key: ParamSet, init: ParamSet) -> 
             continue
         value = init.int_(tag)
         if value is None:
-            raise _err(E_MISSING, f"{_tag_name(tag)} is missing")
+            raise _err(E_MISSING, f"{_tag_name(tag)} param")
         if value not in allowed:
-            raise _err(E_MISSING, f"the {_tag_name(tag)} {value} is invalid for this key")
+            raise _err(E_MISSING, f"{_tag_name(tag)} param that fits this key (the init gives {value})")
         checked_optional = True
     if checked_optional and not key_purpose & (_MAC | _DERIVE) and key_alg is not None:
         _check_mutable(key_alg, init.int_(T.HUKS_TAG_PURPOSE, 0), init.int_(T.HUKS_TAG_PADDING),
@@ -959,18 +963,20 @@ def check_init(stored: ParamSet, init: ParamSet) -> InitPlan:
     kind = PURPOSE_KINDS.get(purpose)
     if kind is None:
         if purpose in (P.HUKS_KEY_PURPOSE_WRAP, P.HUKS_KEY_PURPOSE_UNWRAP):
-            raise _err(E_INVALID, "WRAP/UNWRAP keys have no session")
+            raise _err(E_INVALID, "session on a WRAP/UNWRAP key")
         raise _err(E_ARG, f"the init purpose {purpose:#x} must be a single purpose")
     if init_alg in DIGEST_REQUIRED.get(kind, frozenset()) and T.HUKS_TAG_DIGEST not in init:
         raise _err(E_ARG, "DIGEST is required at init for this operation")
     handlers = INIT_ALGS[kind]
     if init_alg not in handlers:
-        raise _err(E_INVALID, f"{_alg_name(init_alg)} cannot {kind.value}")
+        raise _err(E_INVALID, f"{kind.value} operation with {_alg_name(init_alg)}")
     key = key_spec(stored)
     if kind in (OpKind.ENCRYPT, OpKind.DECRYPT, OpKind.SIGN, OpKind.VERIFY) and init_alg != key.alg:
         raise _err(E_ARG, "ALGORITHM does not match the key")  # ALGORITHM is a policy tag (-3 → 401)
     if key.alg not in handlers[init_alg]:
-        raise _err(E_INVALID, f"{_alg_name(init_alg)} cannot {kind.value} with a {_alg_name(key.alg)} key")
+        raise _err(
+            E_INVALID, f"{kind.value} operation with {_alg_name(init_alg)} on a {_alg_name(key.alg)} key"
+        )
     _auth_policy(kind, init_alg, stored, init)
 
     if kind in (OpKind.ENCRYPT, OpKind.DECRYPT):
@@ -989,7 +995,7 @@ def _need(value: int | None, tag: int) -> int:
     """A value the operation needs (CHECK_GET_*_FAIL → 12000002). The auth policy has normally asked
     for it already; this guards the few paths where the key and init could both lack it."""
     if value is None:
-        raise _err(E_MISSING, f"{_tag_name(tag)} is missing")
+        raise _err(E_MISSING, f"{_tag_name(tag)} param")
     return value
 
 
@@ -1019,13 +1025,13 @@ def _cipher_plan(kind: OpKind, key: KeySpec, stored: ParamSet, init: ParamSet) -
     padding = _need(padding, T.HUKS_TAG_PADDING)
     modes = MODE_PADDINGS[key.alg]
     _check_in(mode, frozenset(modes), E_INVALID, "block mode")
-    _check_in(padding, modes[mode], E_INVALID, "padding for this mode")
+    _check_in(padding, modes[mode], E_INVALID, "padding", " for this mode")
     if mode in IV_MODES:
         iv = init.bytes_(T.HUKS_TAG_IV)
         if iv is None:
-            raise _err(E_MISSING, "IV is missing")  # CHECK_GET_IV_FAIL
+            raise _err(E_MISSING, "IV param")  # CHECK_GET_IV_FAIL
         if len(iv) != BLOCK_BYTES[key.alg]:
-            raise _err(E_INVALID, f"the IV must be {BLOCK_BYTES[key.alg]} bytes")  # INVALID_IV
+            raise _err(E_INVALID, f"IV length ({BLOCK_BYTES[key.alg]} bytes expected)")  # INVALID_IV
         return InitPlan(OpSpec(kind=kind, alg=key.alg, mode=mode, padding=padding, iv=iv), append_nonce=False)
     if mode not in AE_MODES:
         return InitPlan(OpSpec(kind=kind, alg=key.alg, mode=mode, padding=padding), append_nonce=False)
@@ -1033,22 +1039,22 @@ def _cipher_plan(kind: OpKind, key: KeySpec, stored: ParamSet, init: ParamSet) -
     rule = AE_RULES[mode]
     tag_len = init.int_(T.HUKS_TAG_AE_TAG_LEN, DEFAULT_AE_TAG_LEN)
     if tag_len not in rule.tag_lens:
-        raise _err(E_INVALID, f"AE_TAG_LEN {tag_len} is invalid for this mode")  # -181
+        raise _err(E_INVALID, f"AE_TAG_LEN {tag_len} for this mode")  # -181
     aad = init.bytes_(T.HUKS_TAG_AAD)
     if aad is None:
         aad = init.bytes_(T.HUKS_TAG_ASSOCIATED_DATA)
     if aad is not None and len(aad) < rule.aad_min:
-        raise _err(E_INVALID, f"the AAD must be at least {rule.aad_min} bytes")  # INVALID_AAD
+        raise _err(E_INVALID, f"AAD length (at least {rule.aad_min} bytes expected)")  # INVALID_AAD
     nonce = init.bytes_(T.HUKS_TAG_NONCE)
     append = False
     if nonce is None:
         user_auth = T.HUKS_TAG_KEY_AUTH_PURPOSE in stored or T.HUKS_TAG_USER_AUTH_TYPE in stored
         if kind is OpKind.DECRYPT or user_auth:
-            raise _err(E_MISSING, "NONCE is missing")  # CHECK_GET_NONCE_FAIL
+            raise _err(E_MISSING, "NONCE param")  # CHECK_GET_NONCE_FAIL
         nonce = secrets.token_bytes(rule.nonce_generated)
         append = True
     elif len(nonce) < rule.nonce_min or (rule.nonce_max is not None and len(nonce) > rule.nonce_max):
-        raise _err(E_INVALID, "the NONCE length is invalid for this mode")  # INVALID_NONCE
+        raise _err(E_INVALID, "NONCE length for this mode")  # INVALID_NONCE
     tag: bytes | None = None
     if kind is OpKind.DECRYPT:
         tag = init.bytes_(T.HUKS_TAG_AE_TAG)
@@ -1074,7 +1080,7 @@ def _sign_op(kind: OpKind, key: KeySpec, stored: ParamSet, init: ParamSet) -> Op
         salt = _value(init, stored, T.HUKS_TAG_RSA_PSS_SALT_LEN_TYPE)
         salt = DEFAULT_PSS_SALT if salt is None else salt
         if salt not in PSS_SALT_TYPES:
-            raise _err(E_INVALID, f"the PSS salt length type {salt} is invalid")
+            raise _err(E_INVALID, f"PSS salt length type {salt}")
     mgf = digest if padding == PAD.HUKS_PADDING_PSS else None
     return OpSpec(kind=kind, alg=key.alg, padding=padding, digest=digest, mgf_digest=mgf, pss_salt=salt)
 
@@ -1092,13 +1098,14 @@ def _derive_op(init_alg: int, init: ParamSet) -> OpSpec:
     if init_alg == A.HUKS_ALG_PBKDF2:
         it = init.int_(T.HUKS_TAG_ITERATION)
         if it is None:
-            raise _err(E_MISSING, "ITERATION is missing")  # CHECK_GET_ITERATION_FAIL
+            raise _err(E_MISSING, "ITERATION param")  # CHECK_GET_ITERATION_FAIL
         if not PBKDF2_ITERATIONS[0] <= it <= PBKDF2_ITERATIONS[1]:
-            raise _err(E_INVALID, f"ITERATION must be {PBKDF2_ITERATIONS[0]}..{PBKDF2_ITERATIONS[1]}")
+            low, high = PBKDF2_ITERATIONS
+            raise _err(E_INVALID, f"ITERATION count ({low}..{high} expected)")
         if salt is None:
-            raise _err(E_MISSING, "SALT is missing")  # CHECK_GET_SALT_FAIL
+            raise _err(E_MISSING, "SALT param")  # CHECK_GET_SALT_FAIL
         if len(salt) < PBKDF2_MIN_SALT:
-            raise _err(E_INVALID, f"SALT must be at least {PBKDF2_MIN_SALT} bytes")  # INVALID_SALT
+            raise _err(E_INVALID, f"SALT length (at least {PBKDF2_MIN_SALT} bytes expected)")  # INVALID_SALT
         iterations = it
     return OpSpec(kind=OpKind.DERIVE, alg=init_alg, digest=digest, derive_size=size, salt=salt or b"",
                   info=info, iterations=iterations)

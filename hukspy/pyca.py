@@ -373,7 +373,7 @@ def private_key(ks: Keystore, alias: str, options: HuksOptions | None = None) ->
     stored, spec, public = _load(ks, alias, selection)
     cls = _CLASSES.get(spec.alg)
     if cls is None or spec.public_only:
-        raise HuksError(12000003, f'key type: "{alias}" is not an RSA, EC or Ed25519 private key')
+        raise HuksError(12000003, f'key type of "{alias}" (an RSA, EC or Ed25519 private key expected)')
     return cls(ks, alias, selection, stored, spec, public)
 
 

@@ -106,7 +106,7 @@ class Sealing:
         only_sealed = bool(spec.purpose & self.purposes)
         if not self.enabled:
             if lacking or only_sealed or spec.sealed:
-                what = "this key type or size" if lacking or spec.sealed else "keys of this purpose"
+                what = "key type or size" if lacking or spec.sealed else "key purpose"
                 raise UnsupportedError(f"{what} on the {self.scheme} keystore ({hint(self.scheme)})")
             return False
         return lacking or only_sealed or spec.sealed or spec.alg in self.always

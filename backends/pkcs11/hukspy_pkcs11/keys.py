@@ -241,7 +241,7 @@ def create_imported(w: Worker, spec: KeySpec, key: KeyMaterial, key_id: bytes, c
     base = _common(key_id, copyable_known)
     if spec.alg in TOKEN_SECRET_ALGS:
         if key.secret is None:
-            raise InvalidKeyMaterialError("a symmetric key import needs the raw key")
+            raise InvalidKeyMaterialError("symmetric key import without the raw key")
         key_type, _ = _secret_type(spec)
         s.create_object({**base, **_secret_flags(spec), Attribute.CLASS: ObjectClass.SECRET_KEY,
                          Attribute.KEY_TYPE: key_type, Attribute.VALUE: key.secret})
@@ -289,7 +289,7 @@ def create_imported(w: Worker, spec: KeySpec, key: KeyMaterial, key_id: bytes, c
         if isinstance(key.private, dh.DHPrivateKey):
             priv.update({**group, Attribute.VALUE: _int(key.private.private_numbers().x)})
     else:
-        raise InvalidKeyMaterialError("the key material does not match ALGORITHM/KEY_SIZE")
+        raise InvalidKeyMaterialError("key material that does not match ALGORITHM/KEY_SIZE")
     s.create_object(pub)
     if key.private is not None:
         s.create_object(priv)
@@ -335,5 +335,5 @@ def public_der(w: Worker, spec: KeySpec, key_id: bytes) -> bytes:
         y = int.from_bytes(obj[Attribute.VALUE], "big")
         params = dh.DHParameterNumbers(ffdhe_prime(spec.size), 2)
         return dh.DHPublicNumbers(y, params).public_key().public_bytes(der, fmt)
-    raise ParameterRejectedError("only public keys can be exported")
+    raise ParameterRejectedError("export of a secret key (only public keys can be exported)")
 

@@ -213,7 +213,7 @@ class Tpm2Backend:
         attrs = _IMPORTED | A.SIGN_ENCRYPT | A.DECRYPT
         if key.private is not None:
             if not isinstance(key.private, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
-                raise UnsupportedError("importing this key type into the TPM")
+                raise UnsupportedError("import of this key type into the TPM")
             pem = key.private.private_bytes(
                 serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
             )
@@ -234,7 +234,7 @@ class Tpm2Backend:
                 tpub.parameters.keyedHashDetail.scheme.scheme = TPM2_ALG.HMAC
                 tpub.parameters.keyedHashDetail.scheme.details.hmac.hashAlg = _digest_alg(spec)
             else:
-                raise UnsupportedError("importing this key type into the TPM")
+                raise UnsupportedError("import of this key type into the TPM")
             sens, pub = TPM2B_SENSITIVE(tsens), TPM2B_PUBLIC(tpub)
         else:
             raise InvalidKeyMaterialError("key material to import (there is none)")

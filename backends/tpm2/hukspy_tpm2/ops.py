@@ -178,7 +178,7 @@ class _Buffer:
             self._h.update(data)
             return
         if len(self._data) + len(data) > _MAX_BUFFERED:
-            raise ParameterRejectedError(f"input longer than {_MAX_BUFFERED} bytes for this operation")
+            raise ParameterRejectedError(f"input length for this operation (more than {_MAX_BUFFERED} bytes)")
         self._data += data
 
     def value(self) -> bytes:
@@ -278,7 +278,7 @@ def _emsa_pss(m_hash: bytes, em_bits: int, salt_len: int, hname: str, mgf_name: 
     h_len = len(m_hash)
     em_len = (em_bits + 7) // 8
     if em_len < h_len + salt_len + 2:
-        raise ParameterRejectedError("RSA key too small for PSS with this digest and salt")
+        raise ParameterRejectedError("RSA key size for PSS with this digest and salt (too small)")
     salt = os.urandom(salt_len)
     h = hashlib.new(hname, b"\0" * 8 + m_hash + salt).digest()
     db = b"\0" * (em_len - salt_len - h_len - 2) + b"\x01" + salt
@@ -319,7 +319,7 @@ class RsaSign(_Closed):
         # PKCS#1 v1.5 on the host: DigestInfo(digest) or the raw data
         t = value if d is None else d.info.digest_info + value
         if len(t) > k - 11:
-            raise ParameterRejectedError("data too long for PKCS#1 v1.5 signing with this RSA key")
+            raise ParameterRejectedError("data length for PKCS#1 v1.5 signing with this RSA key (too long)")
         em = b"\x00\x01" + b"\xff" * (k - 3 - len(t)) + b"\x00" + t
         return self._raw(em, k)
 
@@ -416,7 +416,7 @@ class RsaEncrypt(_Closed):
             m = int.from_bytes(value, "big")
             n = self._key.public_numbers()
             if len(value) > k or m >= n.n:
-                raise ParameterRejectedError("data out of range for raw RSA")
+                raise ParameterRejectedError("data for raw RSA (out of range)")
             return pow(m, n.e, n.n).to_bytes(k, "big")
         try:
             return self._key.encrypt(value, pad)
