@@ -106,7 +106,10 @@ def purpose_bit(kind_name: str) -> int:
 
 
 def add_globals(parser: argparse.ArgumentParser) -> None:
-    """``--keystore URI`` and ``--json``, the options of every command."""
+    """``--version``, ``--keystore URI`` and ``--json``, the options of every command."""
+    from hukspy import __version__
+
+    parser.add_argument("--version", action="version", version=f"hukspy {__version__}")
     parser.add_argument(
         "--keystore",
         metavar="URI",
