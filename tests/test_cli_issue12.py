@@ -78,3 +78,54 @@ def test_version_prints_the_package_version(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr.decode()
     assert done.stdout.decode() == f"hukspy {__version__}\n"
     assert __version__.count(".") == 2
+
+
+# ------------------------------------------------------------------------------- item 4: output
+
+
+def test_json_before_or_after_the_subcommand(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    for argv in (["--json", "list"], ["list", "--json"]):
+        done = hukspy(home, *argv)
+        assert done.returncode == 0, done.stderr.decode()
+        assert json.loads(done.stdout)["aliases"] == []
+    done = hukspy(home, "info", "nope", "--json")
+    assert done.returncode == 1
+    assert json.loads(done.stdout)["error"]["code"] == 12000011
+
+
+def test_asset_errors_follow_the_one_convention(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    done = hukspy(home, "asset", "query", "--alias", "nope")
+    assert done.returncode == 1 and done.stdout == b""
+    assert done.stderr.decode().startswith("error 24000002: "), done.stderr.decode()
+    for argv in (["--json", "asset", "query", "--alias", "nope"], ["asset", "query", "nope", "--json"]):
+        done = hukspy(home, *argv)
+        assert done.returncode == 1
+        error = json.loads(done.stdout)["error"]
+        assert error["code"] == 24000002 and error["message"], argv
+
+
+def test_usage_errors_with_json_are_one_json_document(tmp_path: Path) -> None:
+    done = hukspy(tmp_path / "home", "--json", "info")  # the alias is missing
+    assert done.returncode == 2
+    error = json.loads(done.stdout)["error"]
+    assert error["code"] == 401 and "alias" in error["message"]
+    done = hukspy(tmp_path / "home", "info")
+    assert done.returncode == 2 and done.stdout == b"" and b"alias" in done.stderr
+
+
+def test_asset_aliases_are_positional(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    added = hukspy(home, "asset", "add", "db", stdin=b"pa55word\n")
+    assert added.returncode == 0, added.stderr.decode()
+    for argv in (["asset", "query", "db", "--json"], ["asset", "query", "--alias", "db", "--json"]):
+        done = hukspy(home, *argv)
+        assert done.returncode == 0, done.stderr.decode()
+        (row,) = json.loads(done.stdout)
+        assert row["alias"] == "db"
+    clash = hukspy(home, "asset", "query", "db", "--alias", "other")
+    assert clash.returncode == 2 and b"alias" in clash.stderr
+    removed = hukspy(home, "asset", "remove", "db")
+    assert removed.returncode == 0, removed.stderr.decode()
+    assert hukspy(home, "asset", "query", "db").returncode == 1
