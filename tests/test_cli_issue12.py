@@ -129,3 +129,27 @@ def test_asset_aliases_are_positional(tmp_path: Path) -> None:
     removed = hukspy(home, "asset", "remove", "db")
     assert removed.returncode == 0, removed.stderr.decode()
     assert hukspy(home, "asset", "query", "db").returncode == 1
+
+
+# ------------------------------------------------------------------------------- item 7: no silent overwrite
+
+_AES = ("--alg", "aes", "--size", "256", "--purpose", "encrypt,decrypt", "--mode", "gcm", "--padding", "none")
+
+
+def test_generate_and_import_refuse_an_existing_alias_unless_forced(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    assert hukspy(home, "generate", "k", *_AES).returncode == 0
+    sealed = hukspy(home, "encrypt", "k", stdin=b"precious")
+    assert sealed.returncode == 0, sealed.stderr.decode()
+    again = hukspy(home, "generate", "k", *_AES)
+    assert again.returncode == 1
+    assert again.stderr.decode().startswith("error 12000017: "), again.stderr.decode()
+    key_file = tmp_path / "k.bin"
+    key_file.write_bytes(bytes(32))
+    imported = hukspy(home, "import", "k", str(key_file), *_AES)
+    assert imported.returncode == 1 and imported.stderr.decode().startswith("error 12000017: ")
+    opened = hukspy(home, "decrypt", "k", stdin=sealed.stdout)  # the first key is still there
+    assert opened.returncode == 0 and opened.stdout == b"precious", opened.stderr.decode()
+    assert hukspy(home, "import", "k", str(key_file), *_AES, "--force").returncode == 0
+    assert hukspy(home, "decrypt", "k", stdin=sealed.stdout).returncode == 1
+    assert hukspy(home, "generate", "k", *_AES, "--force").returncode == 0

@@ -128,8 +128,9 @@ def _parent() -> argparse.ArgumentParser:
 @dataclass(frozen=True)
 class Parents:
     """The shared option groups: ``level`` (--level), ``keyed`` (ALIAS and --level), ``spec`` (the key
-    spec: --alg, --size, --purpose, --mode, --padding, --digest, --param), ``io`` (-i, -o), ``output``
-    (-o) and ``param`` (--param alone)."""
+    spec: --alg, --size, --purpose, --mode, --padding, --digest, --param, and --force, which lets
+    generate/import replace an existing key), ``io`` (-i, -o), ``output`` (-o) and ``param`` (--param
+    alone)."""
 
     level: argparse.ArgumentParser
     keyed: argparse.ArgumentParser
@@ -167,6 +168,11 @@ class Parents:
         spec.add_argument(
             "--digest", type=EnumArg(HuksKeyDigest), help="sha256, sha384, sha512, sm3, none, ..."
         )
+        spec.add_argument(
+            "--force",
+            action="store_true",
+            help="replace a key with the same alias (without it an existing alias is 12000017)",
+        )
         output = _parent()
         output.add_argument("-o", "--output", help="output file (default stdout)")
         io = argparse.ArgumentParser(add_help=False, parents=[output])
@@ -182,7 +188,9 @@ def level_params(args: argparse.Namespace) -> list[HuksParam]:
 
 def key_params(args: argparse.Namespace, *extra: tuple[int, int | None]) -> list[HuksParam]:
     """The generate/import params named by the command-line options (and ``extra`` tag/value pairs;
-    a None value is left out), the storage level and every ``--param``."""
+    a None value is left out), the storage level and every ``--param``; KEY_OVERRIDE=false unless
+    ``--force`` or a ``--param key_override=...`` was given, so that the keystore refuses an existing
+    alias with 12000017 (README "Command line"; the Python API keeps HUKS's overwrite rule)."""
     pairs: list[tuple[int, int | None]] = [
         (_TAG.HUKS_TAG_ALGORITHM, args.alg),
         (_TAG.HUKS_TAG_KEY_SIZE, args.size),
@@ -193,7 +201,10 @@ def key_params(args: argparse.Namespace, *extra: tuple[int, int | None]) -> list
         *extra,
     ]
     params = [HuksParam(t, v) for t, v in pairs if v is not None]
-    return params + level_params(args) + list(args.param or [])
+    params += level_params(args) + list(args.param or [])
+    if not getattr(args, "force", True) and all(p.tag != _TAG.HUKS_TAG_KEY_OVERRIDE for p in params):
+        params.append(HuksParam(_TAG.HUKS_TAG_KEY_OVERRIDE, False))
+    return params
 
 
 def key_props(ks: Keystore, alias: str, args: argparse.Namespace) -> dict[int, ParamValue]:
