@@ -153,3 +153,21 @@ def test_generate_and_import_refuse_an_existing_alias_unless_forced(tmp_path: Pa
     assert hukspy(home, "import", "k", str(key_file), *_AES, "--force").returncode == 0
     assert hukspy(home, "decrypt", "k", stdin=sealed.stdout).returncode == 1
     assert hukspy(home, "generate", "k", *_AES, "--force").returncode == 0
+
+
+# ------------------------------------------------------------------------------- item 8: query --secret
+
+
+def test_asset_query_secret_prints_only_the_secret(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    secret = b"\xffpa55 word"
+    path = tmp_path / "secret.bin"
+    path.write_bytes(secret)
+    added = hukspy(home, "asset", "add", "db", "--secret-file", str(path), "--label", "normal1=prod")
+    assert added.returncode == 0, added.stderr.decode()
+    for argv in (["asset", "query", "db", "--secret"], ["asset", "query", "--alias", "db", "--secret"]):
+        done = hukspy(home, *argv)
+        assert done.returncode == 0, done.stderr.decode()
+        assert done.stdout == secret
+    (row,) = json.loads(hukspy(home, "asset", "query", "db", "--secret", "--json").stdout)
+    assert row["secret"] == {"base64": "/3BhNTUgd29yZA=="} and row["alias"] == "db"

@@ -5,6 +5,7 @@ parsed arguments of an ``asset`` command (``args.func`` is also set to :func:`ru
 
     printf %s "$PASSWORD" | hukspy asset add db-password --label normal1=prod
     hukspy asset query db-password --json
+    PGPASSWORD=$(hukspy asset query db-password --secret)   # the secret's bytes alone
     hukspy asset update db-password --secret-file new.txt
     hukspy asset remove db-password
 
@@ -93,7 +94,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     _common(p)
     p.add_argument(
-        "--secret", action="store_true", help="RETURN_TYPE=ALL: include the secret (needs --alias)"
+        "--secret",
+        action="store_true",
+        help="RETURN_TYPE=ALL: print the secret's bytes alone (needs an alias; the whole row with --json)",
     )
     p.add_argument("--limit", type=int, help="RETURN_LIMIT")
     p.add_argument("--offset", type=int, help="RETURN_OFFSET")
@@ -159,6 +162,14 @@ def _print_rows(rows: list[AssetMap], as_json: bool) -> None:
             print(f"{name}: {json.dumps(v) if isinstance(v, dict) else v}")
 
 
+def _print_secret(rows: list[AssetMap]) -> None:
+    """``query --secret`` without ``--json``: the secret's bytes alone on stdout (no newline), like
+    ``keyring get``."""
+    secret = rows[0][Tag.SECRET]
+    sys.stdout.buffer.write(secret if isinstance(secret, bytes) else str(secret).encode())
+    sys.stdout.buffer.flush()
+
+
 def _execute(args: argparse.Namespace, store: AssetStore) -> None:
     command = args.asset_command
     q = _selection(args)
@@ -188,7 +199,11 @@ def _execute(args: argparse.Namespace, store: AssetStore) -> None:
             q[Tag.RETURN_OFFSET] = args.offset
         if args.order_by:
             q[Tag.RETURN_ORDERED_BY] = _LABEL_KINDS[args.order_by]
-        _print_rows(store.query(q), args.json)
+        rows = store.query(q)
+        if args.secret and not args.json:
+            _print_secret(rows)
+        else:
+            _print_rows(rows, args.json)
     elif command == "update":
         if Tag.ALIAS not in q:
             raise AssetError(401, detail="update needs --alias")
