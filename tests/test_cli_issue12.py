@@ -171,3 +171,61 @@ def test_asset_query_secret_prints_only_the_secret(tmp_path: Path) -> None:
         assert done.stdout == secret
     (row,) = json.loads(hukspy(home, "asset", "query", "db", "--secret", "--json").stdout)
     assert row["secret"] == {"base64": "/3BhNTUgd29yZA=="} and row["alias"] == "db"
+
+
+# ------------------------------------------------------------------------------- item 5: --format
+
+
+def test_sign_verify_mac_formats_never_depend_on_the_terminal(tmp_path: Path) -> None:
+    import base64
+
+    home = tmp_path / "home"
+    msg = tmp_path / "msg"
+    msg.write_bytes(b"a document")
+    ecc = ("--alg", "ecc", "--size", "256", "--purpose", "sign,verify", "--digest", "sha256")
+    assert hukspy(home, "generate", "s", *ecc).returncode == 0
+    raw = hukspy(home, "sign", "s", "-i", str(msg))
+    assert raw.returncode == 0 and raw.stdout[0] == 0x30  # a DER ECDSA signature, not hex text
+    for fmt, decode in (("hex", bytes.fromhex), ("base64", base64.b64decode)):
+        done = hukspy(home, "sign", "s", "-i", str(msg), "--format", fmt)
+        assert done.returncode == 0, done.stderr.decode()
+        assert decode(done.stdout.decode())[0] == 0x30
+        sig = tmp_path / f"sig.{fmt}"
+        sig.write_bytes(done.stdout)
+        ok = hukspy(home, "verify", "s", "-i", str(msg), "--signature", str(sig), "--format", fmt)
+        assert ok.returncode == 0, ok.stderr.decode()
+    # `sign | xxd -p > sig.hex`: hex split over lines
+    hex_lines = raw.stdout.hex()
+    xxd = tmp_path / "xxd.hex"
+    xxd.write_text("\n".join(hex_lines[i : i + 60] for i in range(0, len(hex_lines), 60)) + "\n")
+    ok = hukspy(home, "verify", "s", "-i", str(msg), "--signature", str(xxd), "--format", "hex")
+    assert ok.returncode == 0, ok.stderr.decode()
+    bad = hukspy(home, "verify", "s", "-i", str(msg), "--signature", str(xxd))  # read as raw
+    assert bad.returncode == 1 and bad.stderr.decode().startswith("error 12000006: ")
+    mac = ("--alg", "hmac", "--size", "256", "--purpose", "mac", "--digest", "sha256")
+    assert hukspy(home, "generate", "m", *mac).returncode == 0
+    raw_mac = hukspy(home, "mac", "m", "-i", str(msg)).stdout
+    assert len(raw_mac) == 32
+    hex_mac = hukspy(home, "mac", "m", "-i", str(msg), "--format", "hex").stdout
+    assert hex_mac == raw_mac.hex().encode() + b"\n"
+
+
+def test_export_formats_and_a_pem_path_holds_pem(tmp_path: Path) -> None:
+    import base64
+
+    from cryptography.hazmat.primitives import serialization
+
+    home = tmp_path / "home"
+    ecc = ("--alg", "ecc", "--size", "256", "--purpose", "sign,verify")
+    assert hukspy(home, "generate", "s", *ecc).returncode == 0
+    assert hukspy(home, "export", "s", "-o", str(tmp_path / "s.pem")).returncode == 0
+    pem = (tmp_path / "s.pem").read_bytes()
+    assert pem.startswith(b"-----BEGIN PUBLIC KEY-----")
+    assert hukspy(home, "export", "s").stdout == pem  # the default is PEM on a pipe too
+    der = hukspy(home, "export", "s", "--format", "der").stdout
+    assert serialization.load_pem_public_key(pem) == serialization.load_der_public_key(der)
+    assert hukspy(home, "export", "s", "--format", "raw").stdout == der
+    assert hukspy(home, "export", "s", "--format", "hex").stdout == der.hex().encode() + b"\n"
+    assert base64.b64decode(hukspy(home, "export", "s", "--format", "base64").stdout) == der
+    clash = hukspy(home, "export", "s", "--format", "der", "-o", str(tmp_path / "x.pem"))
+    assert clash.returncode == 2 and not (tmp_path / "x.pem").exists()

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 __all__ = [
     "EnumArg",
     "Parents",
+    "add_byte_format",
     "add_globals",
     "hex_arg",
     "key_params",
@@ -129,14 +130,15 @@ def _parent() -> argparse.ArgumentParser:
 class Parents:
     """The shared option groups: ``level`` (--level), ``keyed`` (ALIAS and --level), ``spec`` (the key
     spec: --alg, --size, --purpose, --mode, --padding, --digest, --param, and --force, which lets
-    generate/import replace an existing key), ``io`` (-i, -o), ``output`` (-o) and ``param`` (--param
-    alone)."""
+    generate/import replace an existing key), ``io`` (-i, -o), ``output`` (-o), ``binary`` (-o and
+    --format raw|hex|base64 of a binary result) and ``param`` (--param alone)."""
 
     level: argparse.ArgumentParser
     keyed: argparse.ArgumentParser
     spec: argparse.ArgumentParser
     io: argparse.ArgumentParser
     output: argparse.ArgumentParser
+    binary: argparse.ArgumentParser
     param: argparse.ArgumentParser
 
     @classmethod
@@ -177,7 +179,18 @@ class Parents:
         output.add_argument("-o", "--output", help="output file (default stdout)")
         io = argparse.ArgumentParser(add_help=False, parents=[output])
         io.add_argument("-i", "--input", help="input file (default stdin)")
-        return cls(level, keyed, spec, io, output, param)
+        binary = argparse.ArgumentParser(add_help=False, parents=[output])
+        add_byte_format(binary, "how the result is written")
+        return cls(level, keyed, spec, io, output, binary, param)
+
+
+def add_byte_format(parser: argparse.ArgumentParser, what: str) -> None:
+    """Add ``--format raw|hex|base64`` (``hukspy.cli.output.BYTE_FORMATS``, default raw) to ``parser``."""
+    from hukspy.cli.output import BYTE_FORMATS
+
+    parser.add_argument(
+        "--format", choices=BYTE_FORMATS, default="raw", help=f"{what}: raw (default), hex or base64"
+    )
 
 
 def level_params(args: argparse.Namespace) -> list[HuksParam]:

@@ -12,22 +12,28 @@ same JSON error object with code 401 on stdout with ``--json``; the exit status 
 from __future__ import annotations
 
 import argparse
+import base64
+import binascii
 import json
 import re
 import sys
-from typing import NoReturn, TypeAlias, cast
+from typing import Final, NoReturn, TypeAlias, cast
 
-from hukspy.cli.streams import open_output, stdout_is_tty
+from hukspy.cli.streams import open_output
+from hukspy.errors import HuksError
 from hukspy.names import JSON
 
 __all__ = [
+    "BYTE_FORMATS",
     "JSON",
     "ParseFailureError",
     "Parser",
     "Result",
     "UsageError",
     "announce",
+    "decode_bytes",
     "emit_bytes",
+    "encode_bytes",
     "fail",
     "print_json",
     "shown_uri",
@@ -94,16 +100,40 @@ def _print_error(code: int, message: str) -> None:
     print(json.dumps({"error": {"code": code, "message": message}}))
 
 
+#: ``--format`` of a binary result or input: the bytes themselves, or hex or base64 text (one line).
+BYTE_FORMATS: Final = ("raw", "hex", "base64")
+
+
+def encode_bytes(data: bytes, fmt: str) -> bytes:
+    """``data`` in the ``--format`` ``fmt`` (``BYTE_FORMATS``): as is, or hex/base64 and a newline."""
+    if fmt == "hex":
+        return data.hex().encode() + b"\n"
+    if fmt == "base64":
+        return base64.b64encode(data) + b"\n"
+    return data
+
+
+def decode_bytes(text: bytes, fmt: str, what: str) -> bytes:
+    """The bytes ``encode_bytes(_, fmt)`` wrote (whitespace and line breaks ignored in hex and base64,
+    so ``xxd -p`` output reads). Raises ``HuksError`` 401 for text that is not of that format."""
+    try:
+        if fmt == "hex":
+            return bytes.fromhex(text.decode("ascii"))
+        if fmt == "base64":
+            return base64.b64decode(b"".join(text.split()), validate=True)
+    except (ValueError, binascii.Error):
+        raise HuksError(401, f"{what} is not {fmt}") from None
+    return text
+
+
 def emit_bytes(data: bytes, args: argparse.Namespace, name: str, extra: Result | None = None) -> Result:
-    """A binary result (a signature, a MAC, a secret, a wrapped key): raw bytes to ``-o FILE`` or a
-    pipe, hex on a terminal; with ``--json`` the result holds it as hex under ``name``."""
+    """A binary result (a signature, a MAC, a secret, a wrapped key) to ``-o FILE`` or stdout in the
+    ``--format`` of ``args`` (default raw; never chosen by whether stdout is a terminal); with
+    ``--json`` the result holds it as hex under ``name``."""
     if args.json:
         return {"alias": args.alias, name: data.hex(), **(extra or {})}
-    if args.output in (None, "-") and stdout_is_tty():
-        print(data.hex())
-    else:
-        with open_output(args.output) as out:
-            out.write(data)
+    with open_output(args.output) as out:
+        out.write(encode_bytes(data, getattr(args, "format", None) or "raw"))
     return {}
 
 
