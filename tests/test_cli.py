@@ -366,7 +366,7 @@ def test_encrypt_decrypt_round_trip_3_mib(
     assert back.read_bytes() == big_file.read_bytes()
 
 
-def test_gcm_file_format_is_nonce_ciphertext_tag(
+def test_gcm_file_format_is_ciphertext_tag_nonce(
     home: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     key = os.urandom(32)
@@ -405,7 +405,8 @@ def test_gcm_file_format_is_nonce_ciphertext_tag(
         == 0
     )
     blob = (tmp_path / "c").read_bytes()
-    assert AESGCM(key).decrypt(blob[:12], blob[12:], bytes.fromhex("abcd")) == plain
+    # the Python API's layout, ciphertext ‖ tag ‖ nonce (issue 12: was nonce ‖ ciphertext ‖ tag)
+    assert AESGCM(key).decrypt(blob[-12:], blob[:-12], bytes.fromhex("abcd")) == plain
     # and CBC: iv ‖ ciphertext, PKCS7
     assert (
         run(capsys, "encrypt", "k", "--mode", "cbc", "-i", str(tmp_path / "p"), "-o", str(tmp_path / "c2"))[0]
@@ -442,7 +443,10 @@ def test_explicit_iv_and_nonce_framed_and_raw(
         ("ctr", "--iv", iv, 16),
         ("gcm", "--nonce", nonce, 12),
     ):
-        # framed: the given IV/nonce is the header; decrypt reads it (and accepts the same value again)
+        # framed: the given IV is the header, the nonce the trailer (GCM: ciphertext ‖ tag ‖ nonce);
+        # decrypt reads it (and accepts the same value again)
+        frame = slice(-head, None) if mode == "gcm" else slice(None, head)
+        body = slice(None, -head) if mode == "gcm" else slice(head, None)
         assert (
             run(
                 capsys,
@@ -459,7 +463,7 @@ def test_explicit_iv_and_nonce_framed_and_raw(
             )[0]
             == 0
         )
-        assert (tmp_path / "c").read_bytes()[:head] == bytes.fromhex(value)
+        assert (tmp_path / "c").read_bytes()[frame] == bytes.fromhex(value)
         for extra in ([], [flag, value]):
             assert (
                 run(
@@ -481,7 +485,7 @@ def test_explicit_iv_and_nonce_framed_and_raw(
             capsys, "decrypt", "k", "--mode", mode, flag, "22" * head, "-i", str(tmp_path / "c")
         )
         assert code == 1 and err.startswith("error 401: "), err
-        # raw: no header; decrypt needs the value again
+        # raw: no header or trailer; decrypt needs the value again
         assert (
             run(
                 capsys,
@@ -499,7 +503,7 @@ def test_explicit_iv_and_nonce_framed_and_raw(
             )[0]
             == 0
         )
-        assert (tmp_path / "r").read_bytes() == (tmp_path / "c").read_bytes()[head:]
+        assert (tmp_path / "r").read_bytes() == (tmp_path / "c").read_bytes()[body]
         assert (
             run(
                 capsys,

@@ -229,3 +229,49 @@ def test_export_formats_and_a_pem_path_holds_pem(tmp_path: Path) -> None:
     assert base64.b64decode(hukspy(home, "export", "s", "--format", "base64").stdout) == der
     clash = hukspy(home, "export", "s", "--format", "der", "-o", str(tmp_path / "x.pem"))
     assert clash.returncode == 2 and not (tmp_path / "x.pem").exists()
+
+
+# ------------------------------------------------------------------------------- item 6: one AES-GCM layout
+
+
+def _api_gcm(home: Path, purpose: int, data: bytes, *extra: object) -> bytes:
+    """One AES-GCM session of the Python API on key ``k`` of the software keystore in ``home``."""
+    from hukspy import HuksCipherMode, HuksKeyAlg, HuksKeyPadding, HuksOptions, HuksParam, HuksTag, Keystore
+
+    params = [
+        HuksParam(HuksTag.HUKS_TAG_ALGORITHM, HuksKeyAlg.HUKS_ALG_AES),
+        HuksParam(HuksTag.HUKS_TAG_KEY_SIZE, 256),
+        HuksParam(HuksTag.HUKS_TAG_BLOCK_MODE, HuksCipherMode.HUKS_MODE_GCM),
+        HuksParam(HuksTag.HUKS_TAG_PADDING, HuksKeyPadding.HUKS_PADDING_NONE),
+        HuksParam(HuksTag.HUKS_TAG_PURPOSE, purpose),
+        *extra,
+    ]
+    with Keystore("software:", home=str(home)) as ks:
+        handle = ks.init_session("k", HuksOptions(params))
+        return bytes(ks.finish_session(handle, HuksOptions(in_data=data)).out_data)
+
+
+def test_gcm_files_cross_between_the_cli_and_the_api(tmp_path: Path) -> None:
+    from hukspy import HuksParam, HuksTag
+
+    home = tmp_path / "home"
+    assert hukspy(home, "generate", "k", *_AES).returncode == 0
+    plain = b"the user's data " * 100
+    # the CLI's file decrypts with the API: ciphertext ‖ tag(16) ‖ nonce(12)
+    sealed = hukspy(home, "encrypt", "k", stdin=plain)
+    assert sealed.returncode == 0, sealed.stderr.decode()
+    ct, tag, nonce = sealed.stdout[:-28], sealed.stdout[-28:-12], sealed.stdout[-12:]
+    nonce_param, tag_param = HuksParam(HuksTag.HUKS_TAG_NONCE, nonce), HuksParam(HuksTag.HUKS_TAG_AE_TAG, tag)
+    assert _api_gcm(home, 2, ct, nonce_param, tag_param) == plain
+    # the API's output decrypts with the CLI
+    api_sealed = _api_gcm(home, 1, plain)
+    (tmp_path / "api.enc").write_bytes(api_sealed)
+    opened = hukspy(home, "decrypt", "k", "-i", str(tmp_path / "api.enc"))
+    assert opened.returncode == 0 and opened.stdout == plain, opened.stderr.decode()
+    # a file in the old CLI layout (nonce ‖ ciphertext ‖ tag) is read with --nonce-first
+    old = api_sealed[-12:] + api_sealed[:-12]
+    (tmp_path / "old.enc").write_bytes(old)
+    opened = hukspy(home, "decrypt", "k", "-i", str(tmp_path / "old.enc"), "--nonce-first")
+    assert opened.returncode == 0 and opened.stdout == plain, opened.stderr.decode()
+    wrong = hukspy(home, "decrypt", "k", "-i", str(tmp_path / "old.enc"))
+    assert wrong.returncode == 1 and wrong.stderr.decode().startswith("error 12000006: ")
