@@ -275,3 +275,33 @@ def test_gcm_files_cross_between_the_cli_and_the_api(tmp_path: Path) -> None:
     assert opened.returncode == 0 and opened.stdout == plain, opened.stderr.decode()
     wrong = hukspy(home, "decrypt", "k", "-i", str(tmp_path / "old.enc"))
     assert wrong.returncode == 1 and wrong.stderr.decode().startswith("error 12000006: ")
+
+
+# ------------------------------------------------------------------------------- item 12: list -l, backends
+
+
+def test_list_long_shows_each_key(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    assert hukspy(home, "generate", "k", *_AES).returncode == 0
+    ecc = ("--alg", "ecc", "--size", "256", "--purpose", "sign,verify", "--level", "de")
+    assert hukspy(home, "generate", "s", *ecc).returncode == 0
+    done = hukspy(home, "list", "-l")
+    assert done.returncode == 0, done.stderr.decode()
+    lines = done.stdout.decode().splitlines()
+    assert lines[0].split() == ["alias", "algorithm", "size", "purposes", "level", "storage"]
+    assert lines[2].split()[:5] == ["k", "aes", "256", "encrypt|decrypt", "ce"]
+    (row,) = json.loads(hukspy(home, "--json", "list", "-l", "--level", "de").stdout)["keys"]
+    assert row["alias"] == "s" and row["algorithm"] == "ecc" and row["size"] == 256
+    assert row["purposes"] == ["sign", "verify"] and row["level"] == "de" and row["storage"]
+
+
+@pytest.mark.skipif(
+    any(os.path.exists(d) for d in ("/dev/tpmrm0", "/dev/tpm0")), reason="this machine has a TPM device"
+)
+def test_backends_says_what_is_missing_for_tpm2(tmp_path: Path) -> None:
+    done = hukspy(tmp_path / "home", "--json", "backends")
+    rows = {r["name"]: r for r in json.loads(done.stdout)["backends"]}
+    assert rows["tpm2"]["available"] is False and "/dev/tpm" in rows["tpm2"]["reason"]
+    text = hukspy(tmp_path / "home", "backends").stdout.decode()
+    (line,) = [x for x in text.splitlines() if x.startswith("tpm2")]
+    assert line.split()[1] == "no" and "/dev/tpm" in line

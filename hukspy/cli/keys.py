@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Final
 
 from hukspy.cli.command import Command, Subparsers, by_name, with_keystore
 from hukspy.cli.options import Parents, key_params, key_props, level_params
-from hukspy.cli.output import BYTE_FORMATS, JSON, Result, UsageError, announce, encode_bytes
+from hukspy.cli.output import BYTE_FORMATS, JSON, Result, UsageError, announce, encode_bytes, table
 from hukspy.cli.streams import open_output
 from hukspy.enums import HuksAuthStorageLevel, HuksKeyAlg, HuksTag
 from hukspy.names import enum_name, format_value
@@ -43,17 +43,53 @@ def cmd_delete(ks: Keystore, args: argparse.Namespace) -> Result:
     return {"alias": args.alias, "deleted": True}
 
 
+#: ``list -l``: the column of each stored property (then the level listed and ``Keystore.key_storage``).
+_LONG: Final = (
+    ("algorithm", _TAG.HUKS_TAG_ALGORITHM),
+    ("size", _TAG.HUKS_TAG_KEY_SIZE),
+    ("purposes", _TAG.HUKS_TAG_PURPOSE),
+)
+
+
 def cmd_list(ks: Keystore, args: argparse.Namespace) -> Result:
+    """The aliases of ``--level`` (default CE); with ``-l`` one row per key: algorithm, size, purposes,
+    level and where the key lives. Raises what ``list_aliases``/``get_key_item_properties`` raise."""
     level = HuksAuthStorageLevel.HUKS_AUTH_STORAGE_LEVEL_CE if args.level is None else args.level
     aliases = ks.list_aliases(HuksOptions([HuksParam(_TAG.HUKS_TAG_AUTH_STORAGE_LEVEL, level)])).key_aliases
-    return {"level": enum_name(HuksAuthStorageLevel, level), "aliases": list[JSON](aliases)}
+    result: Result = {"level": enum_name(HuksAuthStorageLevel, level), "aliases": list[JSON](aliases)}
+    if args.long:
+        args.level = level
+        rows: list[JSON] = []
+        for alias in aliases:
+            props = key_props(ks, alias, args)
+            row: dict[str, JSON] = {"alias": alias}
+            for name, tag in _LONG:
+                row[name] = format_value(tag, props[tag]) if tag in props else None
+            row["level"] = result["level"]
+            row["storage"] = ks.key_storage(alias, HuksOptions(level_params(args)))
+            rows.append(row)
+        result["keys"] = rows
+    return result
 
 
 def _list_text(args: argparse.Namespace, result: Result) -> None:
+    keys = result.get("keys")
+    if isinstance(keys, list):
+        head = ["alias", *(name for name, _ in _LONG), "level", "storage"]
+        cells = [[_cell(r.get(h)) for h in head] for r in keys if isinstance(r, dict)]
+        print(table(head, cells))
+        return
     aliases = result["aliases"]
     assert isinstance(aliases, list)  # noqa: S101 - cmd_list's result
     for alias in aliases:
         print(alias)
+
+
+def _cell(value: JSON) -> str:
+    """A ``list -l`` cell: flags joined by ``|``, a missing value as ``-``."""
+    if isinstance(value, list):
+        return "|".join(str(v) for v in value)
+    return "-" if value is None else str(value)
 
 
 def cmd_info(ks: Keystore, args: argparse.Namespace) -> Result:
@@ -121,6 +157,14 @@ def add_generate(sub: Subparsers, parents: Parents) -> argparse.ArgumentParser:
     )
 
 
+def add_list(sub: Subparsers, parents: Parents) -> argparse.ArgumentParser:
+    p = sub.add_parser("list", parents=[parents.level], help="list the aliases of one storage level")
+    p.add_argument(
+        "-l", "--long", action="store_true", help="one row per key: algorithm, size, purposes, level, storage"
+    )
+    return p
+
+
 def add_export(sub: Subparsers, parents: Parents) -> argparse.ArgumentParser:
     p = sub.add_parser(
         "export",
@@ -147,9 +191,7 @@ COMMANDS: Final[Mapping[str, Command]] = by_name(
     ),
     Command(
         "list",
-        lambda sub, parents: sub.add_parser(
-            "list", parents=[parents.level], help="list the aliases of one storage level"
-        ),
+        add_list,
         with_keystore(cmd_list),
         _list_text,
     ),
