@@ -150,7 +150,7 @@ def test_generate_list_info_export_delete(
     assert any(line.split() == ["algorithm", "ecc"] for line in out.splitlines())
 
     der_file = tmp_path / "ec1.der"
-    code, _, err = run(capsys, "export", "ec1", "-o", str(der_file))
+    code, _, err = run(capsys, "export", "ec1", "--format", "der", "-o", str(der_file))
     assert code == 0, err
     public = serialization.load_der_public_key(der_file.read_bytes())
     assert isinstance(public, ec.EllipticCurvePublicKey)
@@ -186,7 +186,7 @@ def test_export_of_25519_keys_raw_and_pem(
         ("ed25519", "sign,verify", ed25519.Ed25519PublicKey),
     ):
         assert run(capsys, "generate", alg, "--alg", alg, "--size", "256", "--purpose", purpose)[0] == 0
-        assert run(capsys, "export", alg, "-o", str(tmp_path / alg))[0] == 0
+        assert run(capsys, "export", alg, "--format", "raw", "-o", str(tmp_path / alg))[0] == 0
         raw = (tmp_path / alg).read_bytes()
         assert len(raw) == 32
         code, out, err = run(capsys, "export", alg, "--format", "pem")
@@ -281,7 +281,7 @@ def test_import_pem_key_pair_infers_alg_and_size(
     spki = private.public_key().public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
-    assert run(capsys, "export", "pem", "-o", str(tmp_path / "pub.der"))[0] == 0
+    assert run(capsys, "export", "pem", "--format", "der", "-o", str(tmp_path / "pub.der"))[0] == 0
     assert (tmp_path / "pub.der").read_bytes() == spki
     # a signature made through the CLI verifies with the original key
     (tmp_path / "msg").write_bytes(b"message" * 1000)
@@ -366,7 +366,7 @@ def test_encrypt_decrypt_round_trip_3_mib(
     assert back.read_bytes() == big_file.read_bytes()
 
 
-def test_gcm_file_format_is_nonce_ciphertext_tag(
+def test_gcm_file_format_is_ciphertext_tag_nonce(
     home: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     key = os.urandom(32)
@@ -405,7 +405,8 @@ def test_gcm_file_format_is_nonce_ciphertext_tag(
         == 0
     )
     blob = (tmp_path / "c").read_bytes()
-    assert AESGCM(key).decrypt(blob[:12], blob[12:], bytes.fromhex("abcd")) == plain
+    # the Python API's layout, ciphertext ‖ tag ‖ nonce (issue 12: was nonce ‖ ciphertext ‖ tag)
+    assert AESGCM(key).decrypt(blob[-12:], blob[:-12], bytes.fromhex("abcd")) == plain
     # and CBC: iv ‖ ciphertext, PKCS7
     assert (
         run(capsys, "encrypt", "k", "--mode", "cbc", "-i", str(tmp_path / "p"), "-o", str(tmp_path / "c2"))[0]
@@ -442,7 +443,10 @@ def test_explicit_iv_and_nonce_framed_and_raw(
         ("ctr", "--iv", iv, 16),
         ("gcm", "--nonce", nonce, 12),
     ):
-        # framed: the given IV/nonce is the header; decrypt reads it (and accepts the same value again)
+        # framed: the given IV is the header, the nonce the trailer (GCM: ciphertext ‖ tag ‖ nonce);
+        # decrypt reads it (and accepts the same value again)
+        frame = slice(-head, None) if mode == "gcm" else slice(None, head)
+        body = slice(None, -head) if mode == "gcm" else slice(head, None)
         assert (
             run(
                 capsys,
@@ -459,7 +463,7 @@ def test_explicit_iv_and_nonce_framed_and_raw(
             )[0]
             == 0
         )
-        assert (tmp_path / "c").read_bytes()[:head] == bytes.fromhex(value)
+        assert (tmp_path / "c").read_bytes()[frame] == bytes.fromhex(value)
         for extra in ([], [flag, value]):
             assert (
                 run(
@@ -481,7 +485,7 @@ def test_explicit_iv_and_nonce_framed_and_raw(
             capsys, "decrypt", "k", "--mode", mode, flag, "22" * head, "-i", str(tmp_path / "c")
         )
         assert code == 1 and err.startswith("error 401: "), err
-        # raw: no header; decrypt needs the value again
+        # raw: no header or trailer; decrypt needs the value again
         assert (
             run(
                 capsys,
@@ -499,7 +503,7 @@ def test_explicit_iv_and_nonce_framed_and_raw(
             )[0]
             == 0
         )
-        assert (tmp_path / "r").read_bytes() == (tmp_path / "c").read_bytes()[head:]
+        assert (tmp_path / "r").read_bytes() == (tmp_path / "c").read_bytes()[body]
         assert (
             run(
                 capsys,
@@ -572,7 +576,7 @@ def test_signature_checks_out_with_pyca(
     home: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     assert run(capsys, "generate", "e", "--alg", "ecc", "--size", "256", "--purpose", "sign,verify")[0] == 0
-    assert run(capsys, "export", "e", "-o", str(tmp_path / "pub"))[0] == 0
+    assert run(capsys, "export", "e", "--format", "der", "-o", str(tmp_path / "pub"))[0] == 0
     public = serialization.load_der_public_key((tmp_path / "pub").read_bytes())
     assert isinstance(public, ec.EllipticCurvePublicKey)
     (tmp_path / "m").write_bytes(b"x" * 70_000)
@@ -940,7 +944,7 @@ def test_item8_backup_and_restore_end_to_end(tmp_path: Path) -> None:
     _ok(_hukspy(fresh, "restore", str(dest)))
     assert _ok(_hukspy(fresh, "decrypt", "k", "-i", str(tmp_path / "ct"))) == "payload"
     assert "in-wal" in _ok(_hukspy(fresh, "list"))
-    assert "secret: s3cret" in _ok(_hukspy(fresh, "asset", "query", "--alias", "pw", "--secret"))
+    assert _ok(_hukspy(fresh, "asset", "query", "--alias", "pw", "--secret")) == "s3cret"
     refused = _hukspy(fresh, "restore", str(dest))
     assert refused.returncode == 1 and "error 12000004" in refused.stderr and "--force" in refused.stderr
     _ok(_hukspy(fresh, "restore", "--force", str(dest)))

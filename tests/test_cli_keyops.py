@@ -40,7 +40,7 @@ def uri(tmp_path: Path) -> str:
 
 def test_agree_and_store(uri: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert _hukspy(uri, "generate", "a", "--alg", "x25519", "--size", "256", "--purpose", "agree") == 0
-    assert _hukspy(uri, "export", "a", "-o", str(tmp_path / "a.pub")) == 0
+    assert _hukspy(uri, "export", "a", "--format", "raw", "-o", str(tmp_path / "a.pub")) == 0
     peer = x25519.X25519PrivateKey.generate()
     (tmp_path / "peer.pem").write_bytes(peer.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
@@ -73,7 +73,7 @@ def test_derive(uri: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
 
 def test_import_wrapped_wrap_unwrap(uri: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert _hukspy(uri, "generate", "w", "--alg", "ecc", "--size", "256", "--purpose", "unwrap") == 0
-    assert _hukspy(uri, "export", "w", "-o", str(tmp_path / "w.pub")) == 0
+    assert _hukspy(uri, "export", "w", "--format", "der", "-o", str(tmp_path / "w.pub")) == 0
     secret = bytes(range(32))
     in_data = wrapped.build_wrapped_key(2, (tmp_path / "w.pub").read_bytes(), secret)
     (tmp_path / "wrapped").write_bytes(in_data)

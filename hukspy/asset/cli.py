@@ -3,16 +3,21 @@
 The main CLI (``hukspy.cli.asset``) calls :func:`add_parser` with its subparsers and :func:`run` with the
 parsed arguments of an ``asset`` command (``args.func`` is also set to :func:`run`)::
 
-    printf %s "$PASSWORD" | hukspy asset add --alias db-password --label normal1=prod
-    hukspy asset query --alias db-password --secret --json
-    hukspy asset update --alias db-password --secret-file new.txt
-    hukspy asset remove --alias db-password
+    printf %s "$PASSWORD" | hukspy asset add db-password --label normal1=prod
+    hukspy asset query db-password --json
+    PGPASSWORD=$(hukspy asset query db-password --secret)   # the secret's bytes alone
+    hukspy asset update db-password --secret-file new.txt
+    hukspy asset remove db-password
+
+The alias is the first positional argument, or ``--alias ALIAS``.
 
 A secret is read from stdin (the default) or ``--secret-file PATH``, never from an argument, which would
 show in the process list. One trailing newline is stripped unless ``--raw``. Labels are
 ``--label KIND=TEXT`` with KIND one of ``critical1..4``, ``normal1..4``, ``local1..4``. ``--json`` prints
 machine-readable output: tag names in lower case; bytes as a string when they are UTF-8, else as
-``{"base64": ...}``. Errors print the ASSET code and message to stderr and exit 1.
+``{"base64": ...}``. Errors are printed as for every ``hukspy`` command (``hukspy.cli.output.fail``):
+``error <code>: <message>`` on stderr, and ``{"error": {"code": ..., "message": ...}}`` on stdout with
+``--json``; the exit status is 1.
 """
 
 from __future__ import annotations
@@ -57,7 +62,8 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--owner", help="the owning application (default $HUKSPY_APP_ID, else the user name)")
     p.add_argument("--keystore", metavar="URI", default=argparse.SUPPRESS, help="the keystore URI")
     p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.add_argument("--alias", help="the asset's alias (UTF-8 text)")
+    p.add_argument("alias_arg", nargs="?", metavar="ALIAS", help="the asset's alias (UTF-8 text)")
+    p.add_argument("--alias", help="the asset's alias, as an option")
     p.add_argument(
         "--label", action="append", type=_label, default=[], metavar="KIND=TEXT", help="a label (repeatable)"
     )
@@ -88,7 +94,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     _common(p)
     p.add_argument(
-        "--secret", action="store_true", help="RETURN_TYPE=ALL: include the secret (needs --alias)"
+        "--secret",
+        action="store_true",
+        help="RETURN_TYPE=ALL: print the secret's bytes alone (needs an alias; the whole row with --json)",
     )
     p.add_argument("--limit", type=int, help="RETURN_LIMIT")
     p.add_argument("--offset", type=int, help="RETURN_OFFSET")
@@ -154,6 +162,14 @@ def _print_rows(rows: list[AssetMap], as_json: bool) -> None:
             print(f"{name}: {json.dumps(v) if isinstance(v, dict) else v}")
 
 
+def _print_secret(rows: list[AssetMap]) -> None:
+    """``query --secret`` without ``--json``: the secret's bytes alone on stdout (no newline), like
+    ``keyring get``."""
+    secret = rows[0][Tag.SECRET]
+    sys.stdout.buffer.write(secret if isinstance(secret, bytes) else str(secret).encode())
+    sys.stdout.buffer.flush()
+
+
 def _execute(args: argparse.Namespace, store: AssetStore) -> None:
     command = args.asset_command
     q = _selection(args)
@@ -183,7 +199,11 @@ def _execute(args: argparse.Namespace, store: AssetStore) -> None:
             q[Tag.RETURN_OFFSET] = args.offset
         if args.order_by:
             q[Tag.RETURN_ORDERED_BY] = _LABEL_KINDS[args.order_by]
-        _print_rows(store.query(q), args.json)
+        rows = store.query(q)
+        if args.secret and not args.json:
+            _print_secret(rows)
+        else:
+            _print_rows(rows, args.json)
     elif command == "update":
         if Tag.ALIAS not in q:
             raise AssetError(401, detail="update needs --alias")
@@ -207,20 +227,32 @@ def _report(args: argparse.Namespace, what: dict[str, str | None]) -> None:
             print(f"{verb} {alias}")
 
 
+def _merge_alias(args: argparse.Namespace) -> None:
+    """``args.alias``: the positional ALIAS or ``--alias``. Raises ``hukspy.cli.output.UsageError`` when
+    both are given and differ."""
+    from hukspy.cli.output import UsageError
+
+    positional = getattr(args, "alias_arg", None)
+    if positional is not None:
+        if args.alias is not None and args.alias != positional:
+            raise UsageError(f"two aliases: {positional!r} and --alias {args.alias!r}")
+        args.alias = positional
+
+
 def run(args: argparse.Namespace) -> int:
-    """Run a parsed ``asset`` command; returns the exit status (0, or 1 after printing the error)."""
+    """Run a parsed ``asset`` command; returns the exit status (0, or 1 after printing the error with
+    ``hukspy.cli.output.fail``). Raises ``hukspy.cli.output.UsageError`` for two different aliases."""
+    from hukspy.cli.output import fail
     from hukspy.keystore import Keystore
 
+    _merge_alias(args)
     try:
         with Keystore(getattr(args, "keystore", None)) as ks, AssetStore(args.store, ks, args.owner) as store:
             _execute(args, store)
     except AssetError as exc:
-        print(f"hukspy asset: error {exc}", file=sys.stderr)
-        return 1
+        return fail(args, exc.code, str(exc).partition(": ")[2])
     except HuksError as exc:
-        print(f"hukspy asset: keystore error {exc}", file=sys.stderr)
-        return 1
+        return fail(args, exc.code, exc.message)
     except OSError as exc:
-        print(f"hukspy asset: {exc.strerror}: {exc.filename}", file=sys.stderr)
-        return 1
+        return fail(args, ErrorCode.FILE_OPERATION_ERROR, f"{exc.filename or 'I/O'}: {exc.strerror or exc}")
     return 0

@@ -7,6 +7,7 @@ import argparse
 
 from hukspy.asset import cli as asset_cli
 from hukspy.cli.options import add_globals
+from hukspy.cli.output import Parser
 
 __all__ = ["add_parser", "run_asset"]
 
@@ -21,9 +22,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argp
 def run_asset(args: argparse.Namespace) -> int:
     """Parse ``args.asset_args`` with ``hukspy.asset.cli``'s parser and run it; its exit status. The
     global options given before ``asset`` win over the defaults of the asset subparsers."""
-    parser = argparse.ArgumentParser(prog="hukspy")
+    parser = Parser(prog="hukspy")
     add_globals(parser)
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    sub = parser.commands()
     asset_cli.add_parser(sub)
     asset_args = parser.parse_args(["asset", *args.asset_args])
     if args.json:

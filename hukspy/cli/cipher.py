@@ -3,18 +3,21 @@
 File format (``--raw`` turns the framing off)::
 
     CBC, CTR, OFB, CFB:  iv ‖ ciphertext                 (iv: 16 bytes; 8 for DES/3DES)
-    GCM, CCM:            nonce(12) ‖ ciphertext ‖ tag(16)
+    GCM, CCM:            ciphertext ‖ tag(16) ‖ nonce(12)
     ECB, RSA:            ciphertext
 
-``encrypt`` draws a random IV or nonce unless ``--iv``/``--nonce`` gives one; ``decrypt`` reads them from
-the head of its input. With ``--raw`` the input and output are exactly what HUKS consumes and produces:
-the IV or nonce must then be given on both sides (GCM without ``--nonce``: HUKS draws the nonce and the
-output is ``ciphertext ‖ tag ‖ nonce``, which ``decrypt --raw`` without ``--nonce`` reads back). HUKS takes
-the GCM/CCM tag at ``init_session``, so ``decrypt`` reads it from the end of the input first: a file is
-seeked, a pipe is first spooled to an anonymous temporary file (never into memory). Streaming decrypt
-produces plaintext before the tag is checked: with ``-o FILE`` the output is written to a temporary file
-that replaces FILE only on success; on stdout, a failed tag check (exit 1, error 12000006) means the
-bytes already written must be discarded.
+GCM/CCM files have the layout the Python API returns when it draws the nonce (README "Use"), so a file
+made by either decrypts in the other; ``decrypt --nonce-first`` reads the layout of earlier versions of
+this command (``nonce ‖ ciphertext ‖ tag``). ``encrypt`` draws a random IV or nonce unless
+``--iv``/``--nonce`` gives one; ``decrypt`` reads them from its input. With ``--raw`` the input and
+output are exactly what HUKS consumes and produces: the IV or nonce must then be given on both sides
+(GCM without ``--nonce``: HUKS draws the nonce and the output is ``ciphertext ‖ tag ‖ nonce``, which
+``decrypt --raw`` without ``--nonce`` reads back). HUKS takes the GCM/CCM tag at ``init_session``, so
+``decrypt`` reads it (and the nonce) from the end of the input first: a file is seeked, a pipe is first
+spooled to an anonymous temporary file (never into memory). Streaming decrypt produces plaintext before
+the tag is checked: with ``-o FILE`` the output is written to a temporary file that replaces FILE only
+on success; on stdout, a failed tag check (exit 1, error 12000006) means the bytes already written must
+be discarded.
 """
 
 from __future__ import annotations
@@ -99,7 +102,7 @@ def cmd_encrypt(ks: Keystore, args: argparse.Namespace) -> Result:
     """Encrypt ``args.input`` to ``args.output`` in the framed format (module docstring). Raises what
     the session raises; 401 for a ``--nonce`` the framing cannot hold."""
     params, mode, iv_len = _cipher_setup(key_props(ks, args.alias, args), args, "encrypt")
-    header = b""
+    header = trailer = b""
     if mode in IV_MODES:
         iv = args.iv if args.iv is not None else (None if args.raw else secrets.token_bytes(iv_len))
         if iv is not None:
@@ -111,10 +114,10 @@ def cmd_encrypt(ks: Keystore, args: argparse.Namespace) -> Result:
         )
         if nonce is not None:
             params.append(HuksParam(_TAG.HUKS_TAG_NONCE, nonce))
-            header = nonce
+            trailer = nonce
     if args.raw:
-        header = b""
-    elif mode in AE_MODES and len(header) != NONCE_LEN:  # (a wrong IV length is the keystore's 12000003)
+        header = trailer = b""
+    elif mode in AE_MODES and len(trailer) != NONCE_LEN:  # (a wrong IV length is the keystore's 12000003)
         raise HuksError(401, f"the framed format takes a {NONCE_LEN}-byte nonce (see --raw)")
     written = 0
     with open_input(args.input) as src, open_output(args.output) as out:
@@ -128,6 +131,7 @@ def cmd_encrypt(ks: Keystore, args: argparse.Namespace) -> Result:
         sink(header)
         try:
             sink(run_session(ks, args.alias, params, chunks(src.file, progress=progress), sink))
+            sink(trailer)
         finally:
             progress.close()
     return {"alias": args.alias, "bytes_in": progress.done, "bytes_out": written, "output": args.output}
@@ -136,7 +140,8 @@ def cmd_encrypt(ks: Keystore, args: argparse.Namespace) -> Result:
 def cmd_decrypt(ks: Keystore, args: argparse.Namespace) -> Result:
     """Decrypt ``args.input`` (framed, module docstring) to ``args.output``. Raises what the session
     raises (12000006 for a failed tag check); 12000006 for an input shorter than its framing, 401 for
-    a ``--iv``/``--nonce`` that differs from the one in the input."""
+    a ``--iv``/``--nonce`` that differs from the one in the input. ``--nonce-first``: the GCM/CCM layout
+    of earlier versions (``nonce ‖ ciphertext ‖ tag``)."""
     params, mode, iv_len = _cipher_setup(key_props(ks, args.alias, args), args, "decrypt")
     ae = mode in AE_MODES
     written = 0
@@ -150,8 +155,10 @@ def cmd_decrypt(ks: Keystore, args: argparse.Namespace) -> Result:
                 params.append(HuksParam(_TAG.HUKS_TAG_IV, iv))
         elif ae:
             assert left is not None  # noqa: S101 - open_input(seekable=True) knows the size
-            nonce = args.nonce if args.raw else _read_header(f, NONCE_LEN, args.nonce, "nonce")
-            left -= 0 if args.raw else NONCE_LEN
+            nonce = args.nonce if args.raw else None
+            if getattr(args, "nonce_first", False) and not args.raw:
+                nonce = _read_header(f, NONCE_LEN, args.nonce, "nonce")
+                left -= NONCE_LEN
             start = f.tell()
             body = left - TAG_LEN - (NONCE_LEN if nonce is None else 0)
             if body < 0:
@@ -159,7 +166,7 @@ def cmd_decrypt(ks: Keystore, args: argparse.Namespace) -> Result:
             f.seek(start + body)
             tag = f.read(TAG_LEN)
             if nonce is None:
-                nonce = f.read(NONCE_LEN)
+                nonce = _check_given(f.read(NONCE_LEN), args.nonce, "nonce")
             f.seek(start)
             params += [HuksParam(_TAG.HUKS_TAG_NONCE, nonce), HuksParam(_TAG.HUKS_TAG_AE_TAG, tag)]
             left = body
@@ -184,18 +191,24 @@ def _read_header(f: IO[bytes], n: int, given: bytes | None, what: str) -> bytes:
     head = f.read(n)
     if len(head) != n:
         raise HuksError(12000006, f"decrypt: the input is shorter than its {what}")
-    if given is not None and given != head:
+    return _check_given(head, given, what)
+
+
+def _check_given(found: bytes, given: bytes | None, what: str) -> bytes:
+    """``found``, the IV or nonce in the input; 401 when a ``--iv``/``--nonce`` was given that differs."""
+    if given is not None and given != found:
         raise HuksError(401, f"the --{what.lower()} given differs from the {what} in the input (see --raw)")
-    return head
+    return found
 
 
 EPILOG: Final = """\
 file format (without --raw):
   CBC, CTR, OFB, CFB:  iv(16; 8 for DES/3DES) || ciphertext
-  GCM, CCM:            nonce(12) || ciphertext || tag(16)
+  GCM, CCM:            ciphertext || tag(16) || nonce(12)   (the Python API's layout)
   ECB, RSA:            ciphertext
 encrypt draws a random IV/nonce unless --iv/--nonce is given; decrypt reads it from the input (a
---iv/--nonce given to decrypt must then be the same).
+--iv/--nonce given to decrypt must then be the same). decrypt --nonce-first reads GCM/CCM files of
+earlier versions: nonce(12) || ciphertext || tag(16).
 --raw: no framing, exactly what HUKS produces (GCM: ciphertext || tag, and || nonce(12) when encrypt
 had no --nonce); give the same --iv/--nonce to decrypt. GCM/CCM decrypt reads the tag from the end of
 the input first (a pipe is spooled to a temporary file). Plaintext written to stdout before a failed tag
@@ -220,6 +233,12 @@ def _add_parser(name: str) -> Callable[[Subparsers, Parents], argparse.ArgumentP
         p.add_argument("--nonce", type=hex_arg, help="nonce in hex (GCM/CCM)")
         p.add_argument("--aad", type=hex_arg, help="associated data in hex (GCM/CCM)")
         p.add_argument("--raw", action="store_true", help="no framing (see below)")
+        if name == "decrypt":
+            p.add_argument(
+                "--nonce-first",
+                action="store_true",
+                help="GCM/CCM: the old layout nonce || ciphertext || tag",
+            )
         return p
 
     return add

@@ -232,7 +232,7 @@ def _store_options() -> argparse.ArgumentParser:
 
 
 def add_agree(sub: Subparsers, parents: Parents) -> argparse.ArgumentParser:
-    p = sub.add_parser("agree", parents=[parents.keyed, parents.output, parents.param, _store_options()],
+    p = sub.add_parser("agree", parents=[parents.keyed, parents.binary, parents.param, _store_options()],
                        help="agree on a secret with a peer key")
     p.add_argument("peer", help="the peer's public key: SPKI DER, raw 32 bytes (X25519) or PEM ('-': stdin)")
     p.add_argument("--alg", type=EnumArg(HuksKeyAlg), help="ecdh, x25519 or dh (default: from the key)")
@@ -240,7 +240,7 @@ def add_agree(sub: Subparsers, parents: Parents) -> argparse.ArgumentParser:
 
 
 def add_derive(sub: Subparsers, parents: Parents) -> argparse.ArgumentParser:
-    p = sub.add_parser("derive", parents=[parents.keyed, parents.output, parents.param, _store_options()],
+    p = sub.add_parser("derive", parents=[parents.keyed, parents.binary, parents.param, _store_options()],
                        help="HKDF or PBKDF2 from a DERIVE key")
     p.add_argument("--kdf", type=EnumArg(HuksKeyAlg), required=True, help="hkdf or pbkdf2")
     p.add_argument("--length", type=int, required=True, help="DERIVE_KEY_SIZE in bytes")
@@ -269,7 +269,7 @@ def add_import_wrapped(sub: Subparsers, parents: Parents) -> argparse.ArgumentPa
 
 
 def add_wrap(sub: Subparsers, parents: Parents) -> argparse.ArgumentParser:
-    return sub.add_parser("wrap", parents=[parents.keyed, parents.output],
+    return sub.add_parser("wrap", parents=[parents.keyed, parents.binary],
                           help="wrap a key for backup on this keystore")
 
 

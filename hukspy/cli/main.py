@@ -19,7 +19,7 @@ from typing import Final
 from hukspy.cli import asset, backends, backup, cipher, importing, keyops, keys, selftest, signing
 from hukspy.cli.command import Command, Context
 from hukspy.cli.options import Parents, add_globals
-from hukspy.cli.output import UsageError, fail
+from hukspy.cli.output import ParseFailureError, Parser, UsageError, fail, usage_fail
 from hukspy.errors import HuksError
 
 __all__ = ["COMMANDS", "build_parser", "main"]
@@ -42,23 +42,30 @@ exit status: 0 success, 1 HUKS error ("error <code>: <message>" on stderr), 2 us
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``hukspy`` argument parser: the global options and one subparser per command."""
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="hukspy",
         description="The OpenHarmony HUKS keystore on Linux: manage keys and run operations with them.",
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_globals(parser)
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    sub = parser.commands()
     parents = Parents.build()
     for module in _BEFORE_ASSET:
         for command in module.COMMANDS.values():
-            command.add_parser(sub, parents)
+            _json_after(command.add_parser(sub, parents))
     asset.add_parser(sub)
     for module in _AFTER_ASSET:
         for command in module.COMMANDS.values():
-            command.add_parser(sub, parents)
+            _json_after(command.add_parser(sub, parents))
     return parser
+
+
+def _json_after(parser: argparse.ArgumentParser) -> None:
+    """``--json`` after the command too (it is kept when given before, as it defaults to nothing)."""
+    parser.add_argument(
+        "--json", action="store_true", default=argparse.SUPPRESS, help="machine-readable output"
+    )
 
 
 def _exit_code(exc: SystemExit) -> int:
@@ -68,12 +75,16 @@ def _exit_code(exc: SystemExit) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``hukspy`` with ``argv`` (default ``sys.argv[1:]``); return the exit status."""
     parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    as_json = "--json" in argv
     try:
         args, extra = parser.parse_known_args(argv)
         if args.command == "asset":  # options before the first word after "asset" (--help) are its own
             args.asset_args = [*extra, *args.asset_args]
         elif extra:
             parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    except ParseFailureError as exc:
+        return usage_fail(exc.parser, exc.message, as_json)
     except SystemExit as exc:
         return _exit_code(exc)
     context = Context(args.keystore)
@@ -87,10 +98,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             command.check(args)
             return command.show(args, command.run(context, args))
     except UsageError as exc:
-        try:
-            parser.error(f"{args.command}: {exc}")
-        except SystemExit as usage:
-            return _exit_code(usage)
+        return usage_fail(parser, f"{args.command}: {exc}", as_json)
+    except ParseFailureError as exc:
+        return usage_fail(exc.parser, exc.message, as_json)
     except SystemExit as exc:
         return _exit_code(exc)
     except HuksError as exc:

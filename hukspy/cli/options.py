@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 __all__ = [
     "EnumArg",
     "Parents",
+    "add_byte_format",
     "add_globals",
     "hex_arg",
     "key_params",
@@ -106,7 +107,10 @@ def purpose_bit(kind_name: str) -> int:
 
 
 def add_globals(parser: argparse.ArgumentParser) -> None:
-    """``--keystore URI`` and ``--json``, the options of every command."""
+    """``--version``, ``--keystore URI`` and ``--json``, the options of every command."""
+    from hukspy import __version__
+
+    parser.add_argument("--version", action="version", version=f"hukspy {__version__}")
     parser.add_argument(
         "--keystore",
         metavar="URI",
@@ -125,14 +129,16 @@ def _parent() -> argparse.ArgumentParser:
 @dataclass(frozen=True)
 class Parents:
     """The shared option groups: ``level`` (--level), ``keyed`` (ALIAS and --level), ``spec`` (the key
-    spec: --alg, --size, --purpose, --mode, --padding, --digest, --param), ``io`` (-i, -o), ``output``
-    (-o) and ``param`` (--param alone)."""
+    spec: --alg, --size, --purpose, --mode, --padding, --digest, --param, and --force, which lets
+    generate/import replace an existing key), ``io`` (-i, -o), ``output`` (-o), ``binary`` (-o and
+    --format raw|hex|base64 of a binary result) and ``param`` (--param alone)."""
 
     level: argparse.ArgumentParser
     keyed: argparse.ArgumentParser
     spec: argparse.ArgumentParser
     io: argparse.ArgumentParser
     output: argparse.ArgumentParser
+    binary: argparse.ArgumentParser
     param: argparse.ArgumentParser
 
     @classmethod
@@ -164,11 +170,27 @@ class Parents:
         spec.add_argument(
             "--digest", type=EnumArg(HuksKeyDigest), help="sha256, sha384, sha512, sm3, none, ..."
         )
+        spec.add_argument(
+            "--force",
+            action="store_true",
+            help="replace a key with the same alias (without it an existing alias is 12000017)",
+        )
         output = _parent()
         output.add_argument("-o", "--output", help="output file (default stdout)")
         io = argparse.ArgumentParser(add_help=False, parents=[output])
         io.add_argument("-i", "--input", help="input file (default stdin)")
-        return cls(level, keyed, spec, io, output, param)
+        binary = argparse.ArgumentParser(add_help=False, parents=[output])
+        add_byte_format(binary, "how the result is written")
+        return cls(level, keyed, spec, io, output, binary, param)
+
+
+def add_byte_format(parser: argparse.ArgumentParser, what: str) -> None:
+    """Add ``--format raw|hex|base64`` (``hukspy.cli.output.BYTE_FORMATS``, default raw) to ``parser``."""
+    from hukspy.cli.output import BYTE_FORMATS
+
+    parser.add_argument(
+        "--format", choices=BYTE_FORMATS, default="raw", help=f"{what}: raw (default), hex or base64"
+    )
 
 
 def level_params(args: argparse.Namespace) -> list[HuksParam]:
@@ -179,7 +201,9 @@ def level_params(args: argparse.Namespace) -> list[HuksParam]:
 
 def key_params(args: argparse.Namespace, *extra: tuple[int, int | None]) -> list[HuksParam]:
     """The generate/import params named by the command-line options (and ``extra`` tag/value pairs;
-    a None value is left out), the storage level and every ``--param``."""
+    a None value is left out), the storage level and every ``--param``; KEY_OVERRIDE=false unless
+    ``--force`` or a ``--param key_override=...`` was given, so that the keystore refuses an existing
+    alias with 12000017 (README "Command line"; the Python API keeps HUKS's overwrite rule)."""
     pairs: list[tuple[int, int | None]] = [
         (_TAG.HUKS_TAG_ALGORITHM, args.alg),
         (_TAG.HUKS_TAG_KEY_SIZE, args.size),
@@ -190,7 +214,10 @@ def key_params(args: argparse.Namespace, *extra: tuple[int, int | None]) -> list
         *extra,
     ]
     params = [HuksParam(t, v) for t, v in pairs if v is not None]
-    return params + level_params(args) + list(args.param or [])
+    params += level_params(args) + list(args.param or [])
+    if not getattr(args, "force", True) and all(p.tag != _TAG.HUKS_TAG_KEY_OVERRIDE for p in params):
+        params.append(HuksParam(_TAG.HUKS_TAG_KEY_OVERRIDE, False))
+    return params
 
 
 def key_props(ks: Keystore, alias: str, args: argparse.Namespace) -> dict[int, ParamValue]:

@@ -1,7 +1,8 @@
 """``hukspy sign|verify|mac ALIAS``: a stream through a signature or MAC session.
 
-``sign`` and ``mac`` write the raw result to ``-o FILE`` or a pipe and hex on a terminal; ``verify``
-reads the raw signature from ``--signature FILE`` and exits 1 (error 12000006) when it does not match.
+``sign`` and ``mac`` write the result to ``-o FILE`` or stdout in ``--format raw|hex|base64`` (default
+raw, whatever stdout is); ``verify`` reads ``--signature FILE`` in the same ``--format`` and exits 1
+(error 12000006) when it does not match.
 Unset options take the key's stored DIGEST and PADDING; else SHA-256 (not for Ed25519) and, for RSA, PSS.
 """
 
@@ -14,8 +15,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from hukspy.cli.command import Command, Subparsers, by_name, with_keystore
-from hukspy.cli.options import EnumArg, Parents, key_props, level_params, pick, session_params
-from hukspy.cli.output import Result, emit_bytes
+from hukspy.cli.options import (
+    EnumArg,
+    Parents,
+    add_byte_format,
+    key_props,
+    level_params,
+    pick,
+    session_params,
+)
+from hukspy.cli.output import Result, decode_bytes, emit_bytes
 from hukspy.cli.streams import Progress, chunks, open_input, run_session, stdout_is_tty
 from hukspy.enums import HuksKeyAlg, HuksKeyDigest, HuksKeyPadding, HuksRsaPssSaltLenType, HuksTag
 from hukspy.errors import HuksError
@@ -68,13 +77,15 @@ def cmd_sign(ks: Keystore, args: argparse.Namespace) -> Result:
 
 
 def cmd_verify(ks: Keystore, args: argparse.Namespace) -> Result:
-    """Verify ``args.signature`` over ``args.input``. Raises what the session raises (12000006 for a
-    signature that does not match), 12000004 for a signature file that cannot be read."""
+    """Verify ``args.signature`` (in ``--format``) over ``args.input``. Raises what the session raises
+    (12000006 for a signature that does not match), 12000004 for a signature file that cannot be read,
+    401 for one that is not in ``--format``."""
     params = _sign_params(key_props(ks, args.alias, args), args, "verify")
     try:
-        signature = Path(args.signature).read_bytes()
+        text = Path(args.signature).read_bytes()
     except OSError as exc:
         raise HuksError(12000004, f"read {args.signature}: {exc.strerror}") from exc
+    signature = decode_bytes(text, args.format, f"the signature {args.signature}")
     _stream(ks, args, params, "verify", final=signature)
     return {"alias": args.alias, "verified": True}
 
@@ -105,11 +116,13 @@ def _signature_options() -> argparse.ArgumentParser:
 
 
 def add_sign(sub: Subparsers, parents: Parents) -> argparse.ArgumentParser:
-    return sub.add_parser(
+    p = sub.add_parser(
         "sign",
         parents=[parents.keyed, parents.io, _signature_options()],
-        help="sign a stream (signature: raw to a file/pipe, hex on a terminal)",
+        help="sign a stream (the signature: raw, hex or base64)",
     )
+    add_byte_format(p, "how the signature is written")
+    return p
 
 
 def add_verify(sub: Subparsers, parents: Parents) -> argparse.ArgumentParser:
@@ -118,7 +131,8 @@ def add_verify(sub: Subparsers, parents: Parents) -> argparse.ArgumentParser:
         help="verify a signature over a stream (exit 1 if bad)",
     )
     p.add_argument("-i", "--input", help="input file (default stdin)")
-    p.add_argument("--signature", required=True, help="the signature file (raw bytes)")
+    p.add_argument("--signature", required=True, help="the signature file, as sign wrote it")
+    add_byte_format(p, "how the signature file is written")
     return p
 
 
@@ -126,8 +140,9 @@ def add_mac(sub: Subparsers, parents: Parents) -> argparse.ArgumentParser:
     p = sub.add_parser(
         "mac",
         parents=[parents.keyed, parents.io],
-        help="MAC a stream (raw to a file/pipe, hex on a terminal)",
+        help="MAC a stream (raw, hex or base64)",
     )
+    add_byte_format(p, "how the MAC is written")
     p.add_argument("--digest", type=EnumArg(HuksKeyDigest), help="default: the key's")
     return p
 

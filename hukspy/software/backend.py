@@ -62,7 +62,7 @@ from hukspy.spec import AttestIds, KeyMaterial, KeySpec, OpKind, OpSpec
 if TYPE_CHECKING:
     from hukspy.records import SqliteRecordStore
 
-__all__ = ["ERROR_TABLE", "SoftwareBackend", "SoftwareFactory"]
+__all__ = ["ERROR_TABLE", "SoftwareBackend", "SoftwareFactory", "software_directory"]
 
 # ---- the one error table -------------------------------------------------------------------------
 # Native exception class → HUKS code, one code or a ``ByCall`` per ``Action``. The most specific class
@@ -237,6 +237,12 @@ class SoftwareBackend:
             records.close()
 
 
+def software_directory(location: str, home: str) -> str:
+    """The directory of the software keystore ``software:LOCATION``: ``LOCATION`` (``~`` expanded), or
+    ``home/software`` when it is empty (docs/architecture.md)."""
+    return os.path.expanduser(location) if location else os.path.join(home, "software")
+
+
 class SoftwareFactory:
     """The ``hukspy.backends`` entry point for the ``software`` scheme."""
 
@@ -245,8 +251,7 @@ class SoftwareFactory:
         when it carries a query (the software backend takes no options)."""
         if "?" in location:
             raise InvalidLocationError("the software keystore URI takes no options")
-        directory = os.path.expanduser(location) if location else os.path.join(home, "software")
-        return SoftwareBackend(directory)
+        return SoftwareBackend(software_directory(location, home))
 
     def available(self) -> tuple[bool, str]:
         return True, ""

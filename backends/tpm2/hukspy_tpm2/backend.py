@@ -336,4 +336,4 @@ class Tpm2Factory:
         for dev in ("/dev/tpmrm0", "/dev/tpm0"):
             if os.path.exists(dev):
                 return True, f"{dev} present"
-        return True, "no /dev/tpm* device; use a tpm2:swtpm:... or tpm2:tabrmd: URI"
+        return False, "no /dev/tpmrm0 or /dev/tpm0 device (a tpm2:swtpm:... or tpm2:tabrmd: URI still works)"

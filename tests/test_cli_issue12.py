@@ -1,0 +1,307 @@
+"""Issue 12's command-line items, each through the real ``python -m hukspy`` in a subprocess with its
+own ``HUKSPY_HOME`` (docs: README "Command line")."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def hukspy(
+    home: Path, *argv: str, stdin: bytes = b"", keystore: str | None = None
+) -> subprocess.CompletedProcess[bytes]:
+    """``python -m hukspy ARGV`` with ``HUKSPY_HOME=home`` (and ``HUKSPY_KEYSTORE`` only if given)."""
+    env = {k: v for k, v in os.environ.items() if k != "HUKSPY_KEYSTORE"}
+    env["HUKSPY_HOME"] = str(home)
+    if keystore is not None:
+        env["HUKSPY_KEYSTORE"] = keystore
+    return subprocess.run(
+        [sys.executable, "-m", "hukspy", *argv], input=stdin, capture_output=True, env=env, timeout=600,
+        check=False,
+    )
+
+
+def tree(path: Path) -> set[str]:
+    """Every file and directory under ``path``, relative to it (empty when it does not exist)."""
+    return {str(p.relative_to(path)) for p in path.rglob("*")} if path.exists() else set()
+
+
+# ------------------------------------------------------------------------------- item 2: selftest
+
+
+@pytest.mark.slow
+def test_selftest_without_a_keystore_leaves_nothing_in_hukspy_home(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    done = hukspy(home, "--json", "selftest")
+    assert done.returncode == 0, done.stderr.decode()
+    result = json.loads(done.stdout)
+    assert result["backend"] == "software" and result["failed"] == 0 and result["passed"] > 10
+    assert tree(home) == set()
+
+
+@pytest.mark.slow
+def test_selftest_on_a_named_keystore_removes_what_it_created(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    store = tmp_path / "store"
+    uri = f"software:{store}"
+    made = hukspy(home, "--keystore", uri, "generate", "mine", "--alg", "aes", "--size", "256",
+                  "--purpose", "encrypt,decrypt", "--mode", "gcm", "--padding", "none")
+    assert made.returncode == 0, made.stderr.decode()
+    before = tree(store)
+    assert before and "attest-ca.pem" not in before
+    done = hukspy(home, "--json", "selftest", keystore=uri)
+    assert done.returncode == 0, done.stderr.decode()
+    assert json.loads(done.stdout)["failed"] == 0
+    assert tree(store) == before  # the attestation CA files it made are gone
+    listed = hukspy(home, "--keystore", uri, "--json", "list")
+    assert json.loads(listed.stdout)["aliases"] == ["mine"]
+    # a keystore directory the selftest itself brought into being is removed altogether
+    fresh = tmp_path / "fresh"
+    done = hukspy(home, "--keystore", f"software:{fresh}", "selftest")
+    assert done.returncode == 0, done.stderr.decode()
+    assert not fresh.exists()
+    assert tree(home) == set()
+
+
+# ------------------------------------------------------------------------------- item 3: --version
+
+
+def test_version_prints_the_package_version(tmp_path: Path) -> None:
+    from hukspy import __version__
+
+    done = hukspy(tmp_path / "home", "--version")
+    assert done.returncode == 0, done.stderr.decode()
+    assert done.stdout.decode() == f"hukspy {__version__}\n"
+    assert __version__.count(".") == 2
+
+
+# ------------------------------------------------------------------------------- item 4: output
+
+
+def test_json_before_or_after_the_subcommand(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    for argv in (["--json", "list"], ["list", "--json"]):
+        done = hukspy(home, *argv)
+        assert done.returncode == 0, done.stderr.decode()
+        assert json.loads(done.stdout)["aliases"] == []
+    done = hukspy(home, "info", "nope", "--json")
+    assert done.returncode == 1
+    assert json.loads(done.stdout)["error"]["code"] == 12000011
+
+
+def test_asset_errors_follow_the_one_convention(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    done = hukspy(home, "asset", "query", "--alias", "nope")
+    assert done.returncode == 1 and done.stdout == b""
+    assert done.stderr.decode().startswith("error 24000002: "), done.stderr.decode()
+    for argv in (["--json", "asset", "query", "--alias", "nope"], ["asset", "query", "nope", "--json"]):
+        done = hukspy(home, *argv)
+        assert done.returncode == 1
+        error = json.loads(done.stdout)["error"]
+        assert error["code"] == 24000002 and error["message"], argv
+
+
+def test_usage_errors_with_json_are_one_json_document(tmp_path: Path) -> None:
+    done = hukspy(tmp_path / "home", "--json", "info")  # the alias is missing
+    assert done.returncode == 2
+    error = json.loads(done.stdout)["error"]
+    assert error["code"] == 401 and "alias" in error["message"]
+    done = hukspy(tmp_path / "home", "info")
+    assert done.returncode == 2 and done.stdout == b"" and b"alias" in done.stderr
+
+
+def test_asset_aliases_are_positional(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    added = hukspy(home, "asset", "add", "db", stdin=b"pa55word\n")
+    assert added.returncode == 0, added.stderr.decode()
+    for argv in (["asset", "query", "db", "--json"], ["asset", "query", "--alias", "db", "--json"]):
+        done = hukspy(home, *argv)
+        assert done.returncode == 0, done.stderr.decode()
+        (row,) = json.loads(done.stdout)
+        assert row["alias"] == "db"
+    clash = hukspy(home, "asset", "query", "db", "--alias", "other")
+    assert clash.returncode == 2 and b"alias" in clash.stderr
+    removed = hukspy(home, "asset", "remove", "db")
+    assert removed.returncode == 0, removed.stderr.decode()
+    assert hukspy(home, "asset", "query", "db").returncode == 1
+
+
+# ------------------------------------------------------------------------------- item 7: no silent overwrite
+
+_AES = ("--alg", "aes", "--size", "256", "--purpose", "encrypt,decrypt", "--mode", "gcm", "--padding", "none")
+
+
+def test_generate_and_import_refuse_an_existing_alias_unless_forced(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    assert hukspy(home, "generate", "k", *_AES).returncode == 0
+    sealed = hukspy(home, "encrypt", "k", stdin=b"precious")
+    assert sealed.returncode == 0, sealed.stderr.decode()
+    again = hukspy(home, "generate", "k", *_AES)
+    assert again.returncode == 1
+    assert again.stderr.decode().startswith("error 12000017: "), again.stderr.decode()
+    key_file = tmp_path / "k.bin"
+    key_file.write_bytes(bytes(32))
+    imported = hukspy(home, "import", "k", str(key_file), *_AES)
+    assert imported.returncode == 1 and imported.stderr.decode().startswith("error 12000017: ")
+    opened = hukspy(home, "decrypt", "k", stdin=sealed.stdout)  # the first key is still there
+    assert opened.returncode == 0 and opened.stdout == b"precious", opened.stderr.decode()
+    assert hukspy(home, "import", "k", str(key_file), *_AES, "--force").returncode == 0
+    assert hukspy(home, "decrypt", "k", stdin=sealed.stdout).returncode == 1
+    assert hukspy(home, "generate", "k", *_AES, "--force").returncode == 0
+
+
+# ------------------------------------------------------------------------------- item 8: query --secret
+
+
+def test_asset_query_secret_prints_only_the_secret(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    secret = b"\xffpa55 word"
+    path = tmp_path / "secret.bin"
+    path.write_bytes(secret)
+    added = hukspy(home, "asset", "add", "db", "--secret-file", str(path), "--label", "normal1=prod")
+    assert added.returncode == 0, added.stderr.decode()
+    for argv in (["asset", "query", "db", "--secret"], ["asset", "query", "--alias", "db", "--secret"]):
+        done = hukspy(home, *argv)
+        assert done.returncode == 0, done.stderr.decode()
+        assert done.stdout == secret
+    (row,) = json.loads(hukspy(home, "asset", "query", "db", "--secret", "--json").stdout)
+    assert row["secret"] == {"base64": "/3BhNTUgd29yZA=="} and row["alias"] == "db"
+
+
+# ------------------------------------------------------------------------------- item 5: --format
+
+
+def test_sign_verify_mac_formats_never_depend_on_the_terminal(tmp_path: Path) -> None:
+    import base64
+
+    home = tmp_path / "home"
+    msg = tmp_path / "msg"
+    msg.write_bytes(b"a document")
+    ecc = ("--alg", "ecc", "--size", "256", "--purpose", "sign,verify", "--digest", "sha256")
+    assert hukspy(home, "generate", "s", *ecc).returncode == 0
+    raw = hukspy(home, "sign", "s", "-i", str(msg))
+    assert raw.returncode == 0 and raw.stdout[0] == 0x30  # a DER ECDSA signature, not hex text
+    for fmt, decode in (("hex", bytes.fromhex), ("base64", base64.b64decode)):
+        done = hukspy(home, "sign", "s", "-i", str(msg), "--format", fmt)
+        assert done.returncode == 0, done.stderr.decode()
+        assert decode(done.stdout.decode())[0] == 0x30
+        sig = tmp_path / f"sig.{fmt}"
+        sig.write_bytes(done.stdout)
+        ok = hukspy(home, "verify", "s", "-i", str(msg), "--signature", str(sig), "--format", fmt)
+        assert ok.returncode == 0, ok.stderr.decode()
+    # `sign | xxd -p > sig.hex`: hex split over lines
+    hex_lines = raw.stdout.hex()
+    xxd = tmp_path / "xxd.hex"
+    xxd.write_text("\n".join(hex_lines[i : i + 60] for i in range(0, len(hex_lines), 60)) + "\n")
+    ok = hukspy(home, "verify", "s", "-i", str(msg), "--signature", str(xxd), "--format", "hex")
+    assert ok.returncode == 0, ok.stderr.decode()
+    bad = hukspy(home, "verify", "s", "-i", str(msg), "--signature", str(xxd))  # read as raw
+    assert bad.returncode == 1 and bad.stderr.decode().startswith("error 12000006: ")
+    mac = ("--alg", "hmac", "--size", "256", "--purpose", "mac", "--digest", "sha256")
+    assert hukspy(home, "generate", "m", *mac).returncode == 0
+    raw_mac = hukspy(home, "mac", "m", "-i", str(msg)).stdout
+    assert len(raw_mac) == 32
+    hex_mac = hukspy(home, "mac", "m", "-i", str(msg), "--format", "hex").stdout
+    assert hex_mac == raw_mac.hex().encode() + b"\n"
+
+
+def test_export_formats_and_a_pem_path_holds_pem(tmp_path: Path) -> None:
+    import base64
+
+    from cryptography.hazmat.primitives import serialization
+
+    home = tmp_path / "home"
+    ecc = ("--alg", "ecc", "--size", "256", "--purpose", "sign,verify")
+    assert hukspy(home, "generate", "s", *ecc).returncode == 0
+    assert hukspy(home, "export", "s", "-o", str(tmp_path / "s.pem")).returncode == 0
+    pem = (tmp_path / "s.pem").read_bytes()
+    assert pem.startswith(b"-----BEGIN PUBLIC KEY-----")
+    assert hukspy(home, "export", "s").stdout == pem  # the default is PEM on a pipe too
+    der = hukspy(home, "export", "s", "--format", "der").stdout
+    assert serialization.load_pem_public_key(pem) == serialization.load_der_public_key(der)
+    assert hukspy(home, "export", "s", "--format", "raw").stdout == der
+    assert hukspy(home, "export", "s", "--format", "hex").stdout == der.hex().encode() + b"\n"
+    assert base64.b64decode(hukspy(home, "export", "s", "--format", "base64").stdout) == der
+    clash = hukspy(home, "export", "s", "--format", "der", "-o", str(tmp_path / "x.pem"))
+    assert clash.returncode == 2 and not (tmp_path / "x.pem").exists()
+
+
+# ------------------------------------------------------------------------------- item 6: one AES-GCM layout
+
+
+def _api_gcm(home: Path, purpose: int, data: bytes, *extra: object) -> bytes:
+    """One AES-GCM session of the Python API on key ``k`` of the software keystore in ``home``."""
+    from hukspy import HuksCipherMode, HuksKeyAlg, HuksKeyPadding, HuksOptions, HuksParam, HuksTag, Keystore
+
+    params = [
+        HuksParam(HuksTag.HUKS_TAG_ALGORITHM, HuksKeyAlg.HUKS_ALG_AES),
+        HuksParam(HuksTag.HUKS_TAG_KEY_SIZE, 256),
+        HuksParam(HuksTag.HUKS_TAG_BLOCK_MODE, HuksCipherMode.HUKS_MODE_GCM),
+        HuksParam(HuksTag.HUKS_TAG_PADDING, HuksKeyPadding.HUKS_PADDING_NONE),
+        HuksParam(HuksTag.HUKS_TAG_PURPOSE, purpose),
+        *extra,
+    ]
+    with Keystore("software:", home=str(home)) as ks:
+        handle = ks.init_session("k", HuksOptions(params))
+        return bytes(ks.finish_session(handle, HuksOptions(in_data=data)).out_data)
+
+
+def test_gcm_files_cross_between_the_cli_and_the_api(tmp_path: Path) -> None:
+    from hukspy import HuksParam, HuksTag
+
+    home = tmp_path / "home"
+    assert hukspy(home, "generate", "k", *_AES).returncode == 0
+    plain = b"the user's data " * 100
+    # the CLI's file decrypts with the API: ciphertext ‖ tag(16) ‖ nonce(12)
+    sealed = hukspy(home, "encrypt", "k", stdin=plain)
+    assert sealed.returncode == 0, sealed.stderr.decode()
+    ct, tag, nonce = sealed.stdout[:-28], sealed.stdout[-28:-12], sealed.stdout[-12:]
+    nonce_param, tag_param = HuksParam(HuksTag.HUKS_TAG_NONCE, nonce), HuksParam(HuksTag.HUKS_TAG_AE_TAG, tag)
+    assert _api_gcm(home, 2, ct, nonce_param, tag_param) == plain
+    # the API's output decrypts with the CLI
+    api_sealed = _api_gcm(home, 1, plain)
+    (tmp_path / "api.enc").write_bytes(api_sealed)
+    opened = hukspy(home, "decrypt", "k", "-i", str(tmp_path / "api.enc"))
+    assert opened.returncode == 0 and opened.stdout == plain, opened.stderr.decode()
+    # a file in the old CLI layout (nonce ‖ ciphertext ‖ tag) is read with --nonce-first
+    old = api_sealed[-12:] + api_sealed[:-12]
+    (tmp_path / "old.enc").write_bytes(old)
+    opened = hukspy(home, "decrypt", "k", "-i", str(tmp_path / "old.enc"), "--nonce-first")
+    assert opened.returncode == 0 and opened.stdout == plain, opened.stderr.decode()
+    wrong = hukspy(home, "decrypt", "k", "-i", str(tmp_path / "old.enc"))
+    assert wrong.returncode == 1 and wrong.stderr.decode().startswith("error 12000006: ")
+
+
+# ------------------------------------------------------------------------------- item 12: list -l, backends
+
+
+def test_list_long_shows_each_key(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    assert hukspy(home, "generate", "k", *_AES).returncode == 0
+    ecc = ("--alg", "ecc", "--size", "256", "--purpose", "sign,verify", "--level", "de")
+    assert hukspy(home, "generate", "s", *ecc).returncode == 0
+    done = hukspy(home, "list", "-l")
+    assert done.returncode == 0, done.stderr.decode()
+    lines = done.stdout.decode().splitlines()
+    assert lines[0].split() == ["alias", "algorithm", "size", "purposes", "level", "storage"]
+    assert lines[2].split()[:5] == ["k", "aes", "256", "encrypt|decrypt", "ce"]
+    (row,) = json.loads(hukspy(home, "--json", "list", "-l", "--level", "de").stdout)["keys"]
+    assert row["alias"] == "s" and row["algorithm"] == "ecc" and row["size"] == 256
+    assert row["purposes"] == ["sign", "verify"] and row["level"] == "de" and row["storage"]
+
+
+@pytest.mark.skipif(
+    any(os.path.exists(d) for d in ("/dev/tpmrm0", "/dev/tpm0")), reason="this machine has a TPM device"
+)
+def test_backends_says_what_is_missing_for_tpm2(tmp_path: Path) -> None:
+    done = hukspy(tmp_path / "home", "--json", "backends")
+    rows = {r["name"]: r for r in json.loads(done.stdout)["backends"]}
+    assert rows["tpm2"]["available"] is False and "/dev/tpm" in rows["tpm2"]["reason"]
+    text = hukspy(tmp_path / "home", "backends").stdout.decode()
+    (line,) = [x for x in text.splitlines() if x.startswith("tpm2")]
+    assert line.split()[1] == "no" and "/dev/tpm" in line
