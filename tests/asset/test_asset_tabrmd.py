@@ -45,7 +45,7 @@ def test_four_processes_lose_no_write_over_tabrmd(
     tabrmd: TabrmdInstance, tmp_path: Path, owner: str, request: pytest.FixtureRequest
 ) -> None:
     with hukspy.Keystore(tabrmd.uri + "?fallback=sealed") as ks:
-        four_processes_lose_no_write(tmp_path, ks, owner, request)
+        four_processes_lose_no_write(tmp_path / "asset", ks, owner, request)
         with AssetStore(tmp_path / "asset", ks, owner) as st:
             assert len(st.query({})) == 4 * 60  # the shared checks ran (they skip nothing here)
 
