@@ -170,12 +170,17 @@ def _code_text() -> str:
     return "\n".join(p.read_text(encoding="utf-8") for p in CODE)
 
 
+#: Where a variable the documents name may be read: the code, and for variables that tune the test
+#: suite (docs/testing.md: HUKSPY_CRASH_SEED, HUKSPY_FUZZ_EXAMPLES, ...) the tests, CI and benchmarks.
+_READERS: Final = sorted(p for d in ("tests", "ci", "bench") for p in (ROOT / d).rglob("*.py"))
+
+
 def test_documented_variables_are_read() -> None:
-    code = _code_text()
+    code = _code_text() + "\n".join(p.read_text(encoding="utf-8") for p in _READERS)
     named = {v for p in DOCS for v in re.findall(r"\bHUKSPY_[A-Z0-9_]+\b", p.read_text(encoding="utf-8"))}
     assert named, "the documents name no HUKSPY_ variable"
     unread = sorted(v for v in named if f'"{v}"' not in code and f"'{v}'" not in code)
-    assert not unread, f"documented but read nowhere in hukspy/ or the plug-ins: {unread}"
+    assert not unread, f"documented but read nowhere in hukspy/, the plug-ins, tests/, ci/ or bench/: {unread}"
 
 
 _REPO_PATH: Final = re.compile(r"\b(?:docs|hukspy|tests|ci|backends|bench)/[\w./-]*[\w/]")

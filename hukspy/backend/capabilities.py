@@ -1,6 +1,6 @@
 """``Capabilities``: what a backend can do, as data (``KeyCap`` per key kind, ``OpCap`` per operation).
 
-The facade raises 12000001 for anything a backend does not declare (docs/backends.md), the CLI's
+The facade raises 12000001 for anything a backend does not declare (docs/architecture.md), the CLI's
 ``selftest`` and ``backends`` print the entries, and the conformance suite (``hukspy.testing``) tests
 each one. A backend declares what it can do; which of that HUKS allows is the facade's business
 (``policy.allowed_capabilities``), so a backend never imports ``hukspy.policy``.
