@@ -180,7 +180,7 @@ def test_documented_variables_are_read() -> None:
     named = {v for p in DOCS for v in re.findall(r"\bHUKSPY_[A-Z0-9_]+\b", p.read_text(encoding="utf-8"))}
     assert named, "the documents name no HUKSPY_ variable"
     unread = sorted(v for v in named if f'"{v}"' not in code and f"'{v}'" not in code)
-    assert not unread, f"documented but read nowhere in hukspy/, the plug-ins, tests/, ci/ or bench/: {unread}"
+    assert not unread, f"documented but read nowhere (hukspy/, plug-ins, tests/, ci/, bench/): {unread}"
 
 
 _REPO_PATH: Final = re.compile(r"\b(?:docs|hukspy|tests|ci|backends|bench)/[\w./-]*[\w/]")
