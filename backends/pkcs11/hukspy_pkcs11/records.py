@@ -216,15 +216,18 @@ class TokenRecordStore:
 
         def clean(w: Worker) -> int:
             destroyed = 0
+            # Records first, key objects second: a writer (in any process) creates a key's objects
+            # before its record, so every record read here has its objects in the scan below, and a
+            # key another process is creating right now is never taken for a crashed write.
+            versions: dict[tuple[int, str], list[tuple[int, Object, KeyRecord]]] = {}
+            for obj, label, version, record, _ in self._objects(w, None):
+                versions.setdefault((record.level, label), []).append((version, obj, record))
             key_objects = []
             for cls in _KEY_CLASSES:
                 for obj in w.session.get_objects({Attribute.CLASS: cls}):
                     attrs = obj.get_attributes([Attribute.ID, Attribute.LABEL])
                     key_objects.append((obj, bytes(attrs[Attribute.ID]), str(attrs[Attribute.LABEL])))
             present = {key_id for _, key_id, _ in key_objects}
-            versions: dict[tuple[int, str], list[tuple[int, Object, KeyRecord]]] = {}
-            for obj, label, version, record, _ in self._objects(w, None):
-                versions.setdefault((record.level, label), []).append((version, obj, record))
             # The newest version whose key objects are all on the token wins. A writer killed while the
             # token rewrote the new key's object (SoftHSM2 rewrites the whole file to relabel it) can
             # leave that object unreadable, without its CKA_ID: the version before it is then the
