@@ -668,7 +668,7 @@ def test_progress_bar_only_on_a_terminal_for_large_inputs() -> None:
     bar = Progress(PROGRESS_MIN + 1, "encrypt", tty)
     bar.update(PROGRESS_MIN + 1)
     bar.close()
-    assert "100%" in tty.getvalue() and "encrypt [" in tty.getvalue()
+    assert "100%" in tty.getvalue() and "encrypt:" in tty.getvalue()
 
     small = Tty()
     bar = Progress(PROGRESS_MIN, "encrypt", small)

@@ -9,7 +9,7 @@ from hukspy.asset import cli as asset_cli
 from hukspy.cli.options import add_globals
 from hukspy.cli.output import Parser
 
-__all__ = ["add_parser", "run_asset"]
+__all__ = ["add_commands", "add_parser", "run_asset"]
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
@@ -17,6 +17,11 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argp
     p = sub.add_parser("asset", help="ASSET secrets: add, query, remove, update", add_help=False)
     p.add_argument("asset_args", nargs=argparse.REMAINDER)
     return p
+
+
+def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
+    """The real ``asset`` command with its subcommands (``hukspy.asset.cli``), for shell completion."""
+    return asset_cli.add_parser(sub)
 
 
 def run_asset(args: argparse.Namespace) -> int:

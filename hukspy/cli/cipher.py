@@ -121,7 +121,7 @@ def cmd_encrypt(ks: Keystore, args: argparse.Namespace) -> Result:
         raise HuksError(401, f"the framed format takes a {NONCE_LEN}-byte nonce (see --raw)")
     written = 0
     with open_input(args.input) as src, open_output(args.output) as out:
-        progress = Progress(src.size, "encrypt")
+        progress = Progress(src.size, "encrypt", quiet=args.quiet)
 
         def sink(data: bytes) -> None:
             nonlocal written
@@ -171,7 +171,7 @@ def cmd_decrypt(ks: Keystore, args: argparse.Namespace) -> Result:
             params += [HuksParam(_TAG.HUKS_TAG_NONCE, nonce), HuksParam(_TAG.HUKS_TAG_AE_TAG, tag)]
             left = body
         with open_output(args.output) as out:
-            progress = Progress(left, "decrypt")
+            progress = Progress(left, "decrypt", quiet=args.quiet)
 
             def sink(data: bytes) -> None:
                 nonlocal written

@@ -42,6 +42,11 @@ class Context:
             self._keystore = Keystore(self.uri)
         return self._keystore
 
+    @property
+    def opened(self) -> Keystore | None:
+        """The keystore if a command opened it, else None (opening nothing)."""
+        return self._keystore
+
     def close(self) -> None:
         """Close the keystore if one was opened (idempotent)."""
         if self._keystore is not None:

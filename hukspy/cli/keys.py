@@ -12,11 +12,13 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import warnings
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Final
 
 from hukspy.cli.command import Command, Subparsers, by_name, with_keystore
+from hukspy.cli.hints import empty_level, keys_elsewhere
 from hukspy.cli.options import Parents, key_params, key_props, level_params
 from hukspy.cli.output import BYTE_FORMATS, JSON, Result, UsageError, announce, encode_bytes, table
 from hukspy.cli.streams import open_output
@@ -53,10 +55,13 @@ _LONG: Final = (
 
 def cmd_list(ks: Keystore, args: argparse.Namespace) -> Result:
     """The aliases of ``--level`` (default CE); with ``-l`` one row per key: algorithm, size, purposes,
-    level and where the key lives. Raises what ``list_aliases``/``get_key_item_properties`` raise."""
+    level and where the key lives; for an empty level, how many keys the other levels hold
+    (``elsewhere``). Raises what ``list_aliases``/``get_key_item_properties`` raise."""
     level = HuksAuthStorageLevel.HUKS_AUTH_STORAGE_LEVEL_CE if args.level is None else args.level
     aliases = ks.list_aliases(HuksOptions([HuksParam(_TAG.HUKS_TAG_AUTH_STORAGE_LEVEL, level)])).key_aliases
     result: Result = {"level": enum_name(HuksAuthStorageLevel, level), "aliases": list[JSON](aliases)}
+    if not aliases:
+        result["elsewhere"] = dict[str, JSON](keys_elsewhere(ks, level))
     if args.long:
         args.level = level
         rows: list[JSON] = []
@@ -73,6 +78,11 @@ def cmd_list(ks: Keystore, args: argparse.Namespace) -> Result:
 
 
 def _list_text(args: argparse.Namespace, result: Result) -> None:
+    elsewhere = result.get("elsewhere")
+    if isinstance(elsewhere, dict):  # an empty level: say so on stderr, stdout stays empty
+        counts = {k: v for k, v in elsewhere.items() if isinstance(v, int)}
+        print(empty_level(str(result["level"]), counts), file=sys.stderr)
+        return
     keys = result.get("keys")
     if isinstance(keys, list):
         head = ["alias", *(name for name, _ in _LONG), "level", "storage"]

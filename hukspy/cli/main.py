@@ -16,8 +16,20 @@ from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import Final
 
-from hukspy.cli import asset, backends, backup, cipher, importing, keyops, keys, selftest, signing
+from hukspy.cli import (
+    asset,
+    backends,
+    backup,
+    cipher,
+    completion,
+    importing,
+    keyops,
+    keys,
+    selftest,
+    signing,
+)
 from hukspy.cli.command import Command, Context
+from hukspy.cli.hints import explain
 from hukspy.cli.options import Parents, add_globals
 from hukspy.cli.output import ParseFailureError, Parser, UsageError, fail, usage_fail
 from hukspy.errors import HuksError
@@ -26,7 +38,7 @@ __all__ = ["COMMANDS", "build_parser", "main"]
 
 #: The command modules, in the order ``--help`` lists their commands (``asset`` comes after selftest).
 _BEFORE_ASSET: Final = (keys, importing, cipher, signing, backends, selftest)
-_AFTER_ASSET: Final = (keyops, backup)
+_AFTER_ASSET: Final = (keyops, backup, completion)
 
 #: Every command but ``asset`` (a hand-over to ``hukspy.asset.cli``), by name.
 COMMANDS: Final[Mapping[str, Command]] = MappingProxyType({
@@ -40,8 +52,10 @@ exit status: 0 success, 1 HUKS error ("error <code>: <message>" on stderr), 2 us
 """
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The ``hukspy`` argument parser: the global options and one subparser per command."""
+def build_parser(*, asset_commands: bool = False) -> argparse.ArgumentParser:
+    """The ``hukspy`` argument parser: the global options and one subparser per command. ``asset`` is a
+    placeholder that keeps the rest of the line for ``hukspy.cli.asset.run_asset``; with
+    ``asset_commands`` it is ``hukspy.asset.cli``'s own parser instead (for shell completion)."""
     parser = Parser(
         prog="hukspy",
         description="The OpenHarmony HUKS keystore on Linux: manage keys and run operations with them.",
@@ -54,7 +68,10 @@ def build_parser() -> argparse.ArgumentParser:
     for module in _BEFORE_ASSET:
         for command in module.COMMANDS.values():
             _json_after(command.add_parser(sub, parents))
-    asset.add_parser(sub)
+    if asset_commands:
+        asset.add_commands(sub)
+    else:
+        asset.add_parser(sub)
     for module in _AFTER_ASSET:
         for command in module.COMMANDS.values():
             _json_after(command.add_parser(sub, parents))
@@ -62,9 +79,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _json_after(parser: argparse.ArgumentParser) -> None:
-    """``--json`` after the command too (it is kept when given before, as it defaults to nothing)."""
+    """``--json`` and ``--quiet`` after the command too (kept when given before, as they default to
+    nothing here)."""
     parser.add_argument(
         "--json", action="store_true", default=argparse.SUPPRESS, help="machine-readable output"
+    )
+    parser.add_argument(
+        "-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help="no progress bar"
     )
 
 
@@ -74,6 +95,8 @@ def _exit_code(exc: SystemExit) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``hukspy`` with ``argv`` (default ``sys.argv[1:]``); return the exit status."""
+    if completion.requested():  # run by the shell's completion script: answer it and exit
+        completion.complete(build_parser(asset_commands=True))
     parser = build_parser()
     argv = sys.argv[1:] if argv is None else list(argv)
     as_json = "--json" in argv
@@ -104,7 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:
         return _exit_code(exc)
     except HuksError as exc:
-        return fail(args, exc.code, exc.message)
+        return fail(args, exc.code, explain(context, args, exc))
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

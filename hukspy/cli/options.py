@@ -107,7 +107,7 @@ def purpose_bit(kind_name: str) -> int:
 
 
 def add_globals(parser: argparse.ArgumentParser) -> None:
-    """``--version``, ``--keystore URI`` and ``--json``, the options of every command."""
+    """``--version``, ``--keystore URI``, ``--json`` and ``--quiet``, the options of every command."""
     from hukspy import __version__
 
     parser.add_argument("--version", action="version", version=f"hukspy {__version__}")
@@ -120,6 +120,9 @@ def add_globals(parser: argparse.ArgumentParser) -> None:
         "(every local user can read it in /proc/PID/cmdline)",
     )
     parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.add_argument(
+        "-q", "--quiet", action="store_true", help="no progress bar (drawn on a terminal only)"
+    )
 
 
 def _parent() -> argparse.ArgumentParser:

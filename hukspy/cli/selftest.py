@@ -31,7 +31,7 @@ __all__ = ["COMMANDS", "cmd_selftest"]
 def cmd_selftest(ks: Keystore, args: argparse.Namespace) -> Result:
     """Run the selftest on ``ks``; the rows and the counts. Never raises ``HuksError`` for a failed
     check (it is a row)."""
-    rows = run_selftest(ks, progress=None if args.json else _progress())
+    rows = run_selftest(ks, progress=None if args.json or args.quiet else _progress())
     failed = sum(not r.ok for r in rows)
     return {
         "keystore": shown_uri(ks.uri),

@@ -63,7 +63,7 @@ def _stream(ks: Keystore, args: argparse.Namespace, params: list[HuksParam], lab
             final: bytes = b"") -> bytes:
     """Run one session over ``args.input`` (a progress bar on a terminal); return the finish output."""
     with open_input(args.input) as src:
-        progress = Progress(src.size, label)
+        progress = Progress(src.size, label, quiet=args.quiet)
         try:
             return run_session(ks, args.alias, params, chunks(src.file, progress=progress), final=final)
         finally:

@@ -1,4 +1,5 @@
-"""Files and sessions for the commands: input and output files, chunked streaming, the progress bar.
+"""Files and sessions for the commands: input and output files, chunked streaming, the progress bar
+(tqdm; ``--quiet`` turns it off).
 
 Failures to open or write the files named on the command line are ``HuksError`` 12000004 (file error).
 """
@@ -10,16 +11,17 @@ import os
 import stat
 import sys
 import tempfile
-import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Final
+from typing import IO, TYPE_CHECKING, Final, NoReturn
 
 from hukspy.errors import HuksError
 from hukspy.params import HuksOptions, HuksParam, HuksSessionHandle
 
 if TYPE_CHECKING:
+    from tqdm import tqdm
+
     from hukspy.keystore import Keystore
 
 __all__ = [
@@ -44,38 +46,63 @@ SMALL_LIMIT: Final = 4 * 1024 * 1024
 
 
 class Progress:
-    """A progress bar on a terminal stderr for a known, large total; otherwise it draws nothing."""
+    """A progress bar (tqdm's: bytes done, rate and ETA) on a terminal ``stream`` (default stderr) for a
+    known total larger than ``PROGRESS_MIN``; otherwise, and with ``quiet`` (``--quiet``), it draws
+    nothing. ``done`` counts the bytes either way."""
 
-    def __init__(self, total: int | None, label: str, stream: IO[str] | None = None) -> None:
+    def __init__(self, total: int | None, label: str, stream: IO[str] | None = None, *,
+                 quiet: bool = False) -> None:
         self.stream = sys.stderr if stream is None else stream
-        self.enabled = bool(total and total > PROGRESS_MIN and self.stream.isatty())
-        self.total = total or 0
-        self.label = label
         self.done = 0
-        self.start = time.monotonic()
-        self.last = 0.0
+        self._bar: tqdm[NoReturn] | None = None
+        if quiet or not total or total <= PROGRESS_MIN or not _isatty(self.stream):
+            return
+        from tqdm import tqdm
+
+        ncols, nrows = _size(self.stream)
+        self._bar = tqdm(
+            total=total, desc=label, file=self.stream, unit="B", unit_scale=True, unit_divisor=1024,
+            leave=True, mininterval=0.2, ncols=ncols, nrows=nrows,
+        )
+
+    @property
+    def enabled(self) -> bool:
+        """Whether a bar is drawn."""
+        return self._bar is not None
 
     def update(self, n: int) -> None:
+        """``n`` more bytes are done."""
         self.done += n
-        if not self.enabled:
-            return
-        now = time.monotonic()
-        if now - self.last < 0.1 and self.done < self.total:
-            return
-        self.last = now
-        frac = min(1.0, self.done / self.total)
-        width = 30
-        bar = "#" * int(frac * width) + "." * (width - int(frac * width))
-        rate = self.done / max(now - self.start, 1e-6) / 1e6
-        mib = 1024 * 1024
-        amount = f"{self.done / mib:.1f}/{self.total / mib:.1f} MiB"
-        self.stream.write(f"\r{self.label} [{bar}] {frac:4.0%} {amount} {rate:.0f} MB/s")
-        self.stream.flush()
+        if self._bar is not None:
+            self._bar.update(n)
 
     def close(self) -> None:
-        if self.enabled:
-            self.stream.write("\n")
-            self.stream.flush()
+        """End the bar (its last line stays on the terminal); idempotent."""
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+
+#: The width and height tqdm is given where the terminal reports 0 (tqdm would then draw nothing).
+_FALLBACK_COLUMNS: Final = 80
+_FALLBACK_LINES: Final = 24
+
+
+def _size(stream: IO[str]) -> tuple[int | None, int | None]:
+    """tqdm's ``ncols``, ``nrows``: the fallbacks where ``stream``'s terminal reports no width or
+    height (a pty nobody sized), else None (tqdm finds them itself)."""
+    try:
+        columns, lines = os.get_terminal_size(stream.fileno())
+    except (OSError, ValueError, AttributeError):
+        columns = lines = 0
+    return (None if columns else _FALLBACK_COLUMNS), (None if lines else _FALLBACK_LINES)
+
+
+def _isatty(stream: IO[str]) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 def chunks(src: IO[bytes], limit: int | None = None, progress: Progress | None = None) -> Iterator[bytes]:
