@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import json
 import os
+import pty
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from tests._require import unavailable
 
 
 def hukspy(
@@ -78,6 +83,115 @@ def test_version_prints_the_package_version(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr.decode()
     assert done.stdout.decode() == f"hukspy {__version__}\n"
     assert __version__.count(".") == 2
+
+
+# ------------------------------------------------------------------------------- item 3: completion
+
+
+def _hukspy_on_path(tmp_path: Path) -> dict[str, str]:
+    """An environment whose PATH starts with a directory holding a ``hukspy`` that runs this checkout
+    (the completion script calls ``hukspy`` by name), with its own ``HUKSPY_HOME``."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    wrapper = bin_dir / "hukspy"
+    wrapper.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m hukspy "$@"\n')
+    wrapper.chmod(0o755)
+    env = {k: v for k, v in os.environ.items() if k != "HUKSPY_KEYSTORE"}
+    env["PATH"] = f"{bin_dir}:{env.get('PATH', '/usr/bin:/bin')}"
+    env["HUKSPY_HOME"] = str(tmp_path / "home")
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)
+    return env
+
+
+#: Source the script, then ask its completion function what TAB offers at the end of each line given
+#: on stdin (one ``words: ...`` line per request), as bash does: COMP_WORDS, COMP_CWORD, COMP_LINE.
+_BASH_DRIVER = r"""
+source "$1"
+while IFS= read -r line; do
+  COMP_LINE="$line"; COMP_POINT=${#line}; COMP_TYPE=9
+  read -ra COMP_WORDS <<<"$line"
+  [[ "$line" == *" " ]] && COMP_WORDS+=("")
+  COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+  COMPREPLY=()
+  _python_argcomplete hukspy "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
+  echo "words: ${COMPREPLY[*]}"
+done
+"""
+
+
+def _bash_complete(tmp_path: Path, *lines: str) -> list[set[str]]:
+    """What a real bash, with ``hukspy completion bash`` sourced, offers at the end of each line."""
+    env = _hukspy_on_path(tmp_path)
+    made = subprocess.run(["hukspy", "completion", "bash"], capture_output=True, env=env, check=False)
+    assert made.returncode == 0, made.stderr.decode()
+    script = tmp_path / "hukspy.bash"
+    script.write_bytes(made.stdout)
+    done = subprocess.run(
+        ["bash", "-c", _BASH_DRIVER, "driver", str(script)], input="\n".join(lines) + "\n", text=True,
+        capture_output=True, env=env, timeout=300, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    answers = [line.removeprefix("words: ") for line in done.stdout.splitlines() if line.startswith("words:")]
+    assert len(answers) == len(lines), done.stdout + done.stderr
+    return [set(a.split()) for a in answers]
+
+
+def test_bash_completion_offers_commands_options_and_the_keystores_algorithms(tmp_path: Path) -> None:
+    from hukspy.cli.completion import declared_algs
+    from hukspy.enums import HuksKeyAlg
+    from hukspy.keystore import Keystore
+    from hukspy.names import enum_name
+
+    with Keystore(f"software:{tmp_path / 'declared'}", home=str(tmp_path / "declared")) as ks:
+        generated, imported = declared_algs(ks, "generate"), declared_algs(ks, "import")
+    every = {enum_name(HuksKeyAlg, a) for a in HuksKeyAlg}
+    assert generated and set(generated) < every  # the keystore does not declare every HUKS algorithm
+    gen, alg, imp, nothing, purpose, mode, asset, shells = _bash_complete(
+        tmp_path,
+        "hukspy gen",
+        "hukspy generate k --alg ",
+        "hukspy import k f --alg ",
+        "hukspy --keystore nosuch: generate k --alg ",
+        "hukspy generate k --purpose sign,v",
+        "hukspy encrypt k --mode g",
+        "hukspy asset q",
+        "hukspy completion ",
+    )
+    assert gen == {"generate"}
+    assert alg == set(generated)  # and so what the keystore lacks is not offered
+    assert imp == set(imported)
+    assert nothing == set()  # a keystore that cannot be opened offers no algorithm
+    assert purpose == {"sign,verify"}
+    assert mode == {"gcm"}
+    assert asset == {"query"}
+    assert {"bash", "zsh"} <= shells
+    assert not (tmp_path / "home").exists() or not any((tmp_path / "home").rglob("*.db"))
+
+
+def test_zsh_completion_script_parses_and_registers(tmp_path: Path) -> None:
+    zsh = shutil.which("zsh")
+    if zsh is None:
+        unavailable("zsh", "no zsh on PATH (ci/install-system.sh installs it)")
+    env = _hukspy_on_path(tmp_path)
+    made = subprocess.run(["hukspy", "completion", "zsh"], capture_output=True, env=env, check=False)
+    assert made.returncode == 0, made.stderr.decode()
+    assert made.stdout.startswith(b"#compdef hukspy\n")
+    script = tmp_path / "_hukspy"
+    script.write_bytes(made.stdout)
+    parsed = subprocess.run([zsh, "-n", str(script)], capture_output=True, check=False)
+    assert parsed.returncode == 0, parsed.stderr.decode()
+    registered = subprocess.run(
+        [zsh, "-f", "-c", f'autoload -U compinit; compinit -u -D; source "{script}"; print -r -- "$_comps[hukspy]"'],
+        capture_output=True, text=True, env=env, check=False,
+    )
+    assert registered.stdout.strip() == "_python_argcomplete", registered.stderr
+    # what the zsh function asks hukspy for, asked the same way (zsh's answers are WORD:HELP)
+    asked = subprocess.run(
+        [zsh, "-f", "-c", 'COMP_LINE="hukspy gen" COMP_POINT=10 _ARGCOMPLETE=1 _ARGCOMPLETE_SHELL=zsh '
+         '_ARGCOMPLETE_SUPPRESS_SPACE=1 hukspy 8>&1 9>&2 1>/dev/null 2>&1 </dev/null'],
+        capture_output=True, text=True, env=env, check=False,
+    )
+    assert [w.split(":")[0] for w in asked.stdout.split("\x0b")] == ["generate"], asked.stdout
 
 
 # ------------------------------------------------------------------------------- item 4: output
@@ -275,6 +389,89 @@ def test_gcm_files_cross_between_the_cli_and_the_api(tmp_path: Path) -> None:
     assert opened.returncode == 0 and opened.stdout == plain, opened.stderr.decode()
     wrong = hukspy(home, "decrypt", "k", "-i", str(tmp_path / "old.enc"))
     assert wrong.returncode == 1 and wrong.stderr.decode().startswith("error 12000006: ")
+
+
+# ------------------------------------------------------------------------------- item 10: messages
+
+
+def test_a_missing_key_says_which_level_was_searched_and_where_it_is(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    assert hukspy(home, "generate", "k", *_AES, "--level", "de").returncode == 0
+    done = hukspy(home, "info", "k")
+    assert done.returncode == 1
+    message = done.stderr.decode()
+    assert message.startswith("error 12000011: ")
+    assert 'no key "k" at storage level ce; level de holds it: add --level de' in message, message
+    error = json.loads(hukspy(home, "--json", "sign", "k").stdout)["error"]
+    assert error["code"] == 12000011 and "level de holds it" in error["message"]
+    gone = hukspy(home, "delete", "nope", "--level", "ece").stderr.decode()
+    assert 'no key "nope" at storage level ece, nor at any other level' in gone, gone
+    assert hukspy(home, "info", "k", "--level", "de").returncode == 0
+    empty = hukspy(home, "list")
+    assert empty.returncode == 0 and empty.stdout == b""
+    assert "no keys at storage level ce; level de has 1: add --level de" in empty.stderr.decode()
+    assert json.loads(hukspy(home, "--json", "list").stdout)["elsewhere"] == {"de": 1}
+
+
+def test_an_algorithm_the_keystore_lacks_is_refused_with_the_ones_it_offers(tmp_path: Path) -> None:
+    from hukspy.cli.completion import declared_algs
+    from hukspy.keystore import Keystore
+
+    home = tmp_path / "home"
+    with Keystore("software:", home=str(tmp_path / "declared")) as ks:
+        offered = declared_algs(ks, "generate")
+    done = hukspy(home, "generate", "k", "--alg", "ml_dsa", "--size", "44", "--purpose", "sign,verify")
+    if "ml_dsa" in offered:  # a software keystore that has ML-DSA generates it
+        assert done.returncode == 0, done.stderr.decode()
+        return
+    assert done.returncode == 1
+    message = done.stderr.decode()
+    assert message.startswith("error 12000001: ")
+    assert f"the software keystore offers --alg {', '.join(offered)}" in message, message
+
+
+# ------------------------------------------------------------------------------- item 11: progress
+
+
+def _on_a_terminal(argv: list[str], env: dict[str, str]) -> tuple[int, str]:
+    """Run ``argv`` with stderr on a pseudo-terminal (a real one, size unset); its status and what it
+    drew there."""
+    leader, follower = pty.openpty()
+    try:
+        done = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=follower,
+                              env=env, timeout=300, check=False)
+    finally:
+        os.close(follower)
+    drawn = b""
+    try:
+        while piece := os.read(leader, 65536):
+            drawn += piece
+    except OSError:  # EIO: the terminal's other side is closed and everything is read
+        pass
+    finally:
+        os.close(leader)
+    return done.returncode, drawn.decode("utf-8", "replace")
+
+
+def test_progress_bar_with_eta_on_a_terminal_only_and_off_with_quiet(tmp_path: Path) -> None:
+    from hukspy.cli.streams import PROGRESS_MIN
+
+    home = tmp_path / "home"
+    assert hukspy(home, "generate", "k", *_AES).returncode == 0
+    big = tmp_path / "big"
+    big.write_bytes(os.urandom(PROGRESS_MIN + 1024 * 1024))
+    env = {k: v for k, v in os.environ.items() if k != "HUKSPY_KEYSTORE"}
+    env["HUKSPY_HOME"] = str(home)
+    encrypt = [sys.executable, "-m", "hukspy", "encrypt", "k", "-i", str(big), "-o", str(tmp_path / "c")]
+    status, drawn = _on_a_terminal(encrypt, env)
+    assert status == 0, drawn
+    # tqdm's bar: the label, 100 %, bytes done of the total, elapsed<remaining (the ETA), the rate
+    assert re.search(r"encrypt: 100%\|.*\| 9\.00M/9\.00M \[\d\d:\d\d<\d\d:\d\d, +[\d.]+[kMG]?B/s\]", drawn), drawn
+    for quiet in (["--quiet", *encrypt[3:]], [*encrypt[3:], "-q"]):
+        status, drawn = _on_a_terminal([*encrypt[:3], *quiet], env)
+        assert status == 0 and drawn == "", drawn
+    piped = subprocess.run(encrypt, capture_output=True, env=env, check=False)  # stderr is no terminal
+    assert piped.returncode == 0 and piped.stderr == b""
 
 
 # ------------------------------------------------------------------------------- item 12: list -l, backends
