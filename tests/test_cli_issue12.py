@@ -181,7 +181,8 @@ def test_zsh_completion_script_parses_and_registers(tmp_path: Path) -> None:
     parsed = subprocess.run([zsh, "-n", str(script)], capture_output=True, check=False)
     assert parsed.returncode == 0, parsed.stderr.decode()
     registered = subprocess.run(
-        [zsh, "-f", "-c", f'autoload -U compinit; compinit -u -D; source "{script}"; print -r -- "$_comps[hukspy]"'],
+        [zsh, "-f", "-c",
+         f'autoload -U compinit; compinit -u -D; source "{script}"; print -r -- "$_comps[hukspy]"'],
         capture_output=True, text=True, env=env, check=False,
     )
     assert registered.stdout.strip() == "_python_argcomplete", registered.stderr
@@ -466,7 +467,8 @@ def test_progress_bar_with_eta_on_a_terminal_only_and_off_with_quiet(tmp_path: P
     status, drawn = _on_a_terminal(encrypt, env)
     assert status == 0, drawn
     # tqdm's bar: the label, 100 %, bytes done of the total, elapsed<remaining (the ETA), the rate
-    assert re.search(r"encrypt: 100%\|.*\| 9\.00M/9\.00M \[\d\d:\d\d<\d\d:\d\d, +[\d.]+[kMG]?B/s\]", drawn), drawn
+    bar = r"encrypt: 100%\|.*\| 9\.00M/9\.00M \[\d\d:\d\d<\d\d:\d\d, +[\d.]+[kMG]?B/s\]"
+    assert re.search(bar, drawn), drawn
     for quiet in (["--quiet", *encrypt[3:]], [*encrypt[3:], "-q"]):
         status, drawn = _on_a_terminal([*encrypt[:3], *quiet], env)
         assert status == 0 and drawn == "", drawn
