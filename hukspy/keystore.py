@@ -141,7 +141,8 @@ def _public(method: Callable[P, R]) -> Callable[P, R]:
 
 
 class Keystore:
-    """A HUKS keystore on one backend, named by a URI (python-api.md §5). A context manager.
+    """A HUKS keystore on one backend, named by a URI (README.md; docs/pkcs11.md, docs/tpm2.md). A
+    context manager.
 
     ``Keystore()`` opens ``$HUKSPY_KEYSTORE``, else ``software:``. ``session_limit`` (default 15) and
     ``session_policy`` (``"reject"``: the next ``init_session`` raises 12000010; ``"evict"``: the

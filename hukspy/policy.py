@@ -1,7 +1,7 @@
 """The HUKS rules: which params a call needs, which values are allowed, and which code a mistake gets.
 
 This is the one place where hukspy decides HUKS policy (huks-reference.md §4.1-4.5 and §6.3, and the
-decisions of python-api.md §4). The facade (``hukspy.keystore``) calls these functions; backends never
+decisions of docs/decisions.md). The facade (``hukspy.keystore``) calls these functions; backends never
 see a ``ParamSet``. Every per-algorithm fact is one module-level ``Final`` table below, named after the
 upstream table it mirrors (``openharmony/security_huks``):
 
@@ -93,7 +93,7 @@ CODES: Final = frozenset({E_ARG, E_UNSUPPORTED, E_MISSING, E_INVALID, E_EXTERNAL
 
 # ------------------------------------------------------------------------------ aliases
 
-#: HKS_MAX_KEY_ALIAS_LEN (hks_type.h): an alias is 1..128 bytes of UTF-8 (python-api.md §4).
+#: HKS_MAX_KEY_ALIAS_LEN (hks_type.h): an alias is 1..128 bytes of UTF-8 (docs/decisions.md "From the contract").
 MAX_ALIAS_BYTES: Final = 128
 
 # ------------------------------------------------------------------------------ purposes
@@ -164,7 +164,7 @@ MAC_DERIVE_KEY_ALGS: Final = frozenset(
 # SYMMETRIC_ALGS (imported from hukspy.formats, the one copy): raw-byte keys, whose import length
 # (exactly KEY_SIZE/8, else -19 → 401, XTS Import_API16_0800) formats.parse_import checks.
 
-#: Block size in bytes of the block ciphers (IV length of CBC/CTR/OFB/CFB; python-api.md §4 "IV").
+#: Block size in bytes of the block ciphers (IV length of CBC/CTR/OFB/CFB; docs/decisions.md "IV").
 BLOCK_BYTES: Final[Mapping[int, int]] = {
     A.HUKS_ALG_AES: 16,
     A.HUKS_ALG_SM4: 16,
@@ -362,7 +362,7 @@ MODE_PADDINGS: Final[Mapping[int, Mapping[int, frozenset[int]]]] = {
     },
 }
 
-#: Modes that take an IV of one block (python-api.md §4: missing 12000002, wrong length 12000003).
+#: Modes that take an IV of one block (docs/decisions.md: missing 12000002, wrong length 12000003).
 #: Upstream CheckBlockCipherIvMaterial checks CBC (16 bytes); the engine checks CTR/OFB/CFB.
 IV_MODES: Final = frozenset({M.HUKS_MODE_CBC, M.HUKS_MODE_CTR, M.HUKS_MODE_OFB, M.HUKS_MODE_CFB})
 
@@ -540,7 +540,7 @@ DERIVE_SIZE_RANGE: Final = (1, 5 * 1024 * 1024)
 PBKDF2_ITERATIONS: Final = (1000, 0x80000)
 PBKDF2_MIN_SALT: Final = 16
 
-#: RSA_PSS_SALT_LEN_TYPE values; absent → MAX (python-api.md §4, hks_type_enum.h comment).
+#: RSA_PSS_SALT_LEN_TYPE values; absent → MAX (docs/decisions.md, hks_type_enum.h comment).
 PSS_SALT_TYPES: Final = frozenset(int(v) for v in HuksRsaPssSaltLenType)
 DEFAULT_PSS_SALT: Final = int(HuksRsaPssSaltLenType.HUKS_RSA_PSS_SALT_LEN_MAX)
 
@@ -684,7 +684,7 @@ def _check_user_auth(params: ParamSet) -> None:
 # ========================================================================================== public API
 
 def check_alias(alias: object) -> str:
-    """Check a key alias: a ``str`` of 1..128 bytes in UTF-8 (python-api.md §4). Raises 401."""
+    """Check a key alias: a ``str`` of 1..128 bytes in UTF-8 (docs/decisions.md "From the contract"). Raises 401."""
     if not isinstance(alias, str):
         raise _err(E_ARG, "the key alias must be a string")
     try:

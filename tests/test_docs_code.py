@@ -7,6 +7,8 @@ READMEs are checked against the code, so a renamed command, option, variable or 
 - Every ``HUKSPY_*`` variable the documents name is read somewhere in the code.
 - Every repository path the documents or the code's docstrings name (```docs/x.md```,
   ```hukspy/records.py```, ``docs/pkcs11.md``) exists.
+- No docstring or document cites the API contract (``python-api.md``, outside this repository): they
+  cite the docs page that holds the fact.
 - Every ``$HUKSPY_HOME/...`` location the documents give (but the TPM keystore's) is where a real
   software keystore and ASSET store put their files.
 
@@ -197,6 +199,21 @@ def test_named_paths_exist() -> None:
             if not (ROOT / name).exists():
                 missing.append(f"{_rel(path)}: {name}")
     assert not missing, "paths named but not in the repository:\n" + "\n".join(missing)
+
+
+#: A citation of the API contract, a file of the project's specification outside this repository: users
+#: have README.md and docs/, so the code's docstrings and the documents cite those.
+_SPEC_CITATION: Final = re.compile(r"python-api(?:\.md)?\b|shared/spec/")
+
+
+def test_code_and_documents_cite_the_projects_docs_not_the_spec() -> None:
+    found = [
+        f"{_rel(path)}:{n}: {line.strip()}"
+        for path in (*CODE, *DOCS)
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if _SPEC_CITATION.search(line)
+    ]
+    assert not found, "cite docs/... (the fact's page) instead of the specification:\n" + "\n".join(found)
 
 
 def home_locations() -> set[str]:

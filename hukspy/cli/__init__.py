@@ -1,4 +1,4 @@
-"""The ``hukspy`` command line (python-api.md §7): ``hukspy [--keystore URI] [--json] COMMAND ...``.
+"""The ``hukspy`` command line (README.md "Command line"): ``hukspy [--keystore URI] [--json] COMMAND``.
 
 Every command goes through the public ``Keystore`` API with ``HuksOptions``/``HuksParam``; nothing here
 decides a HUKS rule. Names on the command line are the enum member names without their common prefix,

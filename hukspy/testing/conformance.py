@@ -19,7 +19,7 @@ another way) and fails if a session is left open. The tests come in groups, one 
    A family the backend declares nothing for is skipped with that reason;
    ``test_every_declared_capability_is_exercised`` fails if the backend declares something the suite
    cannot check, so "declared" always means "proven".
-2. **HUKS rules that hold for every backend** (python-api.md §4, huks-reference.md §6; ``KeyRuleTests``,
+2. **HUKS rules that hold for every backend** (docs/decisions.md, huks-reference.md §6; ``KeyRuleTests``,
    ``SessionTests``, ``CipherRuleTests``, ``StreamingTests``): overwrite and
    KEY_OVERRIDE, aliases, AUTH_STORAGE_LEVEL, is_key_item_exist vs has_key_item, export of secret keys,
    the session table (limit, evict, lifecycle, close), AES-GCM framing, IV rules, bad signatures,
@@ -545,7 +545,7 @@ class KeyRuleTests:
             keystore.export_key_item(alias, options())
 
     def test_overwrite_replaces_unless_key_override_false(self, keystore: Keystore) -> None:
-        """python-api.md §4 / hks_api.c CheckifNeedOverrideKey: a second import replaces the key silently
+        """docs/decisions.md "overwrite" / hks_api.c CheckifNeedOverrideKey: a second import replaces the key silently
         (XTS Import_API9_0100); KEY_OVERRIDE=False on an existing alias is 12000017 and changes nothing."""
         found = _mac_or_cipher_import(keystore)
         if found is None:
@@ -635,7 +635,7 @@ class SessionTests:
                 keystore.abort_session(s.handle, options())
 
     def test_session_limit_reject(self, keystore: Keystore) -> None:
-        """python-api.md §4: at most 15 sessions per Keystore; the 16th init_session raises 12000010 until
+        """docs/decisions.md "sessions": at most 15 sessions per Keystore; the 16th init_session raises 12000010 until
         one is finished or aborted."""
         simple = _simple(keystore)
         alias = simple.shared(keystore)
@@ -763,7 +763,7 @@ class SessionTests:
         keystore.abort_session(h, options())
 
     def test_sign_and_mac_updates_return_empty(self, keystore: Keystore) -> None:
-        """python-api.md §4: sign, verify, MAC and RSA updates return out_data=b"" (a result, never None)."""
+        """docs/decisions.md: sign, verify, MAC and RSA updates return out_data=b"" (a result, never None)."""
         caps = _caps(keystore)
         tried = 0
         for kind in (OpKind.MAC, OpKind.SIGN):
@@ -833,7 +833,7 @@ class CipherRuleTests:
     """HUKS rules on operations: AES-GCM framing, IV rules, bad signatures."""
 
     def test_gcm_encrypt_appends_tag_and_nonce(self, keystore: Keystore) -> None:
-        """python-api.md §4: GCM encrypt finish gives ct ‖ tag(16), plus ‖ nonce(12) when no NONCE was given;
+        """docs/decisions.md "AES-GCM": GCM encrypt finish gives ct ‖ tag(16), plus ‖ nonce(12) when no NONCE was given;
         decrypt takes AE_TAG at init and the ciphertext without the tag."""
         alias, key = _gcm(keystore)
         pt, aad, nonce = os.urandom(100), os.urandom(16), os.urandom(12)
@@ -901,7 +901,7 @@ class CipherRuleTests:
             keystore.finish_session(h, options())
 
     def test_iv_missing_is_12000002_and_wrong_length_12000003(self, keystore: Keystore) -> None:
-        """python-api.md §4: CBC/CTR/OFB/CFB need an IV of the block size at init: missing → 12000002,
+        """docs/decisions.md "IV": CBC/CTR/OFB/CFB need an IV of the block size at init: missing → 12000002,
         wrong length → 12000003."""
         caps = _caps(keystore)
         cases = sorted(
@@ -1035,7 +1035,7 @@ class StreamingTests:
     """Streaming large inputs with flat memory, and many threads on one ``Keystore``."""
 
     def test_streaming_large_input_keeps_memory_flat(self, keystore: Keystore) -> None:
-        """python-api.md §4 "Big data": update_session streams, so memory stays flat (here: 64 MiB through
+        """docs/decisions.md "big data": update_session streams, so memory stays flat (here: 64 MiB through
         AES-CTR and HMAC-SHA256 in 1 MiB chunks, traced Python memory and RSS grow by less than 8/32 MiB)."""
         caps = _caps(keystore)
         mib = _stream_mib(keystore)
@@ -1103,7 +1103,7 @@ class StreamingTests:
             )
 
     def test_threads_share_one_keystore(self, keystore: Keystore) -> None:
-        """python-api.md §5: a Keystore is safe to use from many threads at once (8 threads, mixed ops)."""
+        """docs/decisions.md "threads": a Keystore is safe to use from many threads at once (8 threads, mixed ops)."""
         simple = _simple(keystore)
         shared = simple.shared(keystore)
         expected_mac: bytes | None = None
