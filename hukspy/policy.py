@@ -93,7 +93,7 @@ CODES: Final = frozenset({E_ARG, E_UNSUPPORTED, E_MISSING, E_INVALID, E_EXTERNAL
 
 # ------------------------------------------------------------------------------ aliases
 
-#: HKS_MAX_KEY_ALIAS_LEN (hks_type.h): an alias is 1..128 bytes of UTF-8 (docs/decisions.md "From the contract").
+#: HKS_MAX_KEY_ALIAS_LEN (hks_type.h): an alias is 1..128 bytes of UTF-8 (docs/decisions.md "aliases").
 MAX_ALIAS_BYTES: Final = 128
 
 # ------------------------------------------------------------------------------ purposes
@@ -684,7 +684,7 @@ def _check_user_auth(params: ParamSet) -> None:
 # ========================================================================================== public API
 
 def check_alias(alias: object) -> str:
-    """Check a key alias: a ``str`` of 1..128 bytes in UTF-8 (docs/decisions.md "From the contract"). Raises 401."""
+    """Check a key alias: a ``str`` of 1..128 bytes in UTF-8 (docs/decisions.md "aliases"). Raises 401."""
     if not isinstance(alias, str):
         raise _err(E_ARG, "the key alias must be a string")
     try:

@@ -1,8 +1,8 @@
 """The session table: handles, the session limit, the lifecycle, thread safety.
 
 A handle is a non-zero, unpredictable uint64 from ``secrets``. The table holds at most ``limit``
-sessions (15 by default, docs/decisions.md "From the contract"). When full, ``init_session`` either fails with 12000010
-(``policy="reject"``) or evicts the oldest session that is not in use at that moment
+sessions (15 by default, docs/decisions.md "sessions"). When full, ``init_session`` either fails with
+12000010 (``policy="reject"``) or evicts the oldest session that is not in use at that moment
 (``policy="evict"``, as current OpenHarmony does); 12000010 then comes only when every session is
 busy. An evicted, finished, aborted or unknown handle gives 12000011 on update and finish.
 """

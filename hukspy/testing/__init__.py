@@ -22,9 +22,9 @@ from too): every declared ``KeyCap`` is generated (and imported, for each declar
 declared ``OpCap`` is run end to end and its result checked independently with pyca ``cryptography``
 (signatures verified against the exported public key, ciphers and MACs compared on an imported key of
 known bytes). What a backend does not declare is skipped with a reason. On top of that it checks the
-HUKS rules that hold for every backend (docs/decisions.md "From the contract"): overwrite and ``KEY_OVERRIDE``, aliases,
-storage levels, the session lifecycle and limit, AES-GCM framing, IV rules, error codes, streaming with
-flat memory, threads.
+HUKS rules that hold for every backend (docs/decisions.md "From the contract"): overwrite and
+``KEY_OVERRIDE``, aliases, storage levels, the session lifecycle and limit, AES-GCM framing, IV rules,
+error codes, streaming with flat memory, threads.
 
 Besides the suite, this package offers the small helpers the suite is written with (``param``,
 ``options``, ``run_session``, ``open_keystore``, ...), for a backend's own tests. Importing it needs no

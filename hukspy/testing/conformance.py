@@ -545,8 +545,9 @@ class KeyRuleTests:
             keystore.export_key_item(alias, options())
 
     def test_overwrite_replaces_unless_key_override_false(self, keystore: Keystore) -> None:
-        """docs/decisions.md "overwrite" / hks_api.c CheckifNeedOverrideKey: a second import replaces the key silently
-        (XTS Import_API9_0100); KEY_OVERRIDE=False on an existing alias is 12000017 and changes nothing."""
+        """docs/decisions.md "overwrite" / hks_api.c CheckifNeedOverrideKey: a second import replaces the
+        key silently (XTS Import_API9_0100); KEY_OVERRIDE=False on an existing alias is 12000017 and
+        changes nothing."""
         found = _mac_or_cipher_import(keystore)
         if found is None:
             pytest.skip(f"{keystore.backend_name} declares no HMAC or AES-ECB with raw key import")
@@ -635,8 +636,8 @@ class SessionTests:
                 keystore.abort_session(s.handle, options())
 
     def test_session_limit_reject(self, keystore: Keystore) -> None:
-        """docs/decisions.md "sessions": at most 15 sessions per Keystore; the 16th init_session raises 12000010 until
-        one is finished or aborted."""
+        """docs/decisions.md "sessions": at most 15 sessions per Keystore; the 16th init_session raises
+        12000010 until one is finished or aborted."""
         simple = _simple(keystore)
         alias = simple.shared(keystore)
         with open_keystore(keystore.uri) as ks:
@@ -833,8 +834,8 @@ class CipherRuleTests:
     """HUKS rules on operations: AES-GCM framing, IV rules, bad signatures."""
 
     def test_gcm_encrypt_appends_tag_and_nonce(self, keystore: Keystore) -> None:
-        """docs/decisions.md "AES-GCM": GCM encrypt finish gives ct ‖ tag(16), plus ‖ nonce(12) when no NONCE was given;
-        decrypt takes AE_TAG at init and the ciphertext without the tag."""
+        """docs/decisions.md "AES-GCM": GCM encrypt finish gives ct ‖ tag(16), plus ‖ nonce(12) when no
+        NONCE was given; decrypt takes AE_TAG at init and the ciphertext without the tag."""
         alias, key = _gcm(keystore)
         pt, aad, nonce = os.urandom(100), os.urandom(16), os.urandom(12)
         out = run_session(
@@ -1103,7 +1104,8 @@ class StreamingTests:
             )
 
     def test_threads_share_one_keystore(self, keystore: Keystore) -> None:
-        """docs/decisions.md "threads": a Keystore is safe to use from many threads at once (8 threads, mixed ops)."""
+        """docs/decisions.md "threads": a Keystore is safe to use from many threads at once (8 threads,
+        mixed ops)."""
         simple = _simple(keystore)
         shared = simple.shared(keystore)
         expected_mac: bytes | None = None
