@@ -10,7 +10,9 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -390,6 +392,37 @@ def test_gcm_files_cross_between_the_cli_and_the_api(tmp_path: Path) -> None:
     assert opened.returncode == 0 and opened.stdout == plain, opened.stderr.decode()
     wrong = hukspy(home, "decrypt", "k", "-i", str(tmp_path / "old.enc"))
     assert wrong.returncode == 1 and wrong.stderr.decode().startswith("error 12000006: ")
+
+
+# ------------------------------------------------------------------------------- item 9: no PIN shown
+
+
+def test_backends_never_shows_the_pin_of_the_default_keystore(tmp_path: Path) -> None:
+    uri = "pkcs11:token=t?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-value=918273"
+    for argv in (["--json", "backends"], ["backends"]):
+        done = hukspy(tmp_path / "home", *argv, keystore=uri)
+        assert done.returncode == 0, done.stderr.decode()
+        assert b"918273" not in done.stdout + done.stderr
+    shown = json.loads(hukspy(tmp_path / "home", "--json", "backends", keystore=uri).stdout)["default"]
+    assert shown == "pkcs11:token=t?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-value=<redacted>"
+
+
+@pytest.mark.slow
+def test_selftest_on_a_pkcs11_keystore_never_shows_its_pin(
+    open_backend: Callable[..., Any], tmp_path: Path
+) -> None:
+    with open_backend("pkcs11", tmp_path / "token") as (uri, _):
+        pin = re.search(r"pin-value=([^&;?]+)", uri)
+        assert pin is not None, uri  # the test token's URI carries its PIN
+        text = hukspy(tmp_path / "home", "--keystore", uri, "selftest")
+        assert text.returncode == 0, text.stderr.decode()
+        first = text.stdout.decode().splitlines()[0]
+        assert first.startswith("keystore pkcs11:") and "pin-value=<redacted>" in first, first
+        assert pin[0].encode() not in text.stdout + text.stderr
+        as_json = hukspy(tmp_path / "home", "--json", "selftest", keystore=uri)
+        assert as_json.returncode == 0, as_json.stderr.decode()
+        assert "pin-value=<redacted>" in json.loads(as_json.stdout)["keystore"]
+        assert pin[0].encode() not in as_json.stdout + as_json.stderr
 
 
 # ------------------------------------------------------------------------------- item 10: messages

@@ -11,14 +11,15 @@ from typing import Final
 from hukspy.backend import installed_backends
 from hukspy.cli.command import Command, Context, Subparsers, by_name
 from hukspy.cli.options import Parents
-from hukspy.cli.output import JSON, Result, table
+from hukspy.cli.output import JSON, Result, shown_uri, table
 
 __all__ = ["COMMANDS", "cmd_backends"]
 
 
 def cmd_backends(context: Context, args: argparse.Namespace) -> Result:
     """One row per ``hukspy.backends`` entry point: its name, whether it is available and why not, and
-    the distribution that provides it. A plug-in that fails to load is reported, not raised."""
+    the distribution that provides it; the default keystore URI (its PIN redacted). A plug-in that fails
+    to load is reported, not raised."""
     rows: list[JSON] = []
     for name, ep in sorted(installed_backends().items()):
         try:
@@ -36,7 +37,7 @@ def cmd_backends(context: Context, args: argparse.Namespace) -> Result:
                 "distribution": None if dist is None else f"{dist.name} {dist.version}",
             }
         )
-    return {"backends": rows, "default": os.environ.get("HUKSPY_KEYSTORE") or "software:"}
+    return {"backends": rows, "default": shown_uri(os.environ.get("HUKSPY_KEYSTORE") or "software:")}
 
 
 def _text(args: argparse.Namespace, result: Result) -> None:
