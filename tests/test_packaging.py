@@ -55,3 +55,25 @@ def test_readme_is_the_long_description(dist: str) -> None:
 def test_changelog_names_the_current_version() -> None:
     changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
     assert f"## {metadata.version('hukspy')}" in changelog
+
+
+def test_hukspy_testing_imports_without_pytest() -> None:
+    """``import hukspy.testing`` works where pytest is not installed (pytest is the ``testing`` extra,
+    needed by the conformance suite only)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.modules['pytest'] = None\n"  # an import of pytest now raises ImportError
+        "import hukspy.testing\n"
+        "from hukspy.testing import open_keystore, param\n"
+        "try:\n"
+        "    import hukspy.testing.conformance\n"
+        "except ImportError as exc:\n"
+        "    print('conformance needs', exc.name)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "conformance needs pytest"
+    requires = metadata.requires("hukspy") or []
+    assert any(r.startswith("pytest") and 'extra == "testing"' in r for r in requires), requires
