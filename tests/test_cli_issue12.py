@@ -438,6 +438,11 @@ def test_a_missing_key_says_which_level_was_searched_and_where_it_is(tmp_path: P
     assert 'no key "k" at storage level ce; level de holds it: add --level de' in message, message
     error = json.loads(hukspy(home, "--json", "sign", "k").stdout)["error"]
     assert error["code"] == 12000011 and "level de holds it" in error["message"]
+    # import-wrapped: the key it looks for is the wrapping key, not the new alias
+    (tmp_path / "wrapped").write_bytes(b"\x00" * 64)
+    wrapped_file = str(tmp_path / "wrapped")
+    wrapped = hukspy(home, "import-wrapped", "new", "k", wrapped_file, "--suite", "x25519", *_AES)
+    assert 'no key "k" at storage level ce; level de holds it' in wrapped.stderr.decode(), wrapped.stderr
     gone = hukspy(home, "delete", "nope", "--level", "ece").stderr.decode()
     assert 'no key "nope" at storage level ece, nor at any other level' in gone, gone
     assert hukspy(home, "info", "k", "--level", "de").returncode == 0

@@ -43,13 +43,24 @@ def explain(context: Context, args: argparse.Namespace, exc: HuksError) -> str:
     if ks is None:
         return exc.message
     hint = None
-    alias = getattr(args, "alias", None)
+    alias = _used_alias(args)
     with contextlib.suppress(HuksError):
         if exc.code == _NOT_FOUND and isinstance(alias, str) and hasattr(args, "level"):
             hint = _level_hint(ks, alias, args.level)
         elif exc.code == _UNSUPPORTED and args.command in _CREATING and args.alg is not None:
             hint = _alg_hint(ks, args)
     return exc.message if hint is None else f"{exc.message} ({hint})"
+
+
+def _used_alias(args: argparse.Namespace) -> str | None:
+    """The alias of the existing key a command uses: ``import-wrapped``'s wrapping key, no key for the
+    commands that create ``ALIAS`` (generate, import, unwrap), else ``ALIAS``."""
+    if args.command == "import-wrapped":
+        return str(args.wrapping_alias)
+    if args.command in _CREATING | {"unwrap"}:
+        return None
+    alias = getattr(args, "alias", None)
+    return alias if isinstance(alias, str) else None
 
 
 def _holds(ks: Keystore, alias: str, level: int) -> bool:
