@@ -22,23 +22,17 @@ from cryptography.utils import Buffer
 
 from hukspy.backend.errors import UnsupportedError
 
-__all__ = ["DeviceEcKey", "SignWith"]
+__all__ = ["DeviceEcKey", "EcPublicHalf", "SignWith"]
 
 #: ``sign_with(data, hash)``: the device's ECDSA signature ``(r, s)`` over ``hash(data)``.
 SignWith = Callable[[bytes, hashes.HashAlgorithm], tuple[int, int]]
 
 
-class DeviceEcKey(ec.EllipticCurvePrivateKey):
-    """The EC key whose public half is ``public`` and whose signatures ``sign_with`` makes in the
-    device named by ``where`` (for messages: "the PKCS#11 token", "the TPM")."""
+class EcPublicHalf:
+    """``curve``, ``key_size`` and ``public_key()`` of an EC private-key object, from the public key it
+    holds in ``_public`` (this class and ``hukspy.pyca.HuksEllipticCurvePrivateKey``)."""
 
-    def __init__(self, public: ec.EllipticCurvePublicKey, sign_with: SignWith, where: str) -> None:
-        self._public = public
-        self._sign_with = sign_with
-        self._where = where
-
-    def __repr__(self) -> str:
-        return f"DeviceEcKey(curve={self._public.curve.name}, in {self._where})"
+    _public: ec.EllipticCurvePublicKey
 
     @property
     def curve(self) -> ec.EllipticCurve:
@@ -50,6 +44,19 @@ class DeviceEcKey(ec.EllipticCurvePrivateKey):
 
     def public_key(self) -> ec.EllipticCurvePublicKey:
         return self._public
+
+
+class DeviceEcKey(EcPublicHalf, ec.EllipticCurvePrivateKey):
+    """The EC key whose public half is ``public`` and whose signatures ``sign_with`` makes in the
+    device named by ``where`` (for messages: "the PKCS#11 token", "the TPM")."""
+
+    def __init__(self, public: ec.EllipticCurvePublicKey, sign_with: SignWith, where: str) -> None:
+        self._public = public
+        self._sign_with = sign_with
+        self._where = where
+
+    def __repr__(self) -> str:
+        return f"DeviceEcKey(curve={self._public.curve.name}, in {self._where})"
 
     def sign(self, data: Buffer, signature_algorithm: ec.EllipticCurveSignatureAlgorithm) -> bytes:
         """The DER ECDSA signature over ``data``, made in the device. Raises ``UnsupportedError`` for
