@@ -16,17 +16,25 @@ OID under ``2.25``, ITU-T X.667, which needs no registration), the DER encoding 
         }                               -- sorted by tag
     }
 
-Backends call ``issue_leaf`` with their CA key; verifiers call ``parse_description`` on the extension's
-value (``cert.extensions.get_extension_for_oid(OID).value.value``).
+The structure is declared once (``KeyDescriptionAsn1``) and encoded and decoded by ``asn1crypto``
+(docs/attestation.md, "How the certificates are made", says why). Every certificate is made by pyca's
+``x509.CertificateBuilder`` and signed by a pyca private-key object: the software CA's own key, or a
+``hukspy.backend.signer.DeviceEcKey`` whose ``sign`` runs in the token or the TPM.
+
+Backends call ``issue_leaf`` (or add ``description_extension`` to a builder of their own); verifiers
+call ``parse_description`` on the extension's value
+(``cert.extensions.get_extension_for_oid(OID).value.value``).
 """
 
 from __future__ import annotations
 
 import datetime
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, ClassVar, Final
 
+from asn1crypto import core
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -41,12 +49,12 @@ __all__ = [
     "OID",
     "OID_TEXT",
     "KeyDescription",
-    "assemble_certificate",
-    "der_tlv",
+    "KeyDescriptionAsn1",
+    "decode_strict",
+    "description_extension",
     "encode_description",
     "issue_leaf",
     "parse_description",
-    "tbs_of",
 ]
 
 #: The extension's OID: 2.25 followed by the integer value of UUID a314ff76-5326-49cb-901a-5ffad6aa2a74
@@ -56,8 +64,6 @@ OID: Final = x509.ObjectIdentifier(OID_TEXT)
 DESCRIPTION_VERSION: Final = 1
 #: "No well-defined expiration date" (RFC 5280 §4.1.2.5).
 NOT_AFTER: Final = datetime.datetime(9999, 12, 31, 23, 59, 59, tzinfo=datetime.UTC)
-
-_BOOLEAN, _INTEGER, _OCTETS, _UTF8, _SEQUENCE = 0x01, 0x02, 0x04, 0x0C, 0x30
 
 
 @dataclass(frozen=True)
@@ -72,112 +78,89 @@ class KeyDescription:
     ids: dict[int, bytes]
 
 
-# ------------------------------------------------------------------------------ minimal DER
+# ------------------------------------------------------------------------------ the ASN.1 structure
+# asn1crypto ships no type information: its classes are ``Any`` to mypy, hence the ignores.
 
 
-def der_tlv(tag: int, body: bytes) -> bytes:
-    """One DER element: ``tag ‖ length ‖ body`` (definite length, short or long form)."""
-    n = len(body)
-    if n < 0x80:
-        return bytes([tag, n]) + body
-    length = n.to_bytes((n.bit_length() + 7) // 8, "big")
-    return bytes([tag, 0x80 | len(length)]) + length + body
+class _AttestationId(core.Sequence):  # type: ignore[misc]
+    _fields: ClassVar[list[tuple[str, Any]]] = [("tag", core.Integer), ("value", core.OctetString)]
 
 
-#: AlgorithmIdentifier ecdsa-with-SHA256 (1.2.840.10045.4.3.2), DER.
-_ECDSA_SHA256: Final = bytes.fromhex("300a06082a8648ce3d040302")
+class _AttestationIds(core.SequenceOf):  # type: ignore[misc]
+    _child_spec: ClassVar[Any] = _AttestationId
 
 
-def tbs_of(builder: x509.CertificateBuilder) -> bytes:
-    """The TBSCertificate of ``builder`` with signatureAlgorithm ecdsa-with-SHA256, for a signer outside
-    the process (a token, a TPM): pyca signs it once with a throwaway P-256 key, and the TBS does not
-    depend on the key that signs it."""
-    return builder.sign(ec.generate_private_key(ec.SECP256R1()), hashes.SHA256()).tbs_certificate_bytes
+class KeyDescriptionAsn1(core.Sequence):  # type: ignore[misc]
+    """``HukspyKeyDescription`` as an asn1crypto structure."""
+
+    _fields: ClassVar[list[tuple[str, Any]]] = [
+        ("version", core.Integer),
+        ("security_level", core.UTF8String),
+        ("anonymous", core.Boolean),
+        ("challenge", core.OctetString),
+        ("key_properties", core.OctetString),
+        ("attestation_ids", _AttestationIds),
+    ]
 
 
-def assemble_certificate(tbs: bytes, ecdsa_signature: bytes) -> bytes:
-    """The DER certificate ``SEQUENCE { tbs, ecdsa-with-SHA256, BIT STRING signature }`` for a ``tbs``
-    from :func:`tbs_of` and a DER ECDSA signature over its SHA-256."""
-    return der_tlv(0x30, tbs + _ECDSA_SHA256 + der_tlv(0x03, b"\x00" + ecdsa_signature))
+def decode_strict(schema: type[Any], der: bytes, what: str) -> dict[str, Any]:
+    """The fields of ``der`` decoded as the asn1crypto structure ``schema`` (``.native``), accepted only
+    when it is the DER encoding of those fields: nothing after it, minimal lengths and integers, a
+    BOOLEAN of 0x00 or 0xFF, SEQUENCE OF items in the order written (re-encoding the decoded fields must
+    give ``der`` back). No INTEGER may be negative. Raises ``ValueError`` naming ``what`` otherwise."""
+    try:
+        parsed = schema.load(der, strict=True)
+        fields: dict[str, Any] = parsed.native
+        canonical = schema(fields).dump(force=True) == der
+    except (ValueError, TypeError, KeyError) as exc:
+        raise ValueError(f"{what} is not DER of its structure: {exc}") from None
+    if not canonical:
+        raise ValueError(f"{what} is not in DER (not the canonical encoding of its fields)")
+    if any(isinstance(v, int) and not isinstance(v, bool) and v < 0 for v in _leaves(fields)):
+        raise ValueError(f"{what} holds a negative INTEGER")
+    return fields
 
 
-def _der_int(value: int) -> bytes:
-    if value < 0:
-        raise ValueError("negative INTEGER")
-    return der_tlv(_INTEGER, value.to_bytes(value.bit_length() // 8 + 1, "big"))
+def _leaves(value: object) -> Iterable[object]:
+    if isinstance(value, dict):
+        for v in value.values():
+            yield from _leaves(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _leaves(v)
+    else:
+        yield value
 
 
 def encode_description(ids: AttestIds, security_level: str, anonymous: bool) -> bytes:
     """The DER ``HukspyKeyDescription`` for ``ids`` (challenge, ID values, the key's encoded params)."""
-    id_items = b"".join(
-        der_tlv(_SEQUENCE, _der_int(tag) + der_tlv(_OCTETS, value)) for tag, value in sorted(ids.ids.items())
-    )
-    return der_tlv(
-        _SEQUENCE,
-        _der_int(DESCRIPTION_VERSION)
-        + der_tlv(_UTF8, security_level.encode())
-        + der_tlv(_BOOLEAN, b"\xff" if anonymous else b"\x00")
-        + der_tlv(_OCTETS, ids.challenge)
-        + der_tlv(_OCTETS, ids.properties)
-        + der_tlv(_SEQUENCE, id_items),
-    )
-
-
-class _Reader:
-    def __init__(self, data: bytes) -> None:
-        self.data, self.pos = data, 0
-
-    def read(self, tag: int) -> bytes:
-        d, p = self.data, self.pos
-        if p + 2 > len(d) or d[p] != tag:
-            raise ValueError(f"expected DER tag {tag:#x} at offset {p}")
-        n, p = d[p + 1], p + 2
-        if n & 0x80:
-            k = n & 0x7F
-            if k == 0 or k > 4 or p + k > len(d):
-                raise ValueError("bad DER length")
-            n, p = int.from_bytes(d[p : p + k], "big"), p + k
-            if n < 0x80 or d[p - k] == 0:
-                raise ValueError("non-minimal DER length")
-        if p + n > len(d):
-            raise ValueError("truncated DER")
-        self.pos = p + n
-        return d[p : p + n]
-
-    def done(self) -> bool:
-        return self.pos == len(self.data)
-
-
-def _int_of(body: bytes) -> int:
-    if not body or body[0] & 0x80 or (len(body) > 1 and body[0] == 0 and not body[1] & 0x80):
-        raise ValueError("bad or negative DER INTEGER")
-    return int.from_bytes(body, "big")
+    value = KeyDescriptionAsn1({
+        "version": DESCRIPTION_VERSION,
+        "security_level": security_level,
+        "anonymous": anonymous,
+        "challenge": ids.challenge,
+        "key_properties": ids.properties,
+        "attestation_ids": [{"tag": tag, "value": v} for tag, v in sorted(ids.ids.items())],
+    })
+    der: bytes = value.dump()
+    return der
 
 
 def parse_description(der: bytes) -> KeyDescription:
-    """Decode a ``HukspyKeyDescription``. Raises ``ValueError`` for anything else (strict DER)."""
-    outer = _Reader(der)
-    r = _Reader(outer.read(_SEQUENCE))
-    if not outer.done():
-        raise ValueError("trailing bytes after the key description")
-    version = _int_of(r.read(_INTEGER))
-    level = r.read(_UTF8).decode()
-    flag = r.read(_BOOLEAN)
-    if flag not in (b"\x00", b"\xff"):
-        raise ValueError("bad DER BOOLEAN")
-    challenge = r.read(_OCTETS)
-    props = r.read(_OCTETS)
-    seq = _Reader(r.read(_SEQUENCE))
-    if not r.done():
-        raise ValueError("trailing fields in the key description")
-    ids: dict[int, bytes] = {}
-    while not seq.done():
-        item = _Reader(seq.read(_SEQUENCE))
-        tag = _int_of(item.read(_INTEGER))
-        ids[tag] = item.read(_OCTETS)
-        if not item.done():
-            raise ValueError("trailing fields in an attestation id")
-    return KeyDescription(version, level, flag == b"\xff", challenge, props, ids)
+    """Decode a ``HukspyKeyDescription``. Raises ``ValueError`` for anything else (strict DER,
+    ``decode_strict``; the ID items sorted by tag, each tag once)."""
+    f = decode_strict(KeyDescriptionAsn1, der, "the key description")
+    items = f["attestation_ids"]
+    ids = {int(item["tag"]): bytes(item["value"]) for item in items}
+    if list(ids) != sorted(ids) or len(ids) != len(items):
+        raise ValueError("the attestation ids of the key description are not sorted by tag, once each")
+    return KeyDescription(int(f["version"]), str(f["security_level"]), bool(f["anonymous"]),
+                          bytes(f["challenge"]), bytes(f["key_properties"]), ids)
+
+
+def description_extension(ids: AttestIds, security_level: str, anonymous: bool) -> x509.UnrecognizedExtension:
+    """The key description as the pyca extension value a certificate builder adds (non-critical)."""
+    return x509.UnrecognizedExtension(OID, encode_description(ids, security_level, anonymous))
 
 
 # ------------------------------------------------------------------------------ the leaf
@@ -190,10 +173,12 @@ def issue_leaf(
     ids: AttestIds,
     security_level: str,
     anonymous: bool,
+    extensions: Iterable[x509.ExtensionType] = (),
 ) -> x509.Certificate:
-    """The leaf certificate for ``public_key``, signed by ``issuer_key`` (ECDSA-SHA256) as ``issuer``,
-    with the key description extension. Raises ``TypeError``/``ValueError`` from pyca for a key type a
-    certificate cannot hold."""
+    """The leaf certificate for ``public_key``, signed by ``issuer_key`` (ECDSA-SHA256; a pyca key object,
+    whose ``sign`` may run in a device) as ``issuer``, with the key description extension and then
+    ``extensions`` (non-critical; a backend's own evidence). Raises ``TypeError``/``ValueError`` from
+    pyca for a key type a certificate cannot hold, and what ``issuer_key.sign`` raises."""
     now = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
     builder = (
         x509.CertificateBuilder()
@@ -207,9 +192,8 @@ def issue_leaf(
         .add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()), critical=False
         )
-        .add_extension(
-            x509.UnrecognizedExtension(OID, encode_description(ids, security_level, anonymous)),
-            critical=False,
-        )
+        .add_extension(description_extension(ids, security_level, anonymous), critical=False)
     )
+    for extension in extensions:
+        builder = builder.add_extension(extension, critical=False)
     return builder.sign(issuer_key, hashes.SHA256())

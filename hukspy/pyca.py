@@ -43,6 +43,7 @@ from cryptography.utils import Buffer
 
 from hukspy import formats, policy
 from hukspy.backend.facts import DIGESTS
+from hukspy.backend.signer import EcPublicHalf
 from hukspy.enums import (
     HuksKeyAlg,
     HuksKeyDigest,
@@ -274,7 +275,7 @@ class HuksRSAPrivateKey(HuksPrivateKey, rsa.RSAPrivateKey):
 
 
 
-class HuksEllipticCurvePrivateKey(HuksPrivateKey, ec.EllipticCurvePrivateKey):
+class HuksEllipticCurvePrivateKey(HuksPrivateKey, EcPublicHalf, ec.EllipticCurvePrivateKey):
     """An ECC (or ECDH) key in a hukspy keystore, as a pyca ``EllipticCurvePrivateKey``
     (docs/cryptography.md). ``sign`` takes ``ECDSA(hash)`` or ``ECDSA(Prehashed(hash))`` (DIGEST_NONE)
     and returns a DER signature; ``exchange(ECDH(), peer)`` needs a key with purpose AGREE and returns
@@ -282,17 +283,6 @@ class HuksEllipticCurvePrivateKey(HuksPrivateKey, ec.EllipticCurvePrivateKey):
     """
 
     _public: ec.EllipticCurvePublicKey
-
-    @property
-    def curve(self) -> ec.EllipticCurve:
-        return self._public.curve
-
-    @property
-    def key_size(self) -> int:
-        return self._public.curve.key_size
-
-    def public_key(self) -> ec.EllipticCurvePublicKey:
-        return self._public
 
     def sign(self, data: Buffer, signature_algorithm: ec.EllipticCurveSignatureAlgorithm) -> bytes:
         data = _bytes(data)

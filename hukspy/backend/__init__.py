@@ -9,6 +9,8 @@
 - ``facts``: digests, curves and the symmetric algorithms, one table each.
 - ``sealed``: sealed keys (``?fallback=sealed``) for hardware backends, written once. Import it as
   ``hukspy.backend.sealed``: it loads the software engine, which this package does not.
+- ``signer``: ``DeviceEcKey``, a key that stays in a token or TPM as a pyca ``EllipticCurvePrivateKey``
+  (the attestation CAs sign certificates with it). Import it as ``hukspy.backend.signer``.
 
 docs/architecture.md ("The seam") shows how the facade uses it.
 """

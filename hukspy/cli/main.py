@@ -20,6 +20,7 @@ from hukspy.cli import (
     asset,
     backends,
     backup,
+    certs,
     cipher,
     completion,
     importing,
@@ -38,7 +39,7 @@ __all__ = ["COMMANDS", "build_parser", "main"]
 
 #: The command modules, in the order ``--help`` lists their commands (``asset`` comes after selftest).
 _BEFORE_ASSET: Final = (keys, importing, cipher, signing, backends, selftest)
-_AFTER_ASSET: Final = (keyops, backup, completion)
+_AFTER_ASSET: Final = (keyops, certs, backup, completion)
 
 #: Every command but ``asset`` (a hand-over to ``hukspy.asset.cli``), by name.
 COMMANDS: Final[Mapping[str, Command]] = MappingProxyType({

@@ -28,10 +28,11 @@ The chain, leaf first (DER), two certificates:
      For a sealed key there is no key object: its material is rebuilt in host memory for every use, so
      the flags say ``local=neverExtractable=alwaysSensitive=sensitive=FALSE, extractable=TRUE``.
 
-   The TBSCertificate is built with pyca (signed once with a throwaway P-256 key only to get the
-   ``tbs_certificate_bytes``, whose signature AlgorithmIdentifier is ecdsa-with-SHA256 whatever the
-   key), hashed with SHA-256 on the host, and the digest is signed **by the token** with ``CKM_ECDSA``
-   and the CA's private key; the certificate is ``SEQUENCE { tbs, ecdsa-with-SHA256, BIT STRING sig }``.
+   The certificate is made by pyca's ``x509.CertificateBuilder`` (``hukspy.attestation.issue_leaf``),
+   signed with the CA's private key as a ``hukspy.backend.signer.DeviceEcKey``: pyca hands it the
+   TBSCertificate, which is hashed with SHA-256 on the host and signed **by the token** with
+   ``CKM_ECDSA``. The evidence is encoded and decoded by asn1crypto (``_EvidenceAsn1``), as the key
+   description is.
 2. **the CA certificate**, self-signed the same way by the token. Identified CA: ``CN=hukspy PKCS#11
    attestation CA, O=hukspy, OU=<token label>, serialNumber=<token serial>``; anonymous CA: ``CN=hukspy
    anonymous attestation CA, O=hukspy`` (no token identity).
@@ -46,18 +47,18 @@ the lowest ``CKA_ID`` and (re)creates its certificate if missing, so they agree.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
-import hashlib
 import secrets
 import threading
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, ClassVar, Final
 
+from asn1crypto import core
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed25519, rsa, x25519
 from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
-from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from cryptography.x509.oid import NameOID
 from pkcs11 import Attribute, CertificateType, KeyType, Mechanism, ObjectClass
 from pkcs11 import exceptions as px
@@ -65,6 +66,7 @@ from pkcs11 import exceptions as px
 from hukspy import attestation as description
 from hukspy.backend import UnsupportedError
 from hukspy.backend.facts import CURVES
+from hukspy.backend.signer import DeviceEcKey
 from hukspy.enums import HuksKeyAlg as A
 from hukspy.spec import AttestIds, KeySpec
 from hukspy_pkcs11 import keys
@@ -88,7 +90,6 @@ CA_LABELS: Final = {False: "hukspy-attestation-ca", True: "hukspy-attestation-ca
 CA_ID_PREFIX: Final = b"hkat"
 _CKM_ECDSA: Final = 0x1041
 _P256: Final = CURVES[256].oid
-_BOOL, _INT, _UTF8, _SEQ = 0x01, 0x02, 0x0C, 0x30
 _FLAGS: Final = (Attribute.LOCAL, Attribute.NEVER_EXTRACTABLE, Attribute.ALWAYS_SENSITIVE,
                  Attribute.SENSITIVE, Attribute.EXTRACTABLE)
 
@@ -110,47 +111,27 @@ class KeyEvidence:
     extractable: bool
 
 
+class _EvidenceAsn1(core.Sequence):  # type: ignore[misc]  # asn1crypto has no type information
+    """``HukspyPkcs11Evidence`` (module docstring); its field names are ``KeyEvidence``'s."""
+
+    _fields: ClassVar[list[tuple[str, Any]]] = [
+        ("version", core.Integer),
+        *((name, core.UTF8String) for name in
+          ("token_label", "token_serial", "token_manufacturer", "token_model", "key_storage")),
+        *((name, core.Boolean) for name in
+          ("local", "never_extractable", "always_sensitive", "sensitive", "extractable")),
+    ]
+
+
 def _encode_evidence(e: KeyEvidence) -> bytes:
-    strings = (e.token_label, e.token_serial, e.token_manufacturer, e.token_model, e.key_storage)
-    flags = (e.local, e.never_extractable, e.always_sensitive, e.sensitive, e.extractable)
-    return description.der_tlv(_SEQ, description.der_tlv(_INT, bytes([e.version]))
-                + b"".join(description.der_tlv(_UTF8, s.encode()) for s in strings)
-                + b"".join(description.der_tlv(_BOOL, b"\xff" if f else b"\x00") for f in flags))
+    der: bytes = _EvidenceAsn1(dataclasses.asdict(e)).dump()
+    return der
 
 
 def parse_evidence(der: bytes) -> KeyEvidence:
-    """Decode the ``EVIDENCE_OID`` extension value. Raises ``ValueError`` for anything else."""
-    def read(data: bytes, pos: int, tag: int) -> tuple[bytes, int]:
-        if pos + 2 > len(data) or data[pos] != tag:
-            raise ValueError(f"expected DER tag {tag:#x} at offset {pos}")
-        n, pos = data[pos + 1], pos + 2
-        if n & 0x80:
-            k = n & 0x7F
-            if not 0 < k <= 4 or pos + k > len(data):
-                raise ValueError("bad DER length")
-            n, pos = int.from_bytes(data[pos : pos + k], "big"), pos + k
-        if pos + n > len(data):
-            raise ValueError("truncated DER")
-        return data[pos : pos + n], pos + n
-
-    body, end = read(der, 0, _SEQ)
-    if end != len(der):
-        raise ValueError("trailing bytes after the evidence")
-    version, pos = read(body, 0, _INT)
-    strings: list[str] = []
-    for _ in range(5):
-        s, pos = read(body, pos, _UTF8)
-        strings.append(s.decode())
-    flags: list[bool] = []
-    for _ in range(5):
-        f, pos = read(body, pos, _BOOL)
-        if f not in (b"\x00", b"\xff"):
-            raise ValueError("bad DER BOOLEAN")
-        flags.append(f == b"\xff")
-    if pos != len(body) or len(version) != 1:
-        raise ValueError("bad evidence fields")
-    return KeyEvidence(version[0], strings[0], strings[1], strings[2], strings[3], strings[4],
-                       flags[0], flags[1], flags[2], flags[3], flags[4])
+    """Decode the ``EVIDENCE_OID`` extension value. Raises ``ValueError`` for anything else (strict DER:
+    ``hukspy.attestation.decode_strict``)."""
+    return KeyEvidence(**description.decode_strict(_EvidenceAsn1, der, "the PKCS#11 evidence"))
 
 
 def _now() -> datetime.datetime:
@@ -200,19 +181,27 @@ class Attester:
 
     # ---- signing on the token
 
-    def _sign(self, w: Worker, key_id: bytes, tbs: bytes) -> bytes:
-        """The DER certificate of ``tbs``, signed by the CA private key ``key_id`` with CKM_ECDSA over the
-        host's SHA-256 of ``tbs``."""
-        try:
-            priv = keys.find_key(w, key_id, ObjectClass.PRIVATE_KEY)
-        except px.NoSuchKey as exc:
-            raise _CaGoneError from exc
-        module = self._conn.module
-        module.op_init("Sign", w.handle, _CKM_ECDSA, None, int(priv.handle or 0))
-        raw = module.one_shot("Sign", w.handle, hashlib.sha256(tbs).digest(), 64)
-        half = len(raw) // 2
-        sig = encode_dss_signature(int.from_bytes(raw[:half], "big"), int.from_bytes(raw[half:], "big"))
-        return description.assemble_certificate(tbs, sig)
+    def _signer(self, w: Worker, key_id: bytes, public: ec.EllipticCurvePublicKey) -> DeviceEcKey:
+        """The CA private key ``key_id`` (public half ``public``) as a pyca key object whose ``sign``
+        runs ``CKM_ECDSA`` on the token, through ``w``, over the host's hash of the data. It uses the
+        worker of the call that made it, so it must not outlive that call. Its ``sign`` raises
+        ``_CaGoneError`` when the key is no longer on the token, and python-pkcs11's errors."""
+        out_len = 2 * ((public.curve.key_size + 7) // 8)  # CKM_ECDSA's r ‖ s
+
+        def sign_with(data: bytes, algorithm: hashes.HashAlgorithm) -> tuple[int, int]:
+            try:
+                priv = keys.find_key(w, key_id, ObjectClass.PRIVATE_KEY)
+            except px.NoSuchKey as exc:
+                raise _CaGoneError from exc
+            digest = hashes.Hash(algorithm)
+            digest.update(data)
+            module = self._conn.module
+            module.op_init("Sign", w.handle, _CKM_ECDSA, None, int(priv.handle or 0))
+            raw = module.one_shot("Sign", w.handle, digest.finalize(), out_len)
+            half = len(raw) // 2
+            return int.from_bytes(raw[:half], "big"), int.from_bytes(raw[half:], "big")
+
+        return DeviceEcKey(public, sign_with, "the PKCS#11 token")
 
     # ---- the CA
 
@@ -267,8 +256,8 @@ class Attester:
                     encipher_only=False, decipher_only=False), critical=True)
                 .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), critical=False)
             )
-            der = self._sign(w, key_id, description.tbs_of(builder))
-            cert = x509.load_der_x509_certificate(der)
+            cert = builder.sign(self._signer(w, key_id, public), hashes.SHA256())
+            der = cert.public_bytes(serialization.Encoding.DER)
             w.session.create_object({
                 Attribute.CLASS: ObjectClass.CERTIFICATE, Attribute.CERTIFICATE_TYPE: CertificateType.X_509,
                 Attribute.TOKEN: True, Attribute.PRIVATE: False, Attribute.MODIFIABLE: False,
@@ -336,20 +325,11 @@ class Attester:
             evidence = KeyEvidence(EVIDENCE_VERSION, label, serial, manufacturer, model,
                                    "sealed" if sealed else "token", *flags)
             level = "pkcs11:sealed" if sealed else "pkcs11"
-            builder = (
-                x509.CertificateBuilder()
-                .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "hukspy attested key")]))
-                .issuer_name(ca.cert.subject).public_key(subject)
-                .serial_number(secrets.randbits(127) + 1).not_valid_before(_now())
-                .not_valid_after(description.NOT_AFTER)
-                .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-                .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.public), critical=False)
-                .add_extension(x509.UnrecognizedExtension(
-                    description.OID, description.encode_description(ids, level, anonymous)), critical=False)
-                .add_extension(x509.UnrecognizedExtension(EVIDENCE_OID, _encode_evidence(evidence)),
-                               critical=False)
+            leaf = description.issue_leaf(
+                subject, self._signer(w, ca.key_id, ca.public), ca.cert, ids, level, anonymous,
+                [x509.UnrecognizedExtension(EVIDENCE_OID, _encode_evidence(evidence))],
             )
-            return self._sign(w, ca.key_id, description.tbs_of(builder))
+            return leaf.public_bytes(serialization.Encoding.DER)
 
         try:
             leaf = self._conn.run(issue)

@@ -16,6 +16,7 @@ import socket
 from collections.abc import Mapping
 from typing import Any, Final
 
+from asn1crypto import core
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dh, ec, ed25519, rsa
 from pkcs11 import Attribute, KeyType, Mechanism, ObjectClass
@@ -211,24 +212,18 @@ def _int(v: int) -> bytes:
 
 
 def _octet_string(data: bytes) -> bytes:
-    n = len(data)
-    if n < 0x80:
-        return bytes([0x04, n]) + data
-    length = _int(n)
-    return bytes([0x04, 0x80 | len(length)]) + length + data
+    """``data`` as a DER OCTET STRING (CKA_EC_POINT, encoded by asn1crypto)."""
+    der: bytes = core.OctetString(data).dump()
+    return der
 
 
 def unwrap_octet_string(data: bytes) -> bytes:
-    """The content of a DER OCTET STRING (CKA_EC_POINT), or ``data`` itself when it is not one."""
-    if len(data) >= 2 and data[0] == 0x04:
-        n = data[1]
-        if n < 0x80 and len(data) == 2 + n:
-            return data[2:]
-        if n >= 0x80:
-            k = n & 0x7F
-            if len(data) == 2 + k + int.from_bytes(data[2 : 2 + k], "big"):
-                return data[2 + k :]
-    return data
+    """The content of a DER OCTET STRING (CKA_EC_POINT), or ``data`` itself when it is not one (a token
+    that answers the raw point)."""
+    try:
+        return bytes(core.OctetString.load(data, strict=True).native)
+    except (ValueError, TypeError):
+        return data
 
 
 def create_imported(w: Worker, spec: KeySpec, key: KeyMaterial, key_id: bytes, copyable_known: bool) -> None:

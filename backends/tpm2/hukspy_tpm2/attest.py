@@ -4,8 +4,10 @@ and carries ``TPM2_Certify`` evidence. How a verifier checks it: docs/tpm2.md.
 The chain, leaf first (DER):
 
 1. **leaf**: subject "hukspy TPM key", the key's public key, issued by the AK and signed by it (ECDSA
-   P-256 / SHA-256; the TBSCertificate is hashed by the TPM with a hash sequence, so the restricted
-   AK signs it). It carries hukspy's key description (``hukspy.attestation``, securityLevel "tpm2":
+   P-256 / SHA-256): pyca's ``x509.CertificateBuilder`` signs with the AK as a
+   ``hukspy.backend.signer.DeviceEcKey``, whose ``sign`` hashes the TBSCertificate in the TPM with a hash
+   sequence (which yields the ticket the restricted AK needs) and signs the digest there. It carries
+   hukspy's key description (``hukspy.attestation``, securityLevel "tpm2":
    challenge, properties, ATTESTATION_ID_* values), the non-critical extension ``EVIDENCE_OID``:
    the DER ``SEQUENCE { OCTET STRING TPMS_ATTEST, OCTET STRING TPMT_SIGNATURE, OCTET STRING
    TPMT_PUBLIC, OCTET STRING challenge }`` of ``TPM2_Certify(key, AK, extraData)``, where
@@ -13,6 +15,7 @@ The chain, leaf first (DER):
    the AK's over that TPMS_ATTEST, and TPMT_PUBLIC is the key's public area, whose name
    (nameAlg ‖ H(TPMT_PUBLIC)) the TPMS_ATTEST certifies; and the non-critical extension
    ``EK_STATUS_OID``, a DER ENUMERATED ``EkStatus``: what the AK certificate's EK binding rests on.
+   Both are encoded by asn1crypto (``_EvidenceAsn1``, ``_EkStatusAsn1``), as the key description is.
 2. **AK certificate**: the AK's public key, issued by the local hukspy attestation CA after a
    credential activation (``MakeCredential`` to the EK, ``ActivateCredential`` by the TPM) proved that
    the AK lives in the TPM that holds the EK. Extension ``EK_BINDING_OID`` holds SHA-256 of the EK's
@@ -45,8 +48,9 @@ import enum
 import hashlib
 import os
 from pathlib import Path
-from typing import Final
+from typing import Any, ClassVar, Final
 
+from asn1crypto import core
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -65,6 +69,7 @@ from tpm2_pytss.utils import NoSuchIndex, NVReadEK, create_ek_template, make_cre
 
 from hukspy import attestation as description
 from hukspy.backend import DataRejectedError, UnsupportedError
+from hukspy.backend.signer import DeviceEcKey
 from hukspy.enums import HuksKeyAlg
 from hukspy.formats import load_public
 from hukspy.spec import AttestIds, KeySpec
@@ -122,9 +127,29 @@ _AK_ATTRS: Final = (
 _CHUNK: Final = 1024
 
 
+class _EvidenceAsn1(core.Sequence):  # type: ignore[misc]  # asn1crypto has no type information
+    """The ``EVIDENCE_OID`` value (module docstring)."""
+
+    _fields: ClassVar[list[tuple[str, Any]]] = [
+        (name, core.OctetString) for name in ("attest", "signature", "public", "challenge")
+    ]
+
+
+class _EkStatusAsn1(core.Enumerated):  # type: ignore[misc]
+    """The ``EK_STATUS_OID`` value: an ``EkStatus`` as a DER ENUMERATED."""
+
+    _map: ClassVar[dict[int, str]] = {int(status): status.name.lower() for status in EkStatus}
+
+
 def _evidence(attest: bytes, signature: bytes, public: bytes, challenge: bytes) -> bytes:
-    octets = (description.der_tlv(0x04, x) for x in (attest, signature, public, challenge))
-    return description.der_tlv(0x30, b"".join(octets))
+    value = {"attest": attest, "signature": signature, "public": public, "challenge": challenge}
+    der: bytes = _EvidenceAsn1(value).dump()
+    return der
+
+
+def _ek_status_der(status: EkStatus) -> bytes:
+    der: bytes = _EkStatusAsn1(int(status)).dump()
+    return der
 
 
 def _ak_template() -> TPM2B_PUBLIC:
@@ -132,35 +157,33 @@ def _ak_template() -> TPM2B_PUBLIC:
     return t
 
 
-def _ecdsa_der(sig_wire: bytes) -> bytes:
-    """DER ECDSA-Sig-Value from a marshalled TPMT_SIGNATURE (sigAlg, hashAlg, TPM2B r, TPM2B s)."""
-    from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+def _ak_key(t: Tpm, ak: ESYS_TR, public: ec.EllipticCurvePublicKey) -> DeviceEcKey:
+    """The loaded AK ``ak`` (public half ``public``) as a pyca key object for ``CertificateBuilder.sign``:
+    its ``sign`` hashes the data in the TPM (a hash sequence, which yields the ticket a restricted key
+    needs), then the AK signs the digest. Valid while ``ak`` is loaded. Its ``sign`` raises
+    ``UnsupportedError`` for a hash other than SHA-256 (the AK's scheme) and ``TSS2_Exception``."""
 
-    off = 4
-    n = int.from_bytes(sig_wire[off : off + 2], "big")
-    r = sig_wire[off + 2 : off + 2 + n]
-    off += 2 + n
-    n = int.from_bytes(sig_wire[off : off + 2], "big")
-    s = sig_wire[off + 2 : off + 2 + n]
-    return encode_dss_signature(int.from_bytes(r, "big"), int.from_bytes(s, "big"))
+    def sign_with(data: bytes, algorithm: hashes.HashAlgorithm) -> tuple[int, int]:
+        if not isinstance(algorithm, hashes.SHA256):
+            raise UnsupportedError("the TPM attestation key signs SHA-256 digests only")
+        seq = t.with_slot(lambda: t.esapi.hash_sequence_start(None, TPM2_ALG.SHA256))
+        try:
+            body, last = data[: max(0, len(data) - 1)], data[max(0, len(data) - 1) :]
+            for i in range(0, len(body), _CHUNK):
+                t.esapi.sequence_update(seq, TPM2B_MAX_BUFFER(body[i : i + _CHUNK]))
+            digest, ticket = t.esapi.sequence_complete(seq, TPM2B_MAX_BUFFER(last), ESYS_TR.ENDORSEMENT)
+        except BaseException:
+            t.esapi.flush_context(seq)
+            raise
+        scheme = TPMT_SIG_SCHEME(scheme=TPM2_ALG.ECDSA)
+        scheme.details.any.hashAlg = TPM2_ALG.SHA256
+        # Keep the TPMT_SIGNATURE bound while its fields are read: they are views into its C memory,
+        # which is freed with the object.
+        signature = t.esapi.sign(ak, TPM2B_DIGEST(bytes(digest)), scheme, ticket)
+        ecdsa = signature.signature.ecdsa
+        return int.from_bytes(bytes(ecdsa.signatureR), "big"), int.from_bytes(bytes(ecdsa.signatureS), "big")
 
-
-def _sign_tbs(t: Tpm, ak: ESYS_TR, tbs: bytes) -> bytes:
-    """Sign a TBSCertificate with the restricted AK: the TPM hashes it (a hash sequence, which yields
-    the ticket a restricted key needs), then signs the digest."""
-    seq = t.with_slot(lambda: t.esapi.hash_sequence_start(None, TPM2_ALG.SHA256))
-    try:
-        body, last = tbs[: max(0, len(tbs) - 1)], tbs[max(0, len(tbs) - 1) :]
-        for i in range(0, len(body), _CHUNK):
-            t.esapi.sequence_update(seq, TPM2B_MAX_BUFFER(body[i : i + _CHUNK]))
-        digest, ticket = t.esapi.sequence_complete(seq, TPM2B_MAX_BUFFER(last), ESYS_TR.ENDORSEMENT)
-    except BaseException:
-        t.esapi.flush_context(seq)
-        raise
-    scheme = TPMT_SIG_SCHEME(scheme=TPM2_ALG.ECDSA)
-    scheme.details.any.hashAlg = TPM2_ALG.SHA256
-    sig = t.esapi.sign(ak, TPM2B_DIGEST(bytes(digest)), scheme, ticket)
-    return _ecdsa_der(sig.marshal())
+    return DeviceEcKey(public, sign_with, "the TPM")
 
 
 def _name(cn: str) -> x509.Name:
@@ -365,10 +388,7 @@ def attest_key(
             builder = builder.serial_number(x509.random_serial_number())
             builder = builder.add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
             builder = builder.add_extension(
-                x509.UnrecognizedExtension(
-                    description.OID, description.encode_description(ids, level, anonymous)
-                ),
-                critical=False,
+                description.description_extension(ids, level, anonymous), critical=False
             )
             builder = builder.add_extension(
                 x509.UnrecognizedExtension(
@@ -377,11 +397,12 @@ def attest_key(
                 critical=False,
             )
             builder = builder.add_extension(
-                x509.UnrecognizedExtension(EK_STATUS_OID, description.der_tlv(0x0A, bytes([ek_status]))),
+                x509.UnrecognizedExtension(EK_STATUS_OID, _ek_status_der(ek_status)),
                 critical=False,
             )
-            tbs = description.tbs_of(builder)
-            leaf = description.assemble_certificate(tbs, _sign_tbs(t, ak, tbs))
+            leaf = builder.sign(_ak_key(t, ak, ak_key), hashes.SHA256()).public_bytes(
+                serialization.Encoding.DER
+            )
         finally:
             t.esapi.flush_context(ak)
         chain = [
