@@ -567,8 +567,8 @@ def test_anon_attestation_0014_symmetric_key_is_401(software_keystore: Keystore)
 
 
 def test_unsupported_is_12000001(software_keystore: Keystore) -> None:
-    """What the software keystore cannot do (DSA-1536: HUKS allows the size, the engine has 1024/2048/3072) raises 12000001 and is absent from
-    capabilities()."""
+    """What the software keystore cannot do (DSA-1536: HUKS allows the size, the engine has
+    1024/2048/3072) raises 12000001 and is absent from capabilities()."""
     caps = software_keystore.capabilities()
     assert caps.key(_A.HUKS_ALG_DSA, 1536) is None
     with raises_code(12000001):
