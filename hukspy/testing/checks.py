@@ -728,8 +728,8 @@ def verify_independent(
     none = digest in (None, _DIGEST.HUKS_DIGEST_NONE)
     if isinstance(pub, Sm2Key):
         assert pub.point is not None
-        e = message if none else sm2ref.digest_value(pub.point, message)
-        if not sm2ref.verify(pub.point, e, sig):
+        value = message if none else sm2ref.digest_value(pub.point, message)
+        if not sm2ref.verify(pub.point, value, sig):
             raise InvalidSignature
         return True
     if isinstance(pub, ed25519.Ed25519PublicKey):
