@@ -5,17 +5,30 @@ keys. Bad input gets upstream's codes (docs/decisions.md, "SM2 and SM3")."""
 
 from __future__ import annotations
 
+import os
 import struct
 import subprocess
 from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import hashes, hmac
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from hukspy import HuksKeyAlg, HuksKeyDigest, HuksKeyPadding, HuksKeyPurpose, HuksParam, HuksTag, Keystore
+from hukspy import (
+    HuksCipherMode,
+    HuksKeyAlg,
+    HuksKeyDigest,
+    HuksKeyPadding,
+    HuksKeyPurpose,
+    HuksParam,
+    HuksTag,
+    HuksUnwrapSuite,
+    Keystore,
+)
 from hukspy.enums import HuksImportKeyType
+from hukspy.formats import build_lv, parse_lv
 from hukspy.software import sm2
-from hukspy.testing import P, options, raises_code, run_session
+from hukspy.testing import P, options, raises_code, run_session, sm2ref
 
 _T = HuksTag
 _A = HuksKeyAlg
@@ -336,3 +349,105 @@ def test_sm3_key_bad_digest_and_purpose(software_keystore: Keystore) -> None:
                 P(_T.HUKS_TAG_DIGEST, _D.HUKS_DIGEST_SM3),
             ),
         )
+
+
+# ------------------------------------------------------------------------------ suite 5 (SM2_SM4_ECB)
+
+_SUITE5 = P(_T.HUKS_TAG_UNWRAP_ALGORITHM_SUITE, HuksUnwrapSuite.HUKS_UNWRAP_SUITE_SM2_SM4_ECB_NOPADDING)
+_AES_ENC_DEC = [
+    P(_T.HUKS_TAG_ALGORITHM, _A.HUKS_ALG_AES),
+    P(_T.HUKS_TAG_KEY_SIZE, 256),
+    P(_T.HUKS_TAG_PURPOSE, _ENC | _DEC),
+]
+
+
+def _envelope(wrapping_spki: bytes, key: bytes, kek: bytes | None = None) -> bytes:
+    """What a server sends for suite 5: LV(SM2 ciphertext of the SM4 KEK) ‖ LV(SM4-ECB(KEK, key))."""
+    kek = kek if kek is not None else os.urandom(16)
+    enc = Cipher(algorithms.SM4(kek), modes.ECB()).encryptor()  # noqa: S305 - the suite's ECB
+    return build_lv([sm2ref.encrypt(sm2.parse_spki(wrapping_spki), kek), enc.update(key) + enc.finalize()])
+
+
+@pytest.fixture
+def sm2_unwrap(software_keystore: Keystore) -> bytes:
+    """An SM2 wrapping key "wrap" (PURPOSE UNWRAP) on the software keystore; returns its SPKI."""
+    _gen_sm2(software_keystore, "wrap", _PU.HUKS_KEY_PURPOSE_UNWRAP, digest=None)
+    return _export(software_keystore, "wrap")
+
+
+def test_suite5_imports_a_symmetric_key(software_keystore: Keystore, sm2_unwrap: bytes) -> None:
+    key = os.urandom(32)
+    software_keystore.import_wrapped_key_item(
+        "aes", "wrap", options(*_AES_ENC_DEC, _SUITE5, in_data=_envelope(sm2_unwrap, key))
+    )
+    ecb = [
+        P(_T.HUKS_TAG_ALGORITHM, _A.HUKS_ALG_AES),
+        P(_T.HUKS_TAG_PURPOSE, _ENC),
+        P(_T.HUKS_TAG_BLOCK_MODE, HuksCipherMode.HUKS_MODE_ECB),
+        P(_T.HUKS_TAG_PADDING, HuksKeyPadding.HUKS_PADDING_NONE),
+    ]
+    block = os.urandom(32)
+    reference = Cipher(algorithms.AES(key), modes.ECB()).encryptor()  # noqa: S305 - a test vector
+    assert (
+        run_session(software_keystore, "aes", ecb, [block]) == reference.update(block) + reference.finalize()
+    )
+
+
+def test_suite5_bad_input_codes(software_keystore: Keystore, sm2_unwrap: bytes) -> None:
+    key = os.urandom(32)
+    good = _envelope(sm2_unwrap, key)
+    enc_kek, enc_key = parse_lv(good, 2)
+    altered = bytearray(enc_kek)
+    altered[-1] ^= 1
+    cases = [
+        (12000006, _AES_ENC_DEC, build_lv([bytes(altered), enc_key])),  # the SM2 layer fails (C3)
+        (12000006, _AES_ENC_DEC, build_lv([enc_kek[:-1], enc_key])),  # truncated SM2 ciphertext
+        (12000003, _AES_ENC_DEC, build_lv([enc_kek, enc_key[:-16]])),  # not KEY_SIZE / 8 bytes
+        (401, _AES_ENC_DEC, good[:-1]),  # the LV structure
+        (12000003, [*_AES_ENC_DEC[:1], P(_T.HUKS_TAG_KEY_SIZE, 192), *_AES_ENC_DEC[2:]], good),  # 24 bytes
+        (
+            12000001,
+            [
+                P(_T.HUKS_TAG_ALGORITHM, _SM2),
+                P(_T.HUKS_TAG_KEY_SIZE, 256),
+                P(_T.HUKS_TAG_PURPOSE, _SIGN),
+                P(_T.HUKS_TAG_IMPORT_KEY_TYPE, HuksImportKeyType.HUKS_KEY_TYPE_PRIVATE_KEY),
+            ],
+            good,
+        ),
+    ]
+    for code, params, data in cases:
+        with raises_code(code):
+            software_keystore.import_wrapped_key_item("bad", "wrap", options(*params, _SUITE5, in_data=data))
+        assert not software_keystore.has_key_item("bad", options())
+    # a wrapping key that is not SM2 (or not UNWRAP): 12000003
+    software_keystore.generate_key_item(
+        "x",
+        options(
+            P(_T.HUKS_TAG_ALGORITHM, _A.HUKS_ALG_X25519),
+            P(_T.HUKS_TAG_KEY_SIZE, 256),
+            P(_T.HUKS_TAG_PURPOSE, _PU.HUKS_KEY_PURPOSE_UNWRAP),
+        ),
+    )
+    with raises_code(12000003):
+        software_keystore.import_wrapped_key_item("bad", "x", options(*_AES_ENC_DEC, _SUITE5, in_data=good))
+
+
+def test_suite5_public_key_comes_from_the_param(
+    software_keystore: Keystore, sm2_unwrap: bytes, openssl_key: tuple[Path, Path]
+) -> None:
+    _, pub = openssl_key
+    software_keystore.import_wrapped_key_item(
+        "pub",
+        "wrap",
+        options(
+            P(_T.HUKS_TAG_ALGORITHM, _SM2),
+            P(_T.HUKS_TAG_KEY_SIZE, 256),
+            P(_T.HUKS_TAG_PURPOSE, _VERIFY),
+            P(_T.HUKS_TAG_IMPORT_KEY_TYPE, HuksImportKeyType.HUKS_KEY_TYPE_PUBLIC_KEY),
+            P(_T.HUKS_TAG_ASYMMETRIC_PUBLIC_KEY_DATA, pub.read_bytes()),
+            _SUITE5,
+            in_data=b"unused",
+        ),
+    )
+    assert _export(software_keystore, "pub") == pub.read_bytes()
