@@ -148,8 +148,8 @@ def test_sealed_sm3_hmac_and_suite5(device: str) -> None:
         ecb = [
             P(_T.HUKS_TAG_ALGORITHM, _A.HUKS_ALG_SM4),
             P(_T.HUKS_TAG_PURPOSE, _PU.HUKS_KEY_PURPOSE_ENCRYPT),
-            P(_T.HUKS_TAG_BLOCK_MODE, 1),
-            P(_T.HUKS_TAG_PADDING, 0),
+            P(_T.HUKS_TAG_BLOCK_MODE, HuksCipherMode.HUKS_MODE_ECB),
+            P(_T.HUKS_TAG_PADDING, HuksKeyPadding.HUKS_PADDING_NONE),
         ]
         block = os.urandom(16)
         ref = Cipher(algorithms.SM4(sm4_key), modes.ECB()).encryptor()  # noqa: S305 - a test vector
