@@ -35,7 +35,7 @@ from cryptography.utils import CryptographyDeprecationWarning
 from hukspy.backend import facts
 from hukspy.enums import HuksImportKeyType, HuksKeyAlg
 from hukspy.errors import HuksError
-from hukspy.spec import KeyMaterial, Private, Public
+from hukspy.spec import KeyMaterial, Private, Public, Sm2Key
 
 # cryptography deprecates finite-field DH and warns on every attribute access of its ``dh`` module; DH
 # is part of the HUKS API, so the names are taken once here, with that warning silenced.
@@ -59,6 +59,7 @@ __all__ = [
     "export_public",
     "key_material",
     "load_public",
+    "load_sm2_public",
     "parse_import",
     "parse_lv",
     "private_key_material",
@@ -143,6 +144,7 @@ _HDR5: Final = struct.Struct("<5I")  # RSA, ECC, 25519 and DH headers
 _HDR7: Final = struct.Struct("<7I")  # DSA header
 _U32: Final = struct.Struct("<I")
 _RAW_25519: Final = 32
+_SM2_BITS: Final = 256
 _RSA_DEFAULT_E: Final = 65537
 _RSA_FACTOR_BASES: Final = 64
 _RSA_MAX_BITS: Final = 8192  # bounds the arithmetic done on untrusted input
@@ -202,14 +204,22 @@ def parse_import(alg: int, size: int, import_type: int | None, data: bytes) -> K
     reads the data as a public key, as upstream does (``HksCoreCheckImportKeyParams`` and
     ``HksImportKeyAdapter`` only branch on PRIVATE_KEY/KEY_PAIR, everything else is a public key).
 
+    **SM2** (``KeyMaterial(sm2=...)``): PRIVATE_KEY/KEY_PAIR as the ECC struct with keyAlg 150 and
+    keySize 256 (x, y, z at most 32 bytes each, as upstream's ``GetSm2Modules``); any other type reads
+    the 91-byte SubjectPublicKeyInfo of ``load_sm2_public``.
+
     Raises ``HuksError`` 401 for any malformed, truncated, oversized or inconsistent data, and 12000001
-    for an algorithm whose key material this module cannot represent (SM2, ML-DSA, ML-KEM, HKDF, ...).
+    for an algorithm whose key material this module cannot represent (ML-DSA, ML-KEM, HKDF, ...).
     """
     data = bytes(data)
     if alg in SYMMETRIC_ALGS:
         if size <= 0 or size % 8 != 0 or len(data) != size // 8:
             raise _bad(f"key material length {len(data)} bytes for a key of KEY_SIZE {size}")
         return KeyMaterial(secret=data)
+    if alg == _A.HUKS_ALG_SM2:
+        if import_type in (_PRIVATE_KEY, _KEY_PAIR):
+            return KeyMaterial(sm2=_parse_sm2(alg, size, import_type == _KEY_PAIR, data))
+        return KeyMaterial(sm2=Sm2Key(load_sm2_public(data, size)))
     parser = _PRIVATE_PARSERS.get(alg)
     if parser is None:
         raise HuksError(12000001, f"import of algorithm {alg} key material")
@@ -306,6 +316,40 @@ def _parse_ecc(alg: int, size: int, pair: bool, data: bytes) -> Private:
         if (pub.x, pub.y) != (_int(x_b), _int(y_b)):
             raise _bad("the ECC public key does not match the private key")
     return key
+
+
+def _parse_sm2(alg: int, size: int, pair: bool, data: bytes) -> Sm2Key:
+    """SM2 private key material: the ECC struct with keyAlg 150 and keySize 256; x, y and z each at
+    most 32 bytes (upstream ``GetSm2Modules`` accepts big-endian values shorter than 32 bytes); the
+    point, when given, must be on the curve. Whether it matches z is checked by the engine."""
+    if size != _SM2_BITS:
+        raise _bad(f"KEY_SIZE {size} is not 256 for an SM2 key")
+    x_b, y_b, z_b = _fields(alg, size, data, _HDR5, 3)
+    width = _SM2_BITS // 8
+    if not z_b or any(len(part) > width for part in (x_b, y_b, z_b)):
+        raise _bad("the SM2 key material's values are empty or longer than 32 bytes")
+    if (pair or x_b or y_b) and not (x_b and y_b):
+        raise _bad("the SM2 key material has an empty public coordinate")
+    point = None
+    if x_b:
+        point = b"\x04" + x_b.rjust(width, b"\x00") + y_b.rjust(width, b"\x00")
+        if not facts.sm2_on_curve(point):
+            raise _bad("the SM2 public key is not a point on the curve")
+    return Sm2Key(point, z_b.rjust(width, b"\x00"))
+
+
+def load_sm2_public(data: bytes, size: int | None = None) -> bytes:
+    """The uncompressed point of an SM2 public key in the ``export_key_item`` format: the 91-byte X.509
+    SubjectPublicKeyInfo (id-ecPublicKey, curve 1.2.156.10197.1.301) OpenSSL writes. Raises
+    ``HuksError`` 401 for anything else or a point off the curve."""
+    data = bytes(data)
+    prefix = facts.SM2_SPKI_PREFIX
+    if size not in (None, _SM2_BITS) or len(data) != len(prefix) + facts.SM2_POINT_BYTES:
+        raise _bad("an SM2 public key is a 91-byte SubjectPublicKeyInfo of KEY_SIZE 256")
+    point = data[len(prefix):]
+    if not data.startswith(prefix) or not facts.sm2_on_curve(point):
+        raise _bad("the public key is not an SM2 SubjectPublicKeyInfo with a point on the curve")
+    return point
 
 
 def _parse_25519(alg: int, size: int, pair: bool, data: bytes) -> Private:

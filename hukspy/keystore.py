@@ -38,6 +38,7 @@ from hukspy.backend import (
 from hukspy.backend.facts import SYMMETRIC_ALGS
 from hukspy.enums import (
     HuksCipherMode,
+    HuksImportKeyType,
     HuksKeyAlg,
     HuksKeyDigest,
     HuksKeyFlag,
@@ -705,7 +706,7 @@ class Keystore:
         backend; a backend with an ``import_wrapped`` hook (hukspy.backend) unwraps everything itself.
 
         Checks, in order: arguments (401; in_data missing), the wrapping key (12000011), the suite
-        (missing 12000002; SM2_SM4_ECB 12000001; unknown 12000003), the LV structure (401), the
+        (missing 12000002; unknown 12000003; SM2_SM4_ECB: ``_import_envelope``), the LV structure (401), the
         wrapping key's purpose and type (12000003), the imported key's params (as import_key_item:
         12000002/12000003), backend support (12000001), KEY_OVERRIDE=False on an existing alias
         (12000017), the blob's public key (401), the two AES-256-GCM layers (12000006), the key material
@@ -722,10 +723,11 @@ class Keystore:
         suite_id = params.int_(HuksTag.HUKS_TAG_UNWRAP_ALGORITHM_SUITE)
         if suite_id is None:
             raise HuksError(12000002, "UNWRAP_ALGORITHM_SUITE param")
+        if suite_id == HuksUnwrapSuite.HUKS_UNWRAP_SUITE_SM2_SM4_ECB_NOPADDING:
+            self._import_envelope(alias, wrapping_alias, wrapping, level, params, data)
+            return
         suite = wrapped.SUITES.get(suite_id)
         if suite is None:
-            if suite_id == HuksUnwrapSuite.HUKS_UNWRAP_SUITE_SM2_SM4_ECB_NOPADDING:
-                raise HuksError(12000001, "the unwrap suite SM2_SM4_ECB_NOPADDING")
             raise HuksError(12000003, f"the unwrap suite {suite_id}")
         parts = formats.parse_lv(data)
         wspec = policy.key_spec(wrapping.params)
@@ -763,6 +765,70 @@ class Keystore:
             material = formats.parse_import(spec.alg, spec.size, plan.import_type, plain)
             with self._native(Action.IMPORT):
                 ref = self._backend.import_key(spec, material)
+        self._store(alias, level, plan.stored, spec, ref, plan.replace)
+
+    def _import_envelope(
+        self, alias: str, wrapping_alias: str, wrapping: KeyRecord, level: int, params: ParamSet, data: bytes
+    ) -> None:
+        """Suite 5 (SM2_SM4_ECB_NOPADDING, docs/wrapped-keys.md): the first LV blob is the SM2 ciphertext
+        of an SM4 KEK, which the wrapping SM2 key (PURPOSE UNWRAP) decrypts in its backend; the second is
+        SM4-ECB(KEK) of the key. A PUBLIC_KEY import takes the key from ASYMMETRIC_PUBLIC_KEY_DATA as
+        ``import_key_item`` would (upstream ``HksImportWrappedKey``).
+
+        Codes, in order: KEY_SIZE missing 12000002, KEY_SIZE/8 not a multiple of 16 12000003; the
+        wrapping key not an SM2-256 UNWRAP private key 12000003; the LV structure 401; the imported
+        key's params as ``import_key_item``; an asymmetric key (its public half comes in
+        ASYMMETRIC_PUBLIC_KEY_DATA: not implemented) 12000001; the keystore cannot decrypt with the
+        wrapping key 12000001; the second blob not KEY_SIZE/8 bytes 12000003 (upstream
+        INVALID_KEY_SIZE); KEY_OVERRIDE=false on an existing alias 12000017; the SM2 or SM4 layer
+        fails 12000006; the key material 401.
+        """
+        key_params = params.without(HuksTag.HUKS_TAG_UNWRAP_ALGORITHM_SUITE)
+        public = params.int_(HuksTag.HUKS_TAG_IMPORT_KEY_TYPE) == HuksImportKeyType.HUKS_KEY_TYPE_PUBLIC_KEY
+        if public:
+            pk = params.bytes_(HuksTag.HUKS_TAG_ASYMMETRIC_PUBLIC_KEY_DATA)
+            if pk is None:
+                raise HuksError(12000002, "ASYMMETRIC_PUBLIC_KEY_DATA param")
+            plain_params = key_params.without(HuksTag.HUKS_TAG_ASYMMETRIC_PUBLIC_KEY_DATA)
+            self.import_key_item(alias, HuksOptions(plain_params.to_params(), pk))
+            return
+        key_size = params.int_(HuksTag.HUKS_TAG_KEY_SIZE)
+        if key_size is None:
+            raise HuksError(12000002, "KEY_SIZE param")
+        if (key_size // 8) % wrapped.ENVELOPE_BLOCK:
+            raise HuksError(12000003, f"key size {key_size} for SM2_SM4_ECB (whole 16-byte blocks)")
+        wspec = policy.key_spec(wrapping.params)
+        if wspec.purpose != HuksKeyPurpose.HUKS_KEY_PURPOSE_UNWRAP:
+            raise HuksError(12000003, f'purpose of the key "{wrapping_alias}" (UNWRAP only expected)')
+        if wspec.alg != HuksKeyAlg.HUKS_ALG_SM2 or wspec.public_only:
+            raise HuksError(
+                12000003, f'wrapping key "{wrapping_alias}" ({_alg_name(wspec.alg)}) for SM2_SM4_ECB'
+            )
+        enc_kek, enc_key = formats.parse_lv(data, wrapped.ENVELOPE_PARTS)
+        plan = policy.check_create(key_params, HuksKeyFlag.HUKS_KEY_FLAG_IMPORT_KEY)
+        spec = plan.spec
+        if spec.alg not in SYMMETRIC_ALGS:
+            raise HuksError(12000001, "SM2_SM4_ECB import of an asymmetric private key")
+        self._require_key(plan, generate=False)
+        unwrap = OpSpec(OpKind.DECRYPT, alg=HuksKeyAlg.HUKS_ALG_SM2)
+        if not self._caps.supports_op(wspec, unwrap):
+            raise HuksError(
+                12000001, f"unwrap suite SM2_SM4_ECB_NOPADDING on the {self._backend.name} keystore"
+            )
+        if len(enc_key) != spec.size // 8:
+            raise HuksError(12000003, f"the wrapped key is {len(enc_key)} bytes, not KEY_SIZE / 8")
+        self._check_override(level, alias, plan.replace)
+        with self._native(Action.BEGIN, OpKind.DECRYPT):
+            op = self._backend.begin(wrapping.ref, wspec, unwrap)
+        try:
+            with self._native(Action.FINISH, OpKind.DECRYPT):
+                kek = op.finish(enc_kek)
+        finally:
+            op.abort()
+        plain = wrapped.open_envelope(kek, enc_key)
+        material = formats.parse_import(spec.alg, spec.size, plan.import_type, plain)
+        with self._native(Action.IMPORT):
+            ref = self._backend.import_key(spec, material)
         self._store(alias, level, plan.stored, spec, ref, plan.replace)
 
     @_public

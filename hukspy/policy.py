@@ -1019,7 +1019,11 @@ def _cipher_plan(kind: OpKind, key: KeySpec, stored: ParamSet, init: ParamSet) -
                             append_nonce=False)
         return InitPlan(OpSpec(kind=kind, alg=key.alg, padding=padding, digest=digest), append_nonce=False)
     if key.alg == A.HUKS_ALG_SM2:
-        return InitPlan(OpSpec(kind=kind, alg=key.alg, padding=padding, digest=digest), append_nonce=False)
+        # HksCheckCipherMutableParams (hks_base_check.c): g_sm2CipherPadding = {NONE}; an absent padding
+        # reads as 0 = NONE. The cipher has no padding or digest to choose (OpenSSL's SM2 uses SM3).
+        if padding is not None and padding != PAD.HUKS_PADDING_NONE:
+            raise _err(E_INVALID, "SM2 cipher padding (NONE expected)")
+        return InitPlan(OpSpec(kind=kind, alg=key.alg), append_nonce=False)
 
     mode = _need(_value(init, stored, T.HUKS_TAG_BLOCK_MODE), T.HUKS_TAG_BLOCK_MODE)
     padding = _need(padding, T.HUKS_TAG_PADDING)

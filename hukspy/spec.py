@@ -13,7 +13,7 @@ from typing import TypeAlias
 
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes, PublicKeyTypes
 
-__all__ = ["AttestIds", "KeyMaterial", "KeySpec", "OpKind", "OpSpec"]
+__all__ = ["AttestIds", "KeyMaterial", "KeySpec", "OpKind", "OpSpec", "Sm2Key"]
 
 
 class OpKind(enum.Enum):
@@ -54,18 +54,36 @@ Public: TypeAlias = PublicKeyTypes
 
 
 @dataclass(frozen=True, repr=False)
+class Sm2Key:
+    """An SM2 key, which pyca/cryptography cannot hold: ``point`` the uncompressed public point
+    ``04 ‖ x ‖ y`` (65 bytes; None when imported private material left it out: the engine derives it),
+    ``scalar`` the private value (32 bytes, big-endian) or None for a public key. ``repr`` never shows
+    key bytes."""
+
+    point: bytes | None
+    scalar: bytes | None = None
+
+    def __repr__(self) -> str:
+        return f"Sm2Key(<{'private' if self.scalar is not None else 'public'} redacted>)"
+
+
+@dataclass(frozen=True, repr=False)
 class KeyMaterial:
     """Key material for ``Backend.import_key``, already parsed from a HUKS import format.
 
     Exactly one of ``secret`` (raw symmetric key bytes), ``private`` (a pyca private key, which carries
-    its public half) or ``public`` (a pyca public key) is set. ``repr`` never shows key bytes.
+    its public half), ``public`` (a pyca public key) or ``sm2`` (an ``Sm2Key``) is set. ``repr`` never
+    shows key bytes.
     """
 
     secret: bytes | None = None
     private: Private | None = None
     public: Public | None = None
+    sm2: Sm2Key | None = None
 
     def __repr__(self) -> str:
+        if self.sm2 is not None:
+            return f"KeyMaterial({self.sm2!r})"
         kind = "secret" if self.secret is not None else "private" if self.private is not None else "public"
         return f"KeyMaterial(<{kind} redacted>)"
 

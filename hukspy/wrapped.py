@@ -45,6 +45,7 @@ from typing import Final
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, x25519
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from hukspy import formats
@@ -52,6 +53,8 @@ from hukspy.enums import HuksKeyAlg, HuksUnwrapSuite
 from hukspy.errors import HuksError
 
 __all__ = [
+    "ENVELOPE_BLOCK",
+    "ENVELOPE_PARTS",
     "KEK_LEN",
     "KEY_MATERIAL_MAX",
     "PART_AGREE_AAD",
@@ -69,6 +72,7 @@ __all__ = [
     "WRAP_VERSION",
     "Suite",
     "build_wrapped_key",
+    "open_envelope",
     "open_key_material",
     "pack_wrap_blob",
     "unpack_wrap_blob",
@@ -108,7 +112,8 @@ class Suite:
     peer_alg: int
 
 
-#: The suites hukspy implements (SM2_SM4_ECB, suite 5 since API 23, is not one of them: 12000001).
+#: The agreement suites of the 10-LV format. Suite 5 (SM2_SM4_ECB_NOPADDING, API 23) is an envelope of
+#: its own (``ENVELOPE_PARTS``, ``open_envelope``).
 SUITES: Final[Mapping[int, Suite]] = MappingProxyType({
     HuksUnwrapSuite.HUKS_UNWRAP_SUITE_X25519_AES_256_GCM_NOPADDING: Suite(
         "X25519_AES_256_GCM_NOPADDING",
@@ -125,6 +130,25 @@ SUITES: Final[Mapping[int, Suite]] = MappingProxyType({
         HuksKeyAlg.HUKS_ALG_ECC,
     ),
 })
+
+
+#: Suite 5 (SM2_SM4_ECB_NOPADDING): two LV blobs, the SM2 ciphertext of the SM4 KEK (C1 ‖ C3 ‖ C2 DER,
+#: decrypted by the wrapping SM2 key in its backend) and SM4-ECB(KEK) of the key, no padding
+#: (``HksEnvelopImportWrapedKey`` in upstream's ``hks_sm_import_wrap_key.c``).
+ENVELOPE_PARTS: Final = 2
+#: Suite 5 keys are whole SM4 blocks: KEY_SIZE / 8 must be a multiple of this (``HksCheckEnvelopKeySize``).
+ENVELOPE_BLOCK: Final = 16
+_SM4_KEY_LEN: Final = 16
+
+
+def open_envelope(kek: bytes, ciphertext: bytes) -> bytes:
+    """The key inside a suite-5 envelope: SM4-ECB decryption (no padding) of ``ciphertext`` with the
+    16-byte ``kek``. Raises ``HuksError`` 12000006 for a KEK that is not an SM4 key or a ciphertext
+    that is not whole blocks (upstream's SM4 decryption fails: CRYPTO_ENGINE_ERROR)."""
+    if len(kek) != _SM4_KEY_LEN or len(ciphertext) % ENVELOPE_BLOCK:
+        raise HuksError(12000006, "the suite-5 envelope (a KEK that is not an SM4 key, or partial blocks)")
+    decryptor = Cipher(algorithms.SM4(kek), modes.ECB()).decryptor()  # noqa: S305 - the suite's ECB
+    return decryptor.update(ciphertext) + decryptor.finalize()
 
 
 def _open(key: bytes, nonce: bytes, aad: bytes, ciphertext: bytes, tag: bytes, what: str) -> bytes:

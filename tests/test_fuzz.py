@@ -50,7 +50,7 @@ from hukspy import (
 )
 from hukspy.formats import build_lv, parse_lv
 from hukspy.pyca import HuksPrivateKey
-from hukspy.testing import open_session_count
+from hukspy.testing import open_session_count, sm2ref
 from hukspy.testing.materials import encode_private
 from hukspy.wrapped import build_wrapped_key
 
@@ -379,6 +379,7 @@ def _gen(alg: int, size: int, purpose: int, *extra: HuksParam) -> list[HuksParam
 
 
 _SHA256: Final = _p(_T.HUKS_TAG_DIGEST, HuksKeyDigest.HUKS_DIGEST_SHA256)
+_SM3: Final = _p(_T.HUKS_TAG_DIGEST, HuksKeyDigest.HUKS_DIGEST_SM3)
 _GEN_BASES: Final = [
     _gen(_A.HUKS_ALG_AES, 256, _PU.HUKS_KEY_PURPOSE_ENCRYPT | _PU.HUKS_KEY_PURPOSE_DECRYPT),
     _gen(_A.HUKS_ALG_AES, 128, _PU.HUKS_KEY_PURPOSE_DERIVE, _SHA256),
@@ -389,12 +390,23 @@ _GEN_BASES: Final = [
     _gen(_A.HUKS_ALG_X25519, 256, _PU.HUKS_KEY_PURPOSE_AGREE),
     _gen(_A.HUKS_ALG_SM4, 128, _PU.HUKS_KEY_PURPOSE_ENCRYPT | _PU.HUKS_KEY_PURPOSE_DECRYPT),
     _gen(_A.HUKS_ALG_3DES, 192, _PU.HUKS_KEY_PURPOSE_ENCRYPT | _PU.HUKS_KEY_PURPOSE_DECRYPT),
+    # issue 15: SM2 and SM3 keys
+    _gen(_A.HUKS_ALG_SM2, 256, _PU.HUKS_KEY_PURPOSE_SIGN | _PU.HUKS_KEY_PURPOSE_VERIFY, _SM3),
+    _gen(_A.HUKS_ALG_SM2, 256, _PU.HUKS_KEY_PURPOSE_ENCRYPT | _PU.HUKS_KEY_PURPOSE_DECRYPT, _SM3),
+    _gen(_A.HUKS_ALG_SM3, 256, _PU.HUKS_KEY_PURPOSE_MAC, _SM3),
 ]
 _FIXED_EC: Final = ec.derive_private_key(0x1234567890ABCDEF, ec.SECP256R1())
 _PAIR: Final = _p(_T.HUKS_TAG_IMPORT_KEY_TYPE, HuksImportKeyType.HUKS_KEY_TYPE_KEY_PAIR)
 _EC_PAIR_BYTES: Final = encode_private(
     _A.HUKS_ALG_ECC, 256, _FIXED_EC, HuksImportKeyType.HUKS_KEY_TYPE_KEY_PAIR
 )
+
+
+_FIXED_SM2: Final = sm2ref.generate()
+_SM2_PAIR_BYTES: Final = encode_private(
+    _A.HUKS_ALG_SM2, 256, _FIXED_SM2, HuksImportKeyType.HUKS_KEY_TYPE_KEY_PAIR
+)
+_SM2_SPKI: Final = sm2ref.spki(_FIXED_SM2.point or b"")
 
 
 def _damaged(good: bytes) -> st.SearchStrategy[object]:
@@ -415,6 +427,9 @@ _IMPORT_OPTIONS: Final = st.one_of(
     _recipe([_GEN_BASES[2]], _damaged(bytes(range(32, 64)))),
     _recipe([_GEN_BASES[3] + [_PAIR], _GEN_BASES[4] + [_PAIR]], _damaged(_EC_PAIR_BYTES)),
     _recipe([_GEN_BASES[5] + [_p(_T.HUKS_TAG_IMPORT_KEY_TYPE, 1)]], _damaged(bytes(range(7, 39)))),
+    _recipe([_GEN_BASES[9] + [_PAIR]], _damaged(_SM2_PAIR_BYTES)),
+    _recipe([_GEN_BASES[9] + [_p(_T.HUKS_TAG_IMPORT_KEY_TYPE, 0)]], _damaged(_SM2_SPKI)),
+    _recipe([_GEN_BASES[11]], _damaged(bytes(range(64, 96)))),
     _OPTIONS,
 )
 _GEN_OPTIONS: Final = _weighted((7, _recipe(_GEN_BASES)), (3, _OPTIONS))
@@ -1008,3 +1023,91 @@ def test_classes_unwrap_key_item(keystore: Keystore) -> None:
         _run_classes(keystore, body)
     finally:
         _drop(keystore, alias, restored)
+
+
+def test_classes_sm2(keystore: Keystore) -> None:
+    """SM2 (issue 15) on a key pair made by ``hukspy.testing.sm2ref`` and imported, where SM2 is declared.
+
+    Classes: DIGEST_NONE signing of an input that is not 32 bytes → 401 (upstream INVALID_ARGUMENT);
+    verify of a truncated or bit-flipped signature → 12000006; decrypt of a truncated or bit-flipped
+    ciphertext → 12000006 (bytes appended after the DER are ignored, as OpenSSL and so upstream do);
+    otherwise the reference verifies hukspy's signature and hukspy verifies and decrypts the
+    reference's."""
+    if keystore.capabilities().key(_A.HUKS_ALG_SM2, 256) is None:
+        pytest.skip(f"{keystore.backend_name} declares no SM2 keys")
+    key = sm2ref.generate()
+    assert key.point is not None and key.scalar is not None
+    point, scalar = key.point, key.scalar
+    pair = HuksImportKeyType.HUKS_KEY_TYPE_KEY_PAIR
+    aliases = {}
+    sign_verify = _PU.HUKS_KEY_PURPOSE_SIGN | _PU.HUKS_KEY_PURPOSE_VERIFY
+    for name, purpose in (("sign", sign_verify), ("enc", _ENC | _DEC)):
+        aliases[name] = f"fuzz-sm2-{name}-{os.urandom(4).hex()}"
+        keystore.import_key_item(aliases[name], HuksOptions(
+            [_p(_T.HUKS_TAG_ALGORITHM, _A.HUKS_ALG_SM2), _p(_T.HUKS_TAG_KEY_SIZE, 256),
+             _p(_T.HUKS_TAG_PURPOSE, purpose), _p(_T.HUKS_TAG_IMPORT_KEY_TYPE, pair)],
+            encode_private(_A.HUKS_ALG_SM2, 256, key, pair)))
+
+    def session(
+        alias: str, purpose: int, digest: int, data: bytes, final: bytes | None = None
+    ) -> tuple[int | None, bytes]:
+        params = [_p(_T.HUKS_TAG_ALGORITHM, _A.HUKS_ALG_SM2), _p(_T.HUKS_TAG_PURPOSE, purpose),
+                  _p(_T.HUKS_TAG_DIGEST, digest)]
+        h = keystore.init_session(alias, HuksOptions(params)).handle
+        code, res = _outcome(lambda: keystore.update_session(h, HuksOptions(in_data=data)))
+        if code is None:
+            code, res = _outcome(lambda: keystore.finish_session(h, HuksOptions(in_data=final or b"")))
+        if code is not None:
+            return code, b""
+        assert isinstance(res, HuksReturnResult)
+        return None, res.out_data
+
+    def mutate(data: st.DataObject, good: bytes) -> tuple[str, bytes]:
+        # positions are drawn from a fixed range: the length of ``good`` depends on a random nonce, and
+        # hypothesis needs the same draws for the same choices
+        how = data.draw(st.sampled_from(["none", "truncate", "flip"]), "mutation")
+        at = data.draw(st.integers(0, 2**16), "position")
+        if how == "truncate":
+            return how, good[: at % len(good)]
+        if how == "flip":
+            bit = at % (len(good) * 8)
+            return how, good[: bit // 8] + bytes([good[bit // 8] ^ (1 << (bit % 8))]) + good[bit // 8 + 1 :]
+        return how, good
+
+    def body(data: st.DataObject) -> str:
+        op = data.draw(st.sampled_from(["sign-none", "verify", "decrypt"]), "operation")
+        if op == "sign-none":
+            value = data.draw(st.binary(min_size=0, max_size=40), "value")
+            none = HuksKeyDigest.HUKS_DIGEST_NONE
+            code, sig = session(aliases["sign"], _PU.HUKS_KEY_PURPOSE_SIGN, none, value)
+            if len(value) != 32:
+                assert code == 401, f"DIGEST_NONE over {len(value)} bytes: {code}"
+                return "sign of a value that is not 32 bytes"
+            assert code is None and sm2ref.verify(point, value, sig), f"DIGEST_NONE sign: {code}"
+            return "valid"
+        if op == "verify":
+            message = data.draw(st.binary(max_size=200), "message")
+            good = sm2ref.sign(scalar, sm2ref.digest_value(point, message))
+            how, sig = mutate(data, good)
+            sm3 = HuksKeyDigest.HUKS_DIGEST_SM3
+            code, _ = session(aliases["sign"], _PU.HUKS_KEY_PURPOSE_VERIFY, sm3, message, sig)
+            if sig != good:
+                assert code == 12000006, f"a {how} signature: {code}"
+                return f"verify of a {how} signature"
+            assert code is None, f"a valid signature failed with {code}"
+            return "valid"
+        message = data.draw(st.binary(min_size=1, max_size=200), "plaintext")
+        good = sm2ref.encrypt(point, message)
+        how, ct = mutate(data, good)
+        code, out = session(aliases["enc"], _DEC, HuksKeyDigest.HUKS_DIGEST_SM3, ct)
+        if ct != good:
+            assert code == 12000006, f"a {how} ciphertext: {code}"
+            return f"decrypt of a {how} ciphertext"
+        assert code is None and out == message, f"a valid ciphertext: {code}"
+        return "valid"
+
+    try:
+        _run_classes(keystore, body)
+    finally:
+        _drop(keystore, *aliases.values())
+

@@ -567,13 +567,13 @@ def test_anon_attestation_0014_symmetric_key_is_401(software_keystore: Keystore)
 
 
 def test_unsupported_is_12000001(software_keystore: Keystore) -> None:
-    """What the software keystore cannot do (SM2; AES-512) raises 12000001 and is absent from
-    capabilities()."""
+    """What the software keystore cannot do (DSA-1536: HUKS allows the size, the engine has
+    1024/2048/3072) raises 12000001 and is absent from capabilities()."""
     caps = software_keystore.capabilities()
-    assert caps.key(_A.HUKS_ALG_SM2, 256) is None
+    assert caps.key(_A.HUKS_ALG_DSA, 1536) is None
     with raises_code(12000001):
-        software_keystore.generate_key_item("sm2", _gen(_A.HUKS_ALG_SM2, 256, _SIGN_VERIFY))
-    assert not software_keystore.has_key_item("sm2", options())
+        software_keystore.generate_key_item("dsa", _gen(_A.HUKS_ALG_DSA, 1536, _SIGN_VERIFY))
+    assert not software_keystore.has_key_item("dsa", options())
 
 
 def test_abort_then_the_same_handle_is_gone(software_keystore: Keystore) -> None:

@@ -34,8 +34,8 @@ from hukspy.enums import HuksKeyDigest as D
 from hukspy.enums import HuksKeyPadding as P
 from hukspy.enums import HuksKeyPurpose as Pur
 from hukspy.errors import HuksError
-from hukspy.software import SoftwareBackend, SoftwareFactory, caps, engine, factory
-from hukspy.spec import AttestIds, KeyMaterial, KeySpec, OpKind, OpSpec
+from hukspy.software import SoftwareBackend, SoftwareFactory, caps, engine, factory, sm2
+from hukspy.spec import AttestIds, KeyMaterial, KeySpec, OpKind, OpSpec, Sm2Key
 
 pytestmark = pytest.mark.filterwarnings("ignore:Diffie-Hellman over finite fields")
 
@@ -107,7 +107,7 @@ def _test_sizes(cap: OpCap) -> list[int]:
     if cap.sizes:
         return sorted({min(cap.sizes), *({2048} & cap.sizes)})
     declared = sorted(k.size for k in CAPS.keys if k.alg == cap.key_alg)
-    if cap.key_alg == A.HUKS_ALG_HMAC:
+    if cap.key_alg in (A.HUKS_ALG_HMAC, A.HUKS_ALG_SM3):
         return [8, 256, 4096]
     if cap.key_alg == A.HUKS_ALG_DSA:
         return [1024]
@@ -376,6 +376,36 @@ def _check_signature(cap: OpCap, size: int, pss_salt: int | None = None, mgf: in
 # ---- MAC, agree, derive -------------------------------------------------------------------------
 
 
+def _check_sm2(cap: OpCap, size: int) -> None:
+    """SM2 through the engine, checked against the binding's independent one-shot calls and with an
+    imported public key (an SM2 public ref)."""
+    spec = KeySpec(cap.key_alg, size, _purpose(cap.kind))
+    ref = _ref(cap.key_alg, size)
+    key = engine.load(ref)
+    assert isinstance(key, Sm2Key) and key.point is not None and key.scalar is not None
+    pub_ref = bytes([engine.REF_SM2_PUBLIC]) + sm2.parse_spki(engine.public_key(ref, spec))
+    if cap.kind in (OpKind.ENCRYPT, OpKind.DECRYPT):
+        message = random.Random(size).randbytes(300)
+        ct = _drive(engine.begin(pub_ref, spec, OpSpec(OpKind.ENCRYPT, cap.alg)), message, _rng())
+        assert sm2.decrypt(key.scalar, key.point, ct) == message
+        ct2 = sm2.encrypt(key.point, message)
+        assert _drive(engine.begin(ref, spec, OpSpec(OpKind.DECRYPT, cap.alg)), ct2, _rng()) == message
+        return
+    none = cap.digest == D.HUKS_DIGEST_NONE
+    message = bytes(range(32)) if none else random.Random(size).randbytes(3000)
+    sig = _drive(engine.begin(ref, spec, OpSpec(OpKind.SIGN, cap.alg, digest=cap.digest)), message, _rng())
+    if none:
+        sm2.verify_digest(key.point, message, sig)
+    else:
+        verifier = sm2.Verifier(key.point)
+        verifier.update(message)
+        verifier.finish(sig)
+    verify = OpSpec(OpKind.VERIFY, cap.alg, digest=cap.digest)
+    assert _drive_verify(engine.begin(pub_ref, spec, verify), message, sig, _rng()) == b""
+    with pytest.raises(ValueError):
+        _drive_verify(engine.begin(pub_ref, spec, verify), message[:-1] + b"!", sig, _rng())
+
+
 def _check_mac(cap: OpCap, size: int) -> None:
     spec = KeySpec(cap.key_alg, size, _purpose(cap.kind))
     ref = _ref(cap.key_alg, size)
@@ -383,7 +413,7 @@ def _check_mac(cap: OpCap, size: int) -> None:
     assert isinstance(key, bytes)
     message = random.Random(size).randbytes(5000)
     ctx: hmac.HMAC | cmac.CMAC
-    if cap.alg == A.HUKS_ALG_HMAC:
+    if cap.alg in (A.HUKS_ALG_HMAC, A.HUKS_ALG_SM3):
         assert cap.digest is not None
         ctx = hmac.HMAC(key, _HASH[cap.digest]())
     elif cap.key_alg in (A.HUKS_ALG_DES, A.HUKS_ALG_3DES):
@@ -472,7 +502,9 @@ def test_every_declared_op(cap: OpCap) -> None:
                 cap.sizes,
             )
             assert twin in CAPS.ops
-            if cap.key_alg == A.HUKS_ALG_RSA:
+            if cap.key_alg == A.HUKS_ALG_SM2:
+                _check_sm2(cap, size)
+            elif cap.key_alg == A.HUKS_ALG_RSA:
                 _check_rsa_cipher(cap, size)
             else:
                 _check_symmetric_cipher(cap, size)
@@ -487,7 +519,9 @@ def test_every_declared_op(cap: OpCap) -> None:
                 cap.sizes,
             )
             assert twin in CAPS.ops
-            if cap.padding == P.HUKS_PADDING_PSS:
+            if cap.key_alg == A.HUKS_ALG_SM2:
+                _check_sm2(cap, size)
+            elif cap.padding == P.HUKS_PADDING_PSS:
                 _check_signature(cap, size, pss_salt=0)
                 _check_signature(cap, size, pss_salt=1)
             else:
@@ -513,9 +547,14 @@ def test_every_key_cap_generates_a_key_of_its_size() -> None:
         assert key_cap.generate
         ref = _ref(key_cap.alg, key_cap.size)
         key = engine.load(ref)
+        if key_cap.alg == A.HUKS_ALG_SM3 and key_cap.size % 512 not in (8, 0):
+            continue
         if isinstance(key, bytes):
             assert ref[0] == engine.REF_SECRET and len(key) * 8 == key_cap.size
             assert key_cap.imports == frozenset({Imp.HUKS_KEY_TYPE_PRIVATE_KEY})
+        elif isinstance(key, Sm2Key):
+            assert ref[0] == engine.REF_SM2_PRIVATE and key.scalar is not None and key.point is not None
+            assert key_cap.imports == frozenset(Imp)
         else:
             assert ref[0] == engine.REF_PRIVATE
             expected = 256 if key_cap.alg in (A.HUKS_ALG_X25519, A.HUKS_ALG_ED25519) else key_cap.size
@@ -524,7 +563,7 @@ def test_every_key_cap_generates_a_key_of_its_size() -> None:
     with pytest.raises(UnsupportedAlgorithm):
         engine.generate(KeySpec(A.HUKS_ALG_AES, 100, 3))
     with pytest.raises(UnsupportedAlgorithm):
-        engine.generate(KeySpec(A.HUKS_ALG_SM2, 256, 4))
+        engine.generate(KeySpec(A.HUKS_ALG_SM2, 384, 4))
 
 
 def test_rsa_flex_sizes_and_small_keys_work() -> None:

@@ -193,7 +193,8 @@ def test_missing_suite_12000002(setup: tuple[Keystore, bytes, list[bytes]]) -> N
         _import(ks, in_data, _aes_params(None))
 
 
-@pytest.mark.parametrize(("suite", "code"), [(3, 12000003), (0, 12000003), (99, 12000003), (5, 12000001)])
+# suite 5 (SM2_SM4_ECB, tests/test_sm.py) with this X25519 wrapping key: the key does not fit the suite
+@pytest.mark.parametrize(("suite", "code"), [(3, 12000003), (0, 12000003), (99, 12000003), (5, 12000003)])
 def test_unknown_suite(setup: tuple[Keystore, bytes, list[bytes]], suite: int, code: int) -> None:
     ks, in_data, _ = setup
     with raises_code(code):

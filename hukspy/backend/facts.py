@@ -20,7 +20,18 @@ from hukspy.enums import HuksKeyDigest as _Digest
 from hukspy.enums import HuksKeyPadding as _Padding
 from hukspy.spec import OpKind
 
-__all__ = ["CURVES", "DIGESTS", "SYMMETRIC_ALGS", "Curve", "Digest", "rsa_fits"]
+__all__ = [
+    "CURVES",
+    "DIGESTS",
+    "SM2_ORDER",
+    "SM2_POINT_BYTES",
+    "SM2_SPKI_PREFIX",
+    "SYMMETRIC_ALGS",
+    "Curve",
+    "Digest",
+    "rsa_fits",
+    "sm2_on_curve",
+]
 
 
 @dataclass(frozen=True)
@@ -70,6 +81,28 @@ CURVES: Final[Mapping[int, Curve]] = MappingProxyType({
     384: Curve(ec.SECP384R1(), bytes.fromhex("06052b81040022"), 48),
     521: Curve(ec.SECP521R1(), bytes.fromhex("06052b81040023"), 66),
 })
+
+# ---- SM2 (GM/T 0003.5): y^2 = x^3 + a x + b over p, group order n -----------------------------------
+_SM2_P: Final = 0xFFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF00000000FFFFFFFFFFFFFFFF
+_SM2_A: Final = 0xFFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF00000000FFFFFFFFFFFFFFFC
+_SM2_B: Final = 0x28E9FA9E9D9F5E344D5A9E4BCF6509A7F39789F515AB8F92DDBCBD414D940E93
+SM2_ORDER: Final = 0xFFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFF7203DF6B21C6052B53BBF40939D54123
+#: An uncompressed SM2 point ``04 ‖ x ‖ y``.
+SM2_POINT_BYTES: Final = 65
+#: DER of SEQUENCE { SEQUENCE { id-ecPublicKey, sm2 (1.2.156.10197.1.301) }, BIT STRING } up to the
+#: point: an SM2 SubjectPublicKeyInfo (as OpenSSL's ``i2d_PUBKEY`` writes it) is this prefix followed
+#: by the 65-byte uncompressed point, 91 bytes in all.
+SM2_SPKI_PREFIX: Final = bytes.fromhex("3059301306072a8648ce3d020106082a811ccf5501822d034200")
+
+
+def sm2_on_curve(point: bytes) -> bool:
+    """Whether ``point`` is an uncompressed point ``04 ‖ x ‖ y`` on the SM2 curve (public data)."""
+    if len(point) != SM2_POINT_BYTES or point[0] != 0x04:
+        return False
+    x = int.from_bytes(point[1:33], "big")
+    y = int.from_bytes(point[33:], "big")
+    return x < _SM2_P and y < _SM2_P and (y * y - (x * x * x + _SM2_A * x + _SM2_B)) % _SM2_P == 0
+
 
 #: The symmetric key algorithms: raw-byte keys (import length = KEY_SIZE / 8), no public half.
 SYMMETRIC_ALGS: Final[frozenset[int]] = frozenset(

@@ -54,7 +54,7 @@ from hukspy.backend import (
     UnsupportedError,
 )
 from hukspy.records import load_or_create_master_key, private_dir
-from hukspy.software import engine
+from hukspy.software import engine, sm2
 from hukspy.software.attest import AttestationCa, load_or_create_ca
 from hukspy.software.caps import software_capabilities
 from hukspy.spec import AttestIds, KeyMaterial, KeySpec, OpKind, OpSpec
@@ -87,6 +87,8 @@ ERROR_TABLE: Final = ErrorTable(
         engine.BufferLimitError: 401,  # upstream MAX_BUF_SIZE (5 MiB) → -3 → 401
         engine.CcmLimitError: 12000012,  # upstream AES-CCM > 100 KiB → -141 → 12000012
         engine.BlockLengthError: 401,  # upstream CheckBlockCipherOther → -3 → 401
+        engine.Sm2LengthError: 401,  # upstream SetDigestIfNeeded (hks_openssl_sm2.c): INVALID_ARGUMENT → 401
+        sm2.Sm2UnavailableError: 12000001,  # no libcrypto.so.3 with SM2 (then SM2 is not declared either)
         ValueError: _DATA_FAILS,
         TypeError: _DATA_FAILS,
         sqlite3.Error: 12000004,

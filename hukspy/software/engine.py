@@ -12,6 +12,8 @@ is one kind byte followed by the key::
     0x01 ‖ raw secret bytes                 (AES, DES, 3DES, SM4, HMAC, CMAC)
     0x02 ‖ private key, PKCS#8 DER          (RSA, ECC, DSA, DH, X25519, Ed25519; unencrypted)
     0x03 ‖ public key, SubjectPublicKeyInfo DER   (an imported public key)
+    0x04 ‖ d (32 bytes) ‖ 04 ‖ x ‖ y (65 bytes)   (SM2 private key: pyca has no SM2)
+    0x05 ‖ 04 ‖ x ‖ y (65 bytes)                  (SM2 public key)
 
 Algorithms and their parameters are listed in ``hukspy.software.caps``. Notes:
 
@@ -32,6 +34,12 @@ Algorithms and their parameters are listed in ``hukspy.software.caps``. Notes:
   ``CryptographyDeprecationWarning`` for finite-field DH; the engine does not silence it.
 - DES is TripleDES with the 8-byte key repeated (K1 = K2 = K3) and two-key 3DES is K1 K2 K1, from
   ``cryptography.hazmat.decrepit``, as are the OFB and CFB modes.
+- SM2 runs on the system OpenSSL 3 through ``hukspy.software.sm2`` (docs/decisions.md), as upstream's
+  ``hks_openssl_sm2.c``: sign/verify buffer the message (upstream caches it) and, with DIGEST_SM3, sign
+  SM3(Z_A ‖ M) with the default ID; with DIGEST_NONE the input is the 32-byte value e itself (any other
+  length raises ``Sm2LengthError``, → 401 as upstream's INVALID_ARGUMENT). Encryption writes the
+  GM/T 0009 DER form C1 ‖ C3 ‖ C2 with SM3.
+- SM3 keys (``HUKS_ALG_SM3``) are raw secrets for HMAC-SM3 (MAC with DIGEST_SM3).
 - RSA PKCS#1 v1.5 decryption of an invalid ciphertext does not fail: OpenSSL's implicit rejection
   (the Marvin-attack countermeasure) returns a pseudo-random message instead. OAEP fails with
   ``ValueError``.
@@ -67,7 +75,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESCCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 
-from hukspy.backend import Operation
+from hukspy.backend import Operation, facts
 from hukspy.backend.facts import DIGESTS
 from hukspy.enums import HuksCipherMode as M
 from hukspy.enums import HuksKeyAlg as A
@@ -75,8 +83,8 @@ from hukspy.enums import HuksKeyDigest as D
 from hukspy.enums import HuksKeyPadding as P
 from hukspy.enums import HuksRsaPssSaltLenType as Salt
 from hukspy.formats import DH_GROUPS, EC_CURVES
-from hukspy.software import caps
-from hukspy.spec import KeyMaterial, KeySpec, OpKind, OpSpec
+from hukspy.software import caps, sm2
+from hukspy.spec import KeyMaterial, KeySpec, OpKind, OpSpec, Sm2Key
 
 __all__ = [
     "BUFFER_LIMIT",
@@ -85,12 +93,15 @@ __all__ = [
     "REF_PRIVATE",
     "REF_PUBLIC",
     "REF_SECRET",
+    "REF_SM2_PRIVATE",
+    "REF_SM2_PUBLIC",
     "BlockLengthError",
     "BufferLimitError",
     "CcmLimitError",
     "EngineError",
     "EngineLimitError",
     "Loaded",
+    "Sm2LengthError",
     "begin",
     "from_material",
     "generate",
@@ -103,13 +114,15 @@ __all__ = [
 REF_SECRET: Final = 0x01
 REF_PRIVATE: Final = 0x02
 REF_PUBLIC: Final = 0x03
+REF_SM2_PRIVATE: Final = 0x04
+REF_SM2_PUBLIC: Final = 0x05
 
 BUFFER_LIMIT: Final = 5 * 1024 * 1024
 """Most bytes an operation that cannot stream buffers (upstream ``MAX_BUF_SIZE``; beyond → 401)."""
 CCM_LIMIT: Final = 100 * 1024
 """Most bytes an AES-CCM operation takes in total (upstream; beyond → 12000012)."""
 
-Loaded: TypeAlias = bytes | PrivateKeyTypes | PublicKeyTypes
+Loaded: TypeAlias = bytes | PrivateKeyTypes | PublicKeyTypes | Sm2Key
 
 
 class EngineError(Exception):
@@ -126,6 +139,10 @@ class BufferLimitError(EngineLimitError):
 
 class CcmLimitError(EngineLimitError):
     """More than ``CCM_LIMIT`` bytes for AES-CCM."""
+
+
+class Sm2LengthError(ValueError, EngineError):
+    """SM2 with DIGEST_NONE: the input is not the 32-byte value e (upstream INVALID_ARGUMENT)."""
 
 
 class BlockLengthError(ValueError, EngineError):
@@ -287,7 +304,24 @@ def generate(spec: KeySpec) -> bytes:
         raise _unsupported(spec)
     if spec.alg in caps.SYMMETRIC_SIZES:
         return bytes([REF_SECRET]) + secrets.token_bytes(spec.size // 8)
+    if spec.alg == A.HUKS_ALG_SM2:
+        scalar, point = sm2.generate()
+        return _sm2_ref(Sm2Key(point, scalar))
     return _private_ref(_generate_private(spec))
+
+
+def _sm2_ref(key: Sm2Key) -> bytes:
+    assert key.point is not None  # noqa: S101 - completed by the caller
+    if key.scalar is None:
+        return bytes([REF_SM2_PUBLIC]) + key.point
+    return bytes([REF_SM2_PRIVATE]) + key.scalar + key.point
+
+
+def _load_sm2(kind: int, data: bytes) -> Sm2Key:
+    scalar_len = sm2.SCALAR_BYTES if kind == REF_SM2_PRIVATE else 0
+    if len(data) != scalar_len + sm2.POINT_BYTES:
+        raise ValueError("malformed SM2 key ref")
+    return Sm2Key(data[scalar_len:], data[:scalar_len] if scalar_len else None)
 
 
 def load(ref: bytes) -> Loaded:
@@ -303,6 +337,8 @@ def load(ref: bytes) -> Loaded:
         return bytes(data)
     if kind in (REF_PRIVATE, REF_PUBLIC):
         return _load_asymmetric(bytes(ref))
+    if kind in (REF_SM2_PRIVATE, REF_SM2_PUBLIC):
+        return _load_sm2(kind, bytes(data))
     raise ValueError(f"unknown key ref kind {kind}")
 
 
@@ -346,6 +382,8 @@ def from_material(spec: KeySpec, material: KeyMaterial) -> bytes:
         if len(material.secret) * 8 != spec.size or not material.secret:
             raise ValueError(f"key length {len(material.secret)} bytes does not match KEY_SIZE {spec.size}")
         return bytes([REF_SECRET]) + bytes(material.secret)
+    if spec.alg == A.HUKS_ALG_SM2:
+        return _sm2_from_material(material)
     private_type, public_type = _key_types(spec.alg)
     key: PrivateKeyTypes | PublicKeyTypes
     if material.private is not None:
@@ -366,7 +404,25 @@ def from_material(spec: KeySpec, material: KeyMaterial) -> bytes:
     return _public_ref(material.public)
 
 
+def _sm2_from_material(material: KeyMaterial) -> bytes:
+    """The ref of imported SM2 material: the point is derived from the scalar when absent and must
+    match it when present (``ValueError`` → 401)."""
+    key = material.sm2
+    if key is None:
+        raise ValueError("an SM2 key is imported as SM2 key material")
+    if key.scalar is None:
+        if key.point is None or not facts.sm2_on_curve(key.point):
+            raise ValueError("the SM2 public key is not a point on the curve")
+        return _sm2_ref(key)
+    derived = sm2.public_point(key.scalar)
+    if key.point is not None and not _hmac.compare_digest(derived, key.point):
+        raise ValueError("the SM2 public key does not match the private key")
+    return _sm2_ref(Sm2Key(derived, key.scalar))
+
+
 def _public_of(key: Loaded) -> PublicKeyTypes:
+    if isinstance(key, Sm2Key):
+        raise TypeError("an SM2 key has no pyca public key")
     if isinstance(key, bytes):
         raise ValueError("a symmetric key has no public key")
     if isinstance(
@@ -396,8 +452,13 @@ def _public_of(key: Loaded) -> PublicKeyTypes:
 
 def public_key(ref: bytes, spec: KeySpec) -> bytes:
     """The public half of the key behind ``ref``: SubjectPublicKeyInfo DER, or the raw 32 bytes for
-    X25519 and Ed25519. Raises ``ValueError`` (→ 12000003) for a symmetric key."""
-    pub = _public_of(load(ref))
+    X25519 and Ed25519; for SM2 the SubjectPublicKeyInfo with the SM2 curve OID. Raises ``ValueError``
+    (→ 12000003) for a symmetric key."""
+    key = load(ref)
+    if isinstance(key, Sm2Key):
+        assert key.point is not None  # noqa: S101 - a loaded ref always has its point
+        return sm2.spki(key.point)
+    pub = _public_of(key)
     if isinstance(pub, x25519.X25519PublicKey | ed25519.Ed25519PublicKey):
         return pub.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     return pub.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
@@ -793,9 +854,56 @@ def _ed25519_signature(key: Loaded, signing: bool) -> tuple[_Sink, _Sign | None,
     return _Sink(None), None, lambda message, sig: pub.verify(sig, message)
 
 
+def _sm2_signature(key: Loaded, op: OpSpec, signing: bool) -> tuple[_Sink, _Sign | None, _Verify | None]:
+    """SM2: the message is buffered (upstream caches it); DIGEST_SM3 signs SM3(Z_A ‖ M), DIGEST_NONE
+    the 32-byte value itself."""
+    if not isinstance(key, Sm2Key) or key.point is None:
+        raise TypeError("not an SM2 key")
+    point, scalar = key.point, key.scalar
+    if signing and scalar is None:
+        raise TypeError("signing needs the SM2 private key")
+    with_sm3 = op.digest == D.HUKS_DIGEST_SM3
+
+    def sign(message: bytes) -> bytes:
+        assert scalar is not None  # noqa: S101 - checked above
+        if with_sm3:
+            signer = sm2.Signer(scalar, point)
+            signer.update(message)
+            return signer.finish()
+        if len(message) != sm2.DIGEST_BYTES:
+            raise Sm2LengthError(f"SM2 without a digest signs exactly {sm2.DIGEST_BYTES} bytes")
+        return sm2.sign_digest(scalar, point, message)
+
+    def verify(message: bytes, signature: bytes) -> None:
+        if with_sm3:
+            verifier = sm2.Verifier(point)
+            verifier.update(message)
+            verifier.finish(signature)
+            return
+        if len(message) != sm2.DIGEST_BYTES:
+            raise Sm2LengthError(f"SM2 without a digest verifies exactly {sm2.DIGEST_BYTES} bytes")
+        sm2.verify_digest(point, message, signature)
+
+    return (_Sink(None), sign, None) if signing else (_Sink(None), None, verify)
+
+
+def _sm2_cipher(key: Loaded, op: OpSpec) -> Operation:
+    """SM2 encryption (C1 ‖ C3 ‖ C2, DER) and decryption of the buffered input."""
+    if not isinstance(key, Sm2Key) or key.point is None:
+        raise TypeError("not an SM2 key")
+    point, scalar = key.point, key.scalar
+    if op.kind is OpKind.ENCRYPT:
+        return _Buffered(lambda data: sm2.encrypt(point, data))
+    if scalar is None:
+        raise TypeError("decryption needs the SM2 private key")
+    return _Buffered(lambda data: sm2.decrypt(scalar, point, data))
+
+
 def _signature(key: Loaded, spec: KeySpec, op: OpSpec) -> Operation:
     signing = op.kind is OpKind.SIGN
-    if spec.alg == A.HUKS_ALG_RSA:
+    if spec.alg == A.HUKS_ALG_SM2:
+        parts = _sm2_signature(key, op, signing)
+    elif spec.alg == A.HUKS_ALG_RSA:
         parts = _rsa_signature(key, op, signing)
     elif spec.alg in (A.HUKS_ALG_ECC, A.HUKS_ALG_DSA):
         parts = _dsa_like_signature(key, op, signing)
@@ -907,7 +1015,7 @@ class _Mac(_Base):
 
 def _mac(key: Loaded, spec: KeySpec, op: OpSpec) -> Operation:
     secret = _secret(key)
-    if op.alg == A.HUKS_ALG_HMAC:
+    if op.alg == A.HUKS_ALG_HMAC or (op.alg == A.HUKS_ALG_SM3 and spec.alg == A.HUKS_ALG_SM3):
         return _Mac(hmac.HMAC(secret, hash_algorithm(op.digest)))
     if op.alg == A.HUKS_ALG_CMAC and spec.alg in caps.CMAC_KEY_ALGS:
         cipher = (
@@ -999,6 +1107,8 @@ def begin(ref: bytes, spec: KeySpec, op: OpSpec) -> Operation:
     if op.kind in (OpKind.ENCRYPT, OpKind.DECRYPT):
         if spec.alg == A.HUKS_ALG_RSA:
             return _rsa_cipher(key, op)
+        if spec.alg == A.HUKS_ALG_SM2:
+            return _sm2_cipher(key, op)
         return _cipher(key, spec, op)
     if op.kind in (OpKind.SIGN, OpKind.VERIFY):
         return _signature(key, spec, op)

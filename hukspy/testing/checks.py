@@ -54,7 +54,8 @@ from hukspy.enums import (
 )
 from hukspy.keystore import Keystore
 from hukspy.params import HuksParam
-from hukspy.spec import OpKind
+from hukspy.spec import OpKind, Sm2Key
+from hukspy.testing import sm2ref
 from hukspy.testing.cases import (
     KIND_PURPOSE,
     PURPOSE_CLASS,
@@ -148,12 +149,19 @@ FAMILIES: Final[tuple[tuple[OpKind, int], ...]] = (
             _ALG.HUKS_ALG_3DES,
             _ALG.HUKS_ALG_SM4,
             _ALG.HUKS_ALG_RSA,
+            _ALG.HUKS_ALG_SM2,
         )
     ),
     *(
         (k, a)
         for k in (OpKind.SIGN, OpKind.VERIFY)
-        for a in (_ALG.HUKS_ALG_RSA, _ALG.HUKS_ALG_ECC, _ALG.HUKS_ALG_DSA, _ALG.HUKS_ALG_ED25519)
+        for a in (
+            _ALG.HUKS_ALG_RSA,
+            _ALG.HUKS_ALG_ECC,
+            _ALG.HUKS_ALG_DSA,
+            _ALG.HUKS_ALG_ED25519,
+            _ALG.HUKS_ALG_SM2,
+        )
     ),
     *(
         (OpKind.MAC, a)
@@ -225,7 +233,12 @@ def _can_generate(caps: Capabilities, alg: int, size: int) -> bool:
 
 
 def load_exported(alg: int, data: bytes) -> object:
-    """The pyca public key of an ``export_key_item`` result (SPKI DER, raw 32 bytes for 25519)."""
+    """The pyca public key of an ``export_key_item`` result (SPKI DER, raw 32 bytes for 25519; for SM2,
+    which pyca cannot load, an ``Sm2Key`` with the point of the 91-byte SPKI)."""
+    if alg == _ALG.HUKS_ALG_SM2:
+        prefix = sm2ref.spki(b"")
+        assert len(data) == 91 and data.startswith(prefix), "SM2 export must be the 91-byte SM2 SPKI"
+        return Sm2Key(data[len(prefix) :])
     if alg == _ALG.HUKS_ALG_ED25519:
         assert len(data) == 32, f"Ed25519 export must be 32 raw bytes, got {len(data)}"
         return ed25519.Ed25519PublicKey.from_public_bytes(data)
@@ -236,6 +249,8 @@ def load_exported(alg: int, data: bytes) -> object:
 
 
 def _public_size(pub: object) -> int:
+    if isinstance(pub, Sm2Key):
+        return 256
     if isinstance(pub, rsa.RSAPublicKey | dsa.DSAPublicKey):
         return pub.key_size
     if isinstance(pub, ec.EllipticCurvePublicKey):
@@ -248,6 +263,8 @@ def _public_size(pub: object) -> int:
 
 
 def _same_public(a: object, b: object) -> bool:
+    if isinstance(a, Sm2Key) or isinstance(b, Sm2Key):
+        return isinstance(a, Sm2Key) and isinstance(b, Sm2Key) and a.point == b.point
     fmt = serialization.PublicFormat
     if isinstance(a, ed25519.Ed25519PublicKey | x25519.X25519PublicKey) and isinstance(
         b, ed25519.Ed25519PublicKey | x25519.X25519PublicKey
@@ -301,6 +318,8 @@ def pyca_private(ks: Keystore, alg: int, size: int) -> object | None:
         made = ec.generate_private_key(CURVES[size]())
     elif alg == _ALG.HUKS_ALG_ED25519:
         made = ed25519.Ed25519PrivateKey.generate()
+    elif alg == _ALG.HUKS_ALG_SM2 and size == 256:
+        made = sm2ref.generate()
     elif alg == _ALG.HUKS_ALG_X25519:
         made = x25519.X25519PrivateKey.generate()
     elif alg in (_ALG.HUKS_ALG_DH, _ALG.HUKS_ALG_DSA):
@@ -312,6 +331,8 @@ def pyca_private(ks: Keystore, alg: int, size: int) -> object | None:
 
 
 def _public_of(private: object) -> object:
+    if isinstance(private, Sm2Key):
+        return Sm2Key(private.point)
     return private.public_key()  # type: ignore[attr-defined]
 
 
@@ -462,6 +483,8 @@ def check_op_cap(ks: Keystore, cap: OpCap, size: int) -> list[str]:
         done = _check_block_cipher(ks, cap, size)
     elif cap.key_alg == _ALG.HUKS_ALG_RSA and cap.kind in (OpKind.ENCRYPT, OpKind.DECRYPT):
         done = _check_rsa_cipher(ks, cap, size)
+    elif cap.key_alg == _ALG.HUKS_ALG_SM2 and cap.kind in (OpKind.ENCRYPT, OpKind.DECRYPT):
+        done = _check_sm2_cipher(ks, cap, size)
     elif cap.kind in (OpKind.SIGN, OpKind.VERIFY):
         done = _check_signature(ks, cap, size)
     elif cap.kind is OpKind.MAC:
@@ -665,6 +688,8 @@ def _message(cap: OpCap, size: int, pub: object) -> bytes:
     none = cap.digest in (None, _DIGEST.HUKS_DIGEST_NONE)
     if not none or cap.key_alg == _ALG.HUKS_ALG_ED25519:
         return os.urandom(1000)
+    if cap.key_alg == _ALG.HUKS_ALG_SM2:
+        return os.urandom(32)  # DIGEST_NONE: the value e itself
     if cap.key_alg == _ALG.HUKS_ALG_ECC:
         return os.urandom(_PREHASH_FOR_CURVE[size]().digest_size)
     if cap.key_alg == _ALG.HUKS_ALG_DSA:
@@ -701,6 +726,12 @@ def verify_independent(
     """
     digest = cap.digest
     none = digest in (None, _DIGEST.HUKS_DIGEST_NONE)
+    if isinstance(pub, Sm2Key):
+        assert pub.point is not None
+        value = message if none else sm2ref.digest_value(pub.point, message)
+        if not sm2ref.verify(pub.point, value, sig):
+            raise InvalidSignature
+        return True
     if isinstance(pub, ed25519.Ed25519PublicKey):
         pub.verify(sig, message)
         return True
@@ -742,6 +773,9 @@ def sign_independent(cap: OpCap, size: int, private: object, message: bytes) -> 
     """A signature made by pyca in the HUKS convention of ``cap``; None when pyca cannot make one."""
     digest = cap.digest
     none = digest in (None, _DIGEST.HUKS_DIGEST_NONE)
+    if isinstance(private, Sm2Key):
+        assert private.point is not None and private.scalar is not None
+        return sm2ref.sign(private.scalar, message if none else sm2ref.digest_value(private.point, message))
     if isinstance(private, ed25519.Ed25519PrivateKey):
         return private.sign(message)
     if isinstance(private, ec.EllipticCurvePrivateKey):
@@ -833,6 +867,40 @@ def _check_signature(ks: Keystore, cap: OpCap, size: int) -> list[str]:
             with raises_code(12000006):
                 run_session(ks, alias, verify, _sign_pieces(message), finish=_tamper(sig))
             done.append(source)
+    return done
+
+
+# ---------------------------------------------------------------- SM2 encryption
+
+
+def _check_sm2_cipher(ks: Keystore, cap: OpCap, size: int) -> list[str]:
+    """SM2 encryption against ``sm2ref``: the reference encrypts to the key's exported point and
+    hukspy decrypts; hukspy encrypts to an imported key and the reference decrypts (the C1 ‖ C3 ‖ C2
+    DER form); a truncated ciphertext is 12000006. SM2 init needs a DIGEST (upstream's USE_KEY row)."""
+    caps = ks.capabilities()
+    purpose = PURPOSE_CLASS[OpKind.ENCRYPT]
+    sm3 = param(_TAG.HUKS_TAG_DIGEST, _DIGEST.HUKS_DIGEST_SM3)
+    enc, dec = _init_params(cap, OpKind.ENCRYPT, sm3), _init_params(cap, OpKind.DECRYPT, sm3)
+    message = os.urandom(200)
+    types = _import_types(caps, cap.key_alg, size)
+    done: list[str] = []
+    if cap.kind is OpKind.DECRYPT and _can_generate(caps, cap.key_alg, size):
+        alias = ensure_generated(ks, cap.key_alg, size, purpose, (sm3,))
+        pub = load_exported(cap.key_alg, ks.export_key_item(alias, options()).out_data)
+        assert isinstance(pub, Sm2Key) and pub.point is not None
+        ct = sm2ref.encrypt(pub.point, message)
+        assert run_session(ks, alias, dec, split_irregular(ct)) == message, "SM2 decryption differs"
+        with raises_code(12000006):
+            run_session(ks, alias, dec, [ct[:-1]])
+        done.append("generated, encrypted by the reference")
+    if cap.kind is OpKind.ENCRYPT and _IMPORT.HUKS_KEY_TYPE_PUBLIC_KEY in types:
+        made = import_asymmetric(ks, cap.key_alg, size, _PURPOSE.HUKS_KEY_PURPOSE_ENCRYPT,
+                                 _IMPORT.HUKS_KEY_TYPE_PUBLIC_KEY)
+        private = pyca_private(ks, cap.key_alg, size)
+        if made is not None and isinstance(private, Sm2Key) and private.scalar is not None:
+            ct = run_session(ks, made[0], enc, split_irregular(message))
+            assert sm2ref.decrypt(private.scalar, ct) == message, "the reference cannot decrypt hukspy's SM2"
+            done.append("imported public key, decrypted by the reference")
     return done
 
 

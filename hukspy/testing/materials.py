@@ -13,7 +13,9 @@ import struct
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dh, dsa, ec, ed25519, rsa, x25519
 
+from hukspy.backend.facts import SM2_SPKI_PREFIX
 from hukspy.enums import HuksImportKeyType
+from hukspy.spec import Sm2Key
 
 __all__ = ["encode_private", "encode_public", "small_rsa_key"]
 
@@ -42,8 +44,13 @@ def encode_private(alg: int, size: int, key: object, import_type: int) -> bytes:
         25519  {101|102, 256, 32, 32, 0} ‖ pub ‖ priv
         DH     {103, keySize, pubSize, priSize, 0} ‖ pub ‖ priv
         DSA    {3, keySize, xSize, ySize, pSize, qSize, gSize} ‖ x ‖ y ‖ p ‖ q ‖ g
+        SM2    {150, 256, 32, 32, 32} ‖ x ‖ y ‖ z   (an ``Sm2Key``; PRIVATE_KEY: {150, 256, 0, 0, 32} ‖ z)
     """
     pair = import_type == HuksImportKeyType.HUKS_KEY_TYPE_KEY_PAIR
+    if isinstance(key, Sm2Key):
+        assert key.point is not None and key.scalar is not None
+        xy = key.point[1:] if pair else b""
+        return struct.pack("<5I", alg, size, len(xy) // 2, len(xy) // 2, 32) + xy + key.scalar
     if isinstance(key, rsa.RSAPrivateKey):
         nums = key.private_numbers()
         n = _be(nums.public_numbers.n, size // 8)
@@ -77,6 +84,8 @@ def encode_private(alg: int, size: int, key: object, import_type: int) -> bytes:
 
 def encode_public(alg: int, key: object) -> bytes:
     """``in_data`` for importing a public key: SPKI DER, or raw 32 bytes for X25519/Ed25519."""
+    if isinstance(key, Sm2Key) and key.point is not None:
+        return SM2_SPKI_PREFIX + key.point
     if isinstance(key, ed25519.Ed25519PublicKey | x25519.X25519PublicKey):
         return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     if isinstance(key, rsa.RSAPublicKey | ec.EllipticCurvePublicKey | dh.DHPublicKey | dsa.DSAPublicKey):
