@@ -30,6 +30,8 @@ Decisions recorded here:
 - **DH** keys use the RFC 7919 groups ffdhe2048/3072/4096 (g = 2), fixed parameters.
 - **Left out**, because pyca/cryptography cannot do them: SM2 (any purpose), RSA ``ISO_IEC_9796_2``
   padding, OAEP with MD5. Left out as undefined upstream: ``HUKS_ALG_SM3`` keys, AES-512.
+- **ML-DSA-44/65/87 and ML-KEM-768/1024** (pyca/cryptography >= 50): keys kept as their FIPS seed;
+  ML-DSA signs the whole message (no DIGEST), ML-KEM declares ENCAPSULATE/DECAPSULATE.
 - SM3 (HMAC-SM3) is declared only when the linked OpenSSL has SM3 (probed at import).
 """
 
@@ -42,7 +44,7 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 
 from hukspy.backend import Capabilities, KeyCap, OpCap
-from hukspy.backend.facts import DIGESTS, rsa_fits
+from hukspy.backend.facts import DIGESTS, PQ_PARAM_SETS, rsa_fits
 from hukspy.enums import HuksCipherMode as M
 from hukspy.enums import HuksImportKeyType as Imp
 from hukspy.enums import HuksKeyAlg as A
@@ -100,6 +102,8 @@ ASYMMETRIC_SIZES: Final[dict[int, tuple[int, ...]]] = {
     A.HUKS_ALG_DH: (2048, 3072, 4096),
     A.HUKS_ALG_X25519: (256,),
     A.HUKS_ALG_ED25519: (256,),
+    # ML-DSA / ML-KEM: KEY_SIZE is the parameter set (hukspy.backend.facts.PQ_PARAM_SETS).
+    **{alg: tuple(size for a, size in PQ_PARAM_SETS if a == alg) for alg in (A.HUKS_ALG_ML_DSA, A.HUKS_ALG_ML_KEM)},
 }
 KEY_SIZES: Final[dict[int, tuple[int, ...]]] = {**SYMMETRIC_SIZES, **ASYMMETRIC_SIZES}
 
@@ -196,6 +200,9 @@ def _ops() -> Iterator[OpCap]:
                 yield OpCap(kind, alg, alg, digest=digest)
     for kind in (OpKind.SIGN, OpKind.VERIFY):
         yield OpCap(kind, A.HUKS_ALG_ED25519, A.HUKS_ALG_ED25519)
+        yield OpCap(kind, A.HUKS_ALG_ML_DSA, A.HUKS_ALG_ML_DSA)
+    for kind in (OpKind.ENCAPSULATE, OpKind.DECAPSULATE):
+        yield OpCap(kind, A.HUKS_ALG_ML_KEM, A.HUKS_ALG_ML_KEM)
     for digest in HMAC_DIGESTS:
         yield OpCap(OpKind.MAC, A.HUKS_ALG_HMAC, A.HUKS_ALG_HMAC, digest=digest)
     for cmac_key_alg in CMAC_KEY_ALGS:

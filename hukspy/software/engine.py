@@ -10,7 +10,8 @@ The engine decides no HUKS rule: it trusts that the facade checked the request a
 is one kind byte followed by the key::
 
     0x01 ‖ raw secret bytes                 (AES, DES, 3DES, SM4, HMAC, CMAC)
-    0x02 ‖ private key, PKCS#8 DER          (RSA, ECC, DSA, DH, X25519, Ed25519; unencrypted)
+    0x02 ‖ private key, PKCS#8 DER          (RSA, ECC, DSA, DH, X25519, Ed25519; ML-DSA and ML-KEM
+                                            as their seed; unencrypted)
     0x03 ‖ public key, SubjectPublicKeyInfo DER   (an imported public key)
 
 Algorithms and their parameters are listed in ``hukspy.software.caps``. Notes:
@@ -68,19 +69,20 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 
 from hukspy.backend import Operation
-from hukspy.backend.facts import DIGESTS
+from hukspy.backend.facts import DIGESTS, PQ_PARAM_SETS
 from hukspy.enums import HuksCipherMode as M
 from hukspy.enums import HuksKeyAlg as A
 from hukspy.enums import HuksKeyDigest as D
 from hukspy.enums import HuksKeyPadding as P
 from hukspy.enums import HuksRsaPssSaltLenType as Salt
-from hukspy.formats import DH_GROUPS, EC_CURVES
+from hukspy.formats import DH_GROUPS, EC_CURVES, pq_param_set
 from hukspy.software import caps
 from hukspy.spec import KeyMaterial, KeySpec, OpKind, OpSpec
 
 __all__ = [
     "BUFFER_LIMIT",
     "CCM_LIMIT",
+    "ML_DSA_MESSAGE_LIMIT",
     "FFDHE_PRIMES",
     "REF_PRIVATE",
     "REF_PUBLIC",
@@ -107,6 +109,9 @@ REF_PUBLIC: Final = 0x03
 BUFFER_LIMIT: Final = 5 * 1024 * 1024
 """Most bytes an operation that cannot stream buffers (upstream ``MAX_BUF_SIZE``; beyond → 401)."""
 CCM_LIMIT: Final = 100 * 1024
+#: HKS_ML_DSA_MESSAGE_MAX_SIZE (hks_core_service_three_stage.c line 60): the message an ML-DSA session
+#: buffers (more raises ``BufferLimitError`` → 401).
+ML_DSA_MESSAGE_LIMIT: Final = 102400
 """Most bytes an AES-CCM operation takes in total (upstream; beyond → 12000012)."""
 
 Loaded: TypeAlias = bytes | PrivateKeyTypes | PublicKeyTypes
@@ -175,10 +180,13 @@ _ASYMMETRIC_TYPES: Final[dict[int, tuple[type, type]]] = {
 }
 
 
-def _key_types(alg: int) -> tuple[type, type]:
-    """(private class, public class) of an asymmetric HUKS algorithm."""
+def _key_types(alg: int, size: int) -> tuple[type, type]:
+    """(private class, public class) of an asymmetric HUKS algorithm (ML-DSA/ML-KEM: of its size)."""
     if alg == A.HUKS_ALG_DH:
         return dh.DHPrivateKey, dh.DHPublicKey
+    pq = PQ_PARAM_SETS.get((alg, size))
+    if pq is not None:
+        return pq.private, pq.public
     return _ASYMMETRIC_TYPES[alg]
 
 
@@ -275,6 +283,10 @@ def _generate_private(spec: KeySpec) -> PrivateKeyTypes:
         return x25519.X25519PrivateKey.generate()
     if alg == A.HUKS_ALG_ED25519:
         return ed25519.Ed25519PrivateKey.generate()
+    pq = PQ_PARAM_SETS.get((alg, size))
+    if pq is not None:
+        key: PrivateKeyTypes = pq.private.generate()  # type: ignore[attr-defined]
+        return key
     raise _unsupported(spec)
 
 
@@ -331,7 +343,8 @@ def _asym_size(key: PrivateKeyTypes | PublicKeyTypes) -> int | None:
         return 256
     if isinstance(key, dh.DHPrivateKey | dh.DHPublicKey):
         return key.key_size
-    return None
+    pq = pq_param_set(key)
+    return None if pq is None else pq[1]
 
 
 def from_material(spec: KeySpec, material: KeyMaterial) -> bytes:
@@ -346,7 +359,7 @@ def from_material(spec: KeySpec, material: KeyMaterial) -> bytes:
         if len(material.secret) * 8 != spec.size or not material.secret:
             raise ValueError(f"key length {len(material.secret)} bytes does not match KEY_SIZE {spec.size}")
         return bytes([REF_SECRET]) + bytes(material.secret)
-    private_type, public_type = _key_types(spec.alg)
+    private_type, public_type = _key_types(spec.alg, spec.size)
     key: PrivateKeyTypes | PublicKeyTypes
     if material.private is not None:
         key = material.private
@@ -386,6 +399,11 @@ def _public_of(key: Loaded) -> PublicKeyTypes:
         | x25519.X25519PublicKey
         | ed25519.Ed25519PublicKey,
     ):
+        return key
+    if pq_param_set(key) is not None:  # before the dh classes: touching them warns (see above)
+        if hasattr(key, "public_key"):
+            pub: PublicKeyTypes = key.public_key()
+            return pub
         return key
     if isinstance(key, dh.DHPrivateKey):
         return key.public_key()
@@ -609,11 +627,11 @@ _Verify: TypeAlias = Callable[[bytes, bytes], None]
 class _Sink:
     """What a signature or MAC consumes: a running hash, or a bounded buffer of the message."""
 
-    def __init__(self, digest: int | None) -> None:
+    def __init__(self, digest: int | None, limit: int = BUFFER_LIMIT) -> None:
         self._hash: hashes.Hash | None = None
         self._buf: _Buffer | None = None
         if digest is None or digest == D.HUKS_DIGEST_NONE:
-            self._buf = _Buffer(BUFFER_LIMIT, BufferLimitError)
+            self._buf = _Buffer(limit, BufferLimitError)
         else:
             self._hash = hashes.Hash(hash_algorithm(digest))
 
@@ -793,6 +811,24 @@ def _ed25519_signature(key: Loaded, signing: bool) -> tuple[_Sink, _Sign | None,
     return _Sink(None), None, lambda message, sig: pub.verify(sig, message)
 
 
+def _ml_dsa_signature(key: Loaded, op: OpSpec, signing: bool) -> tuple[_Sink, _Sign | None, _Verify | None]:
+    """ML-DSA (FIPS 204, pure, hedged) over the whole message, at most ``ML_DSA_MESSAGE_LIMIT`` bytes,
+    with the session's context string (docs/decisions.md "post-quantum keys")."""
+    pub = _public_of(key)
+    context = op.context or None
+    sink = _Sink(None, ML_DSA_MESSAGE_LIMIT)
+    if signing:
+        if isinstance(key, bytes) or key is pub or not hasattr(key, "sign"):
+            raise TypeError("signing needs the ML-DSA private key")
+        private = key
+        return sink, lambda message: private.sign(message, context), None  # type: ignore[call-arg,arg-type]
+
+    def verify(message: bytes, sig: bytes) -> None:
+        pub.verify(sig, message, context)  # type: ignore[call-arg,union-attr]
+
+    return sink, None, verify
+
+
 def _signature(key: Loaded, spec: KeySpec, op: OpSpec) -> Operation:
     signing = op.kind is OpKind.SIGN
     if spec.alg == A.HUKS_ALG_RSA:
@@ -801,6 +837,8 @@ def _signature(key: Loaded, spec: KeySpec, op: OpSpec) -> Operation:
         parts = _dsa_like_signature(key, op, signing)
     elif spec.alg == A.HUKS_ALG_ED25519:
         parts = _ed25519_signature(key, signing)
+    elif spec.alg == A.HUKS_ALG_ML_DSA:
+        parts = _ml_dsa_signature(key, op, signing)
     else:
         raise UnsupportedAlgorithm(f"algorithm {spec.alg} cannot sign")
     return _Signature(*parts)
@@ -983,6 +1021,36 @@ def _derive(key: Loaded, op: OpSpec) -> Operation:
     raise UnsupportedAlgorithm(f"derivation algorithm {op.alg}")
 
 
+def _kem(key: Loaded, spec: KeySpec, op: OpSpec) -> Operation:
+    """ML-KEM (FIPS 203). ENCAPSULATE: ``finish(b"")`` returns ``shared secret ‖ ciphertext``;
+    DECAPSULATE: ``finish(ciphertext)`` returns the shared secret. A ciphertext of the wrong length
+    raises ``ValueError`` (→ 12000006); one of the right length made for another key decapsulates to
+    an unrelated secret (FIPS 203 implicit rejection), as upstream's OpenSSL does."""
+    pq = PQ_PARAM_SETS.get((spec.alg, spec.size))
+    if pq is None or pq.ciphertext_len == 0:
+        raise UnsupportedAlgorithm(f"key algorithm {spec.alg} cannot {op.kind.value}")
+    pub = _public_of(key)
+    if op.kind is OpKind.ENCAPSULATE:
+
+        def encapsulate(data: bytes) -> bytes:
+            if data:
+                raise ValueError("encapsulation takes no input")
+            secret, ciphertext = pub.encapsulate()  # type: ignore[union-attr]
+            return bytes(secret) + bytes(ciphertext)
+
+        return _Buffered(encapsulate)
+    if isinstance(key, bytes) or key is pub or not hasattr(key, "decapsulate"):
+        raise TypeError("decapsulation needs the ML-KEM private key")
+    private = key
+
+    def decapsulate(ciphertext: bytes) -> bytes:
+        if len(ciphertext) != pq.ciphertext_len:
+            raise ValueError(f"an ML-KEM ciphertext of {len(ciphertext)} bytes ({pq.ciphertext_len} expected)")
+        return bytes(private.decapsulate(ciphertext))
+
+    return _Buffered(decapsulate)
+
+
 def _secret(key: Loaded) -> bytes:
     if not isinstance(key, bytes):
         raise TypeError("the operation needs a symmetric key")
@@ -1008,4 +1076,6 @@ def begin(ref: bytes, spec: KeySpec, op: OpSpec) -> Operation:
         return _agree(key, spec, op)
     if op.kind is OpKind.DERIVE:
         return _derive(key, op)
+    if op.kind in (OpKind.ENCAPSULATE, OpKind.DECAPSULATE):
+        return _kem(key, spec, op)
     raise UnsupportedAlgorithm(f"operation {op.kind.value}")
