@@ -52,6 +52,8 @@ from hukspy.enums import (
     HuksRsaPssSaltLenType,
     HuksTag,
 )
+from hukspy.backend.facts import PQ_PARAM_SETS
+from hukspy.formats import pq_param_set
 from hukspy.keystore import Keystore
 from hukspy.params import HuksParam
 from hukspy.spec import OpKind
@@ -153,8 +155,11 @@ FAMILIES: Final[tuple[tuple[OpKind, int], ...]] = (
     *(
         (k, a)
         for k in (OpKind.SIGN, OpKind.VERIFY)
-        for a in (_ALG.HUKS_ALG_RSA, _ALG.HUKS_ALG_ECC, _ALG.HUKS_ALG_DSA, _ALG.HUKS_ALG_ED25519)
+        for a in (_ALG.HUKS_ALG_RSA, _ALG.HUKS_ALG_ECC, _ALG.HUKS_ALG_DSA, _ALG.HUKS_ALG_ED25519,
+                  _ALG.HUKS_ALG_ML_DSA)
     ),
+    (OpKind.ENCAPSULATE, _ALG.HUKS_ALG_ML_KEM),
+    (OpKind.DECAPSULATE, _ALG.HUKS_ALG_ML_KEM),
     *(
         (OpKind.MAC, a)
         for a in (
@@ -244,6 +249,9 @@ def _public_size(pub: object) -> int:
         return pub.parameters().parameter_numbers().p.bit_length()
     if isinstance(pub, ed25519.Ed25519PublicKey | x25519.X25519PublicKey):
         return 256
+    pq = pq_param_set(pub)  # type: ignore[arg-type]
+    if pq is not None:
+        return pq[1]
     raise AssertionError(f"unexpected public key type {type(pub).__name__}")
 
 
@@ -303,6 +311,8 @@ def pyca_private(ks: Keystore, alg: int, size: int) -> object | None:
         made = ed25519.Ed25519PrivateKey.generate()
     elif alg == _ALG.HUKS_ALG_X25519:
         made = x25519.X25519PrivateKey.generate()
+    elif (alg, size) in PQ_PARAM_SETS:
+        made = PQ_PARAM_SETS[(alg, size)].private.generate()  # type: ignore[attr-defined]
     elif alg in (_ALG.HUKS_ALG_DH, _ALG.HUKS_ALG_DSA):
         params = _domain(ks, alg, size)
         if isinstance(params, dh.DHParameters | dsa.DSAParameters):
@@ -468,6 +478,8 @@ def check_op_cap(ks: Keystore, cap: OpCap, size: int) -> list[str]:
         done = _check_mac(ks, cap, size)
     elif cap.kind is OpKind.AGREE:
         done = _check_agree(ks, cap, size)
+    elif cap.kind in (OpKind.ENCAPSULATE, OpKind.DECAPSULATE):
+        done = _check_kem(ks, cap, size)
     else:
         done = _check_derive(ks, cap, size)
     if not done:
@@ -663,7 +675,7 @@ def _pss_salt(size: int, h: hashes.HashAlgorithm, salt_type: int | None) -> int:
 def _message(cap: OpCap, size: int, pub: object) -> bytes:
     """A message of the shape the op needs (DIGEST_NONE: a pre-hashed value)."""
     none = cap.digest in (None, _DIGEST.HUKS_DIGEST_NONE)
-    if not none or cap.key_alg == _ALG.HUKS_ALG_ED25519:
+    if not none or cap.key_alg in (_ALG.HUKS_ALG_ED25519, _ALG.HUKS_ALG_ML_DSA):
         return os.urandom(1000)
     if cap.key_alg == _ALG.HUKS_ALG_ECC:
         return os.urandom(_PREHASH_FOR_CURVE[size]().digest_size)
@@ -703,6 +715,9 @@ def verify_independent(
     none = digest in (None, _DIGEST.HUKS_DIGEST_NONE)
     if isinstance(pub, ed25519.Ed25519PublicKey):
         pub.verify(sig, message)
+        return True
+    if cap.key_alg == _ALG.HUKS_ALG_ML_DSA:  # FIPS 204 pure ML-DSA, empty context
+        pub.verify(sig, message)  # type: ignore[attr-defined]
         return True
     if isinstance(pub, ec.EllipticCurvePublicKey):
         algo = Prehashed(_prehash(len(message))) if none else HASHES[digest or 0]()
@@ -744,6 +759,9 @@ def sign_independent(cap: OpCap, size: int, private: object, message: bytes) -> 
     none = digest in (None, _DIGEST.HUKS_DIGEST_NONE)
     if isinstance(private, ed25519.Ed25519PrivateKey):
         return private.sign(message)
+    if cap.key_alg == _ALG.HUKS_ALG_ML_DSA:
+        signature: bytes = private.sign(message)  # type: ignore[attr-defined]
+        return signature
     if isinstance(private, ec.EllipticCurvePrivateKey):
         algo = Prehashed(_prehash(len(message))) if none else HASHES[digest or 0]()
         return private.sign(message, ec.ECDSA(algo))
@@ -833,6 +851,55 @@ def _check_signature(ks: Keystore, cap: OpCap, size: int) -> list[str]:
             with raises_code(12000006):
                 run_session(ks, alias, verify, _sign_pieces(message), finish=_tamper(sig))
             done.append(source)
+    return done
+
+
+# ---------------------------------------------------------------- ML-KEM
+
+
+def _check_kem(ks: Keystore, cap: OpCap, size: int) -> list[str]:
+    """ENCAPSULATE: hukspy encapsulates, pyca decapsulates with the imported key (the generated key's
+    secret is checked by hukspy's decapsulation, marked). DECAPSULATE: pyca encapsulates to the exported
+    key, hukspy decapsulates to the same secret; a truncated ciphertext is 12000006."""
+    caps = ks.capabilities()
+    pq = PQ_PARAM_SETS[(cap.key_alg, size)]
+    kem = _PURPOSE.HUKS_KEY_PURPOSE_WRAP | _PURPOSE.HUKS_KEY_PURPOSE_UNWRAP
+    types = _import_types(caps, cap.key_alg, size)
+    keys: list[tuple[str, str, object | None]] = []
+    if _can_generate(caps, cap.key_alg, size):
+        keys.append(("generated", ensure_generated(ks, cap.key_alg, size, kem), None))
+    if _IMPORT.HUKS_KEY_TYPE_KEY_PAIR in types:
+        made = import_asymmetric(ks, cap.key_alg, size, kem, _IMPORT.HUKS_KEY_TYPE_KEY_PAIR)
+        if made is not None:
+            keys.append(("imported pair", made[0], made[1]))
+    if cap.kind is OpKind.ENCAPSULATE and _IMPORT.HUKS_KEY_TYPE_PUBLIC_KEY in types:
+        made = import_asymmetric(
+            ks, cap.key_alg, size, _PURPOSE.HUKS_KEY_PURPOSE_WRAP, _IMPORT.HUKS_KEY_TYPE_PUBLIC_KEY
+        )
+        if made is not None:
+            keys.append(("imported public key", made[0], pyca_private(ks, cap.key_alg, size)))
+    done: list[str] = []
+    for source, alias, private in keys:
+        if cap.kind is OpKind.ENCAPSULATE:
+            result = ks.encapsulate(alias, [])
+            assert len(result.out_data) == pq.ciphertext_len, f"ciphertext of {len(result.out_data)} bytes"
+            assert result.shared_secret is not None and len(result.shared_secret) == 32
+            if private is not None:
+                assert private.decapsulate(result.out_data) == result.shared_secret, (  # type: ignore[attr-defined]
+                    "pyca decapsulates another secret"
+                )
+                done.append(source)
+            else:
+                again = ks.decapsulate(alias, [], result.out_data).shared_secret
+                assert again == result.shared_secret, "hukspy decapsulates another secret"
+                done.append(source + ", decapsulated by hukspy" + AGAINST_HUKSPY)
+            continue
+        pub = load_exported(cap.key_alg, ks.export_key_item(alias, options()).out_data)
+        secret, ciphertext = pub.encapsulate()  # type: ignore[attr-defined]
+        assert ks.decapsulate(alias, [], ciphertext).shared_secret == secret, "another secret than pyca's"
+        with raises_code(12000006):
+            ks.decapsulate(alias, [], ciphertext[:-1])
+        done.append(source)
     return done
 
 

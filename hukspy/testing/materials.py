@@ -11,7 +11,7 @@ import secrets
 import struct
 
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import dh, dsa, ec, ed25519, rsa, x25519
+from cryptography.hazmat.primitives.asymmetric import dh, dsa, ec, ed25519, mldsa, mlkem, rsa, x25519
 
 from hukspy.enums import HuksImportKeyType
 
@@ -32,6 +32,12 @@ def _raw(key: ed25519.Ed25519PrivateKey | x25519.X25519PrivateKey) -> tuple[byte
     return pub, priv
 
 
+_PQ_PRIVATE = (mldsa.MLDSA44PrivateKey, mldsa.MLDSA65PrivateKey, mldsa.MLDSA87PrivateKey,
+               mlkem.MLKEM768PrivateKey, mlkem.MLKEM1024PrivateKey)
+_PQ_PUBLIC = (mldsa.MLDSA44PublicKey, mldsa.MLDSA65PublicKey, mldsa.MLDSA87PublicKey,
+              mlkem.MLKEM768PublicKey, mlkem.MLKEM1024PublicKey)
+
+
 def encode_private(alg: int, size: int, key: object, import_type: int) -> bytes:
     """``in_data`` for importing ``key`` (a pyca private key) as PRIVATE_KEY or KEY_PAIR.
 
@@ -42,6 +48,7 @@ def encode_private(alg: int, size: int, key: object, import_type: int) -> bytes:
         25519  {101|102, 256, 32, 32, 0} ‖ pub ‖ priv
         DH     {103, keySize, pubSize, priSize, 0} ‖ pub ‖ priv
         DSA    {3, keySize, xSize, ySize, pSize, qSize, gSize} ‖ x ‖ y ‖ p ‖ q ‖ g
+        ML-*   {201|200, paramSet, pubSize (0 for PRIVATE_KEY), 32|64, 0} ‖ raw pub ‖ seed
     """
     pair = import_type == HuksImportKeyType.HUKS_KEY_TYPE_KEY_PAIR
     if isinstance(key, rsa.RSAPrivateKey):
@@ -72,6 +79,10 @@ def encode_private(alg: int, size: int, key: object, import_type: int) -> bytes:
         pn = sn.public_numbers.parameter_numbers
         parts = [_be(sn.x), _be(sn.public_numbers.y), _be(pn.p), _be(pn.q), _be(pn.g)]
         return struct.pack("<7I", alg, size, *(len(p) for p in parts)) + b"".join(parts)
+    if isinstance(key, _PQ_PRIVATE):
+        seed = key.private_bytes_raw()
+        pub = key.public_key().public_bytes_raw() if pair else b""
+        return struct.pack("<5I", alg, size, len(pub), len(seed), 0) + pub + seed
     raise TypeError(f"no HUKS import format for {type(key).__name__}")
 
 
@@ -79,7 +90,8 @@ def encode_public(alg: int, key: object) -> bytes:
     """``in_data`` for importing a public key: SPKI DER, or raw 32 bytes for X25519/Ed25519."""
     if isinstance(key, ed25519.Ed25519PublicKey | x25519.X25519PublicKey):
         return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    if isinstance(key, rsa.RSAPublicKey | ec.EllipticCurvePublicKey | dh.DHPublicKey | dsa.DSAPublicKey):
+    if isinstance(key, (rsa.RSAPublicKey, ec.EllipticCurvePublicKey, dh.DHPublicKey, dsa.DSAPublicKey,
+                        *_PQ_PUBLIC)):
         return key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     raise TypeError(f"no HUKS public format for {type(key).__name__} (alg {alg})")
 
