@@ -341,10 +341,12 @@ def _asym_size(key: PrivateKeyTypes | PublicKeyTypes) -> int | None:
         return 256
     if isinstance(key, ed25519.Ed25519PrivateKey | ed25519.Ed25519PublicKey):
         return 256
+    pq = pq_param_set(key)  # before the dh classes: touching them warns
+    if pq is not None:
+        return pq[1]
     if isinstance(key, dh.DHPrivateKey | dh.DHPublicKey):
         return key.key_size
-    pq = pq_param_set(key)
-    return None if pq is None else pq[1]
+    return None
 
 
 def from_material(spec: KeySpec, material: KeyMaterial) -> bytes:

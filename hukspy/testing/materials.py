@@ -51,6 +51,10 @@ def encode_private(alg: int, size: int, key: object, import_type: int) -> bytes:
         ML-*   {201|200, paramSet, pubSize (0 for PRIVATE_KEY), 32|64, 0} ‖ raw pub ‖ seed
     """
     pair = import_type == HuksImportKeyType.HUKS_KEY_TYPE_KEY_PAIR
+    if isinstance(key, _PQ_PRIVATE):
+        seed = key.private_bytes_raw()
+        pub = key.public_key().public_bytes_raw() if pair else b""
+        return struct.pack("<5I", alg, size, len(pub), len(seed), 0) + pub + seed
     if isinstance(key, rsa.RSAPrivateKey):
         nums = key.private_numbers()
         n = _be(nums.public_numbers.n, size // 8)
@@ -79,10 +83,6 @@ def encode_private(alg: int, size: int, key: object, import_type: int) -> bytes:
         pn = sn.public_numbers.parameter_numbers
         parts = [_be(sn.x), _be(sn.public_numbers.y), _be(pn.p), _be(pn.q), _be(pn.g)]
         return struct.pack("<7I", alg, size, *(len(p) for p in parts)) + b"".join(parts)
-    if isinstance(key, _PQ_PRIVATE):
-        seed = key.private_bytes_raw()
-        pub = key.public_key().public_bytes_raw() if pair else b""
-        return struct.pack("<5I", alg, size, len(pub), len(seed), 0) + pub + seed
     raise TypeError(f"no HUKS import format for {type(key).__name__}")
 
 
@@ -90,8 +90,9 @@ def encode_public(alg: int, key: object) -> bytes:
     """``in_data`` for importing a public key: SPKI DER, or raw 32 bytes for X25519/Ed25519."""
     if isinstance(key, ed25519.Ed25519PublicKey | x25519.X25519PublicKey):
         return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    if isinstance(key, (rsa.RSAPublicKey, ec.EllipticCurvePublicKey, dh.DHPublicKey, dsa.DSAPublicKey,
-                        *_PQ_PUBLIC)):
+    if isinstance(key, _PQ_PUBLIC) or isinstance(
+        key, rsa.RSAPublicKey | ec.EllipticCurvePublicKey | dh.DHPublicKey | dsa.DSAPublicKey
+    ):
         return key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     raise TypeError(f"no HUKS public format for {type(key).__name__} (alg {alg})")
 
