@@ -384,15 +384,12 @@ def _parse_pq(alg: int, size: int, pair: bool, data: bytes) -> Private:
         raise HuksError(12000001, "an expanded ML-DSA/ML-KEM private key (import the seed form)")
     if len(priv_b) != params.seed_len:
         raise _bad(f"the key material's priKeySize {len(priv_b)} is not the {params.seed_len}-byte seed")
-    key: Private = params.private.from_seed_bytes(priv_b)  # type: ignore[attr-defined]
-    if pub_b and _raw_public(key) != pub_b:
+    key = params.private.from_seed_bytes(priv_b)  # type: ignore[attr-defined]
+    if not isinstance(key, (*facts.ML_DSA_PRIVATE, *facts.ML_KEM_PRIVATE)):
+        raise _bad("the seed does not make a key of this parameter set")
+    if pub_b and key.public_key().public_bytes_raw() != pub_b:
         raise _bad("the public key does not match the private key")
     return key
-
-
-def _raw_public(key: Private) -> bytes:
-    raw: bytes = key.public_key().public_bytes_raw()  # type: ignore[union-attr]
-    return raw
 
 
 _PQ_PRIVATE: Final[Mapping[type, tuple[int, int]]] = MappingProxyType(
@@ -500,9 +497,9 @@ def _build(key: Private, alg: int | None, *, pair: bool) -> bytes:
         header = _HDR7.pack(_A.HUKS_ALG_DSA, key.key_size, len(x), len(y), len(p), len(q), len(g))
         return header + x + y + p + q + g
     pq = pq_param_set(key)
-    if pq is not None:
-        seed: bytes = key.private_bytes_raw()  # type: ignore[union-attr]
-        pub = _raw_public(key) if pair else b""
+    if pq is not None and isinstance(key, (*facts.ML_DSA_PRIVATE, *facts.ML_KEM_PRIVATE)):
+        seed = key.private_bytes_raw()
+        pub = key.public_key().public_bytes_raw() if pair else b""
         return _HDR5.pack(pq[0], pq[1], len(pub), len(seed), 0) + pub + seed
     raise HuksError(12000001, f"HUKS key material for a {type(key).__name__}")
 
@@ -518,10 +515,11 @@ def export_public(key: Public | Private) -> bytes:
     upstream MlDsaPublicKeyToX509/MlKemPublicKeyToX509). X25519 and Ed25519: the raw 32-byte public
     key. Raises ``HuksError`` 12000001 for any other key type.
     """
-    if pq_param_set(key) is not None:
-        pub = key if isinstance(key, tuple(_PQ_PUBLIC)) else key.public_key()  # type: ignore[union-attr]
-        der: bytes = pub.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-        return der
+    if isinstance(key, (*facts.ML_DSA_PRIVATE, *facts.ML_KEM_PRIVATE)):
+        return export_public(key.public_key())
+    if isinstance(key, (*facts.ML_DSA_PUBLIC, *facts.ML_KEM_PUBLIC)):
+        return key.public_bytes(serialization.Encoding.DER,
+                                serialization.PublicFormat.SubjectPublicKeyInfo)
     if isinstance(key, (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey, dsa.DSAPrivateKey, DHPrivateKey,
                         x25519.X25519PrivateKey, ed25519.Ed25519PrivateKey)):
         return export_public(key.public_key())
@@ -545,8 +543,9 @@ def load_public(alg: int, data: bytes, size: int | None = None) -> Public:
     """Load a public key of ``alg`` in the ``export_public`` format, checking its size when given.
 
     RSA, ECC, ECDH, DSA, DH, ML-DSA, ML-KEM: X.509 SPKI DER whose key type matches ``alg``; X25519,
-    Ed25519: exactly 32 raw bytes. With ``size``: RSA and DSA key size (bits of n, of p), ECC/ECDH the P-curve of that size,
-    DH the ffdhe group of that size (p and g must equal ``DH_GROUPS[size]``), 25519 only 256. Without
+    Ed25519: exactly 32 raw bytes. With ``size``: RSA and DSA key size (bits of n, of p), ECC/ECDH the
+    P-curve of that size, ML-DSA/ML-KEM the parameter set, DH the ffdhe group of that size (p and g
+    must equal ``DH_GROUPS[size]``), 25519 only 256. Without
     ``size`` an EC key must still be on a P-curve and a DH key in an ffdhe group.
 
     Used for imported public keys, an agreement's peer key and the peer key of a wrapped import; a

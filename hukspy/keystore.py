@@ -51,8 +51,8 @@ from hukspy.enums import (
 from hukspy.errors import HuksError
 from hukspy.params import (
     HuksListAliasesReturnResult,
-    HuksParam,
     HuksOptions,
+    HuksParam,
     HuksReturnResult,
     HuksSessionHandle,
     ParamSet,
@@ -824,12 +824,14 @@ class Keystore:
         shared_key_params: object,
     ) -> HuksReturnResult:
         self._check_open()
-        if not isinstance(key_alias, str) or (shared_key_alias is not None and not isinstance(shared_key_alias, str)):
+        shared_bad = shared_key_alias is not None and not isinstance(shared_key_alias, str)
+        if not isinstance(key_alias, str) or shared_bad:
             raise HuksError(401, "the key alias must be a string")  # NAPI HuksParseKeyAlias
         key_params = ParamSet.parse(params)
         shared_params = None if shared_key_params is None else ParamSet.parse(shared_key_params)
         try:
-            return self._kem_run(kind, key_alias, key_params, encap_data, shared_key_alias, shared_params)
+            shared_alias = shared_key_alias if isinstance(shared_key_alias, str) else None
+            return self._kem_run(kind, key_alias, key_params, encap_data, shared_alias, shared_params)
         except HuksError as err:
             if err.code != 401:
                 raise

@@ -16,7 +16,6 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import mldsa, mlkem
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-import hukspy
 from hukspy import HuksKeyAlg, HuksKeyPurpose, HuksTag, Keystore
 from hukspy.backend.facts import PQ_PARAM_SETS
 from hukspy.params import HuksParam
@@ -34,7 +33,8 @@ _PYCA_KEM = {768: mlkem.MLKEM768PrivateKey, 1024: mlkem.MLKEM1024PrivateKey}
 
 
 def key(alg: int, size: int, purpose: int, *extra: HuksParam) -> list[HuksParam]:
-    return [P(_T.HUKS_TAG_ALGORITHM, alg), P(_T.HUKS_TAG_KEY_SIZE, size), P(_T.HUKS_TAG_PURPOSE, purpose), *extra]
+    return [P(_T.HUKS_TAG_ALGORITHM, alg), P(_T.HUKS_TAG_KEY_SIZE, size), P(_T.HUKS_TAG_PURPOSE, purpose),
+            *extra]
 
 
 def gen(ks: Keystore, alias: str, alg: int, size: int, purpose: int) -> None:
@@ -68,7 +68,8 @@ def sign(ks: Keystore, alias: str, message: bytes, *extra: HuksParam) -> bytes:
 
 
 def verify(ks: Keystore, alias: str, message: bytes, sig: bytes, *extra: HuksParam) -> None:
-    params = [P(_T.HUKS_TAG_ALGORITHM, _A.HUKS_ALG_ML_DSA), P(_T.HUKS_TAG_PURPOSE, _PU.HUKS_KEY_PURPOSE_VERIFY)]
+    params = [P(_T.HUKS_TAG_ALGORITHM, _A.HUKS_ALG_ML_DSA),
+              P(_T.HUKS_TAG_PURPOSE, _PU.HUKS_KEY_PURPOSE_VERIFY)]
     run_session(ks, alias, [*params, *extra], [message], finish=sig)
 
 
@@ -102,7 +103,8 @@ def test_ml_dsa_pyca_signatures_verify_on_imported_keys(software_keystore: Keyst
     verify(ks, "pub", message, private.sign(message))
     with raises_code(12000006):
         verify(ks, "pub", message + b"!", private.sign(message))
-    imp(ks, "pair", _A.HUKS_ALG_ML_DSA, size, SIGN_VERIFY, 2, pair_material(_A.HUKS_ALG_ML_DSA, size, private))
+    pair = pair_material(_A.HUKS_ALG_ML_DSA, size, private)
+    imp(ks, "pair", _A.HUKS_ALG_ML_DSA, size, SIGN_VERIFY, 2, pair)
     assert ks.export_key_item("pair", options()).out_data == spki(private.public_key())
     private.public_key().verify(sign(ks, "pair", message), message)
     imp(ks, "priv", _A.HUKS_ALG_ML_DSA, size, _PU.HUKS_KEY_PURPOSE_SIGN, 1,
@@ -173,7 +175,8 @@ def test_ml_kem_interoperates_with_pyca_both_ways(software_keystore: Keystore, s
     for alias in ("pair", "pub"):
         result = ks.encapsulate(alias, [])
         assert len(result.out_data) == pq.ciphertext_len
-        assert result.shared_secret is not None and private.decapsulate(result.out_data) == result.shared_secret
+        assert result.shared_secret is not None
+        assert private.decapsulate(result.out_data) == result.shared_secret
     secret, ct = private.public_key().encapsulate()
     assert ks.decapsulate("pair", [], ct).shared_secret == secret
     imp(ks, "priv", _A.HUKS_ALG_ML_KEM, size, _PU.HUKS_KEY_PURPOSE_UNWRAP, 1,
@@ -244,7 +247,8 @@ def test_ml_kem_bad_input_codes(software_keystore: Keystore) -> None:
     with raises_code(12000018):  # params without an alias
         ks.encapsulate("kem", [], None, [*aes, P(_T.HUKS_TAG_KEY_SIZE, 256)])
     with raises_code(12000003):  # the shared key params checked as an import: HMAC-256 with ENCRYPT
-        ks.encapsulate("kem", [], "s", [P(_T.HUKS_TAG_ALGORITHM, _A.HUKS_ALG_HMAC), P(_T.HUKS_TAG_KEY_SIZE, 256),
+        ks.encapsulate("kem", [], "s", [P(_T.HUKS_TAG_ALGORITHM, _A.HUKS_ALG_HMAC),
+                                        P(_T.HUKS_TAG_KEY_SIZE, 256),
                                         P(_T.HUKS_TAG_PURPOSE, _PU.HUKS_KEY_PURPOSE_ENCRYPT)])
     assert not ks.has_key_item("s", options())
     with raises_code(12000003):  # an ML-KEM public key may only have WRAP

@@ -20,7 +20,8 @@ from hukspy.enums import HuksKeyDigest as _Digest
 from hukspy.enums import HuksKeyPadding as _Padding
 from hukspy.spec import OpKind
 
-__all__ = ["CURVES", "DIGESTS", "PQ_PARAM_SETS", "SYMMETRIC_ALGS", "Curve", "Digest", "PqParamSet", "rsa_fits"]
+__all__ = ["CURVES", "DIGESTS", "ML_DSA_PRIVATE", "ML_DSA_PUBLIC", "ML_KEM_PRIVATE", "ML_KEM_PUBLIC",
+           "PQ_PARAM_SETS", "SYMMETRIC_ALGS", "Curve", "Digest", "PqParamSet", "rsa_fits"]
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,13 @@ PQ_PARAM_SETS: Final[Mapping[tuple[int, int], PqParamSet]] = MappingProxyType({
     (_Alg.HUKS_ALG_ML_KEM, 1024): PqParamSet(
         mlkem.MLKEM1024PrivateKey, mlkem.MLKEM1024PublicKey, 1568, 64, 3168, 1568),
 })
+
+
+#: The pyca classes of each post-quantum key kind, for ``isinstance`` (the same classes as above).
+ML_DSA_PRIVATE: Final = (mldsa.MLDSA44PrivateKey, mldsa.MLDSA65PrivateKey, mldsa.MLDSA87PrivateKey)
+ML_DSA_PUBLIC: Final = (mldsa.MLDSA44PublicKey, mldsa.MLDSA65PublicKey, mldsa.MLDSA87PublicKey)
+ML_KEM_PRIVATE: Final = (mlkem.MLKEM768PrivateKey, mlkem.MLKEM1024PrivateKey)
+ML_KEM_PUBLIC: Final = (mlkem.MLKEM768PublicKey, mlkem.MLKEM1024PublicKey)
 
 
 def rsa_fits(bits: int, kind: OpKind, padding: int, digest: int | None) -> bool:

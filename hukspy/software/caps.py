@@ -103,7 +103,8 @@ ASYMMETRIC_SIZES: Final[dict[int, tuple[int, ...]]] = {
     A.HUKS_ALG_X25519: (256,),
     A.HUKS_ALG_ED25519: (256,),
     # ML-DSA / ML-KEM: KEY_SIZE is the parameter set (hukspy.backend.facts.PQ_PARAM_SETS).
-    **{alg: tuple(size for a, size in PQ_PARAM_SETS if a == alg) for alg in (A.HUKS_ALG_ML_DSA, A.HUKS_ALG_ML_KEM)},
+    **{alg: tuple(size for a, size in PQ_PARAM_SETS if a == alg)
+       for alg in (A.HUKS_ALG_ML_DSA, A.HUKS_ALG_ML_KEM)},
 }
 KEY_SIZES: Final[dict[int, tuple[int, ...]]] = {**SYMMETRIC_SIZES, **ASYMMETRIC_SIZES}
 

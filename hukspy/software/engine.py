@@ -69,7 +69,14 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 
 from hukspy.backend import Operation
-from hukspy.backend.facts import DIGESTS, PQ_PARAM_SETS
+from hukspy.backend.facts import (
+    DIGESTS,
+    ML_DSA_PRIVATE,
+    ML_DSA_PUBLIC,
+    ML_KEM_PRIVATE,
+    ML_KEM_PUBLIC,
+    PQ_PARAM_SETS,
+)
 from hukspy.enums import HuksCipherMode as M
 from hukspy.enums import HuksKeyAlg as A
 from hukspy.enums import HuksKeyDigest as D
@@ -82,8 +89,8 @@ from hukspy.spec import KeyMaterial, KeySpec, OpKind, OpSpec
 __all__ = [
     "BUFFER_LIMIT",
     "CCM_LIMIT",
-    "ML_DSA_MESSAGE_LIMIT",
     "FFDHE_PRIMES",
+    "ML_DSA_MESSAGE_LIMIT",
     "REF_PRIVATE",
     "REF_PUBLIC",
     "REF_SECRET",
@@ -817,18 +824,16 @@ def _ml_dsa_signature(key: Loaded, op: OpSpec, signing: bool) -> tuple[_Sink, _S
     """ML-DSA (FIPS 204, pure, hedged) over the whole message, at most ``ML_DSA_MESSAGE_LIMIT`` bytes,
     with the session's context string (docs/decisions.md "post-quantum keys")."""
     pub = _public_of(key)
+    if not isinstance(pub, ML_DSA_PUBLIC):
+        raise TypeError("not an ML-DSA key")
     context = op.context or None
     sink = _Sink(None, ML_DSA_MESSAGE_LIMIT)
     if signing:
-        if isinstance(key, bytes) or key is pub or not hasattr(key, "sign"):
+        if not isinstance(key, ML_DSA_PRIVATE):
             raise TypeError("signing needs the ML-DSA private key")
         private = key
-        return sink, lambda message: private.sign(message, context), None  # type: ignore[call-arg,arg-type]
-
-    def verify(message: bytes, sig: bytes) -> None:
-        pub.verify(sig, message, context)  # type: ignore[call-arg,union-attr]
-
-    return sink, None, verify
+        return sink, lambda message: private.sign(message, context), None
+    return sink, None, lambda message, sig: pub.verify(sig, message, context)
 
 
 def _signature(key: Loaded, spec: KeySpec, op: OpSpec) -> Operation:
@@ -1032,22 +1037,24 @@ def _kem(key: Loaded, spec: KeySpec, op: OpSpec) -> Operation:
     if pq is None or pq.ciphertext_len == 0:
         raise UnsupportedAlgorithm(f"key algorithm {spec.alg} cannot {op.kind.value}")
     pub = _public_of(key)
+    if not isinstance(pub, ML_KEM_PUBLIC):
+        raise TypeError("not an ML-KEM key")
     if op.kind is OpKind.ENCAPSULATE:
 
         def encapsulate(data: bytes) -> bytes:
             if data:
                 raise ValueError("encapsulation takes no input")
-            secret, ciphertext = pub.encapsulate()  # type: ignore[union-attr]
+            secret, ciphertext = pub.encapsulate()
             return bytes(secret) + bytes(ciphertext)
 
         return _Buffered(encapsulate)
-    if isinstance(key, bytes) or key is pub or not hasattr(key, "decapsulate"):
+    if not isinstance(key, ML_KEM_PRIVATE):
         raise TypeError("decapsulation needs the ML-KEM private key")
     private = key
 
     def decapsulate(ciphertext: bytes) -> bytes:
         if len(ciphertext) != pq.ciphertext_len:
-            raise ValueError(f"an ML-KEM ciphertext of {len(ciphertext)} bytes ({pq.ciphertext_len} expected)")
+            raise ValueError(f"ML-KEM ciphertext of {len(ciphertext)} bytes ({pq.ciphertext_len} expected)")
         return bytes(private.decapsulate(ciphertext))
 
     return _Buffered(decapsulate)

@@ -42,6 +42,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 
 from hukspy.backend import Capabilities, OpCap
+from hukspy.backend.facts import PQ_PARAM_SETS
 from hukspy.enums import (
     HuksCipherMode,
     HuksImportKeyType,
@@ -52,7 +53,6 @@ from hukspy.enums import (
     HuksRsaPssSaltLenType,
     HuksTag,
 )
-from hukspy.backend.facts import PQ_PARAM_SETS
 from hukspy.formats import pq_param_set
 from hukspy.keystore import Keystore
 from hukspy.params import HuksParam

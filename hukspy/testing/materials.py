@@ -90,9 +90,9 @@ def encode_public(alg: int, key: object) -> bytes:
     """``in_data`` for importing a public key: SPKI DER, or raw 32 bytes for X25519/Ed25519."""
     if isinstance(key, ed25519.Ed25519PublicKey | x25519.X25519PublicKey):
         return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    if isinstance(key, _PQ_PUBLIC) or isinstance(
-        key, rsa.RSAPublicKey | ec.EllipticCurvePublicKey | dh.DHPublicKey | dsa.DSAPublicKey
-    ):
+    if isinstance(key, _PQ_PUBLIC):  # first: touching the dh classes warns
+        return key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    if isinstance(key, rsa.RSAPublicKey | ec.EllipticCurvePublicKey | dh.DHPublicKey | dsa.DSAPublicKey):
         return key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     raise TypeError(f"no HUKS public format for {type(key).__name__} (alg {alg})")
 
