@@ -101,6 +101,9 @@ DOCUMENTED: Final[dict[str, frozenset[int]]] = {
     # the key as a pyca key (docs/cryptography.md): reads the record and the public key
     "private_key": _codes(401, 1, 3, 4, 5, 11, 12, 14),
     "public_key": _codes(401, 1, 3, 4, 5, 11, 12, 14),
+    # ML-KEM (API 26; codes: Keystore.encapsulate/decapsulate docstrings, docs/decisions.md)
+    "encapsulate": _codes(401, 1, 2, 3, 4, 5, 6, 11, 12, 13, 14, 16, 17, 18),
+    "decapsulate": _codes(401, 1, 2, 3, 4, 5, 6, 11, 12, 13, 14, 16, 17, 18),
 }
 #: Exceptions that, as the cause of a HuksError, mean a bug that the API boundary hid.
 BUG_CLASSES: Final = (
@@ -512,6 +515,9 @@ def _check_result(name: str, result: object) -> None:
         assert isinstance(result, HuksPrivateKey)
     elif name == "public_key":
         assert callable(getattr(result, "public_bytes", None))
+    elif name in ("encapsulate", "decapsulate"):
+        assert isinstance(result, HuksReturnResult)
+        assert result.shared_secret is None or len(result.shared_secret) == 32
     else:
         assert isinstance(result, HuksReturnResult)
         assert isinstance(result.out_data, bytes)
@@ -657,6 +663,45 @@ def test_session_scope(victims: Victims, limit: object, policy: object) -> None:
         "session_scope",
         lambda: victims.ks.session_scope(session_limit=limit, session_policy=policy),  # type: ignore[arg-type]
     )
+
+
+VICTIM_KEM: Final = "victim-ml-kem"
+_KEM_PARAMS: Final = _weighted((6, _WELL_PROPERTIES), (2, st.just([])), (2, _JUNK_PROPERTIES))
+_KEM_ALIAS: Final = _weighted((4, st.just(VICTIM_KEM)), (6, _ALIAS))
+_SHARED: Final = st.one_of(
+    st.tuples(st.none(), st.none()),
+    st.tuples(st.one_of(st.just("fuzz-a"), _ALIAS), _KEM_PARAMS),
+    st.tuples(st.none(), _KEM_PARAMS),
+)
+_ENCAP_DATA: Final = _weighted(
+    (5, st.binary(min_size=1080, max_size=1100)), (3, st.binary(max_size=64)),
+    (2, st.one_of(st.none(), st.text(max_size=3), st.integers())),
+)
+
+
+def _kem_victim(ks: Keystore) -> None:
+    if not ks.has_key_item(VICTIM_KEM, HuksOptions()):
+        ks.generate_key_item(VICTIM_KEM, HuksOptions([
+            _p(_T.HUKS_TAG_ALGORITHM, _A.HUKS_ALG_ML_KEM), _p(_T.HUKS_TAG_KEY_SIZE, 768),
+            _p(_T.HUKS_TAG_PURPOSE, _PU.HUKS_KEY_PURPOSE_WRAP | _PU.HUKS_KEY_PURPOSE_UNWRAP)]))
+
+
+@FUZZ
+@given(alias=_KEM_ALIAS, params=_KEM_PARAMS, shared=_SHARED)
+def test_encapsulate(victims: Victims, alias: object, params: object, shared: tuple[object, object]) -> None:
+    _kem_victim(victims.ks)
+    _exercise(victims, "encapsulate",
+              lambda: victims.ks.encapsulate(alias, params, *shared), alias)  # type: ignore[arg-type]
+
+
+@FUZZ
+@given(alias=_KEM_ALIAS, params=_KEM_PARAMS, data=_ENCAP_DATA, shared=_SHARED)
+def test_decapsulate(
+    victims: Victims, alias: object, params: object, data: object, shared: tuple[object, object]
+) -> None:
+    _kem_victim(victims.ks)
+    _exercise(victims, "decapsulate",
+              lambda: victims.ks.decapsulate(alias, params, data, *shared), alias)  # type: ignore[arg-type]
 
 
 def test_every_public_function_is_fuzzed() -> None:
@@ -1008,3 +1053,47 @@ def test_classes_unwrap_key_item(keystore: Keystore) -> None:
         _run_classes(keystore, body)
     finally:
         _drop(keystore, alias, restored)
+
+
+def test_classes_ml_kem_decapsulate(keystore: Keystore) -> None:
+    """An imported ML-KEM-768 pair: a ciphertext pyca encapsulated decapsulates to pyca's secret; one
+    of another length is 12000006; random bytes of the right length, or a ciphertext for another key,
+    decapsulate (FIPS 203 implicit rejection) to a 32-byte secret that is not pyca's. Skipped where the
+    keystore has no ML-KEM (hardware without ``?fallback=sealed``)."""
+    from cryptography.hazmat.primitives.asymmetric import mlkem
+
+    if keystore.capabilities().key(_A.HUKS_ALG_ML_KEM, 768) is None:
+        pytest.skip(f"{keystore.backend_name} declares no ML-KEM-768 keys")
+    private = mlkem.MLKEM768PrivateKey.generate()
+    other = mlkem.MLKEM768PrivateKey.generate().public_key()
+    seed, pub = private.private_bytes_raw(), private.public_key().public_bytes_raw()
+    alias = f"fuzz-kem-{os.urandom(4).hex()}"
+    keystore.import_key_item(alias, HuksOptions([
+        _p(_T.HUKS_TAG_ALGORITHM, _A.HUKS_ALG_ML_KEM), _p(_T.HUKS_TAG_KEY_SIZE, 768),
+        _p(_T.HUKS_TAG_PURPOSE, _PU.HUKS_KEY_PURPOSE_WRAP | _PU.HUKS_KEY_PURPOSE_UNWRAP),
+        _p(_T.HUKS_TAG_IMPORT_KEY_TYPE, HuksImportKeyType.HUKS_KEY_TYPE_KEY_PAIR)],
+        struct.pack("<5I", _A.HUKS_ALG_ML_KEM, 768, len(pub), len(seed), 0) + pub + seed))
+
+    def body(data: st.DataObject) -> str:
+        kind = data.draw(st.sampled_from(["valid", "length", "random", "other key"]), "class")
+        secret, ct = (other if kind == "other key" else private.public_key()).encapsulate()
+        if kind == "length":
+            cut = data.draw(st.integers(0, len(ct) + 40).filter(lambda n: n != len(ct)), "length")
+            ct = (ct + os.urandom(40))[:cut]
+        elif kind == "random":
+            ct = data.draw(st.binary(min_size=len(ct), max_size=len(ct)), "ciphertext")
+        code, result = _outcome(lambda: keystore.decapsulate(alias, [], ct))
+        if kind == "length":
+            assert code == 12000006, f"a {len(ct)}-byte ciphertext: {code}"
+            return kind
+        assert code is None and isinstance(result, HuksReturnResult), code
+        got = result.shared_secret
+        assert got is not None and len(got) == 32
+        assert (got == secret) is (kind == "valid"), kind
+        assert got == private.decapsulate(ct)  # implicit rejection is deterministic: pyca agrees
+        return kind
+
+    try:
+        _run_classes(keystore, body)
+    finally:
+        keystore.delete_key_item(alias, HuksOptions())
