@@ -107,7 +107,9 @@ KIND_PURPOSE: Final[dict[OpKind, int]] = {
     OpKind.DECAPSULATE: _PURPOSE.HUKS_KEY_PURPOSE_UNWRAP,
 }
 #: The partner that completes a round trip (encrypt → decrypt, sign → verify).
-PARTNER: Final[dict[OpKind, OpKind]] = {OpKind.ENCRYPT: OpKind.DECRYPT, OpKind.SIGN: OpKind.VERIFY}
+PARTNER: Final[dict[OpKind, OpKind]] = {
+    OpKind.ENCRYPT: OpKind.DECRYPT, OpKind.SIGN: OpKind.VERIFY, OpKind.ENCAPSULATE: OpKind.DECAPSULATE,
+}
 
 _STANDARD_SIZES: Final = frozenset(int(s) for s in HuksKeySize.__members__.values())
 _DIGEST_BYTES: Final[dict[int, int]] = {
