@@ -66,6 +66,7 @@ wrap_key_item = on_default(Keystore.wrap_key_item)
 unwrap_key_item = on_default(Keystore.unwrap_key_item)
 get_sdk_version = on_default(Keystore.get_sdk_version)
 encapsulate = on_default(Keystore.encapsulate)
+anon_attest_key_item_offline = on_default(Keystore.anon_attest_key_item_offline)
 decapsulate = on_default(Keystore.decapsulate)
 private_key = on_default(Keystore.private_key)
 public_key = on_default(Keystore.public_key)
@@ -104,6 +105,7 @@ __all__ = [
     "Keystore",
     "abort_session",
     "anon_attest_key_item",
+    "anon_attest_key_item_offline",
     "decapsulate",
     "encapsulate",
     "attest_key_item",

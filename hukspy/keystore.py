@@ -610,6 +610,15 @@ class Keystore:
         """Like ``attest_key_item``, from a CA that carries no keystore identity."""
         return self._attest(key_alias, options, anonymous=True)
 
+    @_public
+    def anon_attest_key_item_offline(self, key_alias: str, params: Sequence[HuksParam]) -> HuksReturnResult:
+        """Anonymous attestation without a network round trip (API 26; upstream
+        ``HksAnonAttestKeyOffline`` adds ANONYMOUS_ATTESTATION_MODE = OFFLINE and has the chain made
+        on the device, ``DcmLocalGenerateCertChain``). hukspy's anonymous chain is always made locally,
+        so this is ``anon_attest_key_item`` with ``params`` (a sequence of ``HuksParam``) as the options
+        (docs/decisions.md "post-quantum keys"). Raises as ``anon_attest_key_item``."""
+        return self._attest(key_alias, HuksOptions(properties=params), anonymous=True)
+
     def _attest(self, key_alias: str, options: HuksOptions, *, anonymous: bool) -> HuksReturnResult:
         self._check_open()
         alias = policy.check_alias(key_alias)

@@ -89,6 +89,7 @@ DOCUMENTED: Final[dict[str, frozenset[int]]] = {
     "abort_session": _codes(401, 801, 4, 5, 6, 12, 14, 18, 20, 24, 26),
     "attest_key_item": _codes(201, 401, 801, 1, 4, 5, 6, 11, 12, 14, 18),
     "anon_attest_key_item": _codes(201, 401, 801, *_R(1, 7), 11, 12, 14, 18, 26),
+    "anon_attest_key_item_offline": _codes(201, 401, 801, *_R(1, 7), 11, 12, 14, 18, 26),
     "list_aliases": _codes(401, 4, 5, 12, 14, 18),
     "wrap_key_item": _codes(201, 401, 801, 1, 4, 5, 11, 12, 14, 18, 26),
     # unwrap: 17 by §4.1 step 8; 6 for a tampered blob (docs/decisions.md)
@@ -684,6 +685,13 @@ def _kem_victim(ks: Keystore) -> None:
         ks.generate_key_item(VICTIM_KEM, HuksOptions([
             _p(_T.HUKS_TAG_ALGORITHM, _A.HUKS_ALG_ML_KEM), _p(_T.HUKS_TAG_KEY_SIZE, 768),
             _p(_T.HUKS_TAG_PURPOSE, _PU.HUKS_KEY_PURPOSE_WRAP | _PU.HUKS_KEY_PURPOSE_UNWRAP)]))
+
+
+@FUZZ
+@given(alias=_ALIAS, params=_KEM_PARAMS)
+def test_anon_attest_key_item_offline(victims: Victims, alias: object, params: object) -> None:
+    _exercise(victims, "anon_attest_key_item_offline",
+              lambda: victims.ks.anon_attest_key_item_offline(alias, params), alias)  # type: ignore[arg-type]
 
 
 @FUZZ
