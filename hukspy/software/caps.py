@@ -156,6 +156,9 @@ CMAC_KEY_ALGS: Final = (A.HUKS_ALG_CMAC, A.HUKS_ALG_AES, A.HUKS_ALG_DES, A.HUKS_
 AGREE_ALGS: Final[dict[int, int]] = {
     A.HUKS_ALG_ECC: A.HUKS_ALG_ECDH,
     A.HUKS_ALG_X25519: A.HUKS_ALG_X25519,
+    # An Ed25519 key agrees as X25519 after the birational map, as upstream's HksOpensslEd25519AgreeKey
+    # (engine._ed25519_as_x25519; docs/decisions.md "post-quantum keys").
+    A.HUKS_ALG_ED25519: A.HUKS_ALG_X25519,
     A.HUKS_ALG_DH: A.HUKS_ALG_DH,
 }
 DERIVE_ALGS: Final = (A.HUKS_ALG_HKDF, A.HUKS_ALG_PBKDF2)

@@ -41,6 +41,7 @@ Algorithms and their parameters are listed in ``hukspy.software.caps``. Notes:
 from __future__ import annotations
 
 import functools
+import hashlib
 import hmac as _hmac
 import math
 import secrets
@@ -962,12 +963,47 @@ def _mac(key: Loaded, spec: KeySpec, op: OpSpec) -> Operation:
     raise UnsupportedAlgorithm(f"MAC algorithm {op.alg} on key algorithm {spec.alg}")
 
 
+#: Curve25519: the field prime and the twisted Edwards constant d (RFC 7748 §4.1, RFC 8032 §5.1).
+_P25519: Final = 2**255 - 19
+_D25519: Final = (-121665 * pow(121666, -1, 2**255 - 19)) % (2**255 - 19)
+
+
+def _ed25519_private_as_x25519(key: ed25519.Ed25519PrivateKey) -> x25519.X25519PrivateKey:
+    """The X25519 key of an Ed25519 key: the first half of SHA-512 of its seed (RFC 8032 §5.1.5, the
+    scalar Ed25519 signs with; X25519 clamps it the same way), as upstream ConvertPrivX25519FromED25519."""
+    seed = key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
+                             serialization.NoEncryption())
+    return x25519.X25519PrivateKey.from_private_bytes(hashlib.sha512(seed).digest()[:32])
+
+
+def _ed25519_public_as_x25519(raw: bytes) -> x25519.X25519PublicKey:
+    """The Montgomery u = (1 + y) / (1 - y) of an Ed25519 public key (RFC 7748 §4.1), after checking
+    that it encodes a curve point other than the identity, as upstream ConvertPubkeyX25519FromED25519
+    (CheckEd25519Pubkey). Public values only: plain integer arithmetic. Raises ``ValueError`` (→
+    12000006 at finish) for an invalid point."""
+    if len(raw) != 32:
+        raise ValueError("an Ed25519 public key is 32 bytes")
+    encoded = int.from_bytes(raw, "little")
+    y, sign = encoded & ((1 << 255) - 1), encoded >> 255
+    p = _P25519
+    if y >= p or y == 1:
+        raise ValueError("the Ed25519 public key is not a usable curve point")
+    x2 = (y * y - 1) * pow(_D25519 * y * y + 1, -1, p) % p
+    if (x2 == 0 and sign) or (x2 != 0 and pow(x2, (p - 1) // 2, p) != 1):
+        raise ValueError("the Ed25519 public key is not on the curve")
+    u = (1 + y) * pow(1 - y, -1, p) % p
+    return x25519.X25519PublicKey.from_public_bytes(u.to_bytes(32, "little"))
+
+
 def _agree(key: Loaded, spec: KeySpec, op: OpSpec) -> Operation:
     if caps.AGREE_ALGS.get(spec.alg) != op.alg:
         raise UnsupportedAlgorithm(f"agreement {op.alg} on key algorithm {spec.alg}")
     if isinstance(key, x25519.X25519PrivateKey):
         x_key = key
         return _Buffered(lambda peer: x_key.exchange(x25519.X25519PublicKey.from_public_bytes(peer)))
+    if isinstance(key, ed25519.Ed25519PrivateKey):
+        mine = _ed25519_private_as_x25519(key)
+        return _Buffered(lambda peer: mine.exchange(_ed25519_public_as_x25519(peer)))
     if isinstance(key, ec.EllipticCurvePrivateKey):
         ec_key = key
 
