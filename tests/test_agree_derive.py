@@ -180,7 +180,8 @@ def test_ed25519_agrees_as_x25519(ks: Keystore) -> None:
     pair = struct.pack("<5I", _A.HUKS_ALG_ED25519, 256, 32, 32, 0) + mine.public_key().public_bytes(*raw) + \
         mine.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
                            serialization.NoEncryption())
-    ks.import_key_item("m", options(P(_T.HUKS_TAG_ALGORITHM, _A.HUKS_ALG_ED25519), P(_T.HUKS_TAG_KEY_SIZE, 256),
+    ks.import_key_item("m", options(P(_T.HUKS_TAG_ALGORITHM, _A.HUKS_ALG_ED25519),
+                                    P(_T.HUKS_TAG_KEY_SIZE, 256),
                                     P(_T.HUKS_TAG_PURPOSE, _PU.HUKS_KEY_PURPOSE_AGREE),
                                     P(_T.HUKS_TAG_IMPORT_KEY_TYPE, 2), in_data=pair))
     peer = ed25519.Ed25519PrivateKey.generate()
