@@ -204,6 +204,9 @@ def test_ml_kem_huks_managed_secret_is_a_usable_key(software_keystore: Keystore)
                                      P(_T.HUKS_TAG_BLOCK_MODE, 32), P(_T.HUKS_TAG_PADDING, 0),
                                      P(_T.HUKS_TAG_NONCE, nonce)], [b"hello"])
         assert AESGCM(secret).decrypt(nonce, ct, None) == b"hello"
+    flags = {alias: {p.tag: p.value for p in ks.get_key_item_properties(alias, options()).properties or []}
+             [_T.HUKS_TAG_KEY_FLAG] for alias in ("sent", "received")}
+    assert flags == {"sent": 2, "received": 1}  # GENERATE for encapsulate, IMPORT for decapsulate
     with raises_code(12000017):  # KEY_OVERRIDE=false on an existing shared key alias
         ks.encapsulate("kem", [], "sent", [*aes, P(_T.HUKS_TAG_KEY_OVERRIDE, False)])
 
