@@ -791,12 +791,13 @@ class Keystore:
         ``shared_secret`` = the 32-byte secret, or ``shared_secret=None`` when ``shared_key_params``
         (which must then carry KEY_SIZE 256) store it as a key under ``shared_key_alias``.
 
-        Raises ``HuksError``: 401 (arguments of the wrong type, malformed params: upstream's NAPI checks),
-        12000018 (what upstream answers 401 for after those checks: a bad alias, a shared key alias
-        without params or the reverse, an invalid storage level; its ``HksReplaceErrCodeIf401``),
+        Raises ``HuksError``: 401 (arguments of the wrong type, malformed params: upstream's NAPI
+        checks), 12000018 (what upstream answers 401 for after those checks: a bad alias, a shared key
+        alias without params or the reverse, an invalid storage level; its ``HksReplaceErrCodeIf401``),
         12000011 (no such key), 12000003 (not an ML-KEM key; the key's purpose lacks WRAP; shared
-        KEY_SIZE not 256; shared key params as import_key_item rejects them), 12000002 (shared key params without KEY_SIZE), 12000001 (not on this keystore),
-        12000017 (the shared key alias exists and KEY_OVERRIDE=false), backend failures.
+        KEY_SIZE not 256; shared key params that import_key_item rejects), 12000002 (shared key params
+        without KEY_SIZE), 12000001 (not on this keystore), 12000017 (the shared key alias exists and
+        KEY_OVERRIDE=false), backend failures.
         """
         return self._kem(OpKind.ENCAPSULATE, key_alias, params, None, shared_key_alias, shared_key_params)
 
