@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 
 from cryptography.hazmat.primitives import hashes, hmac
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, mldsa, mlkem, padding, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 import hukspy
@@ -139,6 +139,39 @@ def main() -> None:
                 "HMAC-SHA256 1 KiB",
                 rate(lambda: one_shot(ks, "bench-hmac", mac, DATA), args.seconds),
                 rate(raw_hmac, args.seconds),
+            )
+        )
+        # ML-DSA-65 sign 1 KiB (issue 15)
+        dsa = props(
+            (T.HUKS_TAG_ALGORITHM, HuksKeyAlg.HUKS_ALG_ML_DSA),
+            (T.HUKS_TAG_KEY_SIZE, 65),
+            (T.HUKS_TAG_PURPOSE, P.HUKS_KEY_PURPOSE_SIGN | P.HUKS_KEY_PURPOSE_VERIFY),
+        )
+        ks.generate_key_item("bench-mldsa", HuksOptions(properties=dsa))
+        dsa_sign = [dsa[0], HuksParam(T.HUKS_TAG_PURPOSE, P.HUKS_KEY_PURPOSE_SIGN)]
+        raw_dsa = mldsa.MLDSA65PrivateKey.generate()
+        rows.append(
+            (
+                "ML-DSA-65 sign 1 KiB",
+                rate(lambda: one_shot(ks, "bench-mldsa", dsa_sign, DATA), args.seconds),
+                rate(lambda: raw_dsa.sign(DATA), args.seconds),
+            )
+        )
+        # ML-KEM-768 decapsulate (issue 15)
+        kem = props(
+            (T.HUKS_TAG_ALGORITHM, HuksKeyAlg.HUKS_ALG_ML_KEM),
+            (T.HUKS_TAG_KEY_SIZE, 768),
+            (T.HUKS_TAG_PURPOSE, P.HUKS_KEY_PURPOSE_WRAP | P.HUKS_KEY_PURPOSE_UNWRAP),
+        )
+        ks.generate_key_item("bench-mlkem", HuksOptions(properties=kem))
+        kem_ct = ks.encapsulate("bench-mlkem", []).out_data
+        raw_kem = mlkem.MLKEM768PrivateKey.generate()
+        _, raw_ct = raw_kem.public_key().encapsulate()
+        rows.append(
+            (
+                "ML-KEM-768 decapsulate",
+                rate(lambda: ks.decapsulate("bench-mlkem", [], kem_ct), args.seconds),
+                rate(lambda: raw_kem.decapsulate(raw_ct), args.seconds),
             )
         )
         backend = ks.backend_name

@@ -65,6 +65,9 @@ list_aliases = on_default(Keystore.list_aliases)
 wrap_key_item = on_default(Keystore.wrap_key_item)
 unwrap_key_item = on_default(Keystore.unwrap_key_item)
 get_sdk_version = on_default(Keystore.get_sdk_version)
+encapsulate = on_default(Keystore.encapsulate)
+anon_attest_key_item_offline = on_default(Keystore.anon_attest_key_item_offline)
+decapsulate = on_default(Keystore.decapsulate)
 private_key = on_default(Keystore.private_key)
 public_key = on_default(Keystore.public_key)
 
@@ -102,6 +105,9 @@ __all__ = [
     "Keystore",
     "abort_session",
     "anon_attest_key_item",
+    "anon_attest_key_item_offline",
+    "decapsulate",
+    "encapsulate",
     "attest_key_item",
     "default_keystore",
     "delete_key_item",

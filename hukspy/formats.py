@@ -62,6 +62,7 @@ __all__ = [
     "load_sm2_public",
     "parse_import",
     "parse_lv",
+    "pq_param_set",
     "private_key_material",
 ]
 
@@ -186,6 +187,8 @@ def parse_import(alg: int, size: int, import_type: int | None, data: bytes) -> K
         ECC    {keyAlg=2|100, keySize, xSize, ySize, zSize}       ‖ x ‖ y ‖ z      (z: private scalar)
         25519  {keyAlg=101|102, keySize=256, pubKeySize, priKeySize, reserved}  ‖ pub ‖ priv
         DH     {keyAlg=103, keySize, pubKeySize, priKeySize, reserved}          ‖ pub ‖ priv
+        ML-DSA {keyAlg=201, keyParamSet=44|65|87, pubKeySize, priKeySize, reserved}  ‖ pub ‖ seed
+        ML-KEM {keyAlg=200, keyParamSet=768|1024, pubKeySize, priKeySize, reserved}  ‖ pub ‖ seed
         DSA    {keyAlg=3, keySize, xSize, ySize, pSize, qSize, gSize} ‖ x ‖ y ‖ p ‖ q ‖ g  (x: private)
 
       ``keyAlg`` must equal ``alg`` and ``keySize`` must equal ``size``; the header plus the announced
@@ -200,6 +203,14 @@ def parse_import(alg: int, size: int, import_type: int | None, data: bytes) -> K
       also be just the raw 32-byte private key. When the public half is present (always, for KEY_PAIR) it
       must match the private half. The RSA primes are recovered from (n, e, d).
 
+      ML-DSA / ML-KEM (docs/decisions.md "post-quantum keys"): the header of upstream's
+      ``HksKeyMaterialMlDsa``/``HksKeyMaterialMlKem``; ``pub`` is the raw FIPS 204/203 public key
+      (``pubKeySize`` 0 for PRIVATE_KEY, as upstream's CheckMlDsaKeyLen requires; the exact length for
+      KEY_PAIR) and the private part is the FIPS seed (ML-DSA xi, 32 bytes; ML-KEM d ‖ z, 64 bytes).
+      Upstream's own private part is the expanded private key (2560/4032/4896 and 1632/2400/3168
+      bytes), which pyca/cryptography cannot load: that length raises 12000001; any other is 401.
+      Public keys are X.509 SPKI DER (upstream TranslateToInnerMlDsaFormat / MlKem: d2i_PUBKEY).
+
     ``import_type`` ``None`` (IMPORT_KEY_TYPE absent) or any value other than PRIVATE_KEY/KEY_PAIR
     reads the data as a public key, as upstream does (``HksCoreCheckImportKeyParams`` and
     ``HksImportKeyAdapter`` only branch on PRIVATE_KEY/KEY_PAIR, everything else is a public key).
@@ -209,7 +220,8 @@ def parse_import(alg: int, size: int, import_type: int | None, data: bytes) -> K
     the 91-byte SubjectPublicKeyInfo of ``load_sm2_public``.
 
     Raises ``HuksError`` 401 for any malformed, truncated, oversized or inconsistent data, and 12000001
-    for an algorithm whose key material this module cannot represent (ML-DSA, ML-KEM, HKDF, ...).
+    for an algorithm whose key material this module cannot represent (HKDF, ...) and for upstream's
+    expanded ML-DSA/ML-KEM private keys.
     """
     data = bytes(data)
     if alg in SYMMETRIC_ALGS:
@@ -405,6 +417,41 @@ def _parse_dsa(alg: int, size: int, pair: bool, data: bytes) -> Private:
     return dsa.DSAPrivateNumbers(x, dsa.DSAPublicNumbers(y, params)).private_key()
 
 
+def _parse_pq(alg: int, size: int, pair: bool, data: bytes) -> Private:
+    params = facts.PQ_PARAM_SETS.get((alg, size))
+    if params is None:
+        raise _bad(f"KEY_SIZE {size} is not a parameter set of algorithm {alg}")
+    pub_b, priv_b = _fields(alg, size, data, _HDR5, 2)
+    if len(pub_b) != (params.public_len if pair else 0):
+        raise _bad(f"the key material's pubKeySize {len(pub_b)} does not fit the import type")
+    if len(priv_b) == params.expanded_len:
+        raise HuksError(12000001, "an expanded ML-DSA/ML-KEM private key (import the seed form)")
+    if len(priv_b) != params.seed_len:
+        raise _bad(f"the key material's priKeySize {len(priv_b)} is not the {params.seed_len}-byte seed")
+    key = params.private.from_seed_bytes(priv_b)  # type: ignore[attr-defined]
+    if not isinstance(key, (*facts.ML_DSA_PRIVATE, *facts.ML_KEM_PRIVATE)):
+        raise _bad("the seed does not make a key of this parameter set")
+    if pub_b and key.public_key().public_bytes_raw() != pub_b:
+        raise _bad("the public key does not match the private key")
+    return key
+
+
+_PQ_PRIVATE: Final[Mapping[type, tuple[int, int]]] = MappingProxyType(
+    {params.private: alg_size for alg_size, params in facts.PQ_PARAM_SETS.items()}
+)
+_PQ_PUBLIC: Final[Mapping[type, tuple[int, int]]] = MappingProxyType(
+    {params.public: alg_size for alg_size, params in facts.PQ_PARAM_SETS.items()}
+)
+
+
+def pq_param_set(key: Private | Public) -> tuple[int, int] | None:
+    """(ALGORITHM, KEY_SIZE) of an ML-DSA/ML-KEM pyca key, None for any other key."""
+    for cls, alg_size in (*_PQ_PRIVATE.items(), *_PQ_PUBLIC.items()):
+        if isinstance(key, cls):
+            return alg_size
+    return None
+
+
 _PRIVATE_PARSERS: Final[Mapping[int, Callable[[int, int, bool, bytes], Private]]] = MappingProxyType({
     _A.HUKS_ALG_RSA: _parse_rsa,
     _A.HUKS_ALG_ECC: _parse_ecc,
@@ -413,6 +460,8 @@ _PRIVATE_PARSERS: Final[Mapping[int, Callable[[int, int, bool, bytes], Private]]
     _A.HUKS_ALG_ED25519: _parse_25519,
     _A.HUKS_ALG_DH: _parse_dh,
     _A.HUKS_ALG_DSA: _parse_dsa,
+    _A.HUKS_ALG_ML_DSA: _parse_pq,
+    _A.HUKS_ALG_ML_KEM: _parse_pq,
 })
 
 
@@ -491,6 +540,11 @@ def _build(key: Private, alg: int | None, *, pair: bool) -> bytes:
         p, q, g = _be(dp.p, p_len), _be(dp.q, q_len), _be(dp.g, p_len)
         header = _HDR7.pack(_A.HUKS_ALG_DSA, key.key_size, len(x), len(y), len(p), len(q), len(g))
         return header + x + y + p + q + g
+    pq = pq_param_set(key)
+    if pq is not None and isinstance(key, (*facts.ML_DSA_PRIVATE, *facts.ML_KEM_PRIVATE)):
+        seed = key.private_bytes_raw()
+        pub = key.public_key().public_bytes_raw() if pair else b""
+        return _HDR5.pack(pq[0], pq[1], len(pub), len(seed), 0) + pub + seed
     raise HuksError(12000001, f"HUKS key material for a {type(key).__name__}")
 
 
@@ -501,9 +555,15 @@ def _build(key: Private, alg: int | None, *, pair: bool) -> bytes:
 def export_public(key: Public | Private) -> bytes:
     """The ``export_key_item`` format of a public key (or of a private key's public half).
 
-    RSA, ECC, DSA and DH: X.509 ``SubjectPublicKeyInfo`` DER (91 bytes for P-256). X25519 and Ed25519:
-    the raw 32-byte public key. Raises ``HuksError`` 12000001 for any other key type.
+    RSA, ECC, DSA, DH, ML-DSA and ML-KEM: X.509 ``SubjectPublicKeyInfo`` DER (91 bytes for P-256;
+    upstream MlDsaPublicKeyToX509/MlKemPublicKeyToX509). X25519 and Ed25519: the raw 32-byte public
+    key. Raises ``HuksError`` 12000001 for any other key type.
     """
+    if isinstance(key, (*facts.ML_DSA_PRIVATE, *facts.ML_KEM_PRIVATE)):
+        return export_public(key.public_key())
+    if isinstance(key, (*facts.ML_DSA_PUBLIC, *facts.ML_KEM_PUBLIC)):
+        return key.public_bytes(serialization.Encoding.DER,
+                                serialization.PublicFormat.SubjectPublicKeyInfo)
     if isinstance(key, (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey, dsa.DSAPrivateKey, DHPrivateKey,
                         x25519.X25519PrivateKey, ed25519.Ed25519PrivateKey)):
         return export_public(key.public_key())
@@ -526,9 +586,10 @@ _SPKI_TYPES: Final[Mapping[int, type]] = MappingProxyType({
 def load_public(alg: int, data: bytes, size: int | None = None) -> Public:
     """Load a public key of ``alg`` in the ``export_public`` format, checking its size when given.
 
-    RSA, ECC, ECDH, DSA, DH: X.509 SPKI DER whose key type matches ``alg``; X25519, Ed25519: exactly 32
-    raw bytes. With ``size``: RSA and DSA key size (bits of n, of p), ECC/ECDH the P-curve of that size,
-    DH the ffdhe group of that size (p and g must equal ``DH_GROUPS[size]``), 25519 only 256. Without
+    RSA, ECC, ECDH, DSA, DH, ML-DSA, ML-KEM: X.509 SPKI DER whose key type matches ``alg``; X25519,
+    Ed25519: exactly 32 raw bytes. With ``size``: RSA and DSA key size (bits of n, of p), ECC/ECDH the
+    P-curve of that size, ML-DSA/ML-KEM the parameter set, DH the ffdhe group of that size (p and g
+    must equal ``DH_GROUPS[size]``), 25519 only 256. Without
     ``size`` an EC key must still be on a P-curve and a DH key in an ffdhe group.
 
     Used for imported public keys, an agreement's peer key and the peer key of a wrapped import; a
@@ -543,7 +604,9 @@ def load_public(alg: int, data: bytes, size: int | None = None) -> Public:
             if alg == _A.HUKS_ALG_X25519:
                 return x25519.X25519PublicKey.from_public_bytes(data)
             return ed25519.Ed25519PublicKey.from_public_bytes(data)
-        expected = _SPKI_TYPES.get(alg)
+        expected: type | tuple[type, ...] | None = _SPKI_TYPES.get(alg)
+        if alg in _PQ_ALGS:
+            expected = tuple(c for c, (a, _s) in _PQ_PUBLIC.items() if a == alg)
         if expected is None:
             raise HuksError(12000001, f"a public key of algorithm {alg}")
         if alg == _A.HUKS_ALG_DH:
@@ -560,7 +623,13 @@ def load_public(alg: int, data: bytes, size: int | None = None) -> Public:
         raise _bad("the public key is not a valid X.509 SubjectPublicKeyInfo") from exc
 
 
+_PQ_ALGS: Final = frozenset({_A.HUKS_ALG_ML_DSA, _A.HUKS_ALG_ML_KEM})
+
+
 def _check_public_size(key: Public, size: int | None) -> None:
+    pq = pq_param_set(key)
+    if pq is not None and size is not None and pq[1] != size:
+        raise _bad(f"the public key is of parameter set {pq[1]}, not KEY_SIZE {size}")
     if isinstance(key, ec.EllipticCurvePublicKey):
         sizes = [s for s, curve in EC_CURVES.items() if curve.name == key.curve.name]
         if not sizes or (size is not None and sizes[0] != size):

@@ -10,12 +10,13 @@ from __future__ import annotations
 import base64
 import contextlib
 import copy
+import dataclasses
 import functools
 import os
 import struct
 import textwrap
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from enum import IntEnum
 from pathlib import Path
 from typing import Concatenate, Final, ParamSpec, TypeVar
@@ -52,6 +53,7 @@ from hukspy.errors import HuksError
 from hukspy.params import (
     HuksListAliasesReturnResult,
     HuksOptions,
+    HuksParam,
     HuksReturnResult,
     HuksSessionHandle,
     ParamSet,
@@ -610,6 +612,15 @@ class Keystore:
         """Like ``attest_key_item``, from a CA that carries no keystore identity."""
         return self._attest(key_alias, options, anonymous=True)
 
+    @_public
+    def anon_attest_key_item_offline(self, key_alias: str, params: Sequence[HuksParam]) -> HuksReturnResult:
+        """Anonymous attestation without a network round trip (API 26; upstream
+        ``HksAnonAttestKeyOffline`` adds ANONYMOUS_ATTESTATION_MODE = OFFLINE and has the chain made
+        on the device, ``DcmLocalGenerateCertChain``). hukspy's anonymous chain is always made locally,
+        so this is ``anon_attest_key_item`` with ``params`` (a sequence of ``HuksParam``) as the options
+        (docs/decisions.md "post-quantum keys"). Raises as ``anon_attest_key_item``."""
+        return self._attest(key_alias, HuksOptions(properties=params), anonymous=True)
+
     def _attest(self, key_alias: str, options: HuksOptions, *, anonymous: bool) -> HuksReturnResult:
         self._check_open()
         alias = policy.check_alias(key_alias)
@@ -830,6 +841,119 @@ class Keystore:
         with self._native(Action.IMPORT):
             ref = self._backend.import_key(spec, material)
         self._store(alias, level, plan.stored, spec, ref, plan.replace)
+
+    # ---------------------------------------------------------------- ML-KEM (API 26)
+
+    @_public
+    def encapsulate(
+        self,
+        key_alias: str,
+        params: Sequence[HuksParam],
+        shared_key_alias: str | None = None,
+        shared_key_params: Sequence[HuksParam] | None = None,
+    ) -> HuksReturnResult:
+        """ML-KEM encapsulation to the key ``key_alias`` (docs/decisions.md "post-quantum keys").
+
+        Returns ``out_data`` = the ciphertext (1088 bytes for ML-KEM-768, 1568 for 1024) and
+        ``shared_secret`` = the 32-byte secret, or ``shared_secret=None`` when ``shared_key_params``
+        (which must then carry KEY_SIZE 256) store it as a key under ``shared_key_alias``.
+
+        Raises ``HuksError``: 401 (arguments of the wrong type, malformed params: upstream's NAPI
+        checks), 12000018 (what upstream answers 401 for after those checks: a bad alias, a shared key
+        alias without params or the reverse, an invalid storage level; its ``HksReplaceErrCodeIf401``),
+        12000011 (no such key), 12000003 (not an ML-KEM key; the key's purpose lacks WRAP; shared
+        KEY_SIZE not 256; shared key params that import_key_item rejects), 12000002 (shared key params
+        without KEY_SIZE), 12000001 (not on this keystore), 12000017 (the shared key alias exists and
+        KEY_OVERRIDE=false), backend failures.
+        """
+        return self._kem(OpKind.ENCAPSULATE, key_alias, params, None, shared_key_alias, shared_key_params)
+
+    @_public
+    def decapsulate(
+        self,
+        key_alias: str,
+        params: Sequence[HuksParam],
+        encap_data: bytes,
+        shared_key_alias: str | None = None,
+        shared_key_params: Sequence[HuksParam] | None = None,
+    ) -> HuksReturnResult:
+        """ML-KEM decapsulation of ``encap_data`` with the private key ``key_alias``: ``shared_secret``
+        = the 32-byte secret, or None when stored as a key (as ``encapsulate``).
+
+        Raises as ``encapsulate`` (the key's purpose must have UNWRAP; an imported public key cannot
+        decapsulate: 12000003), plus 401 when ``encap_data`` is not bytes and 12000006 for a ciphertext
+        of the wrong length. A well-formed ciphertext made for another key is not an error: FIPS 203
+        implicit rejection answers an unrelated secret, as upstream's engine does.
+        """
+        if not isinstance(encap_data, bytes | bytearray | memoryview):
+            raise HuksError(401, "encap_data must be bytes")
+        return self._kem(
+            OpKind.DECAPSULATE, key_alias, params, bytes(encap_data), shared_key_alias, shared_key_params
+        )
+
+    def _kem(
+        self,
+        kind: OpKind,
+        key_alias: object,
+        params: object,
+        encap_data: bytes | None,
+        shared_key_alias: object,
+        shared_key_params: object,
+    ) -> HuksReturnResult:
+        self._check_open()
+        shared_bad = shared_key_alias is not None and not isinstance(shared_key_alias, str)
+        if not isinstance(key_alias, str) or shared_bad:
+            raise HuksError(401, "the key alias must be a string")  # NAPI HuksParseKeyAlias
+        key_params = ParamSet.parse(params)
+        shared_params = None if shared_key_params is None else ParamSet.parse(shared_key_params)
+        try:
+            shared_alias = shared_key_alias if isinstance(shared_key_alias, str) else None
+            return self._kem_run(kind, key_alias, key_params, encap_data, shared_alias, shared_params)
+        except HuksError as err:
+            if err.code != 401:
+                raise
+            raise HuksError(12000018, err.info) from err  # HksReplaceErrCodeIf401 (huks_napi_ml_kem.cpp)
+
+    def _kem_run(
+        self,
+        kind: OpKind,
+        key_alias: str,
+        key_params: ParamSet,
+        encap_data: bytes | None,
+        shared_alias: str | None,
+        shared: ParamSet | None,
+    ) -> HuksReturnResult:
+        alias = policy.check_alias(key_alias)
+        store = policy.check_kem_shared(shared_alias, shared)
+        record = self._record(alias, policy.storage_level(key_params))
+        key = policy.key_spec(record.params)
+        op = policy.check_kem(kind, key)
+        if not self._caps.supports_op(key, op):
+            raise HuksError(
+                12000001,
+                f"{_op_words(op)} for {_alg_name(key.alg)}-{key.size} keys on the {self._backend.name} "
+                f"keystore{self._hint}",
+            )
+        plan = None
+        if store is not None:  # HksMlKemImport: checked as an import (HksCoreCheckImportKeyParams)
+            plan = policy.check_create(store[1], HuksKeyFlag.HUKS_KEY_FLAG_IMPORT_KEY,
+                                       key_len=policy.KEM_SHARED_SECRET_BYTES)
+            if kind is OpKind.ENCAPSULATE:  # ... and stored as generated by an encapsulation
+                plan = dataclasses.replace(
+                    plan, stored=policy.stored_params(store[1], HuksKeyFlag.HUKS_KEY_FLAG_GENERATE_KEY)
+                )
+        with self._native(Action.BEGIN, kind):
+            operation = self._backend.begin(record.ref, key, op)
+        try:
+            with self._native(Action.FINISH, kind):
+                out = operation.finish(encap_data or b"")
+        finally:
+            operation.abort()
+        secret, ciphertext = out[: policy.KEM_SHARED_SECRET_BYTES], out[policy.KEM_SHARED_SECRET_BYTES :]
+        if plan is None or store is None:
+            return HuksReturnResult(out_data=ciphertext, shared_secret=secret)
+        self._import(store[0], plan, KeyMaterial(secret=secret))
+        return HuksReturnResult(out_data=ciphertext)
 
     @_public
     def get_sdk_version(self, options: HuksOptions) -> str:

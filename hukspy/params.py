@@ -98,11 +98,15 @@ class HuksReturnResult:
     out_data: bytes = b""
     properties: list[HuksParam] | None = None
     cert_chains: list[str] | None = None
+    #: ML-KEM encapsulate/decapsulate: the 32-byte shared secret when the application manages it
+    #: (upstream ``sharedSecret``); None when it was stored as a key. ``repr`` shows only its length.
+    shared_secret: bytes | None = None
 
     def __repr__(self) -> str:
+        secret = "" if self.shared_secret is None else f", shared_secret=<{len(self.shared_secret)} bytes>"
         return (
             f"HuksReturnResult(out_data=<{len(self.out_data)} bytes>, properties={self.properties!r}, "
-            f"cert_chains={None if self.cert_chains is None else len(self.cert_chains)})"
+            f"cert_chains={None if self.cert_chains is None else len(self.cert_chains)}{secret})"
         )
 
 

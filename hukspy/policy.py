@@ -128,6 +128,9 @@ INVALID_PURPOSE: Final[Mapping[int, int]] = {
     A.HUKS_ALG_DSA: _DERIVE | _MAC | _WRAP_UNWRAP | _ENC_DEC | _AGREE,
     A.HUKS_ALG_DH: _DERIVE | _MAC | _WRAP_UNWRAP | _ENC_DEC | _SIGN_VERIFY,
     A.HUKS_ALG_ECDH: _DERIVE | _MAC | _WRAP_UNWRAP | _ENC_DEC | _SIGN_VERIFY,
+    # ML-DSA / ML-KEM (API 26): hks_base_check_policy.c lines 1001-1013 (HEAD f342b820).
+    A.HUKS_ALG_ML_DSA: _DERIVE | _MAC | P.HUKS_KEY_PURPOSE_WRAP | _ENC_DEC,
+    A.HUKS_ALG_ML_KEM: _DERIVE | _SIGN_VERIFY | _AGREE | _ENC_DEC | _MAC,
 }
 
 #: g_invalidImportKeyPurpose (hks_base_check_policy.c): imported keys of these algorithms also lose
@@ -136,6 +139,8 @@ INVALID_IMPORT_PURPOSE: Final[Mapping[int, int]] = {
     A.HUKS_ALG_ECC: _WRAP_UNWRAP,
     A.HUKS_ALG_X25519: _WRAP_UNWRAP,
     A.HUKS_ALG_SM2: _WRAP_UNWRAP,
+    # hks_base_check_policy.c lines 1036-1048 (the ML-KEM row repeats its generate row).
+    A.HUKS_ALG_ML_DSA: _WRAP_UNWRAP,
 }
 
 # ------------------------------------------------------------------------------ algorithms
@@ -150,9 +155,9 @@ KEY_ALGS: Final = frozenset(
     }
 )
 
-#: ML-DSA and ML-KEM (26.0.0) are valid HUKS algorithms, but their purpose and encapsulation rules are
-#: out of hukspy's scope (huks-reference.md §4.2): generate/import answer 12000001.
-UNSUPPORTED_KEY_ALGS: Final = frozenset({A.HUKS_ALG_ML_DSA, A.HUKS_ALG_ML_KEM})
+#: Valid HUKS algorithms hukspy has no key for (generate/import answer 12000001). Empty since ML-DSA
+#: and ML-KEM (issue 15, docs/decisions.md "post-quantum keys").
+UNSUPPORTED_KEY_ALGS: Final[frozenset[int]] = frozenset()
 
 #: CheckGenKeyMacDeriveParams (hks_check_paramset.c, HEAD per huks-reference.md §4.1 step 4): a key
 #: whose purpose has DERIVE or MAC must be one of these, else INVALID_PURPOSE (12000003).
@@ -421,6 +426,8 @@ IMPORT_PURPOSES: Final[Mapping[tuple[int, int], frozenset[int]]] = {
     (A.HUKS_ALG_SM2, _PRIV): frozenset({P.HUKS_KEY_PURPOSE_SIGN}),
     (A.HUKS_ALG_DSA, _PRIV): frozenset({P.HUKS_KEY_PURPOSE_SIGN}),
     (A.HUKS_ALG_ED25519, _PRIV): frozenset({P.HUKS_KEY_PURPOSE_SIGN}),
+    # CheckImportMutableParams, hks_base_check.c line 924: an ML-KEM public key only encapsulates.
+    (A.HUKS_ALG_ML_KEM, _PUB): frozenset({P.HUKS_KEY_PURPOSE_WRAP}),
 }
 
 # ------------------------------------------------------------------------------ init
@@ -439,8 +446,11 @@ PURPOSE_KINDS: Final[Mapping[int, OpKind]] = {
 _SYM_CIPHERS: Final = frozenset({A.HUKS_ALG_AES, A.HUKS_ALG_SM4, A.HUKS_ALG_DES, A.HUKS_ALG_3DES})
 _ASYM_CIPHERS: Final = frozenset({A.HUKS_ALG_RSA, A.HUKS_ALG_SM2})
 _SIGNERS: Final = frozenset(
-    {A.HUKS_ALG_RSA, A.HUKS_ALG_ECC, A.HUKS_ALG_DSA, A.HUKS_ALG_ED25519, A.HUKS_ALG_SM2}
+    {A.HUKS_ALG_RSA, A.HUKS_ALG_ECC, A.HUKS_ALG_DSA, A.HUKS_ALG_ED25519, A.HUKS_ALG_SM2, A.HUKS_ALG_ML_DSA}
 )
+#: Signers whose init needs no DIGEST (hks_core_service_key_operate_three_stage.c line 126): they sign
+#: the message itself.
+_NO_DIGEST_SIGNERS: Final = frozenset({A.HUKS_ALG_ED25519, A.HUKS_ALG_ML_DSA})
 
 #: For each session kind: init ALGORITHM → the key algorithms it runs on. An init ALGORITHM not listed
 #: for the kind ("the purpose decides the handler", huks-reference.md §4.3; XTS AccessControl_0100 DSA +
@@ -481,6 +491,7 @@ _ASYM_CIPHER_POLICY: Final = (_ALG, _DIGEST, _PADDING, _PURPOSE)
 _RSA_SIGN_POLICY: Final = (_ALG, _DIGEST, _PADDING, _PURPOSE)
 _ECC_SIGN_POLICY: Final = (_ALG, _DIGEST, _PURPOSE)
 _ED25519_POLICY: Final = (_PURPOSE,)
+_ML_DSA_POLICY: Final = (_ALG, _PURPOSE)  # g_signVerifyMlDsaPolicyTag, hks_auth.c line 39
 _MAC_POLICY: Final = (_DIGEST, _PURPOSE)
 _SM3_MAC_POLICY: Final = (_ALG, _DIGEST, _PURPOSE)
 _DERIVE_POLICY: Final = (_DIGEST, _PURPOSE)
@@ -499,6 +510,7 @@ AUTH_POLICY: Final[Mapping[tuple[str, int], tuple[int, ...]]] = {
     ("sign", A.HUKS_ALG_SM2): _ECC_SIGN_POLICY,
     ("sign", A.HUKS_ALG_DSA): _ECC_SIGN_POLICY,
     ("sign", A.HUKS_ALG_ED25519): _ED25519_POLICY,
+    ("sign", A.HUKS_ALG_ML_DSA): _ML_DSA_POLICY,
     ("mac", A.HUKS_ALG_HMAC): _MAC_POLICY,
     ("mac", A.HUKS_ALG_SM3): _SM3_MAC_POLICY,
     ("mac", A.HUKS_ALG_CMAC): _CMAC_POLICY,
@@ -515,8 +527,8 @@ _KIND_CLASS: Final[Mapping[OpKind, str]] = {
 #: Sessions whose init must carry DIGEST (GetPurposeAndAlgorithm; missing → 401): sign/verify except
 #: Ed25519, and HMAC/SM3 MAC.
 DIGEST_REQUIRED: Final[Mapping[OpKind, frozenset[int]]] = {
-    OpKind.SIGN: _SIGNERS - {A.HUKS_ALG_ED25519},
-    OpKind.VERIFY: _SIGNERS - {A.HUKS_ALG_ED25519},
+    OpKind.SIGN: _SIGNERS - _NO_DIGEST_SIGNERS,
+    OpKind.VERIFY: _SIGNERS - _NO_DIGEST_SIGNERS,
     OpKind.MAC: frozenset({A.HUKS_ALG_HMAC, A.HUKS_ALG_SM3}),
 }
 
@@ -539,6 +551,10 @@ DERIVE_SIZE_RANGE: Final = (1, 5 * 1024 * 1024)
 #: device may accept a weaker PBKDF2 in a session; hukspy keeps the one-stage bounds on purpose.
 PBKDF2_ITERATIONS: Final = (1000, 0x80000)
 PBKDF2_MIN_SALT: Final = 16
+
+#: HKS_ML_DSA_CONTEXT_MAX_SIZE (hks_core_service_three_stage.c line 59): an ML-DSA CONTEXT longer
+#: than this is 401.
+ML_DSA_CONTEXT_MAX: Final = 255
 
 #: RSA_PSS_SALT_LEN_TYPE values; absent → MAX (docs/decisions.md, hks_type_enum.h comment).
 PSS_SALT_TYPES: Final = frozenset(int(v) for v in HuksRsaPssSaltLenType)
@@ -1074,6 +1090,12 @@ def _cipher_plan(kind: OpKind, key: KeySpec, stored: ParamSet, init: ParamSet) -
 def _sign_op(kind: OpKind, key: KeySpec, stored: ParamSet, init: ParamSet) -> OpSpec:
     if key.alg == A.HUKS_ALG_ED25519:
         return OpSpec(kind=kind, alg=key.alg)
+    if key.alg == A.HUKS_ALG_ML_DSA:
+        context = init.bytes_(T.HUKS_TAG_CONTEXT) or b""
+        if len(context) > ML_DSA_CONTEXT_MAX:
+            # HksFillUsageSpecWithContext (hks_core_service_three_stage.c line 565): -3 → 401.
+            raise _err(E_ARG, f"CONTEXT of {len(context)} bytes (at most {ML_DSA_CONTEXT_MAX})")
+        return OpSpec(kind=kind, alg=key.alg, context=context)
     digest = init.int_(T.HUKS_TAG_DIGEST)
     if key.alg != A.HUKS_ALG_RSA:
         return OpSpec(kind=kind, alg=key.alg, digest=digest)
@@ -1160,6 +1182,49 @@ def check_finish_storage(stored: ParamSet, finish: ParamSet) -> StoreRequest | N
         raise _err(E_ARG, "KEY_ALIAS is not UTF-8") from exc
     spec = _check_key_params(finish, imported=False)
     return StoreRequest(alias=alias, params=finish, spec=spec)
+
+
+#: HKS_ML_KEM_SHARED_SECRET_LEN (hks_type.h line 388): an ML-KEM shared secret, and the only size a
+#: stored shared key may have (KEY_SIZE 256, HksMlKemImport).
+KEM_SHARED_SECRET_BYTES: Final = 32
+
+#: The key purpose each ML-KEM operation needs (HksCoreEncapsulate/HksCoreDecapsulate,
+#: hks_core_service_key_operate_one_stage.c lines 556 and 613: HksCheckKeyPurpose).
+KEM_PURPOSES: Final[Mapping[OpKind, int]] = {
+    OpKind.ENCAPSULATE: P.HUKS_KEY_PURPOSE_WRAP,
+    OpKind.DECAPSULATE: P.HUKS_KEY_PURPOSE_UNWRAP,
+}
+
+
+def check_kem_shared(alias: str | None, shared: ParamSet | None) -> tuple[str, ParamSet] | None:
+    """Where an ML-KEM shared secret goes: None (returned to the caller) when neither a shared key alias
+    nor params are given (hks_api.c ConstructDummySharedKeyParams), else the (alias, params) of the key
+    to store it as. Upstream order: the params must carry KEY_SIZE (HksKemCheckShareParam: 12000002)
+    equal to 256 (HksMlKemImport: INVALID_KEY_SIZE, 12000003); an alias without params or params without
+    an alias (a NULL blob upstream) and a bad alias are 401, which the ML-KEM calls answer as 12000018.
+    """
+    if alias is None and shared is None:
+        return None
+    if shared is not None:
+        size = shared.int_(T.HUKS_TAG_KEY_SIZE)
+        if size is None:
+            raise _err(E_MISSING, "KEY_SIZE param of the shared key")
+        if size != KEM_SHARED_SECRET_BYTES * 8:
+            raise _err(E_INVALID, f"key size {size} for the ML-KEM shared key (256 expected)")
+    if alias is None or shared is None:
+        raise _err(E_ARG, "a shared key alias and its params go together")
+    return check_alias(alias), shared
+
+
+def check_kem(kind: OpKind, key: KeySpec) -> OpSpec:
+    """The ML-KEM operation ``kind`` on a stored key: it must be an ML-KEM key (INVALID_ALGORITHM,
+    12000003) whose PURPOSE has WRAP to encapsulate, UNWRAP to decapsulate (INVALID_PURPOSE, 12000003)."""
+    if key.alg != A.HUKS_ALG_ML_KEM:
+        raise _err(E_INVALID, f"{kind.value} with a {_alg_name(key.alg)} key (ML-KEM expected)")
+    need = KEM_PURPOSES[kind]
+    if key.purpose & need != need:
+        raise _err(E_INVALID, f"purpose {key.purpose:#x} of the key for {kind.value}")
+    return OpSpec(kind=kind, alg=key.alg)
 
 
 def _op_allowed(op: OpCap) -> OpCap | None:

@@ -26,6 +26,9 @@ class OpKind(enum.Enum):
     MAC = "mac"
     AGREE = "agree"
     DERIVE = "derive"
+    # ML-KEM (issue 15): one-shot operations, run as begin + finish (hukspy.backend.Operation).
+    ENCAPSULATE = "encapsulate"
+    DECAPSULATE = "decapsulate"
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,9 @@ class OpSpec:
     - sign/verify/MAC: ``digest`` (NONE = the input is already the value to sign).
     - DERIVE: ``digest``, ``derive_size`` (bytes), ``salt``, ``info``, ``iterations``.
     - AGREE: nothing more; the peer's public key arrives through ``Operation.finish``.
+    - ML-DSA sign/verify: ``context`` (the FIPS 204 context string, at most 255 bytes).
+    - ENCAPSULATE: ``finish(b"")`` returns ``shared secret (32 bytes) ‖ ciphertext``; DECAPSULATE:
+      ``finish(ciphertext)`` returns the 32-byte shared secret.
     """
 
     kind: OpKind
@@ -121,6 +127,7 @@ class OpSpec:
     salt: bytes = b""
     info: bytes = b""
     iterations: int = 0
+    context: bytes = b""
 
     def __repr__(self) -> str:
         return (

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import math
+import struct
 import warnings
 from collections.abc import Iterator
 from typing import Final
@@ -153,6 +154,44 @@ def test_x25519(ks: Keystore) -> None:
     secret = run_session(ks, "k", _agree_params(_A.HUKS_ALG_X25519, 256), [raw, b""])
     mine = x25519.X25519PublicKey.from_public_bytes(ks.export_key_item("k", options()).out_data)
     assert secret == peer.exchange(mine) and len(secret) == 32
+
+
+def test_ed25519_agrees_as_x25519(ks: Keystore) -> None:
+    """Upstream's HksOpensslEd25519AgreeKey: an Ed25519 key with purpose AGREE runs X25519 with the
+    peer's Ed25519 public key, both mapped to Curve25519 (RFC 8032 §5.1.5 scalar, RFC 7748 u). Two
+    hukspy keys agree with each other, and a pyca-made pair's secret is pyca's X25519 of the seeds'
+    scalars; a peer key that is not a curve point is 12000006, one of the wrong length 401."""
+    import hashlib
+
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    def scalar(key: ed25519.Ed25519PrivateKey) -> x25519.X25519PrivateKey:
+        seed = key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
+                                 serialization.NoEncryption())
+        return x25519.X25519PrivateKey.from_private_bytes(hashlib.sha512(seed).digest()[:32])
+
+    raw = serialization.Encoding.Raw, serialization.PublicFormat.Raw
+    _generate(ks, "a", _A.HUKS_ALG_ED25519, 256, _PU.HUKS_KEY_PURPOSE_AGREE)
+    _generate(ks, "b", _A.HUKS_ALG_ED25519, 256, _PU.HUKS_KEY_PURPOSE_AGREE)
+    params = _agree_params(_A.HUKS_ALG_X25519, 256)
+    pub_a, pub_b = (ks.export_key_item(k, options()).out_data for k in ("a", "b"))
+    assert run_session(ks, "a", params, [pub_b]) == run_session(ks, "b", params, [pub_a])
+    mine = ed25519.Ed25519PrivateKey.generate()
+    pair = struct.pack("<5I", _A.HUKS_ALG_ED25519, 256, 32, 32, 0) + mine.public_key().public_bytes(*raw) + \
+        mine.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
+                           serialization.NoEncryption())
+    ks.import_key_item("m", options(P(_T.HUKS_TAG_ALGORITHM, _A.HUKS_ALG_ED25519),
+                                    P(_T.HUKS_TAG_KEY_SIZE, 256),
+                                    P(_T.HUKS_TAG_PURPOSE, _PU.HUKS_KEY_PURPOSE_AGREE),
+                                    P(_T.HUKS_TAG_IMPORT_KEY_TYPE, 2), in_data=pair))
+    peer = ed25519.Ed25519PrivateKey.generate()
+    got = run_session(ks, "m", params, [peer.public_key().public_bytes(*raw)])
+    assert got == scalar(mine).exchange(scalar(peer).public_key())
+    not_a_point = (2).to_bytes(32, "little")  # y = 2: (y^2 - 1) / (d y^2 + 1) is not a square
+    with raises_code(12000006):
+        run_session(ks, "m", params, [not_a_point])
+    with raises_code(401):
+        run_session(ks, "m", params, [bytes(31)])
 
 
 @pytest.mark.parametrize("size", sorted(DH_GROUPS))

@@ -146,6 +146,18 @@ def test_anonymous(ks: Keystore) -> None:
     assert anon[0].public_key() == named[0].public_key()
 
 
+def test_anonymous_offline_is_the_local_anonymous_chain(ks: Keystore) -> None:
+    """API 26 ``anon_attest_key_item_offline(key_alias, params)``: the anonymous chain, made locally."""
+    _generate(ks, "k", _A.HUKS_ALG_ECC, 256, _SIGN, P(_T.HUKS_TAG_DIGEST, HuksKeyDigest.HUKS_DIGEST_SHA256))
+    challenge = P(_T.HUKS_TAG_ATTESTATION_CHALLENGE, b"y")
+    offline = _chain(ks.anon_attest_key_item_offline("k", [challenge]).cert_chains)
+    anon = _chain(ks.anon_attest_key_item("k", options(challenge)).cert_chains)
+    _check_signatures(offline)
+    d = _description(offline[0])
+    assert d.anonymous and d.challenge == b"y"
+    assert [c.public_key() for c in offline[1:]] == [c.public_key() for c in anon[1:]]
+
+
 def test_ca_per_keystore(ks: Keystore, tmp_path: Path) -> None:
     _generate(ks, "k", _A.HUKS_ALG_ED25519, 256, _SIGN)
     one = _chain(ks.attest_key_item("k", options()).cert_chains)

@@ -89,6 +89,7 @@ DOCUMENTED: Final[dict[str, frozenset[int]]] = {
     "abort_session": _codes(401, 801, 4, 5, 6, 12, 14, 18, 20, 24, 26),
     "attest_key_item": _codes(201, 401, 801, 1, 4, 5, 6, 11, 12, 14, 18),
     "anon_attest_key_item": _codes(201, 401, 801, *_R(1, 7), 11, 12, 14, 18, 26),
+    "anon_attest_key_item_offline": _codes(201, 401, 801, *_R(1, 7), 11, 12, 14, 18, 26),
     "list_aliases": _codes(401, 4, 5, 12, 14, 18),
     "wrap_key_item": _codes(201, 401, 801, 1, 4, 5, 11, 12, 14, 18, 26),
     # unwrap: 17 by §4.1 step 8; 6 for a tampered blob (docs/decisions.md)
@@ -101,6 +102,9 @@ DOCUMENTED: Final[dict[str, frozenset[int]]] = {
     # the key as a pyca key (docs/cryptography.md): reads the record and the public key
     "private_key": _codes(401, 1, 3, 4, 5, 11, 12, 14),
     "public_key": _codes(401, 1, 3, 4, 5, 11, 12, 14),
+    # ML-KEM (API 26; codes: Keystore.encapsulate/decapsulate docstrings, docs/decisions.md)
+    "encapsulate": _codes(401, 1, 2, 3, 4, 5, 6, 11, 12, 13, 14, 16, 17, 18),
+    "decapsulate": _codes(401, 1, 2, 3, 4, 5, 6, 11, 12, 13, 14, 16, 17, 18),
 }
 #: Exceptions that, as the cause of a HuksError, mean a bug that the API boundary hid.
 BUG_CLASSES: Final = (
@@ -527,6 +531,9 @@ def _check_result(name: str, result: object) -> None:
         assert isinstance(result, HuksPrivateKey)
     elif name == "public_key":
         assert callable(getattr(result, "public_bytes", None))
+    elif name in ("encapsulate", "decapsulate"):
+        assert isinstance(result, HuksReturnResult)
+        assert result.shared_secret is None or len(result.shared_secret) == 32
     else:
         assert isinstance(result, HuksReturnResult)
         assert isinstance(result.out_data, bytes)
@@ -672,6 +679,52 @@ def test_session_scope(victims: Victims, limit: object, policy: object) -> None:
         "session_scope",
         lambda: victims.ks.session_scope(session_limit=limit, session_policy=policy),  # type: ignore[arg-type]
     )
+
+
+VICTIM_KEM: Final = "victim-ml-kem"
+_KEM_PARAMS: Final = _weighted((6, _WELL_PROPERTIES), (2, st.just([])), (2, _JUNK_PROPERTIES))
+_KEM_ALIAS: Final = _weighted((4, st.just(VICTIM_KEM)), (6, _ALIAS))
+_SHARED: Final = st.one_of(
+    st.tuples(st.none(), st.none()),
+    st.tuples(st.one_of(st.just("fuzz-a"), _ALIAS), _KEM_PARAMS),
+    st.tuples(st.none(), _KEM_PARAMS),
+)
+_ENCAP_DATA: Final = _weighted(
+    (5, st.binary(min_size=1080, max_size=1100)), (3, st.binary(max_size=64)),
+    (2, st.one_of(st.none(), st.text(max_size=3), st.integers())),
+)
+
+
+def _kem_victim(ks: Keystore) -> None:
+    if not ks.has_key_item(VICTIM_KEM, HuksOptions()):
+        ks.generate_key_item(VICTIM_KEM, HuksOptions([
+            _p(_T.HUKS_TAG_ALGORITHM, _A.HUKS_ALG_ML_KEM), _p(_T.HUKS_TAG_KEY_SIZE, 768),
+            _p(_T.HUKS_TAG_PURPOSE, _PU.HUKS_KEY_PURPOSE_WRAP | _PU.HUKS_KEY_PURPOSE_UNWRAP)]))
+
+
+@FUZZ
+@given(alias=_ALIAS, params=_KEM_PARAMS)
+def test_anon_attest_key_item_offline(victims: Victims, alias: object, params: object) -> None:
+    _exercise(victims, "anon_attest_key_item_offline",
+              lambda: victims.ks.anon_attest_key_item_offline(alias, params), alias)  # type: ignore[arg-type]
+
+
+@FUZZ
+@given(alias=_KEM_ALIAS, params=_KEM_PARAMS, shared=_SHARED)
+def test_encapsulate(victims: Victims, alias: object, params: object, shared: tuple[object, object]) -> None:
+    _kem_victim(victims.ks)
+    _exercise(victims, "encapsulate",
+              lambda: victims.ks.encapsulate(alias, params, *shared), alias)  # type: ignore[arg-type]
+
+
+@FUZZ
+@given(alias=_KEM_ALIAS, params=_KEM_PARAMS, data=_ENCAP_DATA, shared=_SHARED)
+def test_decapsulate(
+    victims: Victims, alias: object, params: object, data: object, shared: tuple[object, object]
+) -> None:
+    _kem_victim(victims.ks)
+    _exercise(victims, "decapsulate",
+              lambda: victims.ks.decapsulate(alias, params, data, *shared), alias)  # type: ignore[arg-type]
 
 
 def test_every_public_function_is_fuzzed() -> None:
@@ -1111,3 +1164,46 @@ def test_classes_sm2(keystore: Keystore) -> None:
     finally:
         _drop(keystore, *aliases.values())
 
+
+def test_classes_ml_kem_decapsulate(keystore: Keystore) -> None:
+    """An imported ML-KEM-768 pair: a ciphertext pyca encapsulated decapsulates to pyca's secret; one
+    of another length is 12000006; random bytes of the right length, or a ciphertext for another key,
+    decapsulate (FIPS 203 implicit rejection) to a 32-byte secret that is not pyca's. Skipped where the
+    keystore has no ML-KEM (hardware without ``?fallback=sealed``)."""
+    from cryptography.hazmat.primitives.asymmetric import mlkem
+
+    if keystore.capabilities().key(_A.HUKS_ALG_ML_KEM, 768) is None:
+        pytest.skip(f"{keystore.backend_name} declares no ML-KEM-768 keys")
+    private = mlkem.MLKEM768PrivateKey.generate()
+    other = mlkem.MLKEM768PrivateKey.generate().public_key()
+    seed, pub = private.private_bytes_raw(), private.public_key().public_bytes_raw()
+    alias = f"fuzz-kem-{os.urandom(4).hex()}"
+    keystore.import_key_item(alias, HuksOptions([
+        _p(_T.HUKS_TAG_ALGORITHM, _A.HUKS_ALG_ML_KEM), _p(_T.HUKS_TAG_KEY_SIZE, 768),
+        _p(_T.HUKS_TAG_PURPOSE, _PU.HUKS_KEY_PURPOSE_WRAP | _PU.HUKS_KEY_PURPOSE_UNWRAP),
+        _p(_T.HUKS_TAG_IMPORT_KEY_TYPE, HuksImportKeyType.HUKS_KEY_TYPE_KEY_PAIR)],
+        struct.pack("<5I", _A.HUKS_ALG_ML_KEM, 768, len(pub), len(seed), 0) + pub + seed))
+
+    def body(data: st.DataObject) -> str:
+        kind = data.draw(st.sampled_from(["valid", "length", "random", "other key"]), "class")
+        secret, ct = (other if kind == "other key" else private.public_key()).encapsulate()
+        if kind == "length":
+            cut = data.draw(st.integers(0, len(ct) + 40).filter(lambda n: n != len(ct)), "length")
+            ct = (ct + os.urandom(40))[:cut]
+        elif kind == "random":
+            ct = data.draw(st.binary(min_size=len(ct), max_size=len(ct)), "ciphertext")
+        code, result = _outcome(lambda: keystore.decapsulate(alias, [], ct))
+        if kind == "length":
+            assert code == 12000006, f"a {len(ct)}-byte ciphertext: {code}"
+            return kind
+        assert code is None and isinstance(result, HuksReturnResult), code
+        got = result.shared_secret
+        assert got is not None and len(got) == 32
+        assert (got == secret) is (kind == "valid"), kind
+        assert got == private.decapsulate(ct)  # implicit rejection is deterministic: pyca agrees
+        return kind
+
+    try:
+        _run_classes(keystore, body)
+    finally:
+        keystore.delete_key_item(alias, HuksOptions())

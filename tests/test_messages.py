@@ -98,8 +98,8 @@ def collect(ks: Keystore) -> list[tuple[str, str | None, HuksError]]:
     run("attest a symmetric key", "aes", lambda: ks.attest_key_item("aes", props(())))
     run("override refused", "aes",
         lambda: ks.generate_key_item("aes", props((*aes, (T.HUKS_TAG_KEY_OVERRIDE, False)))))
-    run("ML-DSA", "mldsa", lambda: ks.generate_key_item("mldsa", props(
-        ((T.HUKS_TAG_ALGORITHM, A.HUKS_ALG_ML_DSA), (T.HUKS_TAG_KEY_SIZE, 44),
+    run("ML-DSA-50", "mldsa", lambda: ks.generate_key_item("mldsa", props(
+        ((T.HUKS_TAG_ALGORITHM, A.HUKS_ALG_ML_DSA), (T.HUKS_TAG_KEY_SIZE, 50),
          (T.HUKS_TAG_PURPOSE, P.HUKS_KEY_PURPOSE_SIGN)))))
     run("AES-100", "aes100", lambda: ks.generate_key_item("aes100", props(
         ((T.HUKS_TAG_ALGORITHM, A.HUKS_ALG_AES), (T.HUKS_TAG_KEY_SIZE, 100),

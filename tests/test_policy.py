@@ -304,9 +304,29 @@ GENERATE: list[tuple[str, Pairs, int | None]] = [
         12000001,
     ),
     (
-        "huks-reference §4.2: ML-DSA out of scope",
+        "ML-DSA-44 sign key (issue 15)",
         ((ALG, A.HUKS_ALG_ML_DSA), (SIZE, 44), (PURPOSE, SIGN)),
-        12000001,
+        None,
+    ),
+    (
+        "ML-DSA parameter set 50 → INVALID_KEY_SIZE",
+        ((ALG, A.HUKS_ALG_ML_DSA), (SIZE, 50), (PURPOSE, SIGN)),
+        12000003,
+    ),
+    (
+        "ML-DSA ENCRYPT → g_invalidPurpose",
+        ((ALG, A.HUKS_ALG_ML_DSA), (SIZE, 65), (PURPOSE, P.HUKS_KEY_PURPOSE_ENCRYPT)),
+        12000003,
+    ),
+    (
+        "ML-KEM SIGN → g_invalidPurpose",
+        ((ALG, A.HUKS_ALG_ML_KEM), (SIZE, 768), (PURPOSE, SIGN)),
+        12000003,
+    ),
+    (
+        "ML-KEM-512 is not a HUKS parameter set",
+        ((ALG, A.HUKS_ALG_ML_KEM), (SIZE, 512), (PURPOSE, P.HUKS_KEY_PURPOSE_WRAP)),
+        12000003,
     ),
 ]
 

@@ -140,9 +140,11 @@ def test_issue11_item2b_every_declared_public_import_type_is_found(keystore: Key
                 P(_T.HUKS_TAG_KEY_SIZE, cap.size),
                 P(
                     _T.HUKS_TAG_PURPOSE,
-                    _PU.HUKS_KEY_PURPOSE_VERIFY
-                    if cap.alg not in (_A.HUKS_ALG_X25519, _A.HUKS_ALG_DH)
-                    else _PU.HUKS_KEY_PURPOSE_AGREE,
+                    _PU.HUKS_KEY_PURPOSE_AGREE
+                    if cap.alg in (_A.HUKS_ALG_X25519, _A.HUKS_ALG_DH)
+                    else _PU.HUKS_KEY_PURPOSE_WRAP
+                    if cap.alg == _A.HUKS_ALG_ML_KEM
+                    else _PU.HUKS_KEY_PURPOSE_VERIFY,
                 ),
             ]
         )

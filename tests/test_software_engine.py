@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 
 from hukspy import Keystore
 from hukspy.backend import Action, BackendClosedError, OpCap, Operation
+from hukspy.backend.facts import ML_DSA_PUBLIC, ML_KEM_PRIVATE
 from hukspy.enums import HuksCipherMode as M
 from hukspy.enums import HuksImportKeyType as Imp
 from hukspy.enums import HuksKeyAlg as A
@@ -34,6 +35,7 @@ from hukspy.enums import HuksKeyDigest as D
 from hukspy.enums import HuksKeyPadding as P
 from hukspy.enums import HuksKeyPurpose as Pur
 from hukspy.errors import HuksError
+from hukspy.formats import pq_param_set
 from hukspy.software import SoftwareBackend, SoftwareFactory, caps, engine, factory, sm2
 from hukspy.spec import AttestIds, KeyMaterial, KeySpec, OpKind, OpSpec, Sm2Key
 
@@ -94,6 +96,8 @@ def _purpose(kind: OpKind) -> int:
         OpKind.MAC: Pur.HUKS_KEY_PURPOSE_MAC,
         OpKind.AGREE: Pur.HUKS_KEY_PURPOSE_AGREE,
         OpKind.DERIVE: Pur.HUKS_KEY_PURPOSE_DERIVE,
+        OpKind.ENCAPSULATE: Pur.HUKS_KEY_PURPOSE_WRAP | Pur.HUKS_KEY_PURPOSE_UNWRAP,
+        OpKind.DECAPSULATE: Pur.HUKS_KEY_PURPOSE_WRAP | Pur.HUKS_KEY_PURPOSE_UNWRAP,
     }[kind]
 
 
@@ -314,7 +318,7 @@ def _independent_verify(cap: OpCap, pub: object, message: bytes, sig: bytes, op:
         else:
             assert cap.digest is not None
             pub.verify(sig, message, _HASH[cap.digest]())
-    elif isinstance(pub, ed25519.Ed25519PublicKey):
+    elif isinstance(pub, (ed25519.Ed25519PublicKey, *ML_DSA_PUBLIC)):
         pub.verify(sig, message)
     else:
         raise AssertionError(f"unexpected key {type(pub)}")
@@ -530,8 +534,26 @@ def test_every_declared_op(cap: OpCap) -> None:
             _check_mac(cap, size)
         elif cap.kind is OpKind.AGREE:
             _check_agree(cap, size)
+        elif cap.kind in (OpKind.ENCAPSULATE, OpKind.DECAPSULATE):
+            _check_kem(cap, size)
         else:
             _check_derive(cap, size)
+
+
+def _check_kem(cap: OpCap, size: int) -> None:
+    """Encapsulate with the engine, decapsulate with pyca (and the reverse); 32-byte secrets."""
+    ref = _ref(cap.key_alg, size)
+    spec = KeySpec(cap.key_alg, size, _purpose(cap.kind))
+    private = engine.load(ref)
+    assert isinstance(private, ML_KEM_PRIVATE)
+    if cap.kind is OpKind.ENCAPSULATE:
+        out = engine.begin(ref, spec, OpSpec(OpKind.ENCAPSULATE, cap.alg)).finish(b"")
+        assert private.decapsulate(out[32:]) == out[:32]
+    else:
+        secret, ct = private.public_key().encapsulate()
+        assert engine.begin(ref, spec, OpSpec(OpKind.DECAPSULATE, cap.alg)).finish(ct) == secret
+        with pytest.raises(ValueError, match="ciphertext"):
+            engine.begin(ref, spec, OpSpec(OpKind.DECAPSULATE, cap.alg)).finish(ct[:-1])
 
 
 # ---- focused cases -------------------------------------------------------------------------------
@@ -558,7 +580,8 @@ def test_every_key_cap_generates_a_key_of_its_size() -> None:
         else:
             assert ref[0] == engine.REF_PRIVATE
             expected = 256 if key_cap.alg in (A.HUKS_ALG_X25519, A.HUKS_ALG_ED25519) else key_cap.size
-            assert getattr(key, "key_size", 256) == expected
+            pq = pq_param_set(key)
+            assert (getattr(key, "key_size", 256) if pq is None else pq[1]) == expected
             assert key_cap.imports == frozenset(Imp)
     with pytest.raises(UnsupportedAlgorithm):
         engine.generate(KeySpec(A.HUKS_ALG_AES, 100, 3))

@@ -13,7 +13,7 @@ from types import MappingProxyType
 from typing import Final
 
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, mldsa, mlkem
 
 from hukspy.enums import HuksKeyAlg as _Alg
 from hukspy.enums import HuksKeyDigest as _Digest
@@ -23,12 +23,18 @@ from hukspy.spec import OpKind
 __all__ = [
     "CURVES",
     "DIGESTS",
+    "ML_DSA_PRIVATE",
+    "ML_DSA_PUBLIC",
+    "ML_KEM_PRIVATE",
+    "ML_KEM_PUBLIC",
+    "PQ_PARAM_SETS",
     "SM2_ORDER",
     "SM2_POINT_BYTES",
     "SM2_SPKI_PREFIX",
     "SYMMETRIC_ALGS",
     "Curve",
     "Digest",
+    "PqParamSet",
     "rsa_fits",
     "sm2_on_curve",
 ]
@@ -109,6 +115,41 @@ SYMMETRIC_ALGS: Final[frozenset[int]] = frozenset(
     int(a) for a in (_Alg.HUKS_ALG_AES, _Alg.HUKS_ALG_DES, _Alg.HUKS_ALG_3DES, _Alg.HUKS_ALG_SM4,
                      _Alg.HUKS_ALG_HMAC, _Alg.HUKS_ALG_CMAC, _Alg.HUKS_ALG_SM3)
 )
+
+
+@dataclass(frozen=True)
+class PqParamSet:
+    """An ML-DSA (FIPS 204) or ML-KEM (FIPS 203) parameter set by its HUKS KEY_SIZE: the pyca
+    ``private``/``public`` key classes, the raw public key length ``public_len``, the seed length
+    ``seed_len`` (the private form pyca keeps: ML-DSA xi, 32 bytes; ML-KEM d || z, 64 bytes), the
+    expanded private key length ``expanded_len`` (what upstream's engine stores and imports,
+    HKS_ML_*_PRI_KEY_SIZE_* in hks_type_enum.h), and the ML-KEM ``ciphertext_len`` (0 for ML-DSA)."""
+
+    private: type
+    public: type
+    public_len: int
+    seed_len: int
+    expanded_len: int
+    ciphertext_len: int = 0
+
+
+#: (HUKS ALGORITHM, KEY_SIZE) → the post-quantum parameter set (docs/decisions.md "post-quantum keys").
+PQ_PARAM_SETS: Final[Mapping[tuple[int, int], PqParamSet]] = MappingProxyType({
+    (_Alg.HUKS_ALG_ML_DSA, 44): PqParamSet(mldsa.MLDSA44PrivateKey, mldsa.MLDSA44PublicKey, 1312, 32, 2560),
+    (_Alg.HUKS_ALG_ML_DSA, 65): PqParamSet(mldsa.MLDSA65PrivateKey, mldsa.MLDSA65PublicKey, 1952, 32, 4032),
+    (_Alg.HUKS_ALG_ML_DSA, 87): PqParamSet(mldsa.MLDSA87PrivateKey, mldsa.MLDSA87PublicKey, 2592, 32, 4896),
+    (_Alg.HUKS_ALG_ML_KEM, 768): PqParamSet(
+        mlkem.MLKEM768PrivateKey, mlkem.MLKEM768PublicKey, 1184, 64, 2400, 1088),
+    (_Alg.HUKS_ALG_ML_KEM, 1024): PqParamSet(
+        mlkem.MLKEM1024PrivateKey, mlkem.MLKEM1024PublicKey, 1568, 64, 3168, 1568),
+})
+
+
+#: The pyca classes of each post-quantum key kind, for ``isinstance`` (the same classes as above).
+ML_DSA_PRIVATE: Final = (mldsa.MLDSA44PrivateKey, mldsa.MLDSA65PrivateKey, mldsa.MLDSA87PrivateKey)
+ML_DSA_PUBLIC: Final = (mldsa.MLDSA44PublicKey, mldsa.MLDSA65PublicKey, mldsa.MLDSA87PublicKey)
+ML_KEM_PRIVATE: Final = (mlkem.MLKEM768PrivateKey, mlkem.MLKEM1024PrivateKey)
+ML_KEM_PUBLIC: Final = (mlkem.MLKEM768PublicKey, mlkem.MLKEM1024PublicKey)
 
 
 def rsa_fits(bits: int, kind: OpKind, padding: int, digest: int | None) -> bool:

@@ -48,6 +48,8 @@ _KIND_PURPOSE: Final = {
     OpKind.MAC: HuksKeyPurpose.HUKS_KEY_PURPOSE_MAC,
     OpKind.AGREE: HuksKeyPurpose.HUKS_KEY_PURPOSE_AGREE,
     OpKind.DERIVE: HuksKeyPurpose.HUKS_KEY_PURPOSE_DERIVE,
+    OpKind.ENCAPSULATE: HuksKeyPurpose.HUKS_KEY_PURPOSE_WRAP,
+    OpKind.DECAPSULATE: HuksKeyPurpose.HUKS_KEY_PURPOSE_UNWRAP,
 }
 
 

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Final
 
 from hukspy import formats, policy
 from hukspy.backend import Capabilities, KeyCap, OpCap
+from hukspy.backend.facts import PQ_PARAM_SETS
 from hukspy.enums import (
     HuksCipherMode,
     HuksImportKeyType,
@@ -71,6 +72,8 @@ _HALF_PURPOSE: Final[dict[tuple[str, int], int]] = {
     ("sign", _IMPORT.HUKS_KEY_TYPE_PRIVATE_KEY): _PURPOSE.HUKS_KEY_PURPOSE_SIGN,
     ("encrypt", _IMPORT.HUKS_KEY_TYPE_PUBLIC_KEY): _PURPOSE.HUKS_KEY_PURPOSE_ENCRYPT,
     ("encrypt", _IMPORT.HUKS_KEY_TYPE_PRIVATE_KEY): _PURPOSE.HUKS_KEY_PURPOSE_DECRYPT,
+    ("kem", _IMPORT.HUKS_KEY_TYPE_PUBLIC_KEY): _PURPOSE.HUKS_KEY_PURPOSE_WRAP,
+    ("kem", _IMPORT.HUKS_KEY_TYPE_PRIVATE_KEY): _PURPOSE.HUKS_KEY_PURPOSE_UNWRAP,
 }
 
 
@@ -226,6 +229,8 @@ class _Run:
             return x25519.X25519PrivateKey.generate()
         if alg == _ALG.HUKS_ALG_SM2:
             return sm2ref.generate()
+        if (alg, size) in PQ_PARAM_SETS:
+            return PQ_PARAM_SETS[(alg, size)].private.generate()  # type: ignore[attr-defined]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # cryptography's FFDH/DSA deprecation warnings
             if alg == _ALG.HUKS_ALG_DH:
@@ -251,7 +256,8 @@ class _Run:
     @staticmethod
     def describe(cap: OpCap) -> tuple[str, str]:
         """The op column (``encrypt/decrypt`` for a round trip) and the mode/padding/digest column."""
-        names = {OpKind.ENCRYPT: "encrypt/decrypt", OpKind.SIGN: "sign/verify"}
+        names = {OpKind.ENCRYPT: "encrypt/decrypt", OpKind.SIGN: "sign/verify",
+                 OpKind.ENCAPSULATE: "encapsulate/decapsulate"}
         op = names.get(cap.kind, cap.kind.value) if cap.kind in PARTNER else cap.kind.value
         parts = []
         if cap.alg != cap.key_alg:
@@ -286,6 +292,8 @@ class _Run:
                 self.mac(cap, size, alias, detail)
             elif cap.kind is OpKind.AGREE:
                 self.agree(cap, size, alias, peer, detail)
+            elif cap.kind in (OpKind.ENCAPSULATE, OpKind.DECAPSULATE):
+                self.kem(cap, alias, partner is not None, detail)
             else:
                 self.derive(cap, size, alias, detail)
 
@@ -396,6 +404,24 @@ class _Run:
         if not one or one != two:
             raise CheckFailedError("the two sides agreed on different secrets")
         detail.append(f"{len(one)}-byte secret")
+
+    def kem(self, cap: OpCap, alias: str, round_trip: bool, detail: list[str]) -> None:
+        """ML-KEM: pyca encapsulates to the exported key and the keystore decapsulates to the same secret;
+        with the round trip, the keystore encapsulates and decapsulates its own ciphertext too."""
+        from cryptography.hazmat.primitives import serialization
+
+        if cap.kind is OpKind.DECAPSULATE or round_trip:
+            public = serialization.load_der_public_key(self.ks.export_key_item(alias, HuksOptions()).out_data)
+            secret, ct = public.encapsulate()  # type: ignore[union-attr]
+            if self.ks.decapsulate(alias, [], ct).shared_secret != secret:
+                raise CheckFailedError("the decapsulated secret is not pyca's")
+            detail.append("vs pyca")
+        if cap.kind is OpKind.ENCAPSULATE:
+            result = self.ks.encapsulate(alias, [])
+            back = self.ks.decapsulate(alias, [], result.out_data).shared_secret if round_trip else None
+            if result.shared_secret is None or (round_trip and back != result.shared_secret):
+                raise CheckFailedError("encapsulate and decapsulate disagree")
+            detail.append(f"{len(result.out_data)}-byte ciphertext")
 
     def derive(self, cap: OpCap, size: int, alias: str, detail: list[str]) -> None:
         salt = secrets.token_bytes(16)

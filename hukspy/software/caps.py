@@ -36,6 +36,8 @@ Decisions recorded here:
   checks it and passes neither).
 - SM3 (HMAC-SM3 on HMAC keys, and ``HUKS_ALG_SM3`` keys, whose sizes are HMAC's) is declared only when
   the linked OpenSSL has SM3 (probed at import).
+- **ML-DSA-44/65/87 and ML-KEM-768/1024** (pyca/cryptography >= 50): keys kept as their FIPS seed;
+  ML-DSA signs the whole message (no DIGEST), ML-KEM declares ENCAPSULATE/DECAPSULATE.
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 
 from hukspy.backend import Capabilities, KeyCap, OpCap
-from hukspy.backend.facts import DIGESTS, rsa_fits
+from hukspy.backend.facts import DIGESTS, PQ_PARAM_SETS, rsa_fits
 from hukspy.enums import HuksCipherMode as M
 from hukspy.enums import HuksImportKeyType as Imp
 from hukspy.enums import HuksKeyAlg as A
@@ -110,6 +112,9 @@ ASYMMETRIC_SIZES: Final[dict[int, tuple[int, ...]]] = {
     A.HUKS_ALG_X25519: (256,),
     A.HUKS_ALG_ED25519: (256,),
     **({A.HUKS_ALG_SM2: (256,)} if _SM2 else {}),
+    # ML-DSA / ML-KEM: KEY_SIZE is the parameter set (hukspy.backend.facts.PQ_PARAM_SETS).
+    **{alg: tuple(size for a, size in PQ_PARAM_SETS if a == alg)
+       for alg in (A.HUKS_ALG_ML_DSA, A.HUKS_ALG_ML_KEM)},
 }
 KEY_SIZES: Final[dict[int, tuple[int, ...]]] = {**SYMMETRIC_SIZES, **ASYMMETRIC_SIZES}
 
@@ -162,6 +167,9 @@ CMAC_KEY_ALGS: Final = (A.HUKS_ALG_CMAC, A.HUKS_ALG_AES, A.HUKS_ALG_DES, A.HUKS_
 AGREE_ALGS: Final[dict[int, int]] = {
     A.HUKS_ALG_ECC: A.HUKS_ALG_ECDH,
     A.HUKS_ALG_X25519: A.HUKS_ALG_X25519,
+    # An Ed25519 key agrees as X25519 after the birational map, as upstream's HksOpensslEd25519AgreeKey
+    # (engine._ed25519_as_x25519; docs/decisions.md "post-quantum keys").
+    A.HUKS_ALG_ED25519: A.HUKS_ALG_X25519,
     A.HUKS_ALG_DH: A.HUKS_ALG_DH,
 }
 DERIVE_ALGS: Final = (A.HUKS_ALG_HKDF, A.HUKS_ALG_PBKDF2)
@@ -207,6 +215,9 @@ def _ops() -> Iterator[OpCap]:
                 yield OpCap(kind, alg, alg, digest=digest)
     for kind in (OpKind.SIGN, OpKind.VERIFY):
         yield OpCap(kind, A.HUKS_ALG_ED25519, A.HUKS_ALG_ED25519)
+        yield OpCap(kind, A.HUKS_ALG_ML_DSA, A.HUKS_ALG_ML_DSA)
+    for kind in (OpKind.ENCAPSULATE, OpKind.DECAPSULATE):
+        yield OpCap(kind, A.HUKS_ALG_ML_KEM, A.HUKS_ALG_ML_KEM)
     for digest in HMAC_DIGESTS:
         yield OpCap(OpKind.MAC, A.HUKS_ALG_HMAC, A.HUKS_ALG_HMAC, digest=digest)
     yield from _sm_ops()

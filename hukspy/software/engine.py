@@ -10,7 +10,8 @@ The engine decides no HUKS rule: it trusts that the facade checked the request a
 is one kind byte followed by the key::
 
     0x01 ‖ raw secret bytes                 (AES, DES, 3DES, SM4, HMAC, CMAC)
-    0x02 ‖ private key, PKCS#8 DER          (RSA, ECC, DSA, DH, X25519, Ed25519; unencrypted)
+    0x02 ‖ private key, PKCS#8 DER          (RSA, ECC, DSA, DH, X25519, Ed25519; ML-DSA and ML-KEM
+                                            as their seed; unencrypted)
     0x03 ‖ public key, SubjectPublicKeyInfo DER   (an imported public key)
     0x04 ‖ d (32 bytes) ‖ 04 ‖ x ‖ y (65 bytes)   (SM2 private key: pyca has no SM2)
     0x05 ‖ 04 ‖ x ‖ y (65 bytes)                  (SM2 public key)
@@ -48,6 +49,7 @@ Algorithms and their parameters are listed in ``hukspy.software.caps``. Notes:
 from __future__ import annotations
 
 import functools
+import hashlib
 import hmac as _hmac
 import math
 import secrets
@@ -76,13 +78,20 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 
 from hukspy.backend import Operation, facts
-from hukspy.backend.facts import DIGESTS
+from hukspy.backend.facts import (
+    DIGESTS,
+    ML_DSA_PRIVATE,
+    ML_DSA_PUBLIC,
+    ML_KEM_PRIVATE,
+    ML_KEM_PUBLIC,
+    PQ_PARAM_SETS,
+)
 from hukspy.enums import HuksCipherMode as M
 from hukspy.enums import HuksKeyAlg as A
 from hukspy.enums import HuksKeyDigest as D
 from hukspy.enums import HuksKeyPadding as P
 from hukspy.enums import HuksRsaPssSaltLenType as Salt
-from hukspy.formats import DH_GROUPS, EC_CURVES
+from hukspy.formats import DH_GROUPS, EC_CURVES, pq_param_set
 from hukspy.software import caps, sm2
 from hukspy.spec import KeyMaterial, KeySpec, OpKind, OpSpec, Sm2Key
 
@@ -90,6 +99,7 @@ __all__ = [
     "BUFFER_LIMIT",
     "CCM_LIMIT",
     "FFDHE_PRIMES",
+    "ML_DSA_MESSAGE_LIMIT",
     "REF_PRIVATE",
     "REF_PUBLIC",
     "REF_SECRET",
@@ -120,6 +130,9 @@ REF_SM2_PUBLIC: Final = 0x05
 BUFFER_LIMIT: Final = 5 * 1024 * 1024
 """Most bytes an operation that cannot stream buffers (upstream ``MAX_BUF_SIZE``; beyond → 401)."""
 CCM_LIMIT: Final = 100 * 1024
+#: HKS_ML_DSA_MESSAGE_MAX_SIZE (hks_core_service_three_stage.c line 60): the message an ML-DSA session
+#: buffers (more raises ``BufferLimitError`` → 401).
+ML_DSA_MESSAGE_LIMIT: Final = 102400
 """Most bytes an AES-CCM operation takes in total (upstream; beyond → 12000012)."""
 
 Loaded: TypeAlias = bytes | PrivateKeyTypes | PublicKeyTypes | Sm2Key
@@ -192,10 +205,13 @@ _ASYMMETRIC_TYPES: Final[dict[int, tuple[type, type]]] = {
 }
 
 
-def _key_types(alg: int) -> tuple[type, type]:
-    """(private class, public class) of an asymmetric HUKS algorithm."""
+def _key_types(alg: int, size: int) -> tuple[type, type]:
+    """(private class, public class) of an asymmetric HUKS algorithm (ML-DSA/ML-KEM: of its size)."""
     if alg == A.HUKS_ALG_DH:
         return dh.DHPrivateKey, dh.DHPublicKey
+    pq = PQ_PARAM_SETS.get((alg, size))
+    if pq is not None:
+        return pq.private, pq.public
     return _ASYMMETRIC_TYPES[alg]
 
 
@@ -292,6 +308,10 @@ def _generate_private(spec: KeySpec) -> PrivateKeyTypes:
         return x25519.X25519PrivateKey.generate()
     if alg == A.HUKS_ALG_ED25519:
         return ed25519.Ed25519PrivateKey.generate()
+    pq = PQ_PARAM_SETS.get((alg, size))
+    if pq is not None:
+        key: PrivateKeyTypes = pq.private.generate()  # type: ignore[attr-defined]
+        return key
     raise _unsupported(spec)
 
 
@@ -365,6 +385,9 @@ def _asym_size(key: PrivateKeyTypes | PublicKeyTypes) -> int | None:
         return 256
     if isinstance(key, ed25519.Ed25519PrivateKey | ed25519.Ed25519PublicKey):
         return 256
+    pq = pq_param_set(key)  # before the dh classes: touching them warns
+    if pq is not None:
+        return pq[1]
     if isinstance(key, dh.DHPrivateKey | dh.DHPublicKey):
         return key.key_size
     return None
@@ -384,7 +407,7 @@ def from_material(spec: KeySpec, material: KeyMaterial) -> bytes:
         return bytes([REF_SECRET]) + bytes(material.secret)
     if spec.alg == A.HUKS_ALG_SM2:
         return _sm2_from_material(material)
-    private_type, public_type = _key_types(spec.alg)
+    private_type, public_type = _key_types(spec.alg, spec.size)
     key: PrivateKeyTypes | PublicKeyTypes
     if material.private is not None:
         key = material.private
@@ -442,6 +465,11 @@ def _public_of(key: Loaded) -> PublicKeyTypes:
         | x25519.X25519PublicKey
         | ed25519.Ed25519PublicKey,
     ):
+        return key
+    if pq_param_set(key) is not None:  # before the dh classes: touching them warns (see above)
+        if hasattr(key, "public_key"):
+            pub: PublicKeyTypes = key.public_key()
+            return pub
         return key
     if isinstance(key, dh.DHPrivateKey):
         return key.public_key()
@@ -670,11 +698,11 @@ _Verify: TypeAlias = Callable[[bytes, bytes], None]
 class _Sink:
     """What a signature or MAC consumes: a running hash, or a bounded buffer of the message."""
 
-    def __init__(self, digest: int | None) -> None:
+    def __init__(self, digest: int | None, limit: int = BUFFER_LIMIT) -> None:
         self._hash: hashes.Hash | None = None
         self._buf: _Buffer | None = None
         if digest is None or digest == D.HUKS_DIGEST_NONE:
-            self._buf = _Buffer(BUFFER_LIMIT, BufferLimitError)
+            self._buf = _Buffer(limit, BufferLimitError)
         else:
             self._hash = hashes.Hash(hash_algorithm(digest))
 
@@ -899,6 +927,22 @@ def _sm2_cipher(key: Loaded, op: OpSpec) -> Operation:
     return _Buffered(lambda data: sm2.decrypt(scalar, point, data))
 
 
+def _ml_dsa_signature(key: Loaded, op: OpSpec, signing: bool) -> tuple[_Sink, _Sign | None, _Verify | None]:
+    """ML-DSA (FIPS 204, pure, hedged) over the whole message, at most ``ML_DSA_MESSAGE_LIMIT`` bytes,
+    with the session's context string (docs/decisions.md "post-quantum keys")."""
+    pub = _public_of(key)
+    if not isinstance(pub, ML_DSA_PUBLIC):
+        raise TypeError("not an ML-DSA key")
+    context = op.context or None
+    sink = _Sink(None, ML_DSA_MESSAGE_LIMIT)
+    if signing:
+        if not isinstance(key, ML_DSA_PRIVATE):
+            raise TypeError("signing needs the ML-DSA private key")
+        private = key
+        return sink, lambda message: private.sign(message, context), None
+    return sink, None, lambda message, sig: pub.verify(sig, message, context)
+
+
 def _signature(key: Loaded, spec: KeySpec, op: OpSpec) -> Operation:
     signing = op.kind is OpKind.SIGN
     if spec.alg == A.HUKS_ALG_SM2:
@@ -909,6 +953,8 @@ def _signature(key: Loaded, spec: KeySpec, op: OpSpec) -> Operation:
         parts = _dsa_like_signature(key, op, signing)
     elif spec.alg == A.HUKS_ALG_ED25519:
         parts = _ed25519_signature(key, signing)
+    elif spec.alg == A.HUKS_ALG_ML_DSA:
+        parts = _ml_dsa_signature(key, op, signing)
     else:
         raise UnsupportedAlgorithm(f"algorithm {spec.alg} cannot sign")
     return _Signature(*parts)
@@ -1025,12 +1071,47 @@ def _mac(key: Loaded, spec: KeySpec, op: OpSpec) -> Operation:
     raise UnsupportedAlgorithm(f"MAC algorithm {op.alg} on key algorithm {spec.alg}")
 
 
+#: Curve25519: the field prime and the twisted Edwards constant d (RFC 7748 §4.1, RFC 8032 §5.1).
+_P25519: Final = 2**255 - 19
+_D25519: Final = (-121665 * pow(121666, -1, 2**255 - 19)) % (2**255 - 19)
+
+
+def _ed25519_private_as_x25519(key: ed25519.Ed25519PrivateKey) -> x25519.X25519PrivateKey:
+    """The X25519 key of an Ed25519 key: the first half of SHA-512 of its seed (RFC 8032 §5.1.5, the
+    scalar Ed25519 signs with; X25519 clamps it the same way), as upstream ConvertPrivX25519FromED25519."""
+    seed = key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
+                             serialization.NoEncryption())
+    return x25519.X25519PrivateKey.from_private_bytes(hashlib.sha512(seed).digest()[:32])
+
+
+def _ed25519_public_as_x25519(raw: bytes) -> x25519.X25519PublicKey:
+    """The Montgomery u = (1 + y) / (1 - y) of an Ed25519 public key (RFC 7748 §4.1), after checking
+    that it encodes a curve point other than the identity, as upstream ConvertPubkeyX25519FromED25519
+    (CheckEd25519Pubkey). Public values only: plain integer arithmetic. Raises ``ValueError`` (→
+    12000006 at finish) for an invalid point."""
+    if len(raw) != 32:
+        raise ValueError("an Ed25519 public key is 32 bytes")
+    encoded = int.from_bytes(raw, "little")
+    y, sign = encoded & ((1 << 255) - 1), encoded >> 255
+    p = _P25519
+    if y >= p or y == 1:
+        raise ValueError("the Ed25519 public key is not a usable curve point")
+    x2 = (y * y - 1) * pow(_D25519 * y * y + 1, -1, p) % p
+    if (x2 == 0 and sign) or (x2 != 0 and pow(x2, (p - 1) // 2, p) != 1):
+        raise ValueError("the Ed25519 public key is not on the curve")
+    u = (1 + y) * pow(1 - y, -1, p) % p
+    return x25519.X25519PublicKey.from_public_bytes(u.to_bytes(32, "little"))
+
+
 def _agree(key: Loaded, spec: KeySpec, op: OpSpec) -> Operation:
     if caps.AGREE_ALGS.get(spec.alg) != op.alg:
         raise UnsupportedAlgorithm(f"agreement {op.alg} on key algorithm {spec.alg}")
     if isinstance(key, x25519.X25519PrivateKey):
         x_key = key
         return _Buffered(lambda peer: x_key.exchange(x25519.X25519PublicKey.from_public_bytes(peer)))
+    if isinstance(key, ed25519.Ed25519PrivateKey):
+        mine = _ed25519_private_as_x25519(key)
+        return _Buffered(lambda peer: mine.exchange(_ed25519_public_as_x25519(peer)))
     if isinstance(key, ec.EllipticCurvePrivateKey):
         ec_key = key
 
@@ -1091,6 +1172,38 @@ def _derive(key: Loaded, op: OpSpec) -> Operation:
     raise UnsupportedAlgorithm(f"derivation algorithm {op.alg}")
 
 
+def _kem(key: Loaded, spec: KeySpec, op: OpSpec) -> Operation:
+    """ML-KEM (FIPS 203). ENCAPSULATE: ``finish(b"")`` returns ``shared secret ‖ ciphertext``;
+    DECAPSULATE: ``finish(ciphertext)`` returns the shared secret. A ciphertext of the wrong length
+    raises ``ValueError`` (→ 12000006); one of the right length made for another key decapsulates to
+    an unrelated secret (FIPS 203 implicit rejection), as upstream's OpenSSL does."""
+    pq = PQ_PARAM_SETS.get((spec.alg, spec.size))
+    if pq is None or pq.ciphertext_len == 0:
+        raise UnsupportedAlgorithm(f"key algorithm {spec.alg} cannot {op.kind.value}")
+    pub = _public_of(key)
+    if not isinstance(pub, ML_KEM_PUBLIC):
+        raise TypeError("not an ML-KEM key")
+    if op.kind is OpKind.ENCAPSULATE:
+
+        def encapsulate(data: bytes) -> bytes:
+            if data:
+                raise ValueError("encapsulation takes no input")
+            secret, ciphertext = pub.encapsulate()
+            return bytes(secret) + bytes(ciphertext)
+
+        return _Buffered(encapsulate)
+    if not isinstance(key, ML_KEM_PRIVATE):
+        raise TypeError("decapsulation needs the ML-KEM private key")
+    private = key
+
+    def decapsulate(ciphertext: bytes) -> bytes:
+        if len(ciphertext) != pq.ciphertext_len:
+            raise ValueError(f"ML-KEM ciphertext of {len(ciphertext)} bytes ({pq.ciphertext_len} expected)")
+        return bytes(private.decapsulate(ciphertext))
+
+    return _Buffered(decapsulate)
+
+
 def _secret(key: Loaded) -> bytes:
     if not isinstance(key, bytes):
         raise TypeError("the operation needs a symmetric key")
@@ -1118,4 +1231,6 @@ def begin(ref: bytes, spec: KeySpec, op: OpSpec) -> Operation:
         return _agree(key, spec, op)
     if op.kind is OpKind.DERIVE:
         return _derive(key, op)
+    if op.kind in (OpKind.ENCAPSULATE, OpKind.DECAPSULATE):
+        return _kem(key, spec, op)
     raise UnsupportedAlgorithm(f"operation {op.kind.value}")

@@ -75,6 +75,7 @@ PURPOSE_CLASSES: Final[tuple[tuple[str, int], ...]] = (
     ("agree", _PURPOSE.HUKS_KEY_PURPOSE_AGREE),
     ("mac", _PURPOSE.HUKS_KEY_PURPOSE_MAC),
     ("derive", _PURPOSE.HUKS_KEY_PURPOSE_DERIVE),
+    ("kem", _PURPOSE.HUKS_KEY_PURPOSE_WRAP | _PURPOSE.HUKS_KEY_PURPOSE_UNWRAP),
 )
 _CLASS_BITS: Final = dict(PURPOSE_CLASSES)
 _CLASS_ORDER: Final = [name for name, _ in PURPOSE_CLASSES]
@@ -88,6 +89,8 @@ CLASS_OF_KIND: Final[dict[OpKind, str]] = {
     OpKind.AGREE: "agree",
     OpKind.MAC: "mac",
     OpKind.DERIVE: "derive",
+    OpKind.ENCAPSULATE: "kem",
+    OpKind.DECAPSULATE: "kem",
 }
 #: The PURPOSE bits of the key each kind of operation runs on.
 PURPOSE_CLASS: Final[dict[OpKind, int]] = {kind: _CLASS_BITS[name] for kind, name in CLASS_OF_KIND.items()}
@@ -100,9 +103,13 @@ KIND_PURPOSE: Final[dict[OpKind, int]] = {
     OpKind.MAC: _PURPOSE.HUKS_KEY_PURPOSE_MAC,
     OpKind.AGREE: _PURPOSE.HUKS_KEY_PURPOSE_AGREE,
     OpKind.DERIVE: _PURPOSE.HUKS_KEY_PURPOSE_DERIVE,
+    OpKind.ENCAPSULATE: _PURPOSE.HUKS_KEY_PURPOSE_WRAP,
+    OpKind.DECAPSULATE: _PURPOSE.HUKS_KEY_PURPOSE_UNWRAP,
 }
 #: The partner that completes a round trip (encrypt → decrypt, sign → verify).
-PARTNER: Final[dict[OpKind, OpKind]] = {OpKind.ENCRYPT: OpKind.DECRYPT, OpKind.SIGN: OpKind.VERIFY}
+PARTNER: Final[dict[OpKind, OpKind]] = {
+    OpKind.ENCRYPT: OpKind.DECRYPT, OpKind.SIGN: OpKind.VERIFY, OpKind.ENCAPSULATE: OpKind.DECAPSULATE,
+}
 
 _STANDARD_SIZES: Final = frozenset(int(s) for s in HuksKeySize.__members__.values())
 _DIGEST_BYTES: Final[dict[int, int]] = {
@@ -168,6 +175,8 @@ def import_purpose(purpose_class: int, import_type: int) -> int:
         return int(_PURPOSE.HUKS_KEY_PURPOSE_VERIFY if public else _PURPOSE.HUKS_KEY_PURPOSE_SIGN)
     if purpose_class & _PURPOSE.HUKS_KEY_PURPOSE_ENCRYPT:
         return int(_PURPOSE.HUKS_KEY_PURPOSE_ENCRYPT if public else _PURPOSE.HUKS_KEY_PURPOSE_DECRYPT)
+    if purpose_class & _PURPOSE.HUKS_KEY_PURPOSE_WRAP:  # ML-KEM: a public key only encapsulates
+        return int(_PURPOSE.HUKS_KEY_PURPOSE_WRAP if public else _PURPOSE.HUKS_KEY_PURPOSE_UNWRAP)
     return purpose_class
 
 

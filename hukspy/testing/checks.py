@@ -17,6 +17,7 @@ suite has no way to exercise the entry; the suite reports both.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import warnings
 from collections.abc import Callable, Sequence
@@ -42,6 +43,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 
 from hukspy.backend import Capabilities, OpCap
+from hukspy.backend.facts import PQ_PARAM_SETS
 from hukspy.enums import (
     HuksCipherMode,
     HuksImportKeyType,
@@ -52,6 +54,7 @@ from hukspy.enums import (
     HuksRsaPssSaltLenType,
     HuksTag,
 )
+from hukspy.formats import pq_param_set
 from hukspy.keystore import Keystore
 from hukspy.params import HuksParam
 from hukspy.spec import OpKind, Sm2Key
@@ -161,8 +164,11 @@ FAMILIES: Final[tuple[tuple[OpKind, int], ...]] = (
             _ALG.HUKS_ALG_DSA,
             _ALG.HUKS_ALG_ED25519,
             _ALG.HUKS_ALG_SM2,
+            _ALG.HUKS_ALG_ML_DSA,
         )
     ),
+    (OpKind.ENCAPSULATE, _ALG.HUKS_ALG_ML_KEM),
+    (OpKind.DECAPSULATE, _ALG.HUKS_ALG_ML_KEM),
     *(
         (OpKind.MAC, a)
         for a in (
@@ -174,7 +180,8 @@ FAMILIES: Final[tuple[tuple[OpKind, int], ...]] = (
             _ALG.HUKS_ALG_3DES,
         )
     ),
-    *((OpKind.AGREE, a) for a in (_ALG.HUKS_ALG_ECC, _ALG.HUKS_ALG_X25519, _ALG.HUKS_ALG_DH)),
+    *((OpKind.AGREE, a) for a in (_ALG.HUKS_ALG_ECC, _ALG.HUKS_ALG_X25519, _ALG.HUKS_ALG_DH,
+                                  _ALG.HUKS_ALG_ED25519)),
     *(
         (OpKind.DERIVE, a)
         for a in (
@@ -259,6 +266,9 @@ def _public_size(pub: object) -> int:
         return pub.parameters().parameter_numbers().p.bit_length()
     if isinstance(pub, ed25519.Ed25519PublicKey | x25519.X25519PublicKey):
         return 256
+    pq = pq_param_set(pub)  # type: ignore[arg-type]
+    if pq is not None:
+        return pq[1]
     raise AssertionError(f"unexpected public key type {type(pub).__name__}")
 
 
@@ -322,6 +332,8 @@ def pyca_private(ks: Keystore, alg: int, size: int) -> object | None:
         made = sm2ref.generate()
     elif alg == _ALG.HUKS_ALG_X25519:
         made = x25519.X25519PrivateKey.generate()
+    elif (alg, size) in PQ_PARAM_SETS:
+        made = PQ_PARAM_SETS[(alg, size)].private.generate()  # type: ignore[attr-defined]
     elif alg in (_ALG.HUKS_ALG_DH, _ALG.HUKS_ALG_DSA):
         params = _domain(ks, alg, size)
         if isinstance(params, dh.DHParameters | dsa.DSAParameters):
@@ -491,6 +503,8 @@ def check_op_cap(ks: Keystore, cap: OpCap, size: int) -> list[str]:
         done = _check_mac(ks, cap, size)
     elif cap.kind is OpKind.AGREE:
         done = _check_agree(ks, cap, size)
+    elif cap.kind in (OpKind.ENCAPSULATE, OpKind.DECAPSULATE):
+        done = _check_kem(ks, cap, size)
     else:
         done = _check_derive(ks, cap, size)
     if not done:
@@ -686,7 +700,7 @@ def _pss_salt(size: int, h: hashes.HashAlgorithm, salt_type: int | None) -> int:
 def _message(cap: OpCap, size: int, pub: object) -> bytes:
     """A message of the shape the op needs (DIGEST_NONE: a pre-hashed value)."""
     none = cap.digest in (None, _DIGEST.HUKS_DIGEST_NONE)
-    if not none or cap.key_alg == _ALG.HUKS_ALG_ED25519:
+    if not none or cap.key_alg in (_ALG.HUKS_ALG_ED25519, _ALG.HUKS_ALG_ML_DSA):
         return os.urandom(1000)
     if cap.key_alg == _ALG.HUKS_ALG_SM2:
         return os.urandom(32)  # DIGEST_NONE: the value e itself
@@ -735,6 +749,9 @@ def verify_independent(
     if isinstance(pub, ed25519.Ed25519PublicKey):
         pub.verify(sig, message)
         return True
+    if cap.key_alg == _ALG.HUKS_ALG_ML_DSA:  # FIPS 204 pure ML-DSA, empty context
+        pub.verify(sig, message)  # type: ignore[attr-defined]
+        return True
     if isinstance(pub, ec.EllipticCurvePublicKey):
         algo = Prehashed(_prehash(len(message))) if none else HASHES[digest or 0]()
         pub.verify(sig, message, ec.ECDSA(algo))
@@ -778,6 +795,9 @@ def sign_independent(cap: OpCap, size: int, private: object, message: bytes) -> 
         return sm2ref.sign(private.scalar, message if none else sm2ref.digest_value(private.point, message))
     if isinstance(private, ed25519.Ed25519PrivateKey):
         return private.sign(message)
+    if cap.key_alg == _ALG.HUKS_ALG_ML_DSA:
+        signature: bytes = private.sign(message)  # type: ignore[attr-defined]
+        return signature
     if isinstance(private, ec.EllipticCurvePrivateKey):
         algo = Prehashed(_prehash(len(message))) if none else HASHES[digest or 0]()
         return private.sign(message, ec.ECDSA(algo))
@@ -904,6 +924,55 @@ def _check_sm2_cipher(ks: Keystore, cap: OpCap, size: int) -> list[str]:
     return done
 
 
+# ---------------------------------------------------------------- ML-KEM
+
+
+def _check_kem(ks: Keystore, cap: OpCap, size: int) -> list[str]:
+    """ENCAPSULATE: hukspy encapsulates, pyca decapsulates with the imported key (the generated key's
+    secret is checked by hukspy's decapsulation, marked). DECAPSULATE: pyca encapsulates to the exported
+    key, hukspy decapsulates to the same secret; a truncated ciphertext is 12000006."""
+    caps = ks.capabilities()
+    pq = PQ_PARAM_SETS[(cap.key_alg, size)]
+    kem = _PURPOSE.HUKS_KEY_PURPOSE_WRAP | _PURPOSE.HUKS_KEY_PURPOSE_UNWRAP
+    types = _import_types(caps, cap.key_alg, size)
+    keys: list[tuple[str, str, object | None]] = []
+    if _can_generate(caps, cap.key_alg, size):
+        keys.append(("generated", ensure_generated(ks, cap.key_alg, size, kem), None))
+    if _IMPORT.HUKS_KEY_TYPE_KEY_PAIR in types:
+        made = import_asymmetric(ks, cap.key_alg, size, kem, _IMPORT.HUKS_KEY_TYPE_KEY_PAIR)
+        if made is not None:
+            keys.append(("imported pair", made[0], made[1]))
+    if cap.kind is OpKind.ENCAPSULATE and _IMPORT.HUKS_KEY_TYPE_PUBLIC_KEY in types:
+        made = import_asymmetric(
+            ks, cap.key_alg, size, _PURPOSE.HUKS_KEY_PURPOSE_WRAP, _IMPORT.HUKS_KEY_TYPE_PUBLIC_KEY
+        )
+        if made is not None:
+            keys.append(("imported public key", made[0], pyca_private(ks, cap.key_alg, size)))
+    done: list[str] = []
+    for source, alias, private in keys:
+        if cap.kind is OpKind.ENCAPSULATE:
+            result = ks.encapsulate(alias, [])
+            assert len(result.out_data) == pq.ciphertext_len, f"ciphertext of {len(result.out_data)} bytes"
+            assert result.shared_secret is not None and len(result.shared_secret) == 32
+            if private is not None:
+                assert private.decapsulate(result.out_data) == result.shared_secret, (  # type: ignore[attr-defined]
+                    "pyca decapsulates another secret"
+                )
+                done.append(source)
+            else:
+                again = ks.decapsulate(alias, [], result.out_data).shared_secret
+                assert again == result.shared_secret, "hukspy decapsulates another secret"
+                done.append(source + ", decapsulated by hukspy" + AGAINST_HUKSPY)
+            continue
+        pub = load_exported(cap.key_alg, ks.export_key_item(alias, options()).out_data)
+        secret, ciphertext = pub.encapsulate()  # type: ignore[attr-defined]
+        assert ks.decapsulate(alias, [], ciphertext).shared_secret == secret, "another secret than pyca's"
+        with raises_code(12000006):
+            ks.decapsulate(alias, [], ciphertext[:-1])
+        done.append(source)
+    return done
+
+
 # ---------------------------------------------------------------- MAC
 
 
@@ -979,7 +1048,46 @@ def _exchange(peer: object, ours: object) -> bytes:
     raise AssertionError("mismatched agreement keys")
 
 
+def _x25519_of_ed25519(private: ed25519.Ed25519PrivateKey) -> x25519.X25519PrivateKey:
+    """RFC 8032 §5.1.5: the scalar of an Ed25519 key is the first half of SHA-512 of its seed."""
+    seed = private.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
+                                 serialization.NoEncryption())
+    return x25519.X25519PrivateKey.from_private_bytes(hashlib.sha512(seed).digest()[:32])
+
+
+def _check_ed25519_agree(ks: Keystore, cap: OpCap, size: int) -> list[str]:
+    """X25519 agreement on an Ed25519 key (upstream HksOpensslEd25519AgreeKey): the peer sends its
+    Ed25519 public key. Independent check on an imported pair: both sides' X25519 scalars come from
+    their seeds, the expected secret from pyca's X25519 alone (so hukspy's Edwards-to-Montgomery map of
+    the peer's public key is what is tested); a generated key is checked for consistency only."""
+    caps = ks.capabilities()
+    purpose = PURPOSE_CLASS[OpKind.AGREE]
+    keys: list[tuple[str, str, object | None]] = []
+    if _can_generate(caps, cap.key_alg, size):
+        keys.append(("generated", ensure_generated(ks, cap.key_alg, size, purpose), None))
+    if _IMPORT.HUKS_KEY_TYPE_KEY_PAIR in _import_types(caps, cap.key_alg, size):
+        made = import_asymmetric(ks, cap.key_alg, size, purpose, _IMPORT.HUKS_KEY_TYPE_KEY_PAIR)
+        if made is not None:
+            keys.append(("imported pair", made[0], made[1]))
+    params = _init_params(cap, None, param(_TAG.HUKS_TAG_KEY_SIZE, size))
+    done: list[str] = []
+    for source, alias, private in keys:
+        peer = ed25519.Ed25519PrivateKey.generate()
+        peer_pub = encode_public(cap.key_alg, peer.public_key())
+        got = run_session(ks, alias, params, [peer_pub])
+        assert run_session(ks, alias, params, [peer_pub], finish=b"") == got, "update and finish differ"
+        if isinstance(private, ed25519.Ed25519PrivateKey):
+            expected = _x25519_of_ed25519(private).exchange(_x25519_of_ed25519(peer).public_key())
+            assert got == expected, "shared secret differs"
+            done.append(source)
+        else:
+            done.append(source + ", consistency only" + AGAINST_HUKSPY)
+    return done
+
+
 def _check_agree(ks: Keystore, cap: OpCap, size: int) -> list[str]:
+    if cap.key_alg == _ALG.HUKS_ALG_ED25519:
+        return _check_ed25519_agree(ks, cap, size)
     caps = ks.capabilities()
     purpose = PURPOSE_CLASS[OpKind.AGREE]
     keys: list[tuple[str, str]] = []

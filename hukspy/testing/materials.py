@@ -11,7 +11,7 @@ import secrets
 import struct
 
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import dh, dsa, ec, ed25519, rsa, x25519
+from cryptography.hazmat.primitives.asymmetric import dh, dsa, ec, ed25519, mldsa, mlkem, rsa, x25519
 
 from hukspy.backend.facts import SM2_SPKI_PREFIX
 from hukspy.enums import HuksImportKeyType
@@ -34,6 +34,12 @@ def _raw(key: ed25519.Ed25519PrivateKey | x25519.X25519PrivateKey) -> tuple[byte
     return pub, priv
 
 
+_PQ_PRIVATE = (mldsa.MLDSA44PrivateKey, mldsa.MLDSA65PrivateKey, mldsa.MLDSA87PrivateKey,
+               mlkem.MLKEM768PrivateKey, mlkem.MLKEM1024PrivateKey)
+_PQ_PUBLIC = (mldsa.MLDSA44PublicKey, mldsa.MLDSA65PublicKey, mldsa.MLDSA87PublicKey,
+              mlkem.MLKEM768PublicKey, mlkem.MLKEM1024PublicKey)
+
+
 def encode_private(alg: int, size: int, key: object, import_type: int) -> bytes:
     """``in_data`` for importing ``key`` (a pyca private key) as PRIVATE_KEY or KEY_PAIR.
 
@@ -45,12 +51,17 @@ def encode_private(alg: int, size: int, key: object, import_type: int) -> bytes:
         DH     {103, keySize, pubSize, priSize, 0} ‖ pub ‖ priv
         DSA    {3, keySize, xSize, ySize, pSize, qSize, gSize} ‖ x ‖ y ‖ p ‖ q ‖ g
         SM2    {150, 256, 32, 32, 32} ‖ x ‖ y ‖ z   (an ``Sm2Key``; PRIVATE_KEY: {150, 256, 0, 0, 32} ‖ z)
+        ML-*   {201|200, paramSet, pubSize (0 for PRIVATE_KEY), 32|64, 0} ‖ raw pub ‖ seed
     """
     pair = import_type == HuksImportKeyType.HUKS_KEY_TYPE_KEY_PAIR
     if isinstance(key, Sm2Key):
         assert key.point is not None and key.scalar is not None
         xy = key.point[1:] if pair else b""
         return struct.pack("<5I", alg, size, len(xy) // 2, len(xy) // 2, 32) + xy + key.scalar
+    if isinstance(key, _PQ_PRIVATE):
+        seed = key.private_bytes_raw()
+        pub = key.public_key().public_bytes_raw() if pair else b""
+        return struct.pack("<5I", alg, size, len(pub), len(seed), 0) + pub + seed
     if isinstance(key, rsa.RSAPrivateKey):
         nums = key.private_numbers()
         n = _be(nums.public_numbers.n, size // 8)
@@ -88,6 +99,8 @@ def encode_public(alg: int, key: object) -> bytes:
         return SM2_SPKI_PREFIX + key.point
     if isinstance(key, ed25519.Ed25519PublicKey | x25519.X25519PublicKey):
         return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    if isinstance(key, _PQ_PUBLIC):  # first: touching the dh classes warns
+        return key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     if isinstance(key, rsa.RSAPublicKey | ec.EllipticCurvePublicKey | dh.DHPublicKey | dsa.DSAPublicKey):
         return key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     raise TypeError(f"no HUKS public format for {type(key).__name__} (alg {alg})")
