@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import hashlib
 import pathlib
 import random
 import sqlite3
@@ -431,6 +432,14 @@ def _check_mac(cap: OpCap, size: int) -> None:
     assert _drive(engine.begin(ref, spec, op), message, None) == expected
 
 
+def _x25519_of(private: ed25519.Ed25519PrivateKey) -> x25519.X25519PrivateKey:
+    """RFC 8032 §5.1.5: the X25519 scalar of an Ed25519 key is the first half of SHA-512 of its seed."""
+    seed = private.private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
+    return x25519.X25519PrivateKey.from_private_bytes(hashlib.sha512(seed).digest()[:32])
+
+
 def _check_agree(cap: OpCap, size: int) -> None:
     spec = KeySpec(cap.key_alg, size, _purpose(cap.kind))
     ref = _ref(cap.key_alg, size)
@@ -451,6 +460,12 @@ def _check_agree(cap: OpCap, size: int) -> None:
         assert isinstance(mine, ec.EllipticCurvePublicKey)
         expected = epeer.exchange(ec.ECDH(), mine)
         assert len(expected) == (size + 7) // 8
+    elif cap.key_alg == A.HUKS_ALG_ED25519:  # upstream HksOpensslEd25519AgreeKey: X25519, seeds' scalars
+        assert isinstance(ours, ed25519.Ed25519PrivateKey)
+        edpeer = ed25519.Ed25519PrivateKey.generate()
+        raw = serialization.Encoding.Raw, serialization.PublicFormat.Raw
+        peer_pub = edpeer.public_key().public_bytes(*raw)
+        expected = _x25519_of(edpeer).exchange(_x25519_of(ours).public_key())
     else:
         assert isinstance(ours, dh.DHPrivateKey)
         dpeer = ours.parameters().generate_private_key()
