@@ -130,12 +130,17 @@ class UserAuth:
                     return then(state)
             raise err
 
-    def _mark_unlocked(self, state: State) -> None:
-        state.unlock_boot = self.clock.boot_id()
+    def _mark_unlocked(self, state: State, *, screen: bool = False) -> None:
+        """A PIN was verified: the device is first-unlocked since this boot (and, with ``screen``,
+        unlocked)."""
+        boot = self.clock.boot_id()
+        state.first_unlock_boot = boot
+        if screen:
+            state.unlocked_boot = boot
 
     # ---------------------------------------------------------------- the PIN
 
-    def enroll_pin(self, pin: bytes) -> int:
+    def enroll_pin(self, pin: bytes | str) -> int:
         """Enroll ``pin`` (bytes or str, 1..1024 bytes) as the keystore's PIN; the device is then
         unlocked. Returns the new credential id. Raises ``UserAuthError`` INVALID_PARAMETERS (12500008)
         for a malformed PIN, GENERAL_ERROR (12500002) when a PIN is enrolled already or the keystore
@@ -148,11 +153,11 @@ class UserAuth:
             state.secure_uid = state.secure_uid or _new_id()
             state.credential_id = _new_id()
             state.enrolled_id = _new_id()
-            state.failures, state.frozen_until, state.locked = 0, 0.0, False
-            self._mark_unlocked(state)
+            state.failures, state.frozen_until = 0, 0.0
+            self._mark_unlocked(state, screen=True)
             return state.credential_id
 
-    def change_pin(self, old: bytes, new: bytes) -> None:
+    def change_pin(self, old: bytes | str, new: bytes | str) -> None:
         """Replace the PIN; the credential (and every key bound to it) stays valid. Raises
         ``UserAuthError``: INVALID_PARAMETERS, NOT_ENROLLED (12500010), FAIL (12500001, wrong ``old``),
         LOCKED (12500009, frozen after wrong PINs), GENERAL_ERROR."""
@@ -165,14 +170,14 @@ class UserAuth:
 
         self._with_pin(old, replace)
 
-    def remove_pin(self, pin: bytes) -> None:
+    def remove_pin(self, pin: bytes | str) -> None:
         """Remove the PIN: the user's secure uid goes with it, so keys bound with
         INVALID_CLEAR_PASSWORD are invalid forever (12000007). Raises as ``change_pin``."""
 
         def remove(state: State) -> None:
             record = state.pin or {}
             state.pin = state.secure_uid = state.credential_id = state.enrolled_id = None
-            state.locked = False
+            state.first_unlock_boot = state.unlocked_boot = None
             self._verifier(record).remove(record)
 
         self._with_pin(pin, remove)
@@ -205,7 +210,10 @@ class UserAuth:
     # ---------------------------------------------------------------- tokens
 
     def authenticate(
-        self, challenge: bytes | None, pin: object, auth_type: int = HuksUserAuthType.HUKS_USER_AUTH_TYPE_PIN
+        self,
+        challenge: bytes | None,
+        pin: bytes | str | None,
+        auth_type: int = HuksUserAuthType.HUKS_USER_AUTH_TYPE_PIN,
     ) -> bytes:
         """Authenticate the user and return a 280-byte auth token for ``challenge`` (32 bytes, or
         None/``b""`` for CHALLENGE_TYPE_NONE keys). A success also makes the device "first unlocked
@@ -271,15 +279,13 @@ class UserAuth:
         """Lock the device (ECE keys and ASSET DEVICE_UNLOCKED secrets become unusable until
         ``unlock``). Without a PIN there is no lock screen: nothing changes. Raises GENERAL_ERROR."""
         with self._errors(), self._store.change() as state:
-            if state.pin is not None:
-                state.locked = True
+            state.unlocked_boot = None
 
-    def unlock(self, pin: bytes) -> None:
+    def unlock(self, pin: bytes | str) -> None:
         """Unlock the device with the PIN. Raises ``UserAuthError`` as ``change_pin``."""
 
         def unlock(state: State) -> None:
-            state.locked = False
-            self._mark_unlocked(state)
+            self._mark_unlocked(state, screen=True)
 
         self._with_pin(pin, unlock)
 
@@ -287,13 +293,13 @@ class UserAuth:
         """Whether the device was unlocked (or a PIN verified) since the machine booted; True without a
         PIN. Raises GENERAL_ERROR."""
         state = self._read()
-        return state.pin is None or state.unlock_boot == self.clock.boot_id()
+        return state.pin is None or state.first_unlock_boot == self.clock.boot_id()
 
     def is_locked(self) -> bool:
         """Whether the device is locked: a PIN is enrolled and either ``lock`` was called since the last
         ``unlock``, or nobody unlocked it since boot. Raises GENERAL_ERROR."""
         state = self._read()
-        return state.pin is not None and (state.locked or state.unlock_boot != self.clock.boot_id())
+        return state.pin is not None and state.unlocked_boot != self.clock.boot_id()
 
     def level_available(self, level: int) -> bool:
         """Whether keys of AUTH_STORAGE_LEVEL ``level`` may be used now: DE always, CE once first

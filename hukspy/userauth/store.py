@@ -44,7 +44,9 @@ _VERSION: Final = 1
 class State:
     """What is persisted. ``pin`` is the verifier's record (salt and hash, or the TPM object), never the
     PIN. ``secure_uid`` exists while a PIN is enrolled (a new one per enrollment, as UserIAM's user);
-    ``credential_id`` and ``enrolled_id`` name the PIN credential (kept by ``change_pin``)."""
+    ``credential_id`` and ``enrolled_id`` name the PIN credential (kept by ``change_pin``).
+    ``first_unlock_boot`` is the boot id of the last PIN verified, ``unlocked_boot`` the boot id of the
+    last ``unlock`` (None after ``lock``): the device is unlocked while it equals the current boot id."""
 
     pin: dict[str, Any] | None = None
     secure_uid: int | None = None
@@ -52,8 +54,8 @@ class State:
     enrolled_id: int | None = None
     failures: int = 0
     frozen_until: float = 0.0
-    locked: bool = False
-    unlock_boot: str | None = None
+    first_unlock_boot: str | None = None
+    unlocked_boot: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     def encode(self) -> bytes:
