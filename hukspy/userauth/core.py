@@ -125,7 +125,8 @@ class UserAuth:
         freeze = schedule.freeze_seconds(state.failures)
         state.frozen_until = now + freeze if freeze else 0.0
         left = 0 if freeze else schedule.remaining_attempts(state.failures)
-        return UserAuthError(RC.FAIL, "wrong PIN", remaining_attempts=left, freeze_s=freeze)
+        detail = f"wrong PIN; frozen for {freeze} s" if freeze else f"wrong PIN; {left} attempts left"
+        return UserAuthError(RC.FAIL, detail, remaining_attempts=left, freeze_s=freeze)
 
     def _with_pin(self, pin: object, then: Callable[[State], T]) -> T:
         """Verify ``pin`` and, when it is right, run ``then`` on the state; both in one change."""
