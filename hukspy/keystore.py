@@ -22,7 +22,7 @@ from typing import Concatenate, Final, ParamSpec, TypeVar
 
 from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 
-from hukspy import formats, policy, pyca, seclevel, wrapped
+from hukspy import access, formats, policy, pyca, seclevel, wrapped
 from hukspy.backend import (
     NATIVE_CODES,
     Action,
@@ -162,6 +162,8 @@ class Keystore:
         self._closed = False
         self._parent: Keystore | None = None  # set on a session_scope(): the keystore owning the backend
         self._sessions = SessionTable(session_limit, session_policy)
+        self._caller: access.Caller | None = None  # None: the calling process, asked at every call
+        self._home = access.PRIVATE
         if uri is None:
             uri = os.environ.get("HUKSPY_KEYSTORE") or "software:"
         if not isinstance(uri, str) or ":" not in uri:
@@ -218,6 +220,39 @@ class Keystore:
         scope._parent = self._parent or self
         return scope
 
+    @_public
+    def for_caller(self, caller: access.Caller, home: str = access.PRIVATE) -> Keystore:
+        """A ``Keystore`` on this one's backend that checks KEY_ACCESS_GROUP membership against
+        ``caller`` (not the calling process) and keeps keys without a group in the namespace ``home``
+        (docs/userauth.md, "Access groups"): the keystore service passes each peer's credentials and
+        its per-uid namespace. It has its own session table, like :meth:`session_scope`.
+
+        Raises ``HuksError`` 12000012 on a closed keystore, 401 for a bad caller or namespace.
+        """
+        if not isinstance(caller, access.Caller) or not isinstance(home, str) \
+                or access.split_stored(access.stored_alias(home, "a")) != (home, "a"):
+            raise HuksError(401, "for_caller takes a Caller and a namespace name")
+        scope = self.session_scope()
+        scope._caller = caller
+        scope._home = home
+        return scope
+
+    def _namespace(self, params: ParamSet) -> str:
+        """The namespace a call reaches (``hukspy.access``): the KEY_ACCESS_GROUP's, membership checked
+        against the caller (12000018), else this keystore's home namespace."""
+        return access.namespace_of(params, self._caller or access.Caller.current(), self._home)
+
+    def _where(self, alias: str, params: ParamSet) -> tuple[int, str]:
+        """The AUTH_STORAGE_LEVEL and the stored alias (namespace folded in) a key call reaches.
+        Raises 12000018 (KEY_ACCESS_GROUP the caller is not a member of), 401 (level)."""
+        name = access.stored_alias(self._namespace(params), alias)
+        return policy.storage_level(params), name
+
+    def _find(self, alias: str, params: ParamSet) -> KeyRecord:
+        """The record of the key a call names (:meth:`_where`). Raises 12000018, 401, 12000011."""
+        level, name = self._where(alias, params)
+        return self._record(name, level)
+
     @property
     def backend_name(self) -> str:
         """The backend's name: "software", "pkcs11", "tpm2", ..."""
@@ -266,7 +301,7 @@ class Keystore:
         with self._native(Action.RECORD_GET):
             record = self._backend.records().get(level, alias)
         if record is None:
-            raise HuksError(12000011, f'the key "{alias}"')
+            raise HuksError(12000011, f'the key "{access.split_stored(alias)[1]}"')
         return record
 
     def _store(
@@ -292,7 +327,7 @@ class Keystore:
             with self._native(Action.RECORD_GET):
                 exists = self._backend.records().get(level, alias) is not None
             if exists:
-                raise HuksError(12000017, f'the key "{alias}"')
+                raise HuksError(12000017, f'the key "{access.split_stored(alias)[1]}"')
 
     def _require_key(self, plan: policy.CreatePlan, *, generate: bool) -> None:
         """12000001 unless the backend declares the key: generated, or imported as ``plan.import_type``
@@ -325,12 +360,13 @@ class Keystore:
         self._check_open()
         alias = policy.check_alias(key_alias)
         params, _ = _options(options)
+        name = access.stored_alias(self._namespace(params), alias)
         plan = policy.check_create(params, HuksKeyFlag.HUKS_KEY_FLAG_GENERATE_KEY)
         self._require_key(plan, generate=True)
-        self._check_override(plan.level, alias, plan.replace)
+        self._check_override(plan.level, name, plan.replace)
         with self._native(Action.GENERATE):
             ref = self._backend.generate(plan.spec)
-        self._store(alias, plan.level, plan.stored, plan.spec, ref, plan.replace)
+        self._store(name, plan.level, plan.stored, plan.spec, ref, plan.replace)
 
     @_public
     def import_key_item(self, key_alias: str, options: HuksOptions) -> None:
@@ -344,9 +380,10 @@ class Keystore:
         params, data = _options(options)
         if data is None or not data:
             raise HuksError(401, "the key to import (in_data) is missing")
+        name = access.stored_alias(self._namespace(params), alias)
         plan = policy.check_create(params, HuksKeyFlag.HUKS_KEY_FLAG_IMPORT_KEY, key_len=len(data))
         material = formats.parse_import(plan.spec.alg, plan.spec.size, plan.import_type, data)
-        self._import(alias, plan, material)
+        self._import(name, plan, material)
 
     def _import(self, alias: str, plan: policy.CreatePlan, material: KeyMaterial) -> None:
         """Store imported key material (a key import, a stored agree/derive result) as ``plan`` says."""
@@ -362,9 +399,9 @@ class Keystore:
         self._check_open()
         alias = policy.check_alias(key_alias)
         params, _ = _options(options)
-        level = policy.storage_level(params)
+        level, name = self._where(alias, params)
         with self._native(Action.RECORD_DELETE):
-            record = self._backend.records().delete(level, alias)
+            record = self._backend.records().delete(level, name)
         if record is None:
             raise HuksError(12000011, f'the key "{alias}"')
         if record.ref:  # empty for a damaged record: nothing left to destroy
@@ -381,7 +418,7 @@ class Keystore:
         self._check_open()
         alias = policy.check_alias(key_alias)
         params, _ = _options(options)
-        record = self._record(alias, policy.storage_level(params))
+        record = self._find(alias, params)
         spec = policy.key_spec(record.params)
         if spec.alg in SYMMETRIC_ALGS:
             raise HuksError(
@@ -414,7 +451,7 @@ class Keystore:
         self._check_open()
         alias = policy.check_alias(key_alias)
         params, _ = _options(options)
-        record = self._record(alias, policy.storage_level(params))
+        record = self._find(alias, params)
         if not isinstance(self._backend, KeyStorage):
             return self._backend.name
         with self._native(Action.STORAGE):
@@ -426,7 +463,7 @@ class Keystore:
         self._check_open()
         alias = policy.check_alias(key_alias)
         params, _ = _options(options)
-        record = self._record(alias, policy.storage_level(params))
+        record = self._find(alias, params)
         return HuksReturnResult(properties=record.params.to_params())
 
     @_public
@@ -435,7 +472,7 @@ class Keystore:
         self._check_open()
         alias = policy.check_alias(key_alias)
         params, _ = _options(options)
-        self._record(alias, policy.storage_level(params))
+        self._find(alias, params)
         return True
 
     @_public
@@ -445,15 +482,19 @@ class Keystore:
         alias = policy.check_alias(key_alias)
         params, _ = _options(options)
         with self._native(Action.RECORD_GET):
-            return self._backend.records().get(policy.storage_level(params), alias) is not None
+            return self._backend.records().get(*self._where(alias, params)) is not None
 
     @_public
     def list_aliases(self, options: HuksOptions) -> HuksListAliasesReturnResult:
         """The aliases of one AUTH_STORAGE_LEVEL (default CE), sorted. ``None`` options → 401."""
         self._check_open()
         params, _ = _options(options)
+        namespace = self._namespace(params)
+        level = policy.storage_level(params)
         with self._native(Action.RECORD_LIST):
-            return HuksListAliasesReturnResult(self._backend.records().aliases(policy.storage_level(params)))
+            stored = self._backend.records().aliases(level)
+        names = [access.split_stored(n) for n in stored]
+        return HuksListAliasesReturnResult(sorted(a for ns, a in names if ns == namespace))
 
     # ---------------------------------------------------------------- sessions
 
@@ -465,8 +506,8 @@ class Keystore:
         self._check_open()
         alias = policy.check_alias(key_alias)
         params, _ = _options(options)
-        level = policy.storage_level(params)
-        record = self._record(alias, level)
+        level, name = self._where(alias, params)
+        record = self._record(name, level)
         key = policy.key_spec(record.params)
         plan = policy.check_init(record.params, params)
         if not self._caps.supports_op(key, plan.op):
@@ -584,7 +625,8 @@ class Keystore:
                 12000003,
                 f"key size {plan.spec.size} for the {s.kind.value}d secret of {len(secret) * 8} bits",
             )
-        self._import(request.alias, plan, KeyMaterial(secret=secret))
+        name = access.stored_alias(self._namespace(request.params), request.alias)
+        self._import(name, plan, KeyMaterial(secret=secret))
         return b""
 
     @_public
@@ -612,7 +654,7 @@ class Keystore:
         self._check_open()
         alias = policy.check_alias(key_alias)
         params, _ = _options(options)
-        record = self._record(alias, policy.storage_level(params))
+        record = self._find(alias, params)
         spec = policy.key_spec(record.params)
         if spec.alg in SYMMETRIC_ALGS:
             raise HuksError(401, "symmetric keys cannot be attested")
@@ -651,7 +693,7 @@ class Keystore:
         alias = policy.check_alias(key_alias)
         params, _ = _options(options)
         self._check_wrap(params, "key wrapping")
-        record = self._record(alias, policy.storage_level(params))
+        record = self._find(alias, params)
         if record.params.bool_(HuksTag.HUKS_TAG_IS_ALLOWED_WRAP) is not True:
             raise HuksError(12000012, f'wrap the key "{alias}": it was not generated with IS_ALLOWED_WRAP')
         spec = policy.key_spec(record.params)
@@ -686,12 +728,12 @@ class Keystore:
             spec = policy.key_spec(key_params)
         except (ValueError, IndexError, struct.error, HuksError) as exc:  # bound params: a forged blob
             raise HuksError(12000006, "the wrapped key fails authentication") from exc
-        level = policy.storage_level(params)
+        level, name = self._where(alias, params)
         replace = params.bool_(HuksTag.HUKS_TAG_KEY_OVERRIDE) is not False
-        self._check_override(level, alias, replace)
+        self._check_override(level, name, replace)
         with self._native(Action.UNWRAP):
             ref = self._backend.unwrap(sealed, spec, binding)
-        self._store(alias, level, key_params, spec, ref, replace)
+        self._store(name, level, key_params, spec, ref, replace)
         return HuksReturnResult()
 
     @_public
@@ -716,8 +758,9 @@ class Keystore:
         params, data = _options(options)
         if not data:
             raise HuksError(401, "the wrapped key (in_data) is missing")
-        level = policy.storage_level(params)
-        wrapping = self._record(wrapping_alias, level)
+        level, wrapping_name = self._where(wrapping_alias, params)
+        name = access.stored_alias(access.split_stored(wrapping_name)[0], alias)
+        wrapping = self._record(wrapping_name, level)
         suite_id = params.int_(HuksTag.HUKS_TAG_UNWRAP_ALGORITHM_SUITE)
         if suite_id is None:
             raise HuksError(12000002, "UNWRAP_ALGORITHM_SUITE param")
@@ -742,7 +785,7 @@ class Keystore:
         agree = OpSpec(OpKind.AGREE, alg=suite.agree_alg)
         if not self._caps.supports_op(wspec, agree):
             raise HuksError(12000001, f"unwrap suite {suite.name} on the {self._backend.name} keystore")
-        self._check_override(level, alias, plan.replace)
+        self._check_override(level, name, plan.replace)
         formats.load_public(suite.peer_alg, parts[wrapped.PART_PEER_PUBLIC], suite.key_size)
         ref: bytes | None = None
         if isinstance(self._backend, WrappedImport):
@@ -762,7 +805,7 @@ class Keystore:
             material = formats.parse_import(spec.alg, spec.size, plan.import_type, plain)
             with self._native(Action.IMPORT):
                 ref = self._backend.import_key(spec, material)
-        self._store(alias, level, plan.stored, spec, ref, plan.replace)
+        self._store(name, level, plan.stored, spec, ref, plan.replace)
 
     @_public
     def get_sdk_version(self, options: HuksOptions) -> str:
