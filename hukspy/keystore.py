@@ -18,7 +18,7 @@ import threading
 from collections.abc import Callable, Iterator
 from enum import IntEnum
 from pathlib import Path
-from typing import Concatenate, Final, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Concatenate, Final, ParamSpec, TypeVar
 
 from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 
@@ -57,6 +57,9 @@ from hukspy.params import (
 )
 from hukspy.sessions import DEFAULT_SESSION_LIMIT, Session, SessionPolicy, SessionTable
 from hukspy.spec import AttestIds, KeyMaterial, KeySpec, OpKind, OpSpec
+
+if TYPE_CHECKING:
+    from hukspy.userauth import UserAuth
 
 __all__ = ["SDK_VERSION", "Keystore", "default_keystore", "hukspy_home", "on_default"]
 
@@ -170,9 +173,12 @@ class Keystore:
             raise HuksError(401, 'the keystore URI must be a string "scheme:location"')
         scheme, _, location = uri.partition(":")
         self.uri: Final = uri
+        #: ``$HUKSPY_HOME`` (or the ``home`` given): where the keystore keeps files outside its backend.
+        self.home: Final = home or hukspy_home()
+        self._user_auth: UserAuth | None = None
         factory = find_backend(scheme)
         try:
-            self._backend: Backend = factory.open(location, home=home or hukspy_home())
+            self._backend: Backend = factory.open(location, home=self.home)
         except HuksError:
             raise
         except MemoryError as exc:
@@ -252,6 +258,18 @@ class Keystore:
         """The record of the key a call names (:meth:`_where`). Raises 12000018, 401, 12000011."""
         level, name = self._where(alias, params)
         return self._record(name, level)
+
+    @property
+    def user_auth(self) -> UserAuth:
+        """This keystore's ``hukspy.userauth.UserAuth`` (one per keystore, shared with its
+        ``session_scope`` copies; its state lives in the keystore's record store, docs/userauth.md)."""
+        owner = self._parent or self
+        with _user_auth_lock:
+            if owner._user_auth is None:
+                from hukspy.userauth import UserAuth
+
+                owner._user_auth = UserAuth(owner)
+            return owner._user_auth
 
     @property
     def backend_name(self) -> str:
@@ -871,6 +889,7 @@ def _pem(der: bytes) -> str:
 
 _default: Keystore | None = None
 _default_lock = threading.Lock()
+_user_auth_lock = threading.Lock()
 
 
 def default_keystore() -> Keystore:
