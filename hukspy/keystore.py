@@ -12,6 +12,7 @@ import contextlib
 import copy
 import functools
 import os
+import secrets
 import struct
 import textwrap
 import threading
@@ -22,7 +23,7 @@ from typing import TYPE_CHECKING, Concatenate, Final, ParamSpec, TypeVar
 
 from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 
-from hukspy import access, formats, policy, pyca, seclevel, wrapped
+from hukspy import access, authpolicy, formats, policy, pyca, seclevel, wrapped
 from hukspy.backend import (
     NATIVE_CODES,
     Action,
@@ -37,6 +38,8 @@ from hukspy.backend import (
 )
 from hukspy.backend.facts import SYMMETRIC_ALGS
 from hukspy.enums import (
+    HuksAuthStorageLevel,
+    HuksChallengeType,
     HuksCipherMode,
     HuksKeyAlg,
     HuksKeyDigest,
@@ -68,6 +71,12 @@ R = TypeVar("R")
 
 #: What ``get_sdk_version`` returns: upstream's HKS_SDK_VERSION.
 SDK_VERSION: Final = "2.0.0.5"
+
+#: The levels the lock state gates (docs/userauth.md, "Lock state").
+_LOCKABLE_LEVELS: Final = frozenset(
+    int(v) for v in HuksAuthStorageLevel if v != HuksAuthStorageLevel.HUKS_AUTH_STORAGE_LEVEL_DE
+)
+_CHALLENGE_NONE: Final = int(HuksChallengeType.HUKS_CHALLENGE_TYPE_NONE)
 
 _ATTEST_ID_TAGS: Final = frozenset(
     int(t)
@@ -252,7 +261,16 @@ class Keystore:
         """The AUTH_STORAGE_LEVEL and the stored alias (namespace folded in) a key call reaches.
         Raises 12000018 (KEY_ACCESS_GROUP the caller is not a member of), 401 (level)."""
         name = access.stored_alias(self._namespace(params), alias)
-        return policy.storage_level(params), name
+        level = policy.storage_level(params)
+        self._check_unlocked(level)
+        return level, name
+
+    def _check_unlocked(self, level: int) -> None:
+        """The lock state (docs/userauth.md, "Lock state"): CE keys after the first unlock since boot,
+        ECE keys while unlocked, DE keys always; else 201 (upstream's ENOKEY file access → -5)."""
+        if level in _LOCKABLE_LEVELS and not self.user_auth.level_available(level):
+            what = "since boot" if level == HuksAuthStorageLevel.HUKS_AUTH_STORAGE_LEVEL_CE else "now"
+            raise HuksError(201, f"the device is locked: keys of this storage level need it unlocked {what}")
 
     def _find(self, alias: str, params: ParamSet) -> KeyRecord:
         """The record of the key a call names (:meth:`_where`). Raises 12000018, 401, 12000011."""
@@ -379,8 +397,9 @@ class Keystore:
         alias = policy.check_alias(key_alias)
         params, _ = _options(options)
         name = access.stored_alias(self._namespace(params), alias)
-        plan = policy.check_create(params, HuksKeyFlag.HUKS_KEY_FLAG_GENERATE_KEY)
+        plan = policy.check_create(params, HuksKeyFlag.HUKS_KEY_FLAG_GENERATE_KEY, creds=self.user_auth)
         self._require_key(plan, generate=True)
+        self._check_unlocked(plan.level)
         self._check_override(plan.level, name, plan.replace)
         with self._native(Action.GENERATE):
             ref = self._backend.generate(plan.spec)
@@ -399,13 +418,15 @@ class Keystore:
         if data is None or not data:
             raise HuksError(401, "the key to import (in_data) is missing")
         name = access.stored_alias(self._namespace(params), alias)
-        plan = policy.check_create(params, HuksKeyFlag.HUKS_KEY_FLAG_IMPORT_KEY, key_len=len(data))
+        plan = policy.check_create(params, HuksKeyFlag.HUKS_KEY_FLAG_IMPORT_KEY, key_len=len(data),
+                                   creds=self.user_auth)
         material = formats.parse_import(plan.spec.alg, plan.spec.size, plan.import_type, data)
         self._import(name, plan, material)
 
     def _import(self, alias: str, plan: policy.CreatePlan, material: KeyMaterial) -> None:
         """Store imported key material (a key import, a stored agree/derive result) as ``plan`` says."""
         self._require_key(plan, generate=False)
+        self._check_unlocked(plan.level)
         self._check_override(plan.level, alias, plan.replace)
         with self._native(Action.IMPORT):
             ref = self._backend.import_key(plan.spec, material)
@@ -482,7 +503,7 @@ class Keystore:
         alias = policy.check_alias(key_alias)
         params, _ = _options(options)
         record = self._find(alias, params)
-        return HuksReturnResult(properties=record.params.to_params())
+        return HuksReturnResult(properties=record.params.without(authpolicy.AUTH_BINDING_TAG).to_params())
 
     @_public
     def is_key_item_exist(self, key_alias: str, options: HuksOptions) -> bool:
@@ -534,13 +555,20 @@ class Keystore:
                 f"{_op_words(plan.op)} for {_alg_name(key.alg)}-{key.size} keys "
                 f"on the {self._backend.name} keystore{self._hint}",
             )
+        authpolicy.check_device_password(record.params, self.user_auth)
+        gate = authpolicy.auth_gate(record.params, params)
+        challenge = None
+        if gate is not None and gate.challenge_type != _CHALLENGE_NONE:
+            challenge = secrets.token_bytes(authpolicy.CHALLENGE_SIZE)
+        init_ms = self.user_auth.clock.monotonic_ms() if gate is not None else 0
 
         def create() -> Session:
             with self._native(Action.BEGIN, plan.op.kind):
                 op = self._backend.begin(record.ref, key, plan.op)
-            return Session(op, plan.op, key, record.params, level, plan.append_nonce)
+            return Session(op, plan.op, key, record.params, level, plan.append_nonce,
+                           gate=gate, challenge=challenge, init_ms=init_ms)
 
-        return HuksSessionHandle(self._sessions.open(create))
+        return HuksSessionHandle(self._sessions.open(create), challenge)
 
     @_public
     def update_session(
@@ -555,12 +583,36 @@ class Keystore:
         h = _handle(handle)
         with self._sessions.use(h) as s:
             try:
-                _token(token)
-                _, data = _options(options)
+                params, data = _options(options)
+                self._verify(s, params, _token(token))
                 return HuksReturnResult(out_data=self._update(s, data or b""))
             except BaseException:
                 self._sessions.end(h)
                 raise
+
+    def _verify(self, s: Session, params: ParamSet, token: bytes | None) -> None:
+        """The user-auth checks of an update/finish (docs/userauth.md, "Sessions"): IS_DEVICE_PASSWORD_SET
+        without a PIN (12000016) at every call; on the first call of a user-auth session the token (the
+        ``token`` argument, else AUTH_TOKEN in the options): missing or not 280 bytes → 401, a MAC that
+        does not verify → 12000008 (``UserAuth.verify_token``), then ``authpolicy.check_token`` (12000001,
+        12000012, 12000009, 12000008, 12000007). The caller ends the session on any error."""
+        from hukspy.userauth import USER_ID, TokenInvalid
+
+        ua = self.user_auth
+        authpolicy.check_device_password(s.key_params, ua)
+        gate = s.gate
+        if not isinstance(gate, authpolicy.AuthGate):
+            return
+        if token is None:
+            token = params.bytes_(HuksTag.HUKS_TAG_AUTH_TOKEN)
+        if token is None:
+            raise HuksError(401, "the key requires user authentication: the auth token is missing")
+        try:
+            parsed = ua.verify_token(token)
+        except TokenInvalid as exc:
+            raise HuksError(exc.huks_code, str(exc)) from exc
+        authpolicy.check_token(gate, parsed, s.challenge, s.init_ms, USER_ID)
+        s.gate = None
 
     def _update(self, s: Session, data: bytes) -> bytes:
         kind = s.kind
@@ -595,8 +647,8 @@ class Keystore:
         h = _handle(handle)
         with self._sessions.use(h) as s:
             try:
-                _token(token)
                 params, data = _options(options)
+                self._verify(s, params, _token(token))
                 out = self._finish(s, params, data or b"")
             finally:
                 self._sessions.end(h)
@@ -637,7 +689,7 @@ class Keystore:
             flag = HuksKeyFlag.HUKS_KEY_FLAG_DERIVE_KEY
         if request is None:
             return secret
-        plan = policy.check_create(request.params, flag, spec=request.spec)
+        plan = policy.check_create(request.params, flag, spec=request.spec, creds=self.user_auth)
         if len(secret) * 8 != plan.spec.size:
             raise HuksError(
                 12000003,
@@ -797,7 +849,7 @@ class Keystore:
                 f'wrapping key "{wrapping_alias}" ({_alg_name(wspec.alg)}-{wspec.size}) for {suite.name}',
             )
         key_params = params.without(HuksTag.HUKS_TAG_UNWRAP_ALGORITHM_SUITE)
-        plan = policy.check_create(key_params, HuksKeyFlag.HUKS_KEY_FLAG_IMPORT_KEY)
+        plan = policy.check_create(key_params, HuksKeyFlag.HUKS_KEY_FLAG_IMPORT_KEY, creds=self.user_auth)
         spec = plan.spec
         self._require_key(plan, generate=False)
         agree = OpSpec(OpKind.AGREE, alg=suite.agree_alg)
