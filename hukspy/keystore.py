@@ -270,7 +270,8 @@ class Keystore:
         ECE keys while unlocked, DE keys always; else 201 (upstream's ENOKEY file access → -5)."""
         if level in _LOCKABLE_LEVELS and not self.user_auth.level_available(level):
             what = "since boot" if level == HuksAuthStorageLevel.HUKS_AUTH_STORAGE_LEVEL_CE else "now"
-            raise HuksError(201, f"the device is locked: keys of this storage level need it unlocked {what}")
+            locked = f"The device is locked: keys of this storage level need it unlocked {what}."
+            raise HuksError(201, message=f"{HuksError(201).message} {locked}")
 
     def _find(self, alias: str, params: ParamSet) -> KeyRecord:
         """The record of the key a call names (:meth:`_where`). Raises 12000018, 401, 12000011."""

@@ -1157,12 +1157,12 @@ class StreamingTests:
 
 
 # The access-control section lives in its own module (it uses ``_simple`` from here).
-from hukspy.testing.authz import AccessGroupTests  # noqa: E402
+from hukspy.testing.authz import AccessGroupTests, AuthKeyTests  # noqa: E402
 
 
 class KeystoreConformanceTests(
     DeclaredCapabilityTests, KeyRuleTests, SessionTests, CipherRuleTests, StreamingTests, UserAuthTests,
-    AccessGroupTests,
+    AccessGroupTests, AuthKeyTests,
 ):
     """The whole conformance suite. A subclass provides the ``keystore_uri`` fixture (a ``str``); it may
     override ``init_keystore`` to open the keystore another way."""
