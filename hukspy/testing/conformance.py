@@ -1156,8 +1156,13 @@ class StreamingTests:
         assert not [a for a in keystore.list_aliases(options()).key_aliases if ":thread" in a]
 
 
+# The access-control section lives in its own module (it uses ``_simple`` from here).
+from hukspy.testing.authz import AccessGroupTests, AuthKeyTests  # noqa: E402
+
+
 class KeystoreConformanceTests(
-    DeclaredCapabilityTests, KeyRuleTests, SessionTests, CipherRuleTests, StreamingTests, UserAuthTests
+    DeclaredCapabilityTests, KeyRuleTests, SessionTests, CipherRuleTests, StreamingTests, UserAuthTests,
+    AccessGroupTests, AuthKeyTests,
 ):
     """The whole conformance suite. A subclass provides the ``keystore_uri`` fixture (a ``str``); it may
     override ``init_keystore`` to open the keystore another way."""
