@@ -155,3 +155,36 @@ def test_keys_live_at_their_accessibilitys_storage_level(st: asset.AssetStore, k
                    T.REQUIRE_PASSWORD_SET: True})
         assert again.query({T.ALIAS: b"old", **ALL})[0][T.SECRET] == b"y"
     assert levels_of(legacy) == [1]
+
+
+# XTS security/asset/asset_js AssetAuthQuery.test.ets (userauth-reference.md §9)
+
+
+def test_Security_DataSecurity_Asset_Authentication_Func_0600_17th_pre_query_is_limit_exceeded(
+    st: asset.AssetStore, ks: hukspy.Keystore
+) -> None:
+    ks.user_auth.enroll_pin(PIN)
+    st.add({T.ALIAS: b"a", T.SECRET: b"x", T.AUTH_TYPE: AuthType.ANY})
+    challenges = [st.pre_query({T.ALIAS: b"a"}) for _ in range(16)]
+    assert code_of(lambda: st.pre_query({T.ALIAS: b"a"})) == 24000016
+    for c in challenges:
+        st.post_query({T.AUTH_CHALLENGE: c})
+
+
+@pytest.mark.parametrize("period", [0, 660])
+def test_Security_DataSecurity_Asset_Authentication_Func_0700_validity_period_out_of_range_is_401(
+    st: asset.AssetStore, period: int
+) -> None:
+    st.add({T.ALIAS: b"a", T.SECRET: b"x", T.AUTH_TYPE: AuthType.ANY})
+    assert code_of(lambda: st.pre_query({T.ALIAS: b"a", T.AUTH_VALIDITY_PERIOD: period})) == 401
+
+
+def test_Security_DataSecurity_Asset_Authentication_Func_1200_query_without_challenge_is_401(
+    st: asset.AssetStore, ks: hukspy.Keystore
+) -> None:
+    ks.user_auth.enroll_pin(PIN)
+    st.add({T.ALIAS: b"a", T.SECRET: b"x", T.AUTH_TYPE: AuthType.ANY})
+    challenge = st.pre_query({T.ALIAS: b"a"})
+    token = ks.user_auth.authenticate(challenge, PIN)
+    assert code_of(lambda: st.query({T.ALIAS: b"a", **ALL, T.AUTH_TOKEN: token})) == 401
+    st.post_query({T.AUTH_CHALLENGE: challenge})
