@@ -47,6 +47,7 @@ from hukspy import (
     HuksTag,
     HuksUnwrapSuite,
     Keystore,
+    access,
 )
 from hukspy.formats import build_lv, parse_lv
 from hukspy.pyca import HuksPrivateKey
@@ -98,6 +99,8 @@ DOCUMENTED: Final[dict[str, frozenset[int]]] = {
     "key_storage": _codes(401, 4, 11, 12),
     # hukspy's own: a Keystore with its own session table (docs/decisions.md)
     "session_scope": _codes(401, 12),
+    # hukspy's own: a Keystore checking another caller's groups (docs/userauth.md, "Access groups")
+    "for_caller": _codes(401, 12),
     # the key as a pyca key (docs/cryptography.md): reads the record and the public key
     "private_key": _codes(401, 1, 3, 4, 5, 11, 12, 14),
     "public_key": _codes(401, 1, 3, 4, 5, 11, 12, 14),
@@ -273,7 +276,15 @@ _PLAUSIBLE: Final[dict[int, st.SearchStrategy[object]]] = {
     _T.HUKS_TAG_IS_ALLOWED_WRAP: st.booleans(),
     _T.HUKS_TAG_KEY_WRAP_TYPE: st.integers(0, 3),
     _T.HUKS_TAG_UNWRAP_ALGORITHM_SUITE: st.integers(0, 6),
-    _T.HUKS_TAG_USER_AUTH_TYPE: st.integers(0, 8),
+    _T.HUKS_TAG_USER_AUTH_TYPE: st.sampled_from([0, 1, 2, 3, 4, 5, 8, 32, 33, 36]),
+    _T.HUKS_TAG_KEY_AUTH_ACCESS_TYPE: st.integers(0, 7),
+    _T.HUKS_TAG_CHALLENGE_TYPE: st.integers(0, 3),
+    _T.HUKS_TAG_CHALLENGE_POS: st.integers(0, 5),
+    _T.HUKS_TAG_AUTH_TIMEOUT: st.sampled_from([0, 1, 3, 216000, 216001]),
+    _T.HUKS_TAG_KEY_AUTH_PURPOSE: st.integers(0, 0x400),
+    _T.HUKS_TAG_IS_DEVICE_PASSWORD_SET: st.booleans(),
+    _T.HUKS_TAG_AUTH_TOKEN: st.one_of(st.binary(max_size=8), st.binary(min_size=280, max_size=280)),
+    _T.HUKS_TAG_KEY_ACCESS_GROUP: st.one_of(st.binary(max_size=8), st.just(b"daemon"), st.just(b"g" * 129)),
     _T.HUKS_TAG_AE_TAG_LEN: st.integers(0, 20),
     _T.HUKS_TAG_ATTESTATION_CHALLENGE: st.binary(max_size=20),
 }
@@ -505,6 +516,9 @@ def _check_result(name: str, result: object) -> None:
         assert result == "2.0.0.5"
     elif name == "key_storage":
         assert result == "software"
+    elif name == "for_caller":
+        assert isinstance(result, Keystore) and result.open_sessions == 0
+        result.close()
     elif name == "session_scope":
         assert isinstance(result, Keystore) and result.open_sessions == 0
         result.close()  # its own sessions only: the victims' keystore stays open
@@ -657,6 +671,16 @@ def test_session_scope(victims: Victims, limit: object, policy: object) -> None:
         "session_scope",
         lambda: victims.ks.session_scope(session_limit=limit, session_policy=policy),  # type: ignore[arg-type]
     )
+
+
+@FUZZ
+@given(
+    caller=st.one_of(st.builds(access.Caller, st.integers(0, 2**31), st.integers(0, 2**31)), st.none(),
+                     st.text(max_size=4), st.integers()),
+    home=st.one_of(st.text(max_size=6), st.none(), st.binary(max_size=4)),
+)
+def test_for_caller(victims: Victims, caller: object, home: object) -> None:
+    _exercise(victims, "for_caller", lambda: victims.ks.for_caller(caller, home))  # type: ignore[arg-type]
 
 
 def test_every_public_function_is_fuzzed() -> None:
