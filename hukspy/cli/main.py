@@ -16,17 +16,18 @@ from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import Final
 
-from hukspy.cli import asset, backends, backup, cipher, importing, keyops, keys, selftest, signing
+from hukspy.cli import asset, backends, backup, cipher, importing, keyops, keys, selftest, signing, userauth
 from hukspy.cli.command import Command, Context
 from hukspy.cli.options import Parents, add_globals
 from hukspy.cli.output import ParseFailureError, Parser, UsageError, fail, usage_fail
 from hukspy.errors import HuksError
+from hukspy.userauth.errors import UserAuthError
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
 #: The command modules, in the order ``--help`` lists their commands (``asset`` comes after selftest).
 _BEFORE_ASSET: Final = (keys, importing, cipher, signing, backends, selftest)
-_AFTER_ASSET: Final = (keyops, backup)
+_AFTER_ASSET: Final = (keyops, backup, userauth)
 
 #: Every command but ``asset`` (a hand-over to ``hukspy.asset.cli``), by name.
 COMMANDS: Final[Mapping[str, Command]] = MappingProxyType({
@@ -104,6 +105,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:
         return _exit_code(exc)
     except HuksError as exc:
+        return fail(args, exc.code, exc.message)
+    except UserAuthError as exc:
         return fail(args, exc.code, exc.message)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -23,7 +23,7 @@ from hukspy.userauth.authenticators import Authenticator, load_authenticators
 from hukspy.userauth.clock import Clock, SystemClock
 from hukspy.userauth.errors import TokenMacError, UserAuthError, UserAuthResultCode
 from hukspy.userauth.keys import BackendTokenKeys, NoTokenKeyError, VerifyingKeys
-from hukspy.userauth.pin import PinVerifier, PinVerifierHook, ScryptVerifier, check_pin
+from hukspy.userauth.pin import PinLockoutError, PinVerifier, PinVerifierHook, ScryptVerifier, check_pin
 from hukspy.userauth.store import State, StateStore
 from hukspy.userauth.token import CHALLENGE_SIZE, AuthToken, iam_auth_type, open_token, sign_token
 
@@ -110,7 +110,14 @@ class UserAuth:
             return UserAuthError(
                 RC.LOCKED, f"too many wrong PINs: try again in {wait} s", remaining_attempts=0, freeze_s=wait
             )
-        if self._verifier(state.pin).verify(state.pin, pin):
+        try:
+            right = self._verifier(state.pin).verify(state.pin, pin)
+        except PinLockoutError as exc:
+            return UserAuthError(
+                RC.LOCKED, f"the keystore's device refuses PINs now: {exc}", remaining_attempts=0,
+                freeze_s=exc.retry_after_s,
+            )
+        if right:
             state.failures = 0
             state.frozen_until = 0.0
             return None
@@ -118,7 +125,8 @@ class UserAuth:
         freeze = schedule.freeze_seconds(state.failures)
         state.frozen_until = now + freeze if freeze else 0.0
         left = 0 if freeze else schedule.remaining_attempts(state.failures)
-        return UserAuthError(RC.FAIL, "wrong PIN", remaining_attempts=left, freeze_s=freeze)
+        detail = f"wrong PIN; frozen for {freeze} s" if freeze else f"wrong PIN; {left} attempts left"
+        return UserAuthError(RC.FAIL, detail, remaining_attempts=left, freeze_s=freeze)
 
     def _with_pin(self, pin: object, then: Callable[[State], T]) -> T:
         """Verify ``pin`` and, when it is right, run ``then`` on the state; both in one change."""

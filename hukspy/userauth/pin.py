@@ -14,7 +14,7 @@ import hmac
 import secrets
 from typing import Any, Final, Protocol, runtime_checkable
 
-__all__ = ["PinVerifier", "PinVerifierHook", "ScryptVerifier", "check_pin"]
+__all__ = ["PinLockoutError", "PinVerifier", "PinVerifierHook", "ScryptVerifier", "check_pin"]
 
 MAX_PIN_BYTES: Final = 1024
 _N: Final = 2**15
@@ -22,9 +22,21 @@ _R: Final = 8
 _P: Final = 1
 
 
+class PinLockoutError(Exception):
+    """Raised by a verifier whose device refuses to check any PIN now (a TPM in dictionary-attack
+    lockout): ``UserAuth`` answers LOCKED (12500009) and counts no failure. ``retry_after_s`` says when
+    the device may answer again, when it knows."""
+
+    def __init__(self, message: str, retry_after_s: int | None = None) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
 class PinVerifier(Protocol):
     """Makes and checks the stored form of a PIN. ``enroll`` returns a JSON-able record; ``verify``
-    answers whether ``pin`` matches it, taking the same time for every wrong PIN."""
+    answers whether ``pin`` matches it, taking the same time for every wrong PIN, or raises
+    ``PinLockoutError`` when the device will not check it now; ``remove`` destroys what ``enroll``
+    made outside the record."""
 
     kind: str
 
