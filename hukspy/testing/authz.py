@@ -385,6 +385,36 @@ class AuthKeyTests:
             keystore.delete_key_item(alias, options())
             keystore.delete_key_item(always, options())
 
+    def test_key_auth_purpose_limits_which_purposes_need_a_token(
+        self, keystore: Keystore, pin_ua: UserAuth
+    ) -> None:
+        enc, dec = 1, 2  # HUKS_KEY_PURPOSE_ENCRYPT, DECRYPT
+        cbc = (param(_TAG.HUKS_TAG_BLOCK_MODE, 2), param(_TAG.HUKS_TAG_PADDING, 5))  # CBC, PKCS7
+        gen = (param(_TAG.HUKS_TAG_ALGORITHM, 20), param(_TAG.HUKS_TAG_KEY_SIZE, 256),  # AES-256
+               param(_TAG.HUKS_TAG_PURPOSE, enc | dec), *cbc)
+        alias = unique_alias("authpurpose")
+        try:
+            keystore.generate_key_item(alias, options(
+                *gen, *_auth(), param(_TAG.HUKS_TAG_KEY_AUTH_PURPOSE, dec)))
+        except HuksError as exc:
+            if exc.code == 12000001:
+                pytest.skip(f"{keystore.backend_name} cannot generate AES-256 keys")
+            raise
+        iv = param(_TAG.HUKS_TAG_IV, bytes(16))
+        try:
+            h = keystore.init_session(alias, options(gen[0], param(_TAG.HUKS_TAG_PURPOSE, enc), *cbc, iv))
+            assert h.challenge is None, "ENCRYPT is outside KEY_AUTH_PURPOSE: no token needed"
+            ct = keystore.finish_session(h, options(in_data=b"sixteen byte msg")).out_data
+            h = keystore.init_session(alias, options(gen[0], param(_TAG.HUKS_TAG_PURPOSE, dec), *cbc, iv))
+            assert h.challenge is not None
+            with raises_code(401):
+                keystore.finish_session(h, options(in_data=ct))
+            h = keystore.init_session(alias, options(gen[0], param(_TAG.HUKS_TAG_PURPOSE, dec), *cbc, iv))
+            token = pin_ua.authenticate(h.challenge, PIN)
+            assert keystore.finish_session(h, options(in_data=ct), token).out_data == b"sixteen byte msg"
+        finally:
+            keystore.delete_key_item(alias, options())
+
     def test_coauth_token_on_a_local_key_is_12000001(self, keystore: Keystore, pin_ua: UserAuth) -> None:
         alias, simple = self._key(keystore, *_auth())
         try:
