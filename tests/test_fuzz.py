@@ -74,19 +74,20 @@ def _codes(*short: int) -> frozenset[int]:
 _R = range
 #: huks-reference.md §1 (documented codes, latest d.ts) + 12000012 + 401 (python-api.md §2/§4).
 DOCUMENTED: Final[dict[str, frozenset[int]]] = {
+    # 16: IS_DEVICE_PASSWORD_SET without a PIN (userauth-reference §4)
     "generate_key_item": _codes(
-        201, 401, 801, 1, 2, 3, 4, 5, 6, 12, 13, 14, 15, 17, 18, 11, 20, 21, 23, 24, 26
+        201, 401, 801, 1, 2, 3, 4, 5, 6, 12, 13, 14, 15, 16, 17, 18, 11, 20, 21, 23, 24, 26
     ),
     "delete_key_item": _codes(201, 401, 801, 4, 5, 11, 12, 14, 18),
-    "import_key_item": _codes(401, 801, 1, 2, 3, 4, 5, 6, 11, 12, 13, 14, 15, 17, 18),
+    "import_key_item": _codes(401, 801, 1, 2, 3, 4, 5, 6, 11, 12, 13, 14, 15, 16, 17, 18),
     "import_wrapped_key_item": _codes(201, 401, 801, *_R(1, 7), *_R(11, 16), 17, 18, 20, 21, 23, 24, 26),
     "export_key_item": _codes(201, 401, 801, *_R(1, 7), 11, 12, 14, 18, 20, 24, 26),
     "get_key_item_properties": _codes(201, 401, 801, *_R(1, 7), 11, 12, 14, 18, 26),
     "is_key_item_exist": _codes(401, 801, 4, 5, 6, 11, 12, 14, 18),
     "has_key_item": _codes(401, 801, 4, 5, 6, 12, 14, 18),
-    "init_session": _codes(201, 401, 801, *_R(1, 7), 10, 11, 12, 14, 18, 20, 21, 23, 24, 26),
-    "update_session": _codes(401, 801, *_R(1, 10), 11, 12, 14, 18, 20, 21, 23, 24, 26),
-    "finish_session": _codes(401, 801, *_R(1, 10), 11, 12, 14, 17, 18, 20, 21, 23, 24, 26),
+    "init_session": _codes(201, 401, 801, *_R(1, 7), 10, 11, 12, 14, 16, 18, 20, 21, 23, 24, 26),
+    "update_session": _codes(401, 801, *_R(1, 10), 11, 12, 14, 16, 18, 20, 21, 23, 24, 26),
+    "finish_session": _codes(401, 801, *_R(1, 10), 11, 12, 14, 16, 17, 18, 20, 21, 23, 24, 26),
     "abort_session": _codes(401, 801, 4, 5, 6, 12, 14, 18, 20, 24, 26),
     "attest_key_item": _codes(201, 401, 801, 1, 4, 5, 6, 11, 12, 14, 18),
     "anon_attest_key_item": _codes(201, 401, 801, *_R(1, 7), 11, 12, 14, 18, 26),
@@ -95,15 +96,15 @@ DOCUMENTED: Final[dict[str, frozenset[int]]] = {
     # unwrap: 17 by §4.1 step 8; 6 for a tampered blob (docs/decisions.md)
     "unwrap_key_item": _codes(201, 401, 801, 1, 4, 5, 6, 12, 14, 15, 17, 18, 26),
     "get_sdk_version": _codes(401, 12),
-    # hukspy's own (not a HUKS function): where a key lives
-    "key_storage": _codes(401, 4, 11, 12),
+    # hukspy's own (not a HUKS function): where a key lives; 18: a KEY_ACCESS_GROUP the caller is not in
+    "key_storage": _codes(401, 4, 11, 12, 18),
     # hukspy's own: a Keystore with its own session table (docs/decisions.md)
     "session_scope": _codes(401, 12),
     # hukspy's own: a Keystore checking another caller's groups (docs/userauth.md, "Access groups")
     "for_caller": _codes(401, 12),
     # the key as a pyca key (docs/cryptography.md): reads the record and the public key
-    "private_key": _codes(401, 1, 3, 4, 5, 11, 12, 14),
-    "public_key": _codes(401, 1, 3, 4, 5, 11, 12, 14),
+    "private_key": _codes(401, 1, 3, 4, 5, 11, 12, 14, 18),
+    "public_key": _codes(401, 1, 3, 4, 5, 11, 12, 14, 18),
 }
 #: Exceptions that, as the cause of a HuksError, mean a bug that the API boundary hid.
 BUG_CLASSES: Final = (
