@@ -185,6 +185,9 @@ class UserAuthTests:
             assert locked.code == RC.LOCKED and locked.freeze_s == 60
         clock.advance(59)
         assert ua_code(lambda: ua.authenticate(bytes(32), PIN)).code == RC.LOCKED
+        clock.now -= 86400  # the wall clock set back a day: a freeze never lasts longer than its 60 s
+        assert ua_code(lambda: ua.authenticate(bytes(32), PIN)).freeze_s == 60
+        clock.now += 86400 - 60
         clock.advance(2)
         for _ in range(2):  # failures 6, 7: no freeze, 3 - (n - 5) % 3 left
             err = ua_code(lambda: ua.authenticate(bytes(32), OTHER))

@@ -105,6 +105,8 @@ class UserAuth:
         if state.pin is None:
             return UserAuthError(RC.NOT_ENROLLED, "no PIN is enrolled")
         now = self.clock.wall()
+        # A wall clock set back must not stretch a freeze beyond its length.
+        state.frozen_until = min(state.frozen_until, now + schedule.freeze_seconds(state.failures))
         if state.frozen_until > now:
             wait = math.ceil(state.frozen_until - now)
             return UserAuthError(
