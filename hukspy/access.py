@@ -63,16 +63,27 @@ def group_namespace(group: bytes, caller: Caller) -> str:
     """
     if not 1 <= len(group) <= MAX_GROUP_BYTES:
         raise HuksError(_E_GROUP, f"the access group must be 1 to {MAX_GROUP_BYTES} bytes")
-    try:
-        name = group.decode("utf-8")
-        if "\x00" in name or _MARK in name:
-            raise ValueError(name)
-        gid = grp.getgrnam(name).gr_gid
-    except (UnicodeDecodeError, ValueError, KeyError) as exc:
-        raise HuksError(_E_GROUP, "the access group names no group of this machine") from exc
+    gid = _gid(group)
+    if gid is None:
+        raise HuksError(_E_GROUP, "the access group names no group of this machine")
+    name = group.decode("utf-8")
     if not caller.is_member(gid):
         raise HuksError(_E_GROUP, f'the caller is not a member of the access group "{name}"')
     return f"group:{name}"
+
+
+def _gid(group: bytes) -> int | None:
+    """The gid of the group named by ``group`` (UTF-8), None when it names none."""
+    try:
+        name = group.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if "\x00" in name or _MARK in name:
+        return None
+    try:
+        return grp.getgrnam(name).gr_gid
+    except KeyError:
+        return None
 
 
 def namespace_of(params: ParamSet, caller: Caller, home: str = PRIVATE) -> str:

@@ -112,3 +112,19 @@ def test_for_caller_rejects_bad_arguments(ks: Keystore) -> None:
         ks.for_caller("root")  # type: ignore[arg-type]
     with raises_code(401):
         ks.for_caller(access.Caller.current(), home="a\x1eb")
+
+
+def test_selftest_runs_a_user_auth_round_trip_and_leaves_no_pin(ks: Keystore) -> None:
+    from hukspy.selftest import run_selftest
+    from hukspy.selftest.auth import auth_rows
+
+    rows = auth_rows(ks)
+    assert [r.op for r in rows] == ["user-auth mac", "user-auth reject", "delete"]
+    assert all(r.ok for r in rows), [r.detail for r in rows if not r.ok]
+    assert not ks.user_auth.is_pin_set()
+    assert ks.list_aliases(options(param(HuksTag.HUKS_TAG_AUTH_STORAGE_LEVEL, 0))).key_aliases == []
+    assert any(r.op == "user-auth mac" for r in run_selftest(ks))
+    # with the user's own PIN the selftest cannot authenticate: no row, and the PIN stays
+    ks.user_auth.enroll_pin(b"31415926")
+    assert auth_rows(ks) == []
+    assert ks.user_auth.is_pin_set()
