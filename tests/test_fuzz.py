@@ -47,6 +47,7 @@ from hukspy import (
     HuksTag,
     HuksUnwrapSuite,
     Keystore,
+    access,
 )
 from hukspy.formats import build_lv, parse_lv
 from hukspy.pyca import HuksPrivateKey
@@ -73,19 +74,20 @@ def _codes(*short: int) -> frozenset[int]:
 _R = range
 #: huks-reference.md §1 (documented codes, latest d.ts) + 12000012 + 401 (python-api.md §2/§4).
 DOCUMENTED: Final[dict[str, frozenset[int]]] = {
+    # 16: IS_DEVICE_PASSWORD_SET without a PIN (userauth-reference §4)
     "generate_key_item": _codes(
-        201, 401, 801, 1, 2, 3, 4, 5, 6, 12, 13, 14, 15, 17, 18, 11, 20, 21, 23, 24, 26
+        201, 401, 801, 1, 2, 3, 4, 5, 6, 12, 13, 14, 15, 16, 17, 18, 11, 20, 21, 23, 24, 26
     ),
     "delete_key_item": _codes(201, 401, 801, 4, 5, 11, 12, 14, 18),
-    "import_key_item": _codes(401, 801, 1, 2, 3, 4, 5, 6, 11, 12, 13, 14, 15, 17, 18),
+    "import_key_item": _codes(401, 801, 1, 2, 3, 4, 5, 6, 11, 12, 13, 14, 15, 16, 17, 18),
     "import_wrapped_key_item": _codes(201, 401, 801, *_R(1, 7), *_R(11, 16), 17, 18, 20, 21, 23, 24, 26),
     "export_key_item": _codes(201, 401, 801, *_R(1, 7), 11, 12, 14, 18, 20, 24, 26),
     "get_key_item_properties": _codes(201, 401, 801, *_R(1, 7), 11, 12, 14, 18, 26),
     "is_key_item_exist": _codes(401, 801, 4, 5, 6, 11, 12, 14, 18),
     "has_key_item": _codes(401, 801, 4, 5, 6, 12, 14, 18),
-    "init_session": _codes(201, 401, 801, *_R(1, 7), 10, 11, 12, 14, 18, 20, 21, 23, 24, 26),
-    "update_session": _codes(401, 801, *_R(1, 10), 11, 12, 14, 18, 20, 21, 23, 24, 26),
-    "finish_session": _codes(401, 801, *_R(1, 10), 11, 12, 14, 17, 18, 20, 21, 23, 24, 26),
+    "init_session": _codes(201, 401, 801, *_R(1, 7), 10, 11, 12, 14, 16, 18, 20, 21, 23, 24, 26),
+    "update_session": _codes(401, 801, *_R(1, 10), 11, 12, 14, 16, 18, 20, 21, 23, 24, 26),
+    "finish_session": _codes(401, 801, *_R(1, 10), 11, 12, 14, 16, 17, 18, 20, 21, 23, 24, 26),
     "abort_session": _codes(401, 801, 4, 5, 6, 12, 14, 18, 20, 24, 26),
     "attest_key_item": _codes(201, 401, 801, 1, 4, 5, 6, 11, 12, 14, 18),
     "anon_attest_key_item": _codes(201, 401, 801, *_R(1, 7), 11, 12, 14, 18, 26),
@@ -95,13 +97,15 @@ DOCUMENTED: Final[dict[str, frozenset[int]]] = {
     # unwrap: 17 by §4.1 step 8; 6 for a tampered blob (docs/decisions.md)
     "unwrap_key_item": _codes(201, 401, 801, 1, 4, 5, 6, 12, 14, 15, 17, 18, 26),
     "get_sdk_version": _codes(401, 12),
-    # hukspy's own (not a HUKS function): where a key lives
-    "key_storage": _codes(401, 4, 11, 12),
+    # hukspy's own (not a HUKS function): where a key lives; 18: a KEY_ACCESS_GROUP the caller is not in
+    "key_storage": _codes(401, 4, 11, 12, 18),
     # hukspy's own: a Keystore with its own session table (docs/decisions.md)
     "session_scope": _codes(401, 12),
+    # hukspy's own: a Keystore checking another caller's groups (docs/userauth.md, "Access groups")
+    "for_caller": _codes(401, 12),
     # the key as a pyca key (docs/cryptography.md): reads the record and the public key
-    "private_key": _codes(401, 1, 3, 4, 5, 11, 12, 14),
-    "public_key": _codes(401, 1, 3, 4, 5, 11, 12, 14),
+    "private_key": _codes(401, 1, 3, 4, 5, 11, 12, 14, 18),
+    "public_key": _codes(401, 1, 3, 4, 5, 11, 12, 14, 18),
     # ML-KEM (API 26; codes: Keystore.encapsulate/decapsulate docstrings, docs/decisions.md)
     "encapsulate": _codes(401, 1, 2, 3, 4, 5, 6, 11, 12, 13, 14, 16, 17, 18),
     "decapsulate": _codes(401, 1, 2, 3, 4, 5, 6, 11, 12, 13, 14, 16, 17, 18),
@@ -277,7 +281,15 @@ _PLAUSIBLE: Final[dict[int, st.SearchStrategy[object]]] = {
     _T.HUKS_TAG_IS_ALLOWED_WRAP: st.booleans(),
     _T.HUKS_TAG_KEY_WRAP_TYPE: st.integers(0, 3),
     _T.HUKS_TAG_UNWRAP_ALGORITHM_SUITE: st.integers(0, 6),
-    _T.HUKS_TAG_USER_AUTH_TYPE: st.integers(0, 8),
+    _T.HUKS_TAG_USER_AUTH_TYPE: st.sampled_from([0, 1, 2, 3, 4, 5, 8, 32, 33, 36]),
+    _T.HUKS_TAG_KEY_AUTH_ACCESS_TYPE: st.integers(0, 7),
+    _T.HUKS_TAG_CHALLENGE_TYPE: st.integers(0, 3),
+    _T.HUKS_TAG_CHALLENGE_POS: st.integers(0, 5),
+    _T.HUKS_TAG_AUTH_TIMEOUT: st.sampled_from([0, 1, 3, 216000, 216001]),
+    _T.HUKS_TAG_KEY_AUTH_PURPOSE: st.integers(0, 0x400),
+    _T.HUKS_TAG_IS_DEVICE_PASSWORD_SET: st.booleans(),
+    _T.HUKS_TAG_AUTH_TOKEN: st.one_of(st.binary(max_size=8), st.binary(min_size=280, max_size=280)),
+    _T.HUKS_TAG_KEY_ACCESS_GROUP: st.one_of(st.binary(max_size=8), st.just(b"daemon"), st.just(b"g" * 129)),
     _T.HUKS_TAG_AE_TAG_LEN: st.integers(0, 20),
     _T.HUKS_TAG_ATTESTATION_CHALLENGE: st.binary(max_size=20),
 }
@@ -524,6 +536,9 @@ def _check_result(name: str, result: object) -> None:
         assert result == "2.0.0.5"
     elif name == "key_storage":
         assert result == "software"
+    elif name == "for_caller":
+        assert isinstance(result, Keystore) and result.open_sessions == 0
+        result.close()
     elif name == "session_scope":
         assert isinstance(result, Keystore) and result.open_sessions == 0
         result.close()  # its own sessions only: the victims' keystore stays open
@@ -725,6 +740,16 @@ def test_decapsulate(
     _kem_victim(victims.ks)
     _exercise(victims, "decapsulate",
               lambda: victims.ks.decapsulate(alias, params, data, *shared), alias)  # type: ignore[arg-type]
+
+
+@FUZZ
+@given(
+    caller=st.one_of(st.builds(access.Caller, st.integers(0, 2**31), st.integers(0, 2**31)), st.none(),
+                     st.text(max_size=4), st.integers()),
+    home=st.one_of(st.text(max_size=6), st.none(), st.binary(max_size=4)),
+)
+def test_for_caller(victims: Victims, caller: object, home: object) -> None:
+    _exercise(victims, "for_caller", lambda: victims.ks.for_caller(caller, home))  # type: ignore[arg-type]
 
 
 def test_every_public_function_is_fuzzed() -> None:

@@ -43,7 +43,15 @@ from typing import TYPE_CHECKING, Final
 
 from hukspy.asset.enums import Accessibility, AuthType, ErrorCode
 from hukspy.asset.errors import AssetError
-from hukspy.enums import HuksCipherMode, HuksKeyAlg, HuksKeyPadding, HuksKeyPurpose, HuksKeySize, HuksTag
+from hukspy.enums import (
+    HuksAuthStorageLevel,
+    HuksCipherMode,
+    HuksKeyAlg,
+    HuksKeyPadding,
+    HuksKeyPurpose,
+    HuksKeySize,
+    HuksTag,
+)
 from hukspy.errors import HuksError
 from hukspy.params import HuksOptions, HuksParam
 from hukspy.spec import OpKind
@@ -166,8 +174,7 @@ _GCM: Final = (
     HuksParam(HuksTag.HUKS_TAG_BLOCK_MODE, HuksCipherMode.HUKS_MODE_GCM),
     HuksParam(HuksTag.HUKS_TAG_PADDING, HuksKeyPadding.HUKS_PADDING_NONE),
 )
-_GENERATE: Final = HuksOptions(
-    properties=[
+_GENERATE: Final = (
         *_GCM,
         HuksParam(HuksTag.HUKS_TAG_KEY_SIZE, HuksKeySize.HUKS_AES_KEY_SIZE_256),
         HuksParam(
@@ -175,8 +182,15 @@ _GENERATE: Final = HuksOptions(
             HuksKeyPurpose.HUKS_KEY_PURPOSE_ENCRYPT | HuksKeyPurpose.HUKS_KEY_PURPOSE_DECRYPT,
         ),
         HuksParam(HuksTag.HUKS_TAG_KEY_OVERRIDE, False),
-    ]
 )
+_CE: Final = int(HuksAuthStorageLevel.HUKS_AUTH_STORAGE_LEVEL_CE)
+#: Accessibility → the HUKS storage level of its key (upstream ``AccessibilityToHksAuthStorageLevel``),
+#: so each key is usable exactly when the lock state allows (docs/userauth.md, "Lock state").
+STORAGE_LEVELS: Final[dict[int, int]] = {
+    Accessibility.DEVICE_POWERED_ON: int(HuksAuthStorageLevel.HUKS_AUTH_STORAGE_LEVEL_DE),
+    Accessibility.DEVICE_FIRST_UNLOCKED: _CE,
+    Accessibility.DEVICE_UNLOCKED: int(HuksAuthStorageLevel.HUKS_AUTH_STORAGE_LEVEL_ECE),
+}
 _BUSY_RETRIES: Final = 200
 
 
@@ -245,6 +259,8 @@ class SecretCipher:
         self._slots = threading.BoundedSemaphore(parallel)
         self._scope_lock = threading.Lock()
         self._scope: Keystore | None = None
+        self._wanted: dict[str, int] = {}  # alias → the storage level of its accessibility
+        self._found: dict[str, int] = {}  # alias → CE, for a key made before keys had levels
 
     def _sessions(self) -> Keystore:
         """The session scope of the store's encryption (created on first use)."""
@@ -261,13 +277,33 @@ class SecretCipher:
             scope.close()
 
     def alias(self, auth_type: int, accessibility: int, require_password_set: bool) -> str:
-        """The key alias for this owner and the given access control."""
-        return key_alias(self.owner, auth_type, accessibility, require_password_set)
+        """The key alias for this owner and the given access control (remembering the storage level its
+        accessibility asks for, :data:`STORAGE_LEVELS`)."""
+        alias = key_alias(self.owner, auth_type, accessibility, require_password_set)
+        self._wanted[alias] = STORAGE_LEVELS.get(accessibility, _CE)
+        return alias
+
+    def _level(self, alias: str) -> HuksParam:
+        """The AUTH_STORAGE_LEVEL param of the key ``alias``: its accessibility's level, or CE for a key
+        that a store made before keys had levels (it stays where it is, under CE's lock rules)."""
+        wanted = self._wanted.get(alias, _CE)
+        level = self._found.get(alias, wanted)
+        if alias not in self._found and wanted != _CE:
+            with huks_errors("look up the secret key"):
+                if not self._exists(alias, wanted) and self._exists(alias, _CE):
+                    level = _CE
+                    self._found[alias] = level
+        return HuksParam(HuksTag.HUKS_TAG_AUTH_STORAGE_LEVEL, level)
+
+    def _exists(self, alias: str, level: int) -> bool:
+        level_param = HuksParam(HuksTag.HUKS_TAG_AUTH_STORAGE_LEVEL, level)
+        return self.keystore.has_key_item(alias, HuksOptions([level_param]))
 
     def has_key(self, alias: str) -> bool:
         """Whether the key exists. Raises 24000009 (or as :data:`HUKS_TO_ASSET`) on a keystore failure."""
+        level = self._level(alias)
         with huks_errors("look up the secret key"):
-            return self.keystore.has_key_item(alias, HuksOptions())
+            return self.keystore.has_key_item(alias, HuksOptions([level]))
 
     def ensure_key(self, alias: str) -> None:
         """Generate the key unless it exists (upstream's ``generate_secret_key_if_needed``).
@@ -286,7 +322,7 @@ class SecretCipher:
             if self.has_key(alias):
                 return
             try:
-                self.keystore.generate_key_item(alias, _GENERATE)
+                self.keystore.generate_key_item(alias, HuksOptions([*_GENERATE, self._level(alias)]))
             except HuksError as exc:
                 if exc.code == 12000017:  # created by someone that does not take our lock
                     return
@@ -315,7 +351,7 @@ class SecretCipher:
             keystore = self._sessions()
             for attempt in range(_BUSY_RETRIES):
                 try:
-                    handle = keystore.init_session(alias, HuksOptions(properties=params))
+                    handle = keystore.init_session(alias, HuksOptions([*params, self._level(alias)]))
                     break
                 except HuksError as exc:
                     if exc.code != 12000010 or attempt == _BUSY_RETRIES - 1:

@@ -11,8 +11,9 @@ Upstream's service semantics, in one process per call instead of a system servic
   q``), tombstones hidden; insertion order, or ascending by RETURN_ORDERED_BY; RETURN_LIMIT and
   RETURN_OFFSET page; no row gives 24000002, never an empty list. RETURN_TYPE=ALL needs ALIAS
   (24000017) and decrypts the secret; AUTH_TYPE=ANY secrets need AUTH_CHALLENGE and AUTH_TOKEN (401), a
-  live challenge of this owner (24000002), and then a user-authentication verifier, which hukspy does
-  not have yet: 24000004.
+  live challenge of this owner (24000002), and a token of the keystore's UserIAM for that challenge
+  (``hukspy.userauth``; else 24000004). REQUIRE_PASSWORD_SET, DEVICE_FIRST_UNLOCKED and DEVICE_UNLOCKED
+  follow the keystore's lock state (24000005) at add, update, pre_query and secret queries.
 - **update**: SECRET is re-encrypted with the row's AAD; UpdateTime and SyncStatus (4) change unless only
   NORMAL_LOCAL labels change; LocalStatus becomes 0.
 - **remove**: marks the matches SyncStatus 2 with UpdateTime now, deletes those without the SYNC_TYPE
@@ -26,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import getpass
+import hmac
 import os
 import threading
 import time
@@ -58,6 +60,7 @@ from hukspy.asset.enums import (
 )
 from hukspy.asset.errors import AssetError, BatchErrInfo, BatchResult
 from hukspy.errors import HuksError
+from hukspy.userauth import USER_ID, TokenInvalid, UserAuthError
 
 if TYPE_CHECKING:
     from hukspy.keystore import Keystore
@@ -311,6 +314,7 @@ class AssetStore:
         return self._cipher.alias(auth, acc, bool(rpws))
 
     def _encrypt(self, row: Row, secret: bytes) -> bytes:
+        self._check_access(row)
         alias = self._key_alias(row)
         aad = build_aad(row)
         self._cipher.ensure_key(alias)
@@ -475,6 +479,7 @@ class AssetStore:
         acc, rpws = rows[0]["Accessibility"], rows[0]["RequirePasswordSet"]
         if not isinstance(acc, int) or not isinstance(rpws, int):
             raise AssetError(ErrorCode.DATA_CORRUPTED, detail="the access control columns are damaged")
+        self._check_access({"Accessibility": acc, "RequirePasswordSet": rpws})
         alias = self._cipher.alias(AuthType.ANY, acc, bool(rpws))
         if not self._cipher.has_key(alias):
             raise AssetError(ErrorCode.NOT_FOUND, detail="the secret key of the assets does not exist")
@@ -521,24 +526,75 @@ class AssetStore:
 
     def _decrypt(self, row: Row, q: Checked) -> bytes:
         if row.get("AuthType") == AuthType.ANY:
-            challenge = q.get(Tag.AUTH_CHALLENGE)
-            if not isinstance(challenge, bytes) or Tag.AUTH_TOKEN not in q:
-                raise AssetError(
-                    ErrorCode.INVALID_ARGUMENT,
-                    detail="an AUTH_TYPE=ANY secret needs AUTH_CHALLENGE and AUTH_TOKEN",
-                )
-            if CHALLENGES.find(self._bucket, challenge) is None:
-                raise AssetError(
-                    ErrorCode.NOT_FOUND, detail="the challenge is unknown or expired: call pre_query first"
-                )
-            raise AssetError(
-                ErrorCode.ACCESS_DENIED,
-                detail="the auth token cannot be verified: hukspy has no user authentication yet",
-            )
+            self._authorize(row, q)
+        else:
+            self._check_access(row)
         secret = row.get("Secret")
         if not isinstance(secret, bytes):
             raise AssetError(ErrorCode.DATA_CORRUPTED, detail="the stored secret is damaged")
         return self._cipher.decrypt(self._key_alias(row), secret, build_aad(row))
+
+    def _check_access(self, row: Row) -> None:
+        """The device state the row's access control needs (docs/userauth.md, "Lock state"):
+        REQUIRE_PASSWORD_SET needs a PIN, DEVICE_FIRST_UNLOCKED a PIN verified since boot,
+        DEVICE_UNLOCKED an unlocked device; otherwise 24000005. A state that cannot be read: 24000009."""
+        ua = self._cipher.keystore.user_auth
+        acc, rpws = row.get("Accessibility"), row.get("RequirePasswordSet")
+        try:
+            if rpws and not ua.is_pin_set():
+                why = "REQUIRE_PASSWORD_SET, and no lock-screen PIN is set"
+            elif acc == Accessibility.DEVICE_FIRST_UNLOCKED and not ua.first_unlocked_since_boot():
+                why = "DEVICE_FIRST_UNLOCKED, and the device was not unlocked since boot"
+            elif acc == Accessibility.DEVICE_UNLOCKED and ua.is_locked():
+                why = "DEVICE_UNLOCKED, and the device is locked"
+            else:
+                return
+        except UserAuthError as exc:
+            raise AssetError(ErrorCode.CRYPTO_ERROR, detail=f"read the lock state: {exc.code}") from exc
+        raise AssetError(ErrorCode.STATUS_MISMATCH, detail=f"the asset is {why}")
+
+    def _authorize(self, row: Row, q: Checked) -> None:
+        """An AUTH_TYPE=ANY secret (asset-reference.md §4.3; docs/userauth.md, "ASSET"): AUTH_CHALLENGE and
+        AUTH_TOKEN (401), a live pre_query challenge of this owner for the row's key (24000002; a
+        DEVICE_UNLOCKED one ends when the device locks), the lock state (24000005), then the token: made
+        by this keystore's UserIAM for that challenge (24000004), for hukspy's user (24000009)."""
+        challenge = q.get(Tag.AUTH_CHALLENGE)
+        token = q.get(Tag.AUTH_TOKEN)
+        if not isinstance(challenge, bytes) or not isinstance(token, bytes):
+            raise AssetError(
+                ErrorCode.INVALID_ARGUMENT,
+                detail="an AUTH_TYPE=ANY secret needs AUTH_CHALLENGE and AUTH_TOKEN",
+            )
+        alias = CHALLENGES.find(self._bucket, challenge)
+        if alias is None:
+            raise AssetError(
+                ErrorCode.NOT_FOUND, detail="the challenge is unknown or expired: call pre_query first"
+            )
+        ua = self._cipher.keystore.user_auth
+        try:
+            locked = row.get("Accessibility") == Accessibility.DEVICE_UNLOCKED and ua.is_locked()
+        except UserAuthError as exc:
+            raise AssetError(ErrorCode.CRYPTO_ERROR, detail=f"read the lock state: {exc.code}") from exc
+        if locked:
+            CHALLENGES.remove(self._bucket, challenge)
+            raise AssetError(ErrorCode.NOT_FOUND, detail="the device was locked: the pre_query session ended")
+        self._check_access(row)
+        if alias != self._key_alias(row):
+            raise AssetError(ErrorCode.ACCESS_DENIED, detail="the challenge was made for other assets")
+        try:
+            parsed = ua.verify_token(token)
+        except TokenInvalid as exc:
+            raise AssetError(ErrorCode.ACCESS_DENIED, detail="the auth token does not verify") from exc
+        except HuksError as exc:
+            raise from_huks("verify the auth token", exc) from exc
+        if not hmac.compare_digest(parsed.challenge, challenge):
+            raise AssetError(ErrorCode.ACCESS_DENIED, detail="the auth token is for another challenge")
+        if parsed.huks_auth_type is None:
+            raise AssetError(
+                ErrorCode.ACCESS_DENIED, detail="the auth token's auth type is not PIN, face or finger"
+            )
+        if parsed.user_id != USER_ID:
+            raise AssetError(ErrorCode.CRYPTO_ERROR, detail="the auth token is for another user")
 
     @_public
     def post_query(self, handle: AssetAttributes) -> None:

@@ -31,7 +31,7 @@ from hukspy import policy
 from hukspy.cli.command import Command, Subparsers, by_name, with_keystore
 from hukspy.cli.options import EnumArg, Parents, hex_arg, key_props, level_params, pick, session_params
 from hukspy.cli.output import Result, UsageError
-from hukspy.cli.streams import Progress, chunks, open_input, open_output, run_session
+from hukspy.cli.streams import Progress, chunks, open_input, open_output, pin_token, run_session
 from hukspy.enums import HuksCipherMode, HuksKeyAlg, HuksKeyDigest, HuksKeyPadding, HuksTag
 from hukspy.errors import HuksError
 from hukspy.params import HuksParam, ParamValue
@@ -130,7 +130,8 @@ def cmd_encrypt(ks: Keystore, args: argparse.Namespace) -> Result:
 
         sink(header)
         try:
-            sink(run_session(ks, args.alias, params, chunks(src.file, progress=progress), sink))
+            sink(run_session(ks, args.alias, params, chunks(src.file, progress=progress), sink,
+                             token=pin_token(ks, args)))
             sink(trailer)
         finally:
             progress.close()
@@ -179,7 +180,8 @@ def cmd_decrypt(ks: Keystore, args: argparse.Namespace) -> Result:
                 written += len(data)
 
             try:
-                sink(run_session(ks, args.alias, params, chunks(f, left if ae else None, progress), sink))
+                sink(run_session(ks, args.alias, params, chunks(f, left if ae else None, progress), sink,
+                                 token=pin_token(ks, args)))
             finally:
                 progress.close()
     return {"alias": args.alias, "bytes_in": progress.done, "bytes_out": written, "output": args.output}

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Final
 from hukspy.cli.command import Command, Subparsers, by_name, with_keystore
 from hukspy.cli.options import EnumArg, Parents, hex_arg, key_params, key_props, level_params
 from hukspy.cli.output import JSON, Result, emit_bytes
-from hukspy.cli.streams import open_output, read_small, run_session
+from hukspy.cli.streams import open_output, pin_token, read_small, run_session
 from hukspy.enums import (
     HuksCipherMode,
     HuksImportKeyType,
@@ -81,12 +81,17 @@ def _finish(ks: Keystore, args: argparse.Namespace, params: list[HuksParam], pie
             length: int | None, name: str) -> Result:
     """Run the agree/derive session: print the secret, or with ``--store`` store it as a key."""
     if args.store is None:
-        return emit_bytes(run_session(ks, args.alias, params, iter(pieces)), args, name)
-    handle = ks.init_session(args.alias, HuksOptions(params)).handle
+        return emit_bytes(run_session(ks, args.alias, params, iter(pieces), token=pin_token(ks, args)),
+                          args, name)
+    session = ks.init_session(args.alias, HuksOptions(params))
+    handle = session.handle
+    source = pin_token(ks, args)
+    auth = source(session.challenge) if source is not None else None
     try:
         for piece in pieces[:-1]:
-            ks.update_session(handle, HuksOptions(in_data=piece))
-        ks.finish_session(handle, HuksOptions(_store_params(args, length), pieces[-1]))
+            ks.update_session(handle, HuksOptions(in_data=piece), auth)
+            auth = None
+        ks.finish_session(handle, HuksOptions(_store_params(args, length), pieces[-1]), auth)
     except BaseException:
         ks.abort_session(handle, HuksOptions())
         raise

@@ -28,18 +28,20 @@ from hukspy.cli import (
     keys,
     selftest,
     signing,
+    userauth,
 )
 from hukspy.cli.command import Command, Context
 from hukspy.cli.hints import explain
 from hukspy.cli.options import Parents, add_globals
 from hukspy.cli.output import ParseFailureError, Parser, UsageError, fail, usage_fail
 from hukspy.errors import HuksError
+from hukspy.userauth.errors import UserAuthError
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
 #: The command modules, in the order ``--help`` lists their commands (``asset`` comes after selftest).
 _BEFORE_ASSET: Final = (keys, importing, cipher, signing, backends, selftest)
-_AFTER_ASSET: Final = (keyops, certs, backup, completion)
+_AFTER_ASSET: Final = (keyops, certs, backup, userauth, completion)
 
 #: Every command but ``asset`` (a hand-over to ``hukspy.asset.cli``), by name.
 COMMANDS: Final[Mapping[str, Command]] = MappingProxyType({
@@ -129,6 +131,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _exit_code(exc)
     except HuksError as exc:
         return fail(args, exc.code, explain(context, args, exc))
+    except UserAuthError as exc:
+        return fail(args, exc.code, exc.message)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

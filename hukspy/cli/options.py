@@ -152,6 +152,11 @@ class Parents:
         )
         keyed = argparse.ArgumentParser(add_help=False, parents=[level])
         keyed.add_argument("alias", help="the key alias")
+        keyed.add_argument(
+            "--pin-prompt",
+            action="store_true",
+            help="ask the PIN (not echoed) to authenticate the session of a key bound to user authentication",
+        )
         param = _parent()
         param.add_argument(
             "--param",

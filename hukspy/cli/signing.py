@@ -25,7 +25,7 @@ from hukspy.cli.options import (
     session_params,
 )
 from hukspy.cli.output import Result, decode_bytes, emit_bytes
-from hukspy.cli.streams import Progress, chunks, open_input, run_session, stdout_is_tty
+from hukspy.cli.streams import Progress, chunks, open_input, pin_token, run_session, stdout_is_tty
 from hukspy.enums import HuksKeyAlg, HuksKeyDigest, HuksKeyPadding, HuksRsaPssSaltLenType, HuksTag
 from hukspy.errors import HuksError
 from hukspy.params import HuksParam, ParamValue
@@ -65,7 +65,8 @@ def _stream(ks: Keystore, args: argparse.Namespace, params: list[HuksParam], lab
     with open_input(args.input) as src:
         progress = Progress(src.size, label, quiet=args.quiet)
         try:
-            return run_session(ks, args.alias, params, chunks(src.file, progress=progress), final=final)
+            return run_session(ks, args.alias, params, chunks(src.file, progress=progress), final=final,
+                               token=pin_token(ks, args))
         finally:
             progress.close()
 

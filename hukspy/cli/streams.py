@@ -7,6 +7,7 @@ Failures to open or write the files named on the command line are ``HuksError`` 
 from __future__ import annotations
 
 import contextlib
+import getpass
 import os
 import stat
 import sys
@@ -129,24 +130,47 @@ def run_session(
     data: Iterator[bytes],
     sink: Callable[[bytes], object] | None = None,
     final: bytes = b"",
+    *,
+    token: TokenSource | None = None,
 ) -> bytes:
     """One ``init_session`` → ``update_session`` per piece of ``data`` → ``finish_session(final)``.
 
     Each update's output goes to ``sink`` as it comes (a stream never sits in memory whole); the finish
     output is returned. The session is aborted when anything fails (an error in update or finish ends it
-    anyway). Raises what the three calls raise.
+    anyway). ``token`` (:func:`pin_token`) turns the session's challenge into an auth token for the
+    first update or finish of a user-auth key. Raises what the three calls raise.
     """
     handle: HuksSessionHandle = ks.init_session(alias, HuksOptions(list(params)))
+    auth = token(handle.challenge) if token is not None else None
     try:
         for piece in data:
-            out = ks.update_session(handle, HuksOptions(in_data=piece)).out_data
+            out = ks.update_session(handle, HuksOptions(in_data=piece), auth).out_data
+            auth = None
             if sink is not None and out:
                 sink(out)
-        return ks.finish_session(handle, HuksOptions(in_data=final)).out_data
+        return ks.finish_session(handle, HuksOptions(in_data=final), auth).out_data
     except BaseException:
         with contextlib.suppress(HuksError):
             ks.abort_session(handle, HuksOptions())
         raise
+
+
+#: Turns a session's challenge (None for CHALLENGE_TYPE_NONE keys) into an auth token.
+TokenSource = Callable[[bytes | None], bytes]
+
+
+def pin_token(ks: Keystore, args: object) -> TokenSource | None:
+    """With ``--pin-prompt``: a ``TokenSource`` that asks the PIN with ``getpass`` (never echoed, never
+    an argument) and authenticates it (``UserAuth.authenticate``: ``UserAuthError`` for a wrong PIN);
+    None without it."""
+    if not getattr(args, "pin_prompt", False):
+        return None
+
+    def token(challenge: bytes | None) -> bytes:
+        pin = getpass.getpass("PIN: ").encode("utf-8")
+        return ks.user_auth.authenticate(challenge, pin)
+
+    return token
 
 
 @dataclass

@@ -3,8 +3,9 @@
 ``run_selftest(ks)`` reads ``ks.capabilities()``, draws its cases from ``hukspy.testing.cases`` (the
 generator the conformance suite uses too) and returns one ``Row`` per check: the rows of every
 declared key and operation (``hukspy.selftest.capabilities``), then those of agreement with storage,
-derivation, wrapped import, wrap and attestation checked against pyca (``hukspy.selftest.keyops``), and
-the removal of the temporary keys. A failed check is a row, never an exception.
+derivation, wrapped import, wrap and attestation checked against pyca (``hukspy.selftest.keyops``), a
+user-auth key round trip (``hukspy.selftest.auth``), and the removal of the temporary keys. A failed
+check is a row, never an exception.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from hukspy.selftest.auth import auth_rows
 from hukspy.selftest.capabilities import ALIAS_PREFIX, capability_rows
 from hukspy.selftest.keyops import keyop_rows
 from hukspy.selftest.rows import CheckFailedError, Row
@@ -28,4 +30,5 @@ def run_selftest(ks: Keystore, *, progress: Callable[[str], None] | None = None)
     ``progress`` is called with the text of each check as it starts."""
     with capability_rows(ks, progress) as rows:
         rows.extend(keyop_rows(ks))
+        rows.extend(auth_rows(ks))
     return rows

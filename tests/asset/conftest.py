@@ -165,3 +165,17 @@ def asset_path(asset_db: str, tmp_path: Path, request: pytest.FixtureRequest) ->
 def store(asset_path: str | Path, keystore: hukspy.Keystore, owner: str) -> Iterator[asset.AssetStore]:
     with asset.AssetStore(asset_path, keystore, owner) as st:
         yield st
+
+
+@pytest.fixture
+def pin_set(keystore: hukspy.Keystore) -> Iterator[None]:
+    """A PIN enrolled in the test's keystore for the test (REQUIRE_PASSWORD_SET assets need one:
+    24000005 otherwise, docs/userauth.md); the keystore's user-auth state is forgotten afterwards."""
+    from hukspy.testing.userauth import reset_user_auth
+
+    reset_user_auth(keystore)
+    keystore.user_auth.enroll_pin(b"asset-test-pin")
+    try:
+        yield
+    finally:
+        reset_user_auth(keystore)

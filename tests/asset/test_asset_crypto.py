@@ -14,6 +14,7 @@ from asset_sql import db_exec
 import hukspy
 from hukspy import asset
 from hukspy.asset import AssetError, ReturnType, Tag
+from hukspy.asset import crypto as asset_crypto
 
 T = Tag
 ALL: dict[Tag, asset.AssetValue] = {T.RETURN_TYPE: ReturnType.ALL}
@@ -55,8 +56,17 @@ def test_secret_is_stored_only_as_ciphertext(store: asset.AssetStore) -> None:
         assert secret not in f.read_bytes()
 
 
-def test_one_key_per_access_control(store: asset.AssetStore, keystore: hukspy.Keystore, owner: str) -> None:
+def test_one_key_per_access_control(
+    store: asset.AssetStore, keystore: hukspy.Keystore, owner: str, pin_set: None
+) -> None:
+    """One key per access control, at its accessibility's storage level (REQUIRE_PASSWORD_SET needs a
+    PIN: ``pin_set``)."""
     combos = [(0, 1, False), (0xFF, 1, False), (0, 0, False), (0, 2, True), (0xFF, 2, True)]
+
+    def at_level(acc: int) -> hukspy.HuksOptions:
+        level = asset_crypto.STORAGE_LEVELS[acc]
+        return hukspy.HuksOptions([hukspy.HuksParam(hukspy.HuksTag.HUKS_TAG_AUTH_STORAGE_LEVEL, level)])
+
     for i, (auth, acc, rpws) in enumerate(combos):
         store.add(
             {
@@ -67,9 +77,9 @@ def test_one_key_per_access_control(store: asset.AssetStore, keystore: hukspy.Ke
                 T.REQUIRE_PASSWORD_SET: rpws,
             }
         )
-        assert keystore.has_key_item(expected_alias(owner, auth, acc, rpws), hukspy.HuksOptions())
+        assert keystore.has_key_item(expected_alias(owner, auth, acc, rpws), at_level(acc))
     assert len({expected_alias(owner, *c) for c in combos}) == len(combos)
-    assert not keystore.has_key_item(expected_alias(owner, 0, 1, True), hukspy.HuksOptions())
+    assert not keystore.has_key_item(expected_alias(owner, 0, 1, True), at_level(1))
     for i in (0, 2, 3):
         assert store.query({T.ALIAS: f"a{i}".encode(), **ALL})[0][T.SECRET] == b"s"
 

@@ -318,8 +318,8 @@ class Env:
 
 @pytest.fixture(scope="module")
 def env() -> Iterator[Env]:
-    """``default_store()`` on a software keystore in a temp directory (owner ``fuzz.app``), and the
-    assets of another owner (``keep.app``) in the same directory and keystore."""
+    """``default_store()`` on a software keystore in a temp directory (owner ``fuzz.app``) with a PIN
+    enrolled, and the assets of another owner (``keep.app``) in the same directory and keystore."""
     root = Path(tempfile.mkdtemp(prefix="hukspy-asset-fuzz-"))
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("HUKSPY_HOME", str(root))
@@ -328,6 +328,7 @@ def env() -> Iterator[Env]:
         mp.setattr(hukspy.keystore, "_default", None)
         mp.setattr(asset_store, "_default", None)
         ks = hukspy.default_keystore()
+        ks.user_auth.enroll_pin(b"fuzz-pin")  # so REQUIRE_PASSWORD_SET assets can be added (24000005 without)
         keep = {b"keep-1": b"secret one", b"keep-2": b"\x00" * 1024, "é".encode(): b"s"}
         keep_store = asset.AssetStore(root / "asset", ks, "keep.app")
         keep_store.batch_add([{T.ALIAS: a, T.SECRET: s} for a, s in keep.items()])

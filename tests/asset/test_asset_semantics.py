@@ -47,7 +47,7 @@ def test_minimal_asset_round_trip(store: asset.AssetStore) -> None:
     assert T.SECRET not in attrs and len(attrs) == 8
 
 
-def test_all_tags_asset_returns_20_attributes(store: asset.AssetStore) -> None:
+def test_all_tags_asset_returns_20_attributes(store: asset.AssetStore, pin_set: None) -> None:
     attrs: dict[Tag, asset.AssetValue] = {T.SECRET: b"s", T.ALIAS: b"full", T.ACCESSIBILITY: 0}
     attrs |= {label: f"label-{i}".encode() for i, label in enumerate(LABELS)}
     attrs |= {T.SYNC_TYPE: 2, T.IS_PERSISTENT: True, T.REQUIRE_PASSWORD_SET: True, T.OPERATION_TYPE: 0}

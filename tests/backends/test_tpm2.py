@@ -468,6 +468,10 @@ def _sign_with_password(be: Tpm2Backend, priv: object, pub: object, pw: bytes) -
 
 
 def test_wrong_auth_and_lockout_map_to_12000008(own_swtpm: SwtpmInstance, tmp_path: Path) -> None:
+    from hukspy_tpm2.testing import set_dictionary_attack
+
+    # swtpm's own defaults (swtpm_instance relaxes them for the PIN tests, docs/userauth.md)
+    set_dictionary_attack(own_swtpm.tcti, max_tries=3, recovery_s=1000, lockout_recovery_s=1000)
     with Keystore(own_swtpm.uri, home=str(tmp_path)) as k:
         be = backend_of(k)
         priv, pub = _auth_key(be, da=False)

@@ -64,6 +64,7 @@ from hukspy.spec import AttestIds, KeyMaterial, KeySpec, OpKind, OpSpec
 from . import errors, refs
 from .caps import TPM_CURVES, TPM_HASHES, TpmInfo, capabilities, probe
 from .ops import begin_tpm_op, public_key_of
+from .pin import TpmPinVerifier
 from .sealed import TpmSeal
 from .tpm import Tpm
 
@@ -297,6 +298,11 @@ class Tpm2Backend:
     def unwrap(self, blob: bytes, spec: KeySpec, binding: bytes) -> bytes:
         """Not on this backend: ``UnsupportedError`` (→ 12000001)."""
         raise UnsupportedError("key unwrapping on the TPM keystore")
+
+    def pin_verifier(self) -> TpmPinVerifier:
+        """The ``hukspy.userauth`` PIN verifier of this TPM: the TPM checks every PIN itself, under its
+        dictionary-attack lockout (``hukspy_tpm2.pin``; docs/userauth.md, "On a TPM")."""
+        return TpmPinVerifier(self._tpm)
 
     def translate(self, exc: BaseException, action: Action, kind: OpKind | None) -> Translation | None:
         """Map a TPM/ESAPI/TCTI or host error to HUKS through ``errors``' one table."""

@@ -44,7 +44,8 @@ from typing import Final
 from hukspy.testing.processes import stop_process
 
 __all__ = [
-    "SwtpmInstance", "SwtpmUnavailableError", "TabrmdInstance", "require_tpm2", "swtpm_instance",
+    "SwtpmInstance", "SwtpmUnavailableError", "TabrmdInstance", "require_tpm2", "set_dictionary_attack",
+    "swtpm_instance",
     "tabrmd_instance",
 ]
 
@@ -267,6 +268,20 @@ def _probe(tcti: str) -> None:
         ectx.get_random(8)
 
 
+def set_dictionary_attack(tcti: str, *, max_tries: int, recovery_s: int, lockout_recovery_s: int = 1) -> None:
+    """Set the TPM's dictionary-attack parameters and clear its failure counter, with the empty lockout
+    authorization a fresh swtpm has (TPM2_DictionaryAttackParameters, TPM2_DictionaryAttackLockReset).
+    Only DA-protected objects are affected: hukspy makes every object noDA except the PIN object of
+    ``hukspy_tpm2.pin``. Call it while no other client holds the TPM."""
+    from tpm2_pytss import ESAPI, TCTILdr
+    from tpm2_pytss.constants import ESYS_TR
+
+    name, _, conf = tcti.partition(":")
+    with TCTILdr(name, conf) as tctx, ESAPI(tctx) as ectx:
+        ectx.dictionary_attack_lock_reset(ESYS_TR.LOCKOUT)
+        ectx.dictionary_attack_parameters(max_tries, recovery_s, lockout_recovery_s, ESYS_TR.LOCKOUT)
+
+
 @contextlib.contextmanager
 def swtpm_instance(state_dir: str | None = None, *, provision: bool = True) -> Iterator[SwtpmInstance]:
     """A provisioned, running swtpm; stopped (and its temp dir removed) on exit.
@@ -295,6 +310,9 @@ def swtpm_instance(state_dir: str | None = None, *, provision: bool = True) -> I
                 inst = None
         if inst is None:
             raise RuntimeError("could not start swtpm on a free port")
+        # Tests enter many wrong PINs (docs/userauth.md, "On a TPM"): swtpm's default of 3 failures and
+        # 1000 s per failure would lock the PIN object for the rest of the run.
+        set_dictionary_attack(inst.tcti, max_tries=1000, recovery_s=1)
         try:
             yield inst
         finally:
