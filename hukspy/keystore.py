@@ -151,6 +151,17 @@ class Keystore:
     when it cannot open (12000004, 12000005, 12000008, 12000012).
     """
 
+    def __new__(cls, uri: str | None = None, **kwargs: object) -> Keystore:
+        """A ``service:`` URI (or ``$HUKSPY_KEYSTORE``) makes a ``hukspy.service.ServiceKeystore``: the
+        same API answered by ``hukspy serve`` (docs/service.md)."""
+        if cls is Keystore:
+            target = uri if uri is not None else os.environ.get("HUKSPY_KEYSTORE")
+            if isinstance(target, str) and target.startswith("service:"):
+                from hukspy.service.client import ServiceKeystore
+
+                return object.__new__(ServiceKeystore)
+        return object.__new__(cls)
+
     def __init__(
         self,
         uri: str | None = None,

@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import Final
 
-from hukspy.cli import asset, backends, backup, cipher, importing, keyops, keys, selftest, signing
+from hukspy.cli import asset, backends, backup, cipher, importing, keyops, keys, selftest, serve, signing
 from hukspy.cli.command import Command, Context
 from hukspy.cli.options import Parents, add_globals
 from hukspy.cli.output import ParseFailureError, Parser, UsageError, fail, usage_fail
@@ -26,7 +26,7 @@ __all__ = ["COMMANDS", "build_parser", "main"]
 
 #: The command modules, in the order ``--help`` lists their commands (``asset`` comes after selftest).
 _BEFORE_ASSET: Final = (keys, importing, cipher, signing, backends, selftest)
-_AFTER_ASSET: Final = (keyops, backup)
+_AFTER_ASSET: Final = (keyops, backup, serve)
 
 #: Every command but ``asset`` (a hand-over to ``hukspy.asset.cli``), by name.
 COMMANDS: Final[Mapping[str, Command]] = MappingProxyType({
