@@ -28,11 +28,11 @@ from hukspy.params import (
 from hukspy.spec import OpKind
 
 __all__ = [
+    "EOF",
     "EXT",
     "MAGIC",
     "MAX_FRAME",
     "VERSION",
-    "EOF",
     "Opaque",
     "ProtocolError",
     "decode",
