@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import socket
 import struct
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -23,6 +26,7 @@ from hukspy import HuksError, HuksOptions, HuksParam, HuksTag, asset
 from hukspy.asset import AssetError
 from hukspy.enums import HuksCipherMode, HuksKeyAlg, HuksKeyPadding, HuksKeyPurpose
 from hukspy.service import wire
+from hukspy.testing.processes import stop_process
 from hukspy.testing.service import ServiceProcess
 
 AES = [
@@ -269,3 +273,27 @@ def test_frame_reader_on_a_socket_takes_any_bytes(data: bytes) -> None:
                 pass
         except wire.ProtocolError:
             pass
+
+
+def test_systemd_socket_activation(tmp_path: Path) -> None:
+    """``LISTEN_FDS``: systemd-socket-activate (systemd's own tool) binds the socket and starts the
+    service on the first connection with the listening socket as fd 3."""
+    tool = shutil.which("systemd-socket-activate")
+    if tool is None:
+        pytest.skip("systemd-socket-activate is not installed")
+    sock = tmp_path / "activated.sock"
+    home = tmp_path / "state"
+    cmd = [tool, "-l", str(sock), sys.executable, "-m", "hukspy", "serve", "--keystore",
+           f"software:{home / 'keys'}", "--home", str(home), "--socket", str(tmp_path / "unused.sock")]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 30
+        while not sock.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        with hukspy.Keystore(f"service:{sock}") as ks:
+            ks.generate_key_item("k", HuksOptions(properties=AES))
+            assert ks.list_aliases(NONE).key_aliases == ["k"]
+        assert not (tmp_path / "unused.sock").exists()  # the service used systemd's socket
+    finally:
+        stop_process(proc)
+    assert proc.returncode == 0, proc.stderr.read().decode() if proc.stderr else ""
