@@ -232,15 +232,18 @@ def read_frame(sock: socket.socket, *, idle: float | None, frame: float) -> Any:
     ``frame`` seconds for each further read. Returns the decoded value, or ``EOF`` at a clean end of
     stream (the peer closed between frames). Raises ``ProtocolError`` for a bad length, a truncated
     frame or a malformed payload, ``TimeoutError`` when the peer is too slow, ``OSError``."""
-    sock.settimeout(idle)
-    head = read_exact(sock.recv, 1)
-    if head is None:
+    if sock.gettimeout() != idle:
+        sock.settimeout(idle)
+    head = sock.recv(_LEN.size)  # never past this frame: the next one stays in the socket
+    if not head:
         return _EOF
-    sock.settimeout(frame)
-    rest = read_exact(sock.recv, _LEN.size - 1)
-    if rest is None:
-        raise ProtocolError("the peer closed inside a frame header")
-    (length,) = _LEN.unpack(head + rest)
+    if sock.gettimeout() != frame:
+        sock.settimeout(frame)
+    if len(head) < _LEN.size:
+        head += read_exact(sock.recv, _LEN.size - len(head)) or b""
+        if len(head) < _LEN.size:
+            raise ProtocolError("the peer closed inside a frame header")
+    (length,) = _LEN.unpack(head)
     if not 1 <= length <= MAX_FRAME:
         raise ProtocolError(f"a frame length of {length} (1..{MAX_FRAME} allowed)")
     payload = read_exact(sock.recv, length)
