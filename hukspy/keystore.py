@@ -12,17 +12,18 @@ import contextlib
 import copy
 import functools
 import os
+import secrets
 import struct
 import textwrap
 import threading
 from collections.abc import Callable, Iterator
 from enum import IntEnum
 from pathlib import Path
-from typing import Concatenate, Final, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Concatenate, Final, ParamSpec, TypeVar
 
 from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 
-from hukspy import formats, policy, pyca, seclevel, wrapped
+from hukspy import access, authpolicy, formats, policy, pyca, seclevel, wrapped
 from hukspy.backend import (
     NATIVE_CODES,
     Action,
@@ -37,6 +38,8 @@ from hukspy.backend import (
 )
 from hukspy.backend.facts import SYMMETRIC_ALGS
 from hukspy.enums import (
+    HuksAuthStorageLevel,
+    HuksChallengeType,
     HuksCipherMode,
     HuksKeyAlg,
     HuksKeyDigest,
@@ -58,6 +61,9 @@ from hukspy.params import (
 from hukspy.sessions import DEFAULT_SESSION_LIMIT, Session, SessionPolicy, SessionTable
 from hukspy.spec import AttestIds, KeyMaterial, KeySpec, OpKind, OpSpec
 
+if TYPE_CHECKING:
+    from hukspy.userauth import UserAuth
+
 __all__ = ["SDK_VERSION", "Keystore", "default_keystore", "hukspy_home", "on_default"]
 
 P = ParamSpec("P")
@@ -65,6 +71,12 @@ R = TypeVar("R")
 
 #: What ``get_sdk_version`` returns: upstream's HKS_SDK_VERSION.
 SDK_VERSION: Final = "2.0.0.5"
+
+#: The levels the lock state gates (docs/userauth.md, "Lock state").
+_LOCKABLE_LEVELS: Final = frozenset(
+    int(v) for v in HuksAuthStorageLevel if v != HuksAuthStorageLevel.HUKS_AUTH_STORAGE_LEVEL_DE
+)
+_CHALLENGE_NONE: Final = int(HuksChallengeType.HUKS_CHALLENGE_TYPE_NONE)
 
 _ATTEST_ID_TAGS: Final = frozenset(
     int(t)
@@ -173,15 +185,20 @@ class Keystore:
         self._closed = False
         self._parent: Keystore | None = None  # set on a session_scope(): the keystore owning the backend
         self._sessions = SessionTable(session_limit, session_policy)
+        self._caller: access.Caller | None = None  # None: the calling process, asked at every call
+        self._home = access.PRIVATE
         if uri is None:
             uri = os.environ.get("HUKSPY_KEYSTORE") or "software:"
         if not isinstance(uri, str) or ":" not in uri:
             raise HuksError(401, 'the keystore URI must be a string "scheme:location"')
         scheme, _, location = uri.partition(":")
         self.uri: Final = uri
+        #: ``$HUKSPY_HOME`` (or the ``home`` given): where the keystore keeps files outside its backend.
+        self.home: Final = home or hukspy_home()
+        self._user_auth: UserAuth | None = None
         factory = find_backend(scheme)
         try:
-            self._backend: Backend = factory.open(location, home=home or hukspy_home())
+            self._backend: Backend = factory.open(location, home=self.home)
         except HuksError:
             raise
         except MemoryError as exc:
@@ -228,6 +245,60 @@ class Keystore:
         scope._sessions = SessionTable(session_limit, session_policy)
         scope._parent = self._parent or self
         return scope
+
+    @_public
+    def for_caller(self, caller: access.Caller, home: str = access.PRIVATE) -> Keystore:
+        """A ``Keystore`` on this one's backend that checks KEY_ACCESS_GROUP membership against
+        ``caller`` (not the calling process) and keeps keys without a group in the namespace ``home``
+        (docs/userauth.md, "Access groups"): the keystore service passes each peer's credentials and
+        its per-uid namespace. It has its own session table, like :meth:`session_scope`.
+
+        Raises ``HuksError`` 12000012 on a closed keystore, 401 for a bad caller or namespace.
+        """
+        if not isinstance(caller, access.Caller) or not isinstance(home, str) \
+                or access.split_stored(access.stored_alias(home, "a")) != (home, "a"):
+            raise HuksError(401, "for_caller takes a Caller and a namespace name")
+        scope = self.session_scope()
+        scope._caller = caller
+        scope._home = home
+        return scope
+
+    def _namespace(self, params: ParamSet) -> str:
+        """The namespace a call reaches (``hukspy.access``): the KEY_ACCESS_GROUP's, membership checked
+        against the caller (12000018), else this keystore's home namespace."""
+        return access.namespace_of(params, self._caller or access.Caller.current(), self._home)
+
+    def _where(self, alias: str, params: ParamSet) -> tuple[int, str]:
+        """The AUTH_STORAGE_LEVEL and the stored alias (namespace folded in) a key call reaches.
+        Raises 12000018 (KEY_ACCESS_GROUP the caller is not a member of), 401 (level)."""
+        name = access.stored_alias(self._namespace(params), alias)
+        level = policy.storage_level(params)
+        self._check_unlocked(level)
+        return level, name
+
+    def _check_unlocked(self, level: int) -> None:
+        """The lock state (docs/userauth.md, "Lock state"): CE keys after the first unlock since boot,
+        ECE keys while unlocked, DE keys always; else 201 (upstream's ENOKEY file access → -5)."""
+        if level in _LOCKABLE_LEVELS and not self.user_auth.level_available(level):
+            what = "since boot" if level == HuksAuthStorageLevel.HUKS_AUTH_STORAGE_LEVEL_CE else "now"
+            raise HuksError(201, f"the device is locked: keys of this storage level need it unlocked {what}")
+
+    def _find(self, alias: str, params: ParamSet) -> KeyRecord:
+        """The record of the key a call names (:meth:`_where`). Raises 12000018, 401, 12000011."""
+        level, name = self._where(alias, params)
+        return self._record(name, level)
+
+    @property
+    def user_auth(self) -> UserAuth:
+        """This keystore's ``hukspy.userauth.UserAuth`` (one per keystore, shared with its
+        ``session_scope`` copies; its state lives in the keystore's record store, docs/userauth.md)."""
+        owner = self._parent or self
+        with _user_auth_lock:
+            if owner._user_auth is None:
+                from hukspy.userauth import UserAuth
+
+                owner._user_auth = UserAuth(owner)
+            return owner._user_auth
 
     @property
     def backend_name(self) -> str:
@@ -277,7 +348,7 @@ class Keystore:
         with self._native(Action.RECORD_GET):
             record = self._backend.records().get(level, alias)
         if record is None:
-            raise HuksError(12000011, f'the key "{alias}"')
+            raise HuksError(12000011, f'the key "{access.split_stored(alias)[1]}"')
         return record
 
     def _store(
@@ -303,7 +374,7 @@ class Keystore:
             with self._native(Action.RECORD_GET):
                 exists = self._backend.records().get(level, alias) is not None
             if exists:
-                raise HuksError(12000017, f'the key "{alias}"')
+                raise HuksError(12000017, f'the key "{access.split_stored(alias)[1]}"')
 
     def _require_key(self, plan: policy.CreatePlan, *, generate: bool) -> None:
         """12000001 unless the backend declares the key: generated, or imported as ``plan.import_type``
@@ -336,12 +407,14 @@ class Keystore:
         self._check_open()
         alias = policy.check_alias(key_alias)
         params, _ = _options(options)
-        plan = policy.check_create(params, HuksKeyFlag.HUKS_KEY_FLAG_GENERATE_KEY)
+        name = access.stored_alias(self._namespace(params), alias)
+        plan = policy.check_create(params, HuksKeyFlag.HUKS_KEY_FLAG_GENERATE_KEY, creds=self.user_auth)
         self._require_key(plan, generate=True)
-        self._check_override(plan.level, alias, plan.replace)
+        self._check_unlocked(plan.level)
+        self._check_override(plan.level, name, plan.replace)
         with self._native(Action.GENERATE):
             ref = self._backend.generate(plan.spec)
-        self._store(alias, plan.level, plan.stored, plan.spec, ref, plan.replace)
+        self._store(name, plan.level, plan.stored, plan.spec, ref, plan.replace)
 
     @_public
     def import_key_item(self, key_alias: str, options: HuksOptions) -> None:
@@ -355,13 +428,16 @@ class Keystore:
         params, data = _options(options)
         if data is None or not data:
             raise HuksError(401, "the key to import (in_data) is missing")
-        plan = policy.check_create(params, HuksKeyFlag.HUKS_KEY_FLAG_IMPORT_KEY, key_len=len(data))
+        name = access.stored_alias(self._namespace(params), alias)
+        plan = policy.check_create(params, HuksKeyFlag.HUKS_KEY_FLAG_IMPORT_KEY, key_len=len(data),
+                                   creds=self.user_auth)
         material = formats.parse_import(plan.spec.alg, plan.spec.size, plan.import_type, data)
-        self._import(alias, plan, material)
+        self._import(name, plan, material)
 
     def _import(self, alias: str, plan: policy.CreatePlan, material: KeyMaterial) -> None:
         """Store imported key material (a key import, a stored agree/derive result) as ``plan`` says."""
         self._require_key(plan, generate=False)
+        self._check_unlocked(plan.level)
         self._check_override(plan.level, alias, plan.replace)
         with self._native(Action.IMPORT):
             ref = self._backend.import_key(plan.spec, material)
@@ -373,9 +449,9 @@ class Keystore:
         self._check_open()
         alias = policy.check_alias(key_alias)
         params, _ = _options(options)
-        level = policy.storage_level(params)
+        level, name = self._where(alias, params)
         with self._native(Action.RECORD_DELETE):
-            record = self._backend.records().delete(level, alias)
+            record = self._backend.records().delete(level, name)
         if record is None:
             raise HuksError(12000011, f'the key "{alias}"')
         if record.ref:  # empty for a damaged record: nothing left to destroy
@@ -392,7 +468,7 @@ class Keystore:
         self._check_open()
         alias = policy.check_alias(key_alias)
         params, _ = _options(options)
-        record = self._record(alias, policy.storage_level(params))
+        record = self._find(alias, params)
         spec = policy.key_spec(record.params)
         if spec.alg in SYMMETRIC_ALGS:
             raise HuksError(
@@ -425,7 +501,7 @@ class Keystore:
         self._check_open()
         alias = policy.check_alias(key_alias)
         params, _ = _options(options)
-        record = self._record(alias, policy.storage_level(params))
+        record = self._find(alias, params)
         if not isinstance(self._backend, KeyStorage):
             return self._backend.name
         with self._native(Action.STORAGE):
@@ -437,8 +513,8 @@ class Keystore:
         self._check_open()
         alias = policy.check_alias(key_alias)
         params, _ = _options(options)
-        record = self._record(alias, policy.storage_level(params))
-        return HuksReturnResult(properties=record.params.to_params())
+        record = self._find(alias, params)
+        return HuksReturnResult(properties=record.params.without(authpolicy.AUTH_BINDING_TAG).to_params())
 
     @_public
     def is_key_item_exist(self, key_alias: str, options: HuksOptions) -> bool:
@@ -446,7 +522,7 @@ class Keystore:
         self._check_open()
         alias = policy.check_alias(key_alias)
         params, _ = _options(options)
-        self._record(alias, policy.storage_level(params))
+        self._find(alias, params)
         return True
 
     @_public
@@ -456,15 +532,19 @@ class Keystore:
         alias = policy.check_alias(key_alias)
         params, _ = _options(options)
         with self._native(Action.RECORD_GET):
-            return self._backend.records().get(policy.storage_level(params), alias) is not None
+            return self._backend.records().get(*self._where(alias, params)) is not None
 
     @_public
     def list_aliases(self, options: HuksOptions) -> HuksListAliasesReturnResult:
         """The aliases of one AUTH_STORAGE_LEVEL (default CE), sorted. ``None`` options → 401."""
         self._check_open()
         params, _ = _options(options)
+        namespace = self._namespace(params)
+        level = policy.storage_level(params)
         with self._native(Action.RECORD_LIST):
-            return HuksListAliasesReturnResult(self._backend.records().aliases(policy.storage_level(params)))
+            stored = self._backend.records().aliases(level)
+        names = [access.split_stored(n) for n in stored]
+        return HuksListAliasesReturnResult(sorted(a for ns, a in names if ns == namespace))
 
     # ---------------------------------------------------------------- sessions
 
@@ -476,8 +556,8 @@ class Keystore:
         self._check_open()
         alias = policy.check_alias(key_alias)
         params, _ = _options(options)
-        level = policy.storage_level(params)
-        record = self._record(alias, level)
+        level, name = self._where(alias, params)
+        record = self._record(name, level)
         key = policy.key_spec(record.params)
         plan = policy.check_init(record.params, params)
         if not self._caps.supports_op(key, plan.op):
@@ -486,13 +566,20 @@ class Keystore:
                 f"{_op_words(plan.op)} for {_alg_name(key.alg)}-{key.size} keys "
                 f"on the {self._backend.name} keystore{self._hint}",
             )
+        authpolicy.check_device_password(record.params, self.user_auth)
+        gate = authpolicy.auth_gate(record.params, params)
+        challenge = None
+        if gate is not None and gate.challenge_type != _CHALLENGE_NONE:
+            challenge = secrets.token_bytes(authpolicy.CHALLENGE_SIZE)
+        init_ms = self.user_auth.clock.monotonic_ms() if gate is not None else 0
 
         def create() -> Session:
             with self._native(Action.BEGIN, plan.op.kind):
                 op = self._backend.begin(record.ref, key, plan.op)
-            return Session(op, plan.op, key, record.params, level, plan.append_nonce)
+            return Session(op, plan.op, key, record.params, level, plan.append_nonce,
+                           gate=gate, challenge=challenge, init_ms=init_ms)
 
-        return HuksSessionHandle(self._sessions.open(create))
+        return HuksSessionHandle(self._sessions.open(create), challenge)
 
     @_public
     def update_session(
@@ -507,12 +594,36 @@ class Keystore:
         h = _handle(handle)
         with self._sessions.use(h) as s:
             try:
-                _token(token)
-                _, data = _options(options)
+                params, data = _options(options)
+                self._verify(s, params, _token(token))
                 return HuksReturnResult(out_data=self._update(s, data or b""))
             except BaseException:
                 self._sessions.end(h)
                 raise
+
+    def _verify(self, s: Session, params: ParamSet, token: bytes | None) -> None:
+        """The user-auth checks of an update/finish (docs/userauth.md, "Sessions"): IS_DEVICE_PASSWORD_SET
+        without a PIN (12000016) at every call; on the first call of a user-auth session the token (the
+        ``token`` argument, else AUTH_TOKEN in the options): missing or not 280 bytes → 401, a MAC that
+        does not verify → 12000008 (``UserAuth.verify_token``), then ``authpolicy.check_token`` (12000001,
+        12000012, 12000009, 12000008, 12000007). The caller ends the session on any error."""
+        from hukspy.userauth import USER_ID, TokenInvalid
+
+        ua = self.user_auth
+        authpolicy.check_device_password(s.key_params, ua)
+        gate = s.gate
+        if not isinstance(gate, authpolicy.AuthGate):
+            return
+        if token is None:
+            token = params.bytes_(HuksTag.HUKS_TAG_AUTH_TOKEN)
+        if token is None:
+            raise HuksError(401, "the key requires user authentication: the auth token is missing")
+        try:
+            parsed = ua.verify_token(token)
+        except TokenInvalid as exc:
+            raise HuksError(exc.huks_code, str(exc)) from exc
+        authpolicy.check_token(gate, parsed, s.challenge, s.init_ms, USER_ID)
+        s.gate = None
 
     def _update(self, s: Session, data: bytes) -> bytes:
         kind = s.kind
@@ -547,8 +658,8 @@ class Keystore:
         h = _handle(handle)
         with self._sessions.use(h) as s:
             try:
-                _token(token)
                 params, data = _options(options)
+                self._verify(s, params, _token(token))
                 out = self._finish(s, params, data or b"")
             finally:
                 self._sessions.end(h)
@@ -589,13 +700,14 @@ class Keystore:
             flag = HuksKeyFlag.HUKS_KEY_FLAG_DERIVE_KEY
         if request is None:
             return secret
-        plan = policy.check_create(request.params, flag, spec=request.spec)
+        plan = policy.check_create(request.params, flag, spec=request.spec, creds=self.user_auth)
         if len(secret) * 8 != plan.spec.size:
             raise HuksError(
                 12000003,
                 f"key size {plan.spec.size} for the {s.kind.value}d secret of {len(secret) * 8} bits",
             )
-        self._import(request.alias, plan, KeyMaterial(secret=secret))
+        name = access.stored_alias(self._namespace(request.params), request.alias)
+        self._import(name, plan, KeyMaterial(secret=secret))
         return b""
 
     @_public
@@ -623,7 +735,7 @@ class Keystore:
         self._check_open()
         alias = policy.check_alias(key_alias)
         params, _ = _options(options)
-        record = self._record(alias, policy.storage_level(params))
+        record = self._find(alias, params)
         spec = policy.key_spec(record.params)
         if spec.alg in SYMMETRIC_ALGS:
             raise HuksError(401, "symmetric keys cannot be attested")
@@ -662,7 +774,7 @@ class Keystore:
         alias = policy.check_alias(key_alias)
         params, _ = _options(options)
         self._check_wrap(params, "key wrapping")
-        record = self._record(alias, policy.storage_level(params))
+        record = self._find(alias, params)
         if record.params.bool_(HuksTag.HUKS_TAG_IS_ALLOWED_WRAP) is not True:
             raise HuksError(12000012, f'wrap the key "{alias}": it was not generated with IS_ALLOWED_WRAP')
         spec = policy.key_spec(record.params)
@@ -697,12 +809,12 @@ class Keystore:
             spec = policy.key_spec(key_params)
         except (ValueError, IndexError, struct.error, HuksError) as exc:  # bound params: a forged blob
             raise HuksError(12000006, "the wrapped key fails authentication") from exc
-        level = policy.storage_level(params)
+        level, name = self._where(alias, params)
         replace = params.bool_(HuksTag.HUKS_TAG_KEY_OVERRIDE) is not False
-        self._check_override(level, alias, replace)
+        self._check_override(level, name, replace)
         with self._native(Action.UNWRAP):
             ref = self._backend.unwrap(sealed, spec, binding)
-        self._store(alias, level, key_params, spec, ref, replace)
+        self._store(name, level, key_params, spec, ref, replace)
         return HuksReturnResult()
 
     @_public
@@ -727,8 +839,9 @@ class Keystore:
         params, data = _options(options)
         if not data:
             raise HuksError(401, "the wrapped key (in_data) is missing")
-        level = policy.storage_level(params)
-        wrapping = self._record(wrapping_alias, level)
+        level, wrapping_name = self._where(wrapping_alias, params)
+        name = access.stored_alias(access.split_stored(wrapping_name)[0], alias)
+        wrapping = self._record(wrapping_name, level)
         suite_id = params.int_(HuksTag.HUKS_TAG_UNWRAP_ALGORITHM_SUITE)
         if suite_id is None:
             raise HuksError(12000002, "UNWRAP_ALGORITHM_SUITE param")
@@ -747,13 +860,13 @@ class Keystore:
                 f'wrapping key "{wrapping_alias}" ({_alg_name(wspec.alg)}-{wspec.size}) for {suite.name}',
             )
         key_params = params.without(HuksTag.HUKS_TAG_UNWRAP_ALGORITHM_SUITE)
-        plan = policy.check_create(key_params, HuksKeyFlag.HUKS_KEY_FLAG_IMPORT_KEY)
+        plan = policy.check_create(key_params, HuksKeyFlag.HUKS_KEY_FLAG_IMPORT_KEY, creds=self.user_auth)
         spec = plan.spec
         self._require_key(plan, generate=False)
         agree = OpSpec(OpKind.AGREE, alg=suite.agree_alg)
         if not self._caps.supports_op(wspec, agree):
             raise HuksError(12000001, f"unwrap suite {suite.name} on the {self._backend.name} keystore")
-        self._check_override(level, alias, plan.replace)
+        self._check_override(level, name, plan.replace)
         formats.load_public(suite.peer_alg, parts[wrapped.PART_PEER_PUBLIC], suite.key_size)
         ref: bytes | None = None
         if isinstance(self._backend, WrappedImport):
@@ -773,7 +886,7 @@ class Keystore:
             material = formats.parse_import(spec.alg, spec.size, plan.import_type, plain)
             with self._native(Action.IMPORT):
                 ref = self._backend.import_key(spec, material)
-        self._store(alias, level, plan.stored, spec, ref, plan.replace)
+        self._store(name, level, plan.stored, spec, ref, plan.replace)
 
     @_public
     def get_sdk_version(self, options: HuksOptions) -> str:
@@ -839,6 +952,7 @@ def _pem(der: bytes) -> str:
 
 _default: Keystore | None = None
 _default_lock = threading.Lock()
+_user_auth_lock = threading.Lock()
 
 
 def default_keystore() -> Keystore:

@@ -31,13 +31,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Final
 
+from hukspy import authpolicy
 from hukspy.backend.capabilities import Capabilities, OpCap
 from hukspy.backend.facts import SYMMETRIC_ALGS
 from hukspy.enums import (
     SENSITIVE_TAGS,
-    HuksAuthAccessType,
     HuksAuthStorageLevel,
-    HuksChallengeType,
     HuksCipherMode,
     HuksExceptionErrCode,
     HuksImportKeyType,
@@ -546,28 +545,13 @@ DEFAULT_PSS_SALT: Final = int(HuksRsaPssSaltLenType.HUKS_RSA_PSS_SALT_LEN_MAX)
 
 # ------------------------------------------------------------------------------ user auth
 
-_FP = HuksUserAuthType.HUKS_USER_AUTH_TYPE_FINGERPRINT
-_FACE = HuksUserAuthType.HUKS_USER_AUTH_TYPE_FACE
-_PIN = HuksUserAuthType.HUKS_USER_AUTH_TYPE_PIN
 _TUI = HuksUserAuthType.HUKS_USER_AUTH_TYPE_TUI_PIN
 
-#: g_supportUserAuthTypes (hks_base_check_policy.c) → else INVALID_AUTH_TYPE (-133 → 401).
-USER_AUTH_TYPES: Final = frozenset(
-    {_PIN, _FP, _FACE, _PIN | _FP, _PIN | _FACE, _FACE | _FP, _PIN | _FACE | _FP,
-     _TUI, _TUI | _FP, _TUI | _FACE, _TUI | _FACE | _FP}
-)
-#: g_expectAuthAccessParams: the KEY_AUTH_ACCESS_TYPE bits each auth type accepts (→ 401 otherwise).
-_ACC = HuksAuthAccessType
-AUTH_ACCESS_TYPES: Final[Mapping[int, int]] = {
-    _FACE: _ACC.HUKS_AUTH_ACCESS_INVALID_NEW_BIO_ENROLL | _ACC.HUKS_AUTH_ACCESS_INVALID_CLEAR_PASSWORD
-    | _ACC.HUKS_AUTH_ACCESS_ALWAYS_VALID,
-    _FP: _ACC.HUKS_AUTH_ACCESS_INVALID_NEW_BIO_ENROLL | _ACC.HUKS_AUTH_ACCESS_INVALID_CLEAR_PASSWORD
-    | _ACC.HUKS_AUTH_ACCESS_ALWAYS_VALID,
-    _PIN: _ACC.HUKS_AUTH_ACCESS_INVALID_CLEAR_PASSWORD | _ACC.HUKS_AUTH_ACCESS_ALWAYS_VALID,
-    _TUI: int(_ACC.HUKS_AUTH_ACCESS_ALWAYS_VALID),
-}
-#: g_userAuthChallengeType → else INVALID_CHALLENGE_TYPE (-134 → 401).
-CHALLENGE_TYPES: Final = frozenset(int(v) for v in HuksChallengeType)
+# The user-auth tables (USER_AUTH_TYPES, AUTH_ACCESS_TYPES, CHALLENGE_TYPES) and rules live in
+# hukspy/authpolicy.py; the names are re-exported here.
+USER_AUTH_TYPES: Final = authpolicy.USER_AUTH_TYPES
+AUTH_ACCESS_TYPES: Final = authpolicy.AUTH_ACCESS_TYPES
+CHALLENGE_TYPES: Final = authpolicy.CHALLENGE_TYPES
 
 # ------------------------------------------------------------------------------ storage
 
@@ -662,25 +646,6 @@ def _check_mutable(alg: int, purpose: int, padding: int | None, mode: int | None
         _check_in(padding, modes.get(mode, frozenset()), E_INVALID, "padding", " for this mode")
 
 
-def _check_user_auth(params: ParamSet) -> None:
-    """HksCheckUserAuthParams (hks_base_check.c): an unknown auth type, challenge type or access type
-    → 401 (TUI_PIN was answered 12000001 before, see ``_check_user_auth_tui``)."""
-    auth = params.int_(T.HUKS_TAG_USER_AUTH_TYPE)
-    if auth is None:
-        return
-    if auth not in USER_AUTH_TYPES:
-        raise _err(E_ARG, f"the user auth type {auth} is invalid")
-    access = params.int_(T.HUKS_TAG_KEY_AUTH_ACCESS_TYPE)
-    if access is None:
-        raise _err(E_ARG, "KEY_AUTH_ACCESS_TYPE is missing for a user-auth key")
-    for kind, allowed in AUTH_ACCESS_TYPES.items():
-        if auth & kind and not access & allowed:
-            raise _err(E_ARG, f"the auth access type {access} does not fit the user auth type {auth}")
-    challenge = params.int_(T.HUKS_TAG_CHALLENGE_TYPE)
-    if challenge is None or challenge not in CHALLENGE_TYPES:
-        raise _err(E_ARG, "CHALLENGE_TYPE is missing or invalid for a user-auth key")
-
-
 # ========================================================================================== public API
 
 def check_alias(alias: object) -> str:
@@ -747,32 +712,29 @@ def _check_key_params(params: ParamSet, imported: bool) -> KeySpec:
         _check_in(mode, expect.modes, E_INVALID, "block mode")
         _check_purpose(alg, purpose, imported)
         _check_mutable(alg, purpose, padding, mode)
-    _check_user_auth(params)
     return KeySpec(alg=alg, size=size, purpose=purpose, digest=digest)
 
 
 def _check_user_auth_tui(params: ParamSet) -> None:
     auth = params.int_(T.HUKS_TAG_USER_AUTH_TYPE)
-    if auth is not None and auth & _TUI:
-        # §4.1 step 3: USER_AUTH_TYPE == TUI_PIN → -42 USER_AUTH_TYPE_NOT_SUPPORT → 12000001.
+    if auth == _TUI:
+        # CoreCheckGenKeyParams: USER_AUTH_TYPE == TUI_PIN alone → -42 USER_AUTH_TYPE_NOT_SUPPORT → 12000001.
         raise _err(E_UNSUPPORTED, "user authentication with TUI_PIN")
 
 
-def check_credentials(params: ParamSet) -> None:
-    """What a device without an enrolled user credential or a lock-screen password answers, which is
-    every machine hukspy runs on: it has no user authentication (no UserIAM) to bind a key to.
+class _NothingEnrolled:
+    """The credentials of a keystore with no user authentication: nothing enrolled, no PIN."""
 
-    Raises ``HuksError`` 12000013 for a key with USER_AUTH_TYPE (upstream on a device with no enrolled
-    credential: XTS ErrorCode_2800/3400), 12000016 for IS_DEVICE_PASSWORD_SET=true (-139, no lock-screen
-    password). A key that asks for user authentication is never created without it: it would be usable
-    by anyone who can use the keystore.
-    """
-    if T.HUKS_TAG_USER_AUTH_TYPE in params:
-        raise _err(int(HuksExceptionErrCode.HUKS_ERR_CODE_CREDENTIAL_NOT_EXIST),
-                   "no user credential is enrolled: hukspy has no user authentication to bind the key to")
-    if params.bool_(T.HUKS_TAG_IS_DEVICE_PASSWORD_SET) is True:
-        raise _err(int(HuksExceptionErrCode.HUKS_ERR_CODE_DEVICE_PASSWORD_UNSET),
-                   "no lock-screen password is set on this machine")
+    secure_uid: int | None = None
+
+    def enrolled_ids(self, auth_type: int) -> list[int]:
+        return []
+
+    def is_pin_set(self) -> bool:
+        return False
+
+
+NOTHING_ENROLLED: Final = _NothingEnrolled()
 
 
 def check_generate(params: ParamSet) -> KeySpec:
@@ -781,8 +743,10 @@ def check_generate(params: ParamSet) -> KeySpec:
     Raises ``HuksError``: 12000002 (ALGORITHM, PURPOSE or KEY_SIZE missing), 12000003 (a value outside
     the algorithm's table, a purpose of several classes or forbidden for the algorithm, an RSA padding
     that does not fit the purpose, a padding that does not fit the mode), 12000001 (TUI_PIN user auth,
-    ML-DSA/ML-KEM), 401 (invalid user-auth params).
+    ML-DSA/ML-KEM), 401 (invalid user-auth params; ``authpolicy.check_user_auth_params`` runs first,
+    as upstream's service checks before the engine).
     """
+    authpolicy.check_user_auth_params(params)
     return _check_key_params(params, imported=False)
 
 
@@ -799,6 +763,7 @@ def check_import(params: ParamSet, import_type: int | None, key_len: int | None 
     KEY_SIZE 128 and expects 401, not the 12000003 of g_desKeySize (CheckImportSymmetricKeySize,
     -19 INVALID_KEY_INFO, hks_check_paramset.c; the XTS order shows it runs first on devices).
     """
+    authpolicy.check_user_auth_params(params)
     alg, size = params.int_(T.HUKS_TAG_ALGORITHM), params.int_(T.HUKS_TAG_KEY_SIZE)
     if key_len is not None and alg in SYMMETRIC_ALGS and size is not None and key_len * 8 != size:
         raise _err(E_ARG, f"the key is {key_len} bytes but KEY_SIZE says {size} bits")
@@ -868,17 +833,22 @@ class CreatePlan:
 
 
 def check_create(params: ParamSet, flag: int, *, key_len: int | None = None,
-                 spec: KeySpec | None = None) -> CreatePlan:
+                 spec: KeySpec | None = None,
+                 creds: authpolicy.Credentials = NOTHING_ENROLLED) -> CreatePlan:
     """Every HUKS check of a new key, in upstream order, and what the facade needs to make it.
 
     ``flag`` (HuksKeyFlag) says how the key comes to be: GENERATE_KEY (:func:`check_generate`),
     IMPORT_KEY (:func:`check_import`, with ``key_len`` the length of the key material when the caller
     has it), AGREE_KEY/DERIVE_KEY (a finish that stores its result: ``spec`` is the one
-    :func:`check_finish_storage` checked). Then :func:`check_credentials` and :func:`storage_level`.
+    :func:`check_finish_storage` checked). In upstream order: the user-auth params and the enrolled
+    credentials of ``creds`` (``hukspy.authpolicy``: 401, 12000003, 12000012, 12000013), the key params,
+    IS_DEVICE_PASSWORD_SET without a PIN (12000016), then :func:`storage_level`.
 
     Raises ``HuksError``: the codes of :func:`check_generate`/:func:`check_import` (401, 12000001,
-    12000002, 12000003), 12000013/12000016 (:func:`check_credentials`), 401 (storage level).
+    12000002, 12000003), 12000012/12000013/12000016 (user auth, docs/userauth.md), 401 (storage level).
     """
+    authpolicy.check_user_auth_params(params)
+    bound = authpolicy.check_enrolled(params, creds)
     import_type: int | None = None
     if spec is None:
         if flag == HuksKeyFlag.HUKS_KEY_FLAG_GENERATE_KEY:
@@ -887,10 +857,10 @@ def check_create(params: ParamSet, flag: int, *, key_len: int | None = None,
             given = params.int_(T.HUKS_TAG_IMPORT_KEY_TYPE)
             spec = check_import(params, given, key_len)
             import_type = given if spec.alg in SYMMETRIC_ALGS or given is not None else _PUB
-    check_credentials(params)
+    authpolicy.check_device_password(params, creds)
     level = storage_level(params)
     replace = params.bool_(T.HUKS_TAG_KEY_OVERRIDE) is not False
-    return CreatePlan(spec, level, replace, stored_params(params, flag), import_type)
+    return CreatePlan(spec, level, replace, stored_params(bound, flag), import_type)
 
 
 def _auth_policy(kind: OpKind, init_alg: int, key: ParamSet, init: ParamSet) -> None:

@@ -42,6 +42,11 @@ class Session:
     peer: bytes | None = None
     derived: bytes | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
+    #: A user-auth session (``hukspy.authpolicy.AuthGate``) until its token is verified, then None.
+    gate: object | None = None
+    #: The session's challenge (NORMAL/CUSTOM) and init time (ms, the user-auth clock).
+    challenge: bytes | None = None
+    init_ms: int = 0
 
     @property
     def kind(self) -> OpKind:

@@ -24,6 +24,9 @@ another way) and fails if a session is left open. The tests come in groups, one 
    KEY_OVERRIDE, aliases, AUTH_STORAGE_LEVEL, is_key_item_exist vs has_key_item, export of secret keys,
    the session table (limit, evict, lifecycle, close), AES-GCM framing, IV rules, bad signatures,
    streaming large inputs with flat memory, and many threads on one ``Keystore``.
+3. **User authentication** (python-api.md §8, docs/userauth.md; ``UserAuthTests`` of
+   ``hukspy.testing.userauth``): the PIN, its anti-brute-force schedule (on a fake clock), tokens that
+   verify only in the keystore that issued them, the lock state, the records no API call reaches.
 
 Environment: ``HUKSPY_STREAM_MIB`` sets the size of the streaming test (default 64 MiB on the software
 backend, 4 MiB on others).
@@ -89,6 +92,7 @@ from hukspy.testing.support import (
     run_session,
     unique_alias,
 )
+from hukspy.testing.userauth import UserAuthTests
 
 __all__ = [
     "CipherRuleTests",
@@ -1152,8 +1156,13 @@ class StreamingTests:
         assert not [a for a in keystore.list_aliases(options()).key_aliases if ":thread" in a]
 
 
+# The access-control section lives in its own module (it uses ``_simple`` from here).
+from hukspy.testing.authz import AccessGroupTests  # noqa: E402
+
+
 class KeystoreConformanceTests(
-    DeclaredCapabilityTests, KeyRuleTests, SessionTests, CipherRuleTests, StreamingTests
+    DeclaredCapabilityTests, KeyRuleTests, SessionTests, CipherRuleTests, StreamingTests, UserAuthTests,
+    AccessGroupTests,
 ):
     """The whole conformance suite. A subclass provides the ``keystore_uri`` fixture (a ``str``); it may
     override ``init_keystore`` to open the keystore another way."""
