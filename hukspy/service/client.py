@@ -14,11 +14,12 @@ import contextlib
 import socket
 import threading
 from collections.abc import Sequence
-from typing import Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 
 from hukspy import pyca
+from hukspy.access import PRIVATE, Caller
 from hukspy.asset.checks import AssetAttributes, AssetMap
 from hukspy.asset.enums import ErrorCode, Tag
 from hukspy.asset.errors import AssetError, BatchResult
@@ -30,6 +31,9 @@ from hukspy.params import HuksListAliasesReturnResult, HuksOptions, HuksReturnRe
 from hukspy.service import wire
 from hukspy.service.server import socket_path
 from hukspy.sessions import DEFAULT_SESSION_LIMIT, SessionPolicy
+
+if TYPE_CHECKING:
+    from hukspy.userauth import UserAuth
 
 __all__ = ["ServiceAssetStore", "ServiceKeystore"]
 
@@ -151,6 +155,7 @@ class ServiceKeystore(Keystore):
         self._parent = None
         uri = uri or "service:"
         self.uri = uri  # type: ignore[misc]  # the base class's Final, set once here instead
+        self.home = ""  # type: ignore[misc]  # the client keeps no files: the service has the state
         self._link = _Link(socket_path(uri.partition(":")[2] or None),
                            {"session_limit": session_limit, "session_policy": session_policy})
         self._limits = (session_limit, session_policy)
@@ -158,6 +163,16 @@ class ServiceKeystore(Keystore):
 
     def __repr__(self) -> str:
         return f"Keystore(service={self._link.path!r}, closed={self._closed})"
+
+    def for_caller(self, caller: Caller, home: str = PRIVATE) -> Keystore:
+        """Not through the service: the service itself decides who calls (SO_PEERCRED). Raises
+        ``HuksError`` 201."""
+        raise HuksError(201, "the keystore service takes the caller from the kernel, never from the client")
+
+    @property
+    def user_auth(self) -> UserAuth:
+        """Not yet through the service (docs/service.md, "Not yet"): raises ``HuksError`` 12000001."""
+        raise HuksError(12000001, "user authentication through the keystore service")
 
     def _call_lost(self, fn: Any, *args: Any) -> Any:
         try:

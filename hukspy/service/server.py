@@ -4,7 +4,7 @@
 One thread per connection (the backends are blocking; a slow or silent client holds only its own
 thread, and only until a timeout). The caller is whoever ``SO_PEERCRED`` says (groups from
 ``SO_PEERGROUPS``); a uid the configuration does not allow gets 201 in the handshake. Each allowed
-uid that is not an administrator works in its own key namespace (``hukspy.service.namespace``) and its
+uid that is not an administrator works in its own key namespace (``Keystore.for_caller``) and its
 own ASSET owners; every connection has its own session table, and the uid's connections, sessions and
 in-flight calls are capped (``Limits``).
 """
@@ -27,14 +27,17 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, Final
 
+from hukspy.access import PRIVATE, Caller
 from hukspy.asset.errors import AssetError
 from hukspy.asset.store import AssetStore
 from hukspy.errors import HuksError
 from hukspy.keystore import Keystore
 from hukspy.service import wire
-from hukspy.service.namespace import namespaced
 
-__all__ = ["DEFAULT_SOCKET", "KEYSTORE_METHODS", "Config", "Limits", "Peer", "Server", "socket_path"]
+__all__ = [
+    "DEFAULT_SOCKET", "KEYSTORE_METHODS", "Config", "Limits", "Peer", "Server", "namespace_of_uid",
+    "socket_path",
+]
 
 log = logging.getLogger("hukspy.service")
 
@@ -89,7 +92,8 @@ class Limits:
 class Config:
     """Who may connect and the limits. ``uids``/``groups`` None: every uid may connect; otherwise a
     uid in ``uids``, a member (primary or supplementary) of a gid in ``groups``, or an administrator.
-    ``admins`` see and manage the backend's keys as they are (no namespace) and every ASSET owner."""
+    ``admins`` work in the keystore's plain namespace (the keys an in-process user of the same keystore
+    sees) and name ASSET owners as they are."""
 
     uids: frozenset[int] | None = None
     groups: frozenset[int] | None = None
@@ -174,15 +178,26 @@ class Peer:
             groups = frozenset(struct.unpack(f"{len(raw) // 4}I", raw[: len(raw) // 4 * 4]))
         return cls(pid, uid, gid, groups)
 
+    def caller(self) -> Caller:
+        """The peer as the facade checks it (``hukspy.access.Caller``: KEY_ACCESS_GROUP membership)."""
+        return Caller(self.uid, self.gid, self.groups)
+
+
+def namespace_of_uid(uid: int) -> str:
+    """The key namespace of a caller uid that is not an administrator (``Keystore.for_caller``)."""
+    return f"uid:{uid}"
+
 
 class _Uid:
     """What the service keeps for one caller uid: its keystore view, its ASSET stores by owner, and
     the counters its limits are checked against."""
 
-    def __init__(self, server: Server, uid: int) -> None:
-        self.uid = uid
-        self.admin = uid in server.config.admins
-        self.keystore = server.keystore if self.admin else namespaced(server.keystore, uid)
+    def __init__(self, server: Server, peer: Peer) -> None:
+        self.uid = peer.uid
+        self.admin = peer.uid in server.config.admins
+        #: The uid's key namespace (docs/service.md, "Trust model"); administrators work in the plain one.
+        self.namespace = PRIVATE if self.admin else namespace_of_uid(peer.uid)
+        self.keystore = server.keystore.for_caller(peer.caller(), self.namespace)
         self.lock = threading.Lock()
         self.connections = 0
         self.scopes: set[Keystore] = set()
@@ -238,7 +253,7 @@ class _Connection:
         if not self.server.config.allows(self.peer):
             return self._refuse(201, f"uid {self.peer.uid} may not use this keystore service")
         options: dict[str, Any] = hello[2]
-        user = self.server.user(self.peer.uid)
+        user = self.server.user(self.peer)
         with user.lock:
             if user.connections >= self.limits.connections_per_uid:
                 return self._refuse(12000024, f"uid {self.peer.uid} has too many connections")
@@ -249,7 +264,9 @@ class _Connection:
         if isinstance(limit, int) and not isinstance(limit, bool):
             limit = min(limit, self.limits.sessions_per_connection)
         try:
-            self.scope = user.keystore.session_scope(session_limit=limit, session_policy=policy)
+            # the peer's own groups decide KEY_ACCESS_GROUP membership (hukspy.access)
+            caller = self.server.keystore.for_caller(self.peer.caller(), user.namespace)
+            self.scope = caller.session_scope(session_limit=limit, session_policy=policy)
         except HuksError as exc:
             return self._refuse(exc.code, exc.message)
         with user.lock:
@@ -328,12 +345,12 @@ class Server:
         self._connections: set[_Connection] = set()
         self._asset_lock = threading.Lock()
 
-    def user(self, uid: int) -> _Uid:
-        """The service's state of ``uid`` (made on its first connection)."""
+    def user(self, peer: Peer) -> _Uid:
+        """The service's state of ``peer``'s uid (made on its first connection)."""
         with self._lock:
-            if uid not in self._users:
-                self._users[uid] = _Uid(self, uid)
-            return self._users[uid]
+            if peer.uid not in self._users:
+                self._users[peer.uid] = _Uid(self, peer)
+            return self._users[peer.uid]
 
     def asset_store(self, user: _Uid, owner: str) -> AssetStore:
         """``user``'s ASSET store of ``owner`` (as ``_Uid.owner`` maps it), opened on first use."""

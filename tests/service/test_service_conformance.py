@@ -13,7 +13,15 @@ from hukspy.testing.conformance import KeystoreConformanceTests
 from hukspy.testing.service import ServiceProcess
 
 
-class TestServiceSoftwareConformance(KeystoreConformanceTests):
+class _ThroughTheService(KeystoreConformanceTests):
+    @pytest.fixture
+    def ua(self) -> None:
+        # hukspy.userauth (PIN, tokens, lock state) is not forwarded by the service yet: see
+        # docs/service.md, "Not yet". Skipped, not passed, so the gap shows in every run.
+        pytest.skip("user authentication through the keystore service is not implemented yet")
+
+
+class TestServiceSoftwareConformance(_ThroughTheService):
     @pytest.fixture
     def keystore_uri(self, software_service: ServiceProcess) -> str:
         return software_service.uri
@@ -40,7 +48,7 @@ def tpm2_service() -> Iterator[ServiceProcess]:
         cm.__exit__(None, None, None)
 
 
-class TestServiceTpm2Conformance(KeystoreConformanceTests):
+class TestServiceTpm2Conformance(_ThroughTheService):
     @pytest.fixture
     def keystore_uri(self, tpm2_service: ServiceProcess) -> str:
         return tpm2_service.uri
