@@ -9,6 +9,7 @@ other uids can execute: a venv made from Debian's ``/usr/bin/python3`` in a worl
 
 from __future__ import annotations
 
+import grp
 import json
 import os
 import pwd
@@ -53,6 +54,12 @@ CLIENT = textwrap.dedent(
         E = HuksOptions()
         if name == "gen": return ks.generate_key_item(a[0], HuksOptions(properties=AES))
         if name == "has": return ks.has_key_item(a[0], E)
+        if name == "ggen":
+            g = HuksParam(HuksTag.HUKS_TAG_KEY_ACCESS_GROUP, a[1].encode())
+            return ks.generate_key_item(a[0], HuksOptions(properties=[*AES, g]))
+        if name == "ghas":
+            g = HuksParam(HuksTag.HUKS_TAG_KEY_ACCESS_GROUP, a[1].encode())
+            return ks.has_key_item(a[0], HuksOptions(properties=[g]))
         if name == "list": return ks.list_aliases(E).key_aliases
         if name == "delete": return ks.delete_key_item(a[0], E)
         if name == "init":
@@ -154,11 +161,11 @@ def users() -> Iterator[dict[str, pwd.struct_passwd]]:
 
 @pytest.fixture
 def as_user(client_python: str, users: dict[str, pwd.struct_passwd]) -> Callable[..., list[list[Any]]]:
-    def run(user: str, uri: str, *ops: list[Any]) -> list[list[Any]]:
+    def run(user: str, uri: str, *ops: list[Any], groups: tuple[int, ...] = ()) -> list[list[Any]]:
         pw = users[user]
         done = subprocess.run(
             [client_python, "-c", CLIENT, uri, json.dumps(ops)],
-            user=pw.pw_uid, group=pw.pw_gid, extra_groups=[],
+            user=pw.pw_uid, group=pw.pw_gid, extra_groups=list(groups),
             env={"PATH": "/usr/bin:/bin", "HOME": "/nonexistent", "HUKSPY_HOME": "/nonexistent"},
             capture_output=True, timeout=120, check=False, cwd="/",
         )
@@ -224,3 +231,33 @@ def test_a_uid_the_configuration_does_not_allow_gets_201(
     assert as_user(a, service.uri, ["list"]) == [["ok", []]]
     assert as_user(b, service.uri, ["list"]) == [["err", 201]]
     assert sys.executable  # the service itself ran with the test's python
+
+
+@pytest.fixture(scope="module")
+def shared_group() -> Iterator[grp.struct_group]:
+    """A system group made for this test (removed at the end when the test made it)."""
+    name = "hukspytestg"
+    made = False
+    try:
+        grp.getgrnam(name)
+    except KeyError:
+        subprocess.run(["groupadd", "--system", name], check=True)
+        made = True
+    yield grp.getgrnam(name)
+    if made:
+        subprocess.run(["groupdel", name], check=False)
+
+
+def test_access_group_keys_are_shared_by_the_peers_groups(
+    as_user: Callable[..., list[list[Any]]], make_service: Callable[..., ServiceProcess],
+    shared_group: grp.struct_group,
+) -> None:
+    """KEY_ACCESS_GROUP through the service: membership is the peer's groups as the kernel reports them
+    (SO_PEERGROUPS), so the same uid reaches the group key with the group and gets 12000018 without."""
+    service = make_service()
+    a, b = USERS
+    gid, name = shared_group.gr_gid, shared_group.gr_name
+    assert as_user(a, service.uri, ["ggen", "team", name], groups=(gid,)) == [["ok", None]]
+    assert as_user(b, service.uri, ["ghas", "team", name], ["has", "team"], groups=(gid,)) == [
+        ["ok", True], ["ok", False]]
+    assert as_user(b, service.uri, ["ghas", "team", name]) == [["err", 12000018]]
