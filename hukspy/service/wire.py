@@ -120,7 +120,10 @@ def _default(obj: object) -> msgpack.ExtType:
 
 
 def _pack(value: object) -> bytes:
-    packed: bytes = msgpack.packb(value, default=_default, use_bin_type=True, strict_types=False)
+    # a Packer of its own per call (the ext hook re-enters here), with a small first buffer: packb's
+    # default 256 KiB allocation per call was most of an encode's cost
+    packer = msgpack.Packer(default=_default, use_bin_type=True, strict_types=False, buf_size=512)
+    packed: bytes = packer.pack(value)
     return packed
 
 
