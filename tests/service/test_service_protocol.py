@@ -297,3 +297,25 @@ def test_systemd_socket_activation(tmp_path: Path) -> None:
     finally:
         stop_process(proc)
     assert proc.returncode == 0, proc.stderr.read().decode() if proc.stderr else ""
+
+
+def test_calls_and_connections_per_uid_are_capped(
+    tmp_path: Path, make_service: Callable[..., ServiceProcess]
+) -> None:
+    config = tmp_path / "service.toml"
+    config.write_text("[limits]\ncalls_per_uid = 1\nbusy_timeout = 0.3\nconnections_per_uid = 2\n")
+    service = make_service(config=config)
+    slow, other = hukspy.Keystore(service.uri), hukspy.Keystore(service.uri)
+    assert code_of(lambda: hukspy.Keystore(service.uri)) == 12000024  # a third connection of the uid
+    rsa = [HuksParam(HuksTag.HUKS_TAG_ALGORITHM, HuksKeyAlg.HUKS_ALG_RSA),
+           HuksParam(HuksTag.HUKS_TAG_KEY_SIZE, 4096),
+           HuksParam(HuksTag.HUKS_TAG_PURPOSE, HuksKeyPurpose.HUKS_KEY_PURPOSE_SIGN)]
+    worker = threading.Thread(target=lambda: slow.generate_key_item("big", HuksOptions(properties=rsa)))
+    worker.start()
+    time.sleep(0.1)  # the RSA-4096 generation (about a second) is the uid's one call in flight
+    assert worker.is_alive(), "the RSA-4096 generation ended before the second call could overlap it"
+    assert code_of(lambda: other.has_key_item("big", NONE)) == 12000024
+    worker.join()
+    assert other.has_key_item("big", NONE) is True  # the slot is free again
+    slow.close()
+    other.close()
