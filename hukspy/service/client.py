@@ -24,18 +24,19 @@ from hukspy.asset.checks import AssetAttributes, AssetMap
 from hukspy.asset.enums import ErrorCode, Tag
 from hukspy.asset.errors import AssetError, BatchResult
 from hukspy.asset.store import _ENUM_OUT, AssetStore, _arguments
-from hukspy.backend import Capabilities
+from hukspy.backend import Action, Backend, Capabilities, Translation, UnsupportedError
 from hukspy.errors import HuksError
 from hukspy.keystore import Keystore
 from hukspy.params import HuksListAliasesReturnResult, HuksOptions, HuksReturnResult, HuksSessionHandle
 from hukspy.service import wire
-from hukspy.service.server import socket_path
+from hukspy.service.wire import socket_path
 from hukspy.sessions import DEFAULT_SESSION_LIMIT, SessionPolicy
+from hukspy.spec import OpKind
 
 if TYPE_CHECKING:
     from hukspy.userauth import UserAuth
 
-__all__ = ["ServiceAssetStore", "ServiceKeystore"]
+__all__ = ["ServiceAssetStore", "ServiceFactory", "ServiceKeystore", "factory"]
 
 T = TypeVar("T")
 
@@ -384,3 +385,34 @@ def _asset_map(raw: dict[int, Any]) -> AssetMap:
         enum = _ENUM_OUT.get(tag)
         out[tag] = enum(value) if enum is not None and isinstance(value, int) else value
     return out
+
+
+class ServiceFactory:
+    """The ``service`` entry of the ``hukspy.backends`` entry points: not a backend but a client, so it
+    names its own ``Keystore`` class (``keystore_class``), which ``Keystore("service:...")`` builds
+    instead of opening a backend (docs/service.md)."""
+
+    keystore_class: Final = ServiceKeystore
+
+    def open(self, location: str, *, home: str) -> Backend:
+        """Never called: a ``service:`` keystore is a ``ServiceKeystore``. Raises ``UnsupportedError``."""
+        raise UnsupportedError("a service: keystore has no backend in this process")
+
+    def translate(self, exc: BaseException, action: Action, kind: OpKind | None) -> Translation | None:
+        """No table: the service converts its backend's errors itself."""
+        return None
+
+    def available(self) -> tuple[bool, str]:
+        """Whether a keystore service listens on ``$HUKSPY_SOCKET`` (else the default socket)."""
+        path = socket_path()
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+            probe.settimeout(1)
+            try:
+                probe.connect(path)
+            except OSError as exc:
+                return False, f"no keystore service listens on {path} ({exc.strerror or exc}; hukspy serve)"
+        return True, f"the keystore service on {path}"
+
+
+#: The ``hukspy.backends`` entry point ``service`` (pyproject.toml).
+factory: Final = ServiceFactory()

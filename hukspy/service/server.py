@@ -33,6 +33,7 @@ from hukspy.asset.store import AssetStore
 from hukspy.errors import HuksError
 from hukspy.keystore import Keystore
 from hukspy.service import wire
+from hukspy.service.wire import DEFAULT_SOCKET, socket_path
 
 __all__ = [
     "DEFAULT_SOCKET", "KEYSTORE_METHODS", "Config", "Limits", "Peer", "Server", "namespace_of_uid",
@@ -40,9 +41,6 @@ __all__ = [
 ]
 
 log = logging.getLogger("hukspy.service")
-
-#: Where ``service:`` and ``hukspy serve`` meet when neither names a socket nor sets ``$HUKSPY_SOCKET``.
-DEFAULT_SOCKET: Final = "/run/hukspy/hukspy.sock"
 
 #: The ``Keystore`` methods a client may call (the public HUKS API; nothing else is dispatched).
 KEYSTORE_METHODS: Final = frozenset({
@@ -63,11 +61,6 @@ _SO_PEERGROUPS: Final = getattr(socket, "SO_PEERGROUPS", 59)
 _UCRED: Final = struct.Struct("3i")
 #: Exit status when the service could not start (bad configuration, socket in use).
 EXIT_START_FAILED: Final = 1
-
-
-def socket_path(path: str | None = None) -> str:
-    """``path``, else ``$HUKSPY_SOCKET``, else ``DEFAULT_SOCKET``."""
-    return path or os.environ.get("HUKSPY_SOCKET") or DEFAULT_SOCKET
 
 
 @dataclasses.dataclass(frozen=True)

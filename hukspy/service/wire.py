@@ -9,6 +9,7 @@ connection (the service keeps serving everyone else).
 
 from __future__ import annotations
 
+import os
 import socket
 import struct
 from collections.abc import Callable
@@ -28,6 +29,7 @@ from hukspy.params import (
 from hukspy.spec import OpKind
 
 __all__ = [
+    "DEFAULT_SOCKET",
     "EOF",
     "EXT",
     "MAGIC",
@@ -38,6 +40,7 @@ __all__ = [
     "decode",
     "encode",
     "read_frame",
+    "socket_path",
     "write_frame",
 ]
 
@@ -50,6 +53,15 @@ MAX_FRAME: Final = 9 * 1024 * 1024
 _LEN: Final = struct.Struct(">I")
 #: Nesting depth of one decoded value (MessagePack bombs of nested arrays).
 _MAX_DEPTH: Final = 32
+
+
+#: Where ``service:`` and ``hukspy serve`` meet when neither names a socket nor sets ``$HUKSPY_SOCKET``.
+DEFAULT_SOCKET: Final = "/run/hukspy/hukspy.sock"
+
+
+def socket_path(path: str | None = None) -> str:
+    """``path``, else ``$HUKSPY_SOCKET``, else ``DEFAULT_SOCKET``."""
+    return path or os.environ.get("HUKSPY_SOCKET") or DEFAULT_SOCKET
 
 
 class ProtocolError(Exception):

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Callable, Iterator
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -114,6 +115,13 @@ def _copy_package(venv: Path) -> None:
     shutil.copytree(package, src / "hukspy", ignore=shutil.ignore_patterns("__pycache__"))
     site = next((venv / "lib").glob("python3*/site-packages"))
     (site / "hukspy-test-src.pth").write_text(f"{src}\n")
+    # the entry points too (``service:`` is found through them), as an install would write them
+    info = site / "hukspy-0+test.dist-info"
+    shutil.rmtree(info, ignore_errors=True)
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: hukspy\nVersion: 0+test\n")
+    entry_points = metadata.distribution("hukspy").read_text("entry_points.txt") or ""
+    (info / "entry_points.txt").write_text(entry_points)
     for root, dirs, files in os.walk(venv):
         for name in dirs:
             os.chmod(os.path.join(root, name), 0o755)  # noqa: S103 - other uids must run the client
