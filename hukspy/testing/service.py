@@ -8,13 +8,24 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from hukspy.testing.processes import stop_process
 
-__all__ = ["ServiceProcess", "running_service"]
+__all__ = ["ServiceProcess", "running_service", "service_dirs"]
+
+
+def service_dirs() -> tuple[Path, Path]:
+    """A fresh (socket path in a 0755 directory, state directory 0700) pair in a new temp directory: the
+    socket is reachable by clients of other uids, the state by the service's uid only."""
+    base = Path(tempfile.mkdtemp(prefix="hukspy-svc-"))
+    base.chmod(0o755)
+    home = base / "state"
+    home.mkdir(mode=0o700)
+    return base / "run" / "hukspy.sock", home
 
 
 class ServiceProcess:

@@ -7,22 +7,11 @@ service's state (``home``) in a 0700 directory of its own.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 
-from hukspy.testing.service import ServiceProcess
-
-
-def service_dirs() -> tuple[Path, Path]:
-    """A fresh (socket directory 0755, state directory 0700) pair."""
-    base = Path(tempfile.mkdtemp(prefix="hukspy-svc-"))
-    base.chmod(0o755)
-    home = base / "state"
-    home.mkdir(mode=0o700)
-    return base / "run" / "hukspy.sock", home
+from hukspy.testing.service import ServiceProcess, service_dirs
 
 
 @pytest.fixture

@@ -7,10 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 from _require import unavailable
-from conftest import service_dirs
 
 from hukspy.testing.conformance import KeystoreConformanceTests
-from hukspy.testing.service import ServiceProcess
+from hukspy.testing.service import ServiceProcess, service_dirs
 
 
 class _ThroughTheService(KeystoreConformanceTests):
