@@ -28,6 +28,7 @@ from types import FrameType
 from typing import Any, Final
 
 from hukspy.access import PRIVATE, Caller
+from hukspy.asset.enums import ErrorCode
 from hukspy.asset.errors import AssetError
 from hukspy.asset.store import AssetStore
 from hukspy.errors import HuksError
@@ -79,6 +80,8 @@ class Limits:
     idle_timeout: float = 900.0
     #: How long a call waits for a free in-flight slot of its uid before it fails with 12000024.
     busy_timeout: float = 30.0
+    #: ASSET owners one uid may use while the service runs (each is an open store; then 24000016).
+    owners_per_uid: int = 256
 
 
 @dataclasses.dataclass(frozen=True)
@@ -346,9 +349,13 @@ class Server:
             return self._users[peer.uid]
 
     def asset_store(self, user: _Uid, owner: str) -> AssetStore:
-        """``user``'s ASSET store of ``owner`` (as ``_Uid.owner`` maps it), opened on first use."""
+        """``user``'s ASSET store of ``owner`` (as ``_Uid.owner`` maps it), opened on first use. Raises
+        ``AssetError`` 24000016 beyond ``Limits.owners_per_uid`` owners, and what ``AssetStore`` raises."""
         with self._asset_lock:
             store = user.assets.get(owner)
+            if store is None and len(user.assets) >= self.config.limits.owners_per_uid:
+                raise AssetError(ErrorCode.LIMIT_EXCEEDED,
+                                 detail=f"uid {user.uid} has {len(user.assets)} ASSET owners open")
             if store is None:
                 path = self.config.asset_path or str(Path(self.home) / "asset")
                 store = AssetStore(path=path, keystore=user.keystore, owner=user.owner(owner))

@@ -319,3 +319,15 @@ def test_calls_and_connections_per_uid_are_capped(
     assert other.has_key_item("big", NONE) is True  # the slot is free again
     slow.close()
     other.close()
+
+
+def test_asset_owners_per_uid_are_capped(tmp_path: Path, make_service: Callable[..., ServiceProcess]) -> None:
+    config = tmp_path / "service.toml"
+    config.write_text("[limits]\nowners_per_uid = 2\n")
+    service = make_service(config=config)
+    with hukspy.Keystore(service.uri) as ks:
+        for owner in ("one", "two"):
+            asset.AssetStore(keystore=ks, owner=owner).add({asset.Tag.ALIAS: b"a", asset.Tag.SECRET: b"s"})
+        third = asset.AssetStore(keystore=ks, owner="three")
+        assert code_of(lambda: third.add({asset.Tag.ALIAS: b"a", asset.Tag.SECRET: b"s"})) == 24000016
+        assert asset.AssetStore(keystore=ks, owner="one").query({asset.Tag.ALIAS: b"a"})
