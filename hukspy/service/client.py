@@ -11,6 +11,7 @@ connects again (the old connection's sessions are gone: 12000011).
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 import threading
 from collections.abc import Sequence
@@ -154,7 +155,7 @@ class ServiceKeystore(Keystore):
     ) -> None:
         self._closed = False
         self._parent = None
-        uri = uri or "service:"
+        uri = uri or os.environ.get("HUKSPY_KEYSTORE") or "service:"
         self.uri = uri  # type: ignore[misc]  # the base class's Final, set once here instead
         self.home = ""  # type: ignore[misc]  # the client keeps no files: the service has the state
         self._link = _Link(socket_path(uri.partition(":")[2] or None),

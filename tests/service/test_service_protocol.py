@@ -331,3 +331,17 @@ def test_asset_owners_per_uid_are_capped(tmp_path: Path, make_service: Callable[
         third = asset.AssetStore(keystore=ks, owner="three")
         assert code_of(lambda: third.add({asset.Tag.ALIAS: b"a", asset.Tag.SECRET: b"s"})) == 24000016
         assert asset.AssetStore(keystore=ks, owner="one").query({asset.Tag.ALIAS: b"a"})
+
+
+def test_hukspy_keystore_and_hukspy_socket_select_the_service(
+    software_service: ServiceProcess, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HUKSPY_KEYSTORE", software_service.uri)
+    with hukspy.Keystore() as ks:
+        assert type(ks).__name__ == "ServiceKeystore" and ks.backend_name == "software"
+    monkeypatch.setenv("HUKSPY_KEYSTORE", "service:")
+    monkeypatch.setenv("HUKSPY_SOCKET", software_service.socket_path)
+    with hukspy.Keystore() as ks:
+        assert ks.list_aliases(NONE) is not None
+    monkeypatch.setenv("HUKSPY_SOCKET", software_service.socket_path + ".absent")
+    assert code_of(hukspy.Keystore) == 12000005
