@@ -15,7 +15,7 @@ import os
 import socket
 import threading
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar, cast
 
 from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 
@@ -26,6 +26,7 @@ from hukspy.asset.enums import ErrorCode, Tag
 from hukspy.asset.errors import AssetError, BatchResult
 from hukspy.asset.store import _ENUM_OUT, AssetStore, _arguments
 from hukspy.backend import Action, Backend, Capabilities, Translation, UnsupportedError
+from hukspy.enums import HuksUserAuthType
 from hukspy.errors import HuksError
 from hukspy.keystore import Keystore
 from hukspy.params import HuksListAliasesReturnResult, HuksOptions, HuksReturnResult, HuksSessionHandle
@@ -33,11 +34,12 @@ from hukspy.service import wire
 from hukspy.service.wire import socket_path
 from hukspy.sessions import DEFAULT_SESSION_LIMIT, SessionPolicy
 from hukspy.spec import OpKind
+from hukspy.userauth.errors import UserAuthError
 
 if TYPE_CHECKING:
     from hukspy.userauth import UserAuth
 
-__all__ = ["ServiceAssetStore", "ServiceFactory", "ServiceKeystore", "factory"]
+__all__ = ["ServiceAssetStore", "ServiceFactory", "ServiceKeystore", "ServiceUserAuth", "factory"]
 
 T = TypeVar("T")
 
@@ -113,9 +115,16 @@ class _Link:
                 raise _LostError(f"the keystore service at {self.path} answered out of turn")
         if answer[1] == 0:
             return answer[2]
-        _, _, family, code, message = answer
+        _, _, family, code, message, *extra = answer
         if family == "asset":
             raise AssetError(int(code), str(message))
+        if family == "userauth":
+            err = UserAuthError(int(code))
+            err.message = str(message)
+            err.args = (err.code, err.message)
+            if len(extra) == 2:
+                err.remaining_attempts, err.freeze_s = extra
+            raise err
         raise HuksError(int(code), message=str(message))
 
     def _drop(self) -> None:
@@ -173,8 +182,10 @@ class ServiceKeystore(Keystore):
 
     @property
     def user_auth(self) -> UserAuth:
-        """Not yet through the service (docs/service.md, "Not yet"): raises ``HuksError`` 12000001."""
-        raise HuksError(12000001, "user authentication through the keystore service")
+        """The caller's uid's ``UserAuth`` in the service (its own PIN credential, lock state and token
+        key; docs/service.md): a ``ServiceUserAuth`` whose calls raise ``UserAuthError`` as in-process,
+        and GENERAL_ERROR (12500002) when the service cannot be reached."""
+        return cast("UserAuth", ServiceUserAuth(self))
 
     def _call_lost(self, fn: Any, *args: Any) -> Any:
         try:
@@ -291,6 +302,59 @@ class ServiceKeystore(Keystore):
         """As ``Keystore.public_key``."""
         self._check_open()
         return pyca.public_key(self, key_alias, options)
+
+
+class ServiceUserAuth:
+    """``ks.user_auth`` of a ``service:`` keystore: the ``hukspy.userauth.UserAuth`` calls, run in the
+    service on the caller's uid's own credential (docs/service.md). The PIN crosses the socket to the
+    service and nowhere else."""
+
+    def __init__(self, keystore: ServiceKeystore) -> None:
+        self._ks = keystore
+
+    def __repr__(self) -> str:
+        return f"UserAuth(service={self._ks._link.path!r})"
+
+    def _u(self, method: str, *args: object) -> Any:
+        self._ks._check_open()
+        try:
+            return self._ks._link.call("u", method, args, {})
+        except _LostError as exc:
+            raise UserAuthError(12500002, str(exc)) from exc
+        except HuksError as exc:  # the service refused the connection (201) or broke the protocol
+            raise UserAuthError(12500002, f"the keystore service: {exc.code}") from exc
+
+    def enroll_pin(self, pin: bytes | str) -> int:
+        return int(self._u("enroll_pin", pin))
+
+    def change_pin(self, old: bytes | str, new: bytes | str) -> None:
+        self._u("change_pin", old, new)
+
+    def remove_pin(self, pin: bytes | str) -> None:
+        self._u("remove_pin", pin)
+
+    def is_pin_set(self) -> bool:
+        return bool(self._u("is_pin_set"))
+
+    def credential_id(self) -> int | None:
+        found = self._u("credential_id")
+        return None if found is None else int(found)
+
+    def authenticate(self, challenge: bytes | None, pin: bytes | str | None,
+                     auth_type: int = HuksUserAuthType.HUKS_USER_AUTH_TYPE_PIN) -> bytes:
+        return bytes(self._u("authenticate", challenge, pin, auth_type))
+
+    def lock(self) -> None:
+        self._u("lock")
+
+    def unlock(self, pin: bytes | str) -> None:
+        self._u("unlock", pin)
+
+    def is_locked(self) -> bool:
+        return bool(self._u("is_locked"))
+
+    def first_unlocked_since_boot(self) -> bool:
+        return bool(self._u("first_unlocked_since_boot"))
 
 
 def _typed(value: object, kind: type[T]) -> T:

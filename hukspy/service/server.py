@@ -12,6 +12,7 @@ in-flight calls are capped (``Limits``).
 from __future__ import annotations
 
 import contextlib
+import copy
 import dataclasses
 import grp
 import logging
@@ -25,16 +26,20 @@ import tomllib
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import FrameType
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from hukspy.access import PRIVATE, Caller
 from hukspy.asset.enums import ErrorCode
 from hukspy.asset.errors import AssetError
 from hukspy.asset.store import AssetStore
+from hukspy.backend import Backend, KeyRecord, RecordStore
 from hukspy.errors import HuksError
 from hukspy.keystore import Keystore
 from hukspy.service import wire
 from hukspy.service.wire import DEFAULT_SOCKET, socket_path
+from hukspy.sessions import SessionTable
+from hukspy.userauth import UserAuthError
+from hukspy.userauth.store import RESERVED_LEVEL
 
 __all__ = [
     "DEFAULT_SOCKET", "KEYSTORE_METHODS", "Config", "Limits", "Peer", "Server", "namespace_of_uid",
@@ -54,6 +59,11 @@ KEYSTORE_METHODS: Final = frozenset({
 ASSET_METHODS: Final = frozenset({
     "add", "remove", "update", "pre_query", "query", "post_query", "batch_add", "batch_remove",
     "batch_update",
+})
+#: The ``hukspy.userauth.UserAuth`` methods a client may call (on its uid's own credential).
+USER_AUTH_METHODS: Final = frozenset({
+    "enroll_pin", "change_pin", "remove_pin", "is_pin_set", "credential_id", "authenticate", "lock",
+    "unlock", "is_locked", "first_unlocked_since_boot",
 })
 #: Not part of either API: what the service itself answers.
 _INFO_METHODS: Final = frozenset({"open_sessions", "ping"})
@@ -184,6 +194,74 @@ def namespace_of_uid(uid: int) -> str:
     return f"uid:{uid}"
 
 
+class _UserAuthRecords:
+    """A record store whose user-auth records (``hukspy.userauth.store.RESERVED_LEVEL``: the PIN
+    state and the token key) are kept under ``prefix``: each uid's PIN credential, lock state and
+    token key are its own. Key records pass through unchanged (``Keystore.for_caller`` namespaces
+    them). ``close`` is a no-op: the store belongs to the shared backend."""
+
+    def __init__(self, inner: RecordStore, prefix: str) -> None:
+        self._inner = inner
+        self._prefix = prefix
+
+    def _alias(self, level: int, alias: str) -> str:
+        return self._prefix + alias if level == RESERVED_LEVEL else alias
+
+    def _out(self, record: KeyRecord | None) -> KeyRecord | None:
+        if record is None or record.level != RESERVED_LEVEL:
+            return record
+        return dataclasses.replace(record, alias=record.alias.removeprefix(self._prefix))
+
+    def get(self, level: int, alias: str) -> KeyRecord | None:
+        return self._out(self._inner.get(level, self._alias(level, alias)))
+
+    def put(self, record: KeyRecord, *, replace: bool) -> KeyRecord | None:
+        inner = dataclasses.replace(record, alias=self._alias(record.level, record.alias))
+        return self._out(self._inner.put(inner, replace=replace))
+
+    def delete(self, level: int, alias: str) -> KeyRecord | None:
+        return self._out(self._inner.delete(level, self._alias(level, alias)))
+
+    def aliases(self, level: int) -> list[str]:
+        found = self._inner.aliases(level)
+        if level != RESERVED_LEVEL:
+            return found
+        return [a[len(self._prefix):] for a in found if a.startswith(self._prefix)]
+
+    def close(self) -> None:
+        """Nothing to close."""
+
+
+class _UserAuthBackend:
+    """The shared backend with ``_UserAuthRecords`` as its record store; every other attribute is the
+    backend's own. ``close`` is a no-op (the service closes the backend once)."""
+
+    def __init__(self, inner: Backend, prefix: str) -> None:
+        self._inner = inner
+        self._prefix = prefix
+
+    def records(self) -> RecordStore:
+        return _UserAuthRecords(self._inner.records(), self._prefix)
+
+    def close(self) -> None:
+        """Nothing to close."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+def _uid_keystore(base: Keystore, uid: int) -> Keystore:
+    """A keystore on ``base``'s backend that owns a ``UserAuth`` of its own for ``uid`` (its user-auth
+    records under a per-uid prefix), so the uid's PIN, lock state and tokens are not another's. It is
+    never closed (the service closes ``base``)."""
+    view = copy.copy(base)
+    view._parent = None
+    view._user_auth = None
+    view._sessions = SessionTable(1, "reject")
+    view._backend = cast(Backend, _UserAuthBackend(base._backend, f"~{uid}/"))
+    return view
+
+
 class _Uid:
     """What the service keeps for one caller uid: its keystore view, its ASSET stores by owner, and
     the counters its limits are checked against."""
@@ -193,7 +271,9 @@ class _Uid:
         self.admin = peer.uid in server.config.admins
         #: The uid's key namespace (docs/service.md, "Trust model"); administrators work in the plain one.
         self.namespace = PRIVATE if self.admin else namespace_of_uid(peer.uid)
-        self.keystore = server.keystore.for_caller(peer.caller(), self.namespace)
+        #: owns the uid's UserAuth (administrators: the keystore's own)
+        self.owner_keystore = server.keystore if self.admin else _uid_keystore(server.keystore, peer.uid)
+        self.keystore = self.owner_keystore.for_caller(peer.caller(), self.namespace)
         self.lock = threading.Lock()
         self.connections = 0
         self.scopes: set[Keystore] = set()
@@ -261,7 +341,7 @@ class _Connection:
             limit = min(limit, self.limits.sessions_per_connection)
         try:
             # the peer's own groups decide KEY_ACCESS_GROUP membership (hukspy.access)
-            caller = self.server.keystore.for_caller(self.peer.caller(), user.namespace)
+            caller = user.owner_keystore.for_caller(self.peer.caller(), user.namespace)
             self.scope = caller.session_scope(session_limit=limit, session_policy=policy)
         except HuksError as exc:
             return self._refuse(exc.code, exc.message)
@@ -301,6 +381,8 @@ class _Connection:
             if target == "a" and method in ASSET_METHODS and args and isinstance(args[0], str):
                 store = self.server.asset_store(user, args[0])
                 return [0, getattr(store, method)(*args[1:], **kwargs)]
+            if target == "u" and method in USER_AUTH_METHODS:
+                return [0, getattr(user.owner_keystore.user_auth, method)(*args, **kwargs)]
             if target == "s" and method in _INFO_METHODS:
                 return [0, self.scope.open_sessions if method == "open_sessions" else "pong"]
             raise wire.ProtocolError(f"no method {target!r}.{method!r}")
@@ -308,6 +390,8 @@ class _Connection:
             return [1, "huks", exc.code, exc.message]
         except AssetError as exc:
             return [1, "asset", exc.code, exc.message]
+        except UserAuthError as exc:
+            return [1, "userauth", exc.code, exc.message, exc.remaining_attempts, exc.freeze_s]
         except TypeError as exc:  # wrong arguments for the method: as a Python call would be, 401
             return [1, "asset" if target == "a" else "huks", 401, f"{method}: {exc}"]
         finally:

@@ -15,9 +15,10 @@ from hukspy.testing.service import ServiceProcess, service_dirs
 class _ThroughTheService(KeystoreConformanceTests):
     @pytest.fixture
     def ua(self) -> None:
-        # hukspy.userauth (PIN, tokens, lock state) is not forwarded by the service yet: see
-        # docs/service.md, "Not yet". Skipped, not passed, so the gap shows in every run.
-        pytest.skip("user authentication through the keystore service is not implemented yet")
+        # UserAuthTests drive the credential in-process (a FakeClock, reset_user_auth on the records),
+        # which a client of the service cannot reach; tests/service/test_service_uids.py checks user
+        # auth through the service. Skipped, not passed, so the gap shows in every run.
+        pytest.skip("UserAuthTests need the credential in-process (FakeClock, reset_user_auth)")
 
 
 class TestServiceSoftwareConformance(_ThroughTheService):

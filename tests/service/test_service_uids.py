@@ -41,6 +41,7 @@ CLIENT = textwrap.dedent(
     import json, os, sys
     import hukspy
     from hukspy import HuksOptions, HuksParam, HuksTag, asset
+    from hukspy.userauth import UserAuthError
     from hukspy.enums import HuksKeyAlg, HuksKeyPurpose as KP, HuksCipherMode, HuksKeyPadding
     AES = [HuksParam(HuksTag.HUKS_TAG_ALGORITHM, HuksKeyAlg.HUKS_ALG_AES),
            HuksParam(HuksTag.HUKS_TAG_KEY_SIZE, 256),
@@ -55,6 +56,9 @@ CLIENT = textwrap.dedent(
         E = HuksOptions()
         if name == "gen": return ks.generate_key_item(a[0], HuksOptions(properties=AES))
         if name == "has": return ks.has_key_item(a[0], E)
+        if name == "pin_enroll": return ks.user_auth.enroll_pin(a[0]) and None
+        if name == "pin_is_set": return ks.user_auth.is_pin_set()
+        if name == "pin_auth": return len(ks.user_auth.authenticate(None, a[0]))
         if name == "ggen":
             g = HuksParam(HuksTag.HUKS_TAG_KEY_ACCESS_GROUP, a[1].encode())
             return ks.generate_key_item(a[0], HuksOptions(properties=[*AES, g]))
@@ -100,7 +104,7 @@ CLIENT = textwrap.dedent(
     for name, *a in json.loads(sys.argv[2]):
         try:
             out.append(["ok", run(ks, name, *a)])
-        except (hukspy.HuksError, asset.AssetError) as exc:
+        except (hukspy.HuksError, asset.AssetError, UserAuthError) as exc:
             out.append(["err", int(exc.code)])
     print(json.dumps(out))
     """
@@ -269,3 +273,20 @@ def test_access_group_keys_are_shared_by_the_peers_groups(
     assert as_user(b, service.uri, ["ghas", "team", name], ["has", "team"], groups=(gid,)) == [
         ["ok", True], ["ok", False]]
     assert as_user(b, service.uri, ["ghas", "team", name]) == [["err", 12000018]]
+
+
+def test_each_uid_has_its_own_pin_credential(
+    as_user: Callable[..., list[list[Any]]], make_service: Callable[..., ServiceProcess]
+) -> None:
+    """hukspy.userauth through the service: A's PIN is A's; B has none until it enrolls its own, and
+    neither PIN authenticates the other uid."""
+    service = make_service()
+    a, b = USERS
+    ok = ["ok", None]
+    assert as_user(a, service.uri, ["pin_enroll", "1111"], ["pin_is_set"]) == [ok, ["ok", True]]
+    assert as_user(b, service.uri, ["pin_is_set"], ["pin_auth", "1111"], ["pin_enroll", "2222"]) == [
+        ["ok", False], ["err", 12500010], ok]
+    assert as_user(a, service.uri, ["pin_auth", "2222"], ["pin_auth", "1111"]) == [
+        ["err", 12500001], ["ok", 280]]
+    with hukspy.Keystore(service.uri) as root:  # the administrator's credential is the keystore's own
+        assert root.user_auth.is_pin_set() is False
