@@ -59,6 +59,17 @@ CLIENT = textwrap.dedent(
         if name == "pin_enroll": return ks.user_auth.enroll_pin(a[0]) and None
         if name == "pin_is_set": return ks.user_auth.is_pin_set()
         if name == "pin_auth": return len(ks.user_auth.authenticate(None, a[0]))
+        if name == "ua_encrypt":  # a key that needs the PIN: generate, init (challenge), token, finish
+            from hukspy.enums import HuksUserAuthType, HuksAuthAccessType, HuksChallengeType
+            ua = [HuksParam(HuksTag.HUKS_TAG_USER_AUTH_TYPE, HuksUserAuthType.HUKS_USER_AUTH_TYPE_PIN),
+                  HuksParam(HuksTag.HUKS_TAG_KEY_AUTH_ACCESS_TYPE,
+                            HuksAuthAccessType.HUKS_AUTH_ACCESS_INVALID_CLEAR_PASSWORD),
+                  HuksParam(HuksTag.HUKS_TAG_CHALLENGE_TYPE, HuksChallengeType.HUKS_CHALLENGE_TYPE_NORMAL)]
+            ks.generate_key_item(a[0], HuksOptions(properties=[*AES, *ua]))
+            p = op(KP.HUKS_KEY_PURPOSE_ENCRYPT, IV)
+            h = ks.init_session(a[0], HuksOptions(properties=p))
+            token = ks.user_auth.authenticate(h.challenge, a[1])
+            return len(ks.finish_session(h, HuksOptions(properties=p, in_data=b"x" * 16), token).out_data)
         if name == "ggen":
             g = HuksParam(HuksTag.HUKS_TAG_KEY_ACCESS_GROUP, a[1].encode())
             return ks.generate_key_item(a[0], HuksOptions(properties=[*AES, g]))
@@ -290,3 +301,15 @@ def test_each_uid_has_its_own_pin_credential(
         ["err", 12500001], ["ok", 280]]
     with hukspy.Keystore(service.uri) as root:  # the administrator's credential is the keystore's own
         assert root.user_auth.is_pin_set() is False
+
+
+def test_a_user_auth_key_through_the_service(
+    as_user: Callable[..., list[list[Any]]], make_service: Callable[..., ServiceProcess]
+) -> None:
+    """A key that needs the PIN, used by its uid through the service: the challenge of its session,
+    the token of that uid's credential; another uid's PIN makes no token for it."""
+    service = make_service()
+    a, b = USERS
+    assert as_user(a, service.uri, ["pin_enroll", "1111"], ["ua_encrypt", "k", "1111"]) == [
+        ["ok", None], ["ok", 32]]
+    assert as_user(b, service.uri, ["ua_encrypt", "k", "1111"]) == [["err", 12000013]]  # B has no PIN
