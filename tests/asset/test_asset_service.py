@@ -8,6 +8,7 @@ argument is ``store`` and that do not read the database behind the store's back 
 from __future__ import annotations
 
 import inspect
+import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -37,6 +38,7 @@ def asset_service() -> Iterator[ServiceProcess]:
     service.start()
     yield service
     service.stop()
+    shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest.fixture

@@ -7,7 +7,9 @@ service's state (``home``) in a 0700 directory of its own.
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -31,6 +33,7 @@ def make_service() -> Iterator[Callable[..., ServiceProcess]]:
     yield make
     for service in started:
         service.stop()
+        shutil.rmtree(Path(service.home).parent, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
@@ -41,3 +44,4 @@ def software_service() -> Iterator[ServiceProcess]:
     service.start()
     yield service
     service.stop()
+    shutil.rmtree(home.parent, ignore_errors=True)

@@ -3,6 +3,7 @@ keystore and on swtpm; every call crosses the socket."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 
 import pytest
@@ -45,6 +46,7 @@ def tpm2_service() -> Iterator[ServiceProcess]:
         yield service
     finally:
         service.stop()
+        shutil.rmtree(home.parent, ignore_errors=True)
         cm.__exit__(None, None, None)
 
 
