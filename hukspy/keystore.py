@@ -167,6 +167,18 @@ class Keystore:
     when it cannot open (12000004, 12000005, 12000008, 12000012).
     """
 
+    def __new__(cls, uri: str | None = None, **kwargs: object) -> Keystore:
+        """A URI (or ``$HUKSPY_KEYSTORE``) whose scheme's entry point names a ``keystore_class`` makes
+        that class: ``service:`` makes a ``hukspy.service.client.ServiceKeystore``, the same API
+        answered by ``hukspy serve`` (docs/service.md)."""
+        if cls is Keystore:
+            target = uri if uri is not None else os.environ.get("HUKSPY_KEYSTORE")
+            if isinstance(target, str) and ":" in target:
+                special = _keystore_class(target.partition(":")[0])
+                if special is not None:
+                    return object.__new__(special)
+        return object.__new__(cls)
+
     def __init__(
         self,
         uri: str | None = None,
@@ -1074,6 +1086,18 @@ class Keystore:
         """The HUKS SDK version string ("2.0.0.5"). Raises 401 for bad options."""
         _options(options)
         return SDK_VERSION
+
+
+@functools.lru_cache(maxsize=32)
+def _keystore_class(scheme: str) -> type[Keystore] | None:
+    """The ``keystore_class`` the entry point of ``scheme`` names (a client such as ``service``), or
+    None for a backend (and for a scheme no entry point names: ``__init__`` raises its 401)."""
+    try:
+        factory = find_backend(scheme)
+    except HuksError:
+        return None
+    special = getattr(factory, "keystore_class", None)
+    return special if isinstance(special, type) and issubclass(special, Keystore) else None
 
 
 def _convert(

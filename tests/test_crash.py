@@ -51,7 +51,7 @@ SEED: Final = os.environ.get("HUKSPY_CRASH_SEED")
 N_ALIASES: Final = 4  # crash-0..3 (imported, generated, deleted) and keep-0..3 (only overwritten)
 LEVELS: Final = (0, 1, 2)  # HuksAuthStorageLevel DE, CE, ECE
 #: The longest the writer runs before it is killed, per backend (a TPM or token operation is slower).
-MAX_DELAY: Final = {"software": 0.3, "pkcs11": 1.5, "tpm2": 0.8}
+MAX_DELAY: Final = {"software": 0.3, "pkcs11": 1.5, "tpm2": 0.8, "service": 0.5}
 BLOCK: Final = bytes(range(16))  # the one AES-ECB block and the MAC input the observer computes
 
 # The writer: the URI on stdin (it may carry a PIN: never on a command line), then it changes keys as
@@ -153,15 +153,29 @@ State = tuple[str, str | None] | None  # ("aes"|"hmac", key hex) / ("ecc", publi
 
 @dataclass
 class Target:
-    """A keystore to crash: its URI, and what to do after the writer is killed (restart swtpm)."""
+    """A keystore to crash: its URI, what dies with the writer (``crash``: the keystore service, SIGKILL,
+    just before the writer) and what to do after the writer is killed (restart swtpm or the service)."""
 
     backend: str
     uri: str
     after_kill: Callable[[], None]
+    crash: Callable[[], None] = lambda: None
 
 
 @contextlib.contextmanager
 def _target(open_backend: Callable[..., Any], backend: str, tmp: Path) -> Iterator[Target]:
+    if backend == "service":
+        # A software keystore behind a real `hukspy serve` (docs/service.md): the service is killed with
+        # SIGKILL in the middle of the writer's calls, then started again on the same state.
+        from hukspy.testing.service import ServiceProcess
+
+        service = ServiceProcess(f"software:{tmp / 'keys'}", tmp / "run" / "hukspy.sock", tmp / "state")
+        service.start()
+        try:
+            yield Target(backend, service.uri, service.start, service.kill)
+        finally:
+            service.stop()
+        return
     kwargs = {"label": "crash"} if backend == "pkcs11" else {}
     with open_backend(backend, tmp, **kwargs) as (uri, provider):
         if backend != "tpm2":
@@ -254,6 +268,9 @@ def _round(target: Target, tmp: Path, aliases: list[str], model: dict[str, State
         time.sleep(rng.uniform(0.02, MAX_DELAY[target.backend]))
         if child.poll() is not None:
             pytest.fail(f"{where}: the writer died before the kill: {child.stderr.read()[-2000:]}")
+        if target.backend == "service":
+            child.send_signal(signal.SIGSTOP)  # its call in flight stays in the service, which dies now
+            target.crash()
         child.send_signal(signal.SIGKILL)
         child.wait(30)
     finally:
@@ -300,7 +317,7 @@ def _rounds(backend: str) -> int:
     return KILLS if backend == "software" else max(3, KILLS // 3)
 
 
-@pytest.mark.parametrize("backend", ["software", "pkcs11", "tpm2"])
+@pytest.mark.parametrize("backend", ["software", "pkcs11", "tpm2", "service"])
 def test_writer_killed_at_random_moments_loses_nothing_acknowledged(
     open_backend: Callable[..., Any], backend: str, tmp_path: Path
 ) -> None:

@@ -29,6 +29,7 @@ import functools
 import getpass
 import hmac
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -213,6 +214,15 @@ class AssetStore:
     "database" codes of the methods below also include 24000010 (the server cannot be reached) and
     24000017 (psycopg is not installed), docs/asset.md, "PostgreSQL".
     """
+
+    def __new__(cls, path: object = None, keystore: object = None, owner: object = None) -> AssetStore:
+        """A store on a ``service:`` keystore is a ``hukspy.service.client.ServiceAssetStore``: ASSET runs
+        inside the service, as the caller's uid (docs/service.md)."""
+        client = sys.modules.get("hukspy.service.client")  # not loaded: no ServiceKeystore exists
+        if cls is AssetStore and client is not None and isinstance(keystore, client.ServiceKeystore):
+            store: AssetStore = object.__new__(client.ServiceAssetStore)
+            return store
+        return object.__new__(cls)
 
     def __init__(
         self,

@@ -27,6 +27,7 @@ from hukspy.cli import (
     keyops,
     keys,
     selftest,
+    serve,
     signing,
     userauth,
 )
@@ -41,7 +42,7 @@ __all__ = ["COMMANDS", "build_parser", "main"]
 
 #: The command modules, in the order ``--help`` lists their commands (``asset`` comes after selftest).
 _BEFORE_ASSET: Final = (keys, importing, cipher, signing, backends, selftest)
-_AFTER_ASSET: Final = (keyops, certs, backup, userauth, completion)
+_AFTER_ASSET: Final = (keyops, certs, backup, userauth, serve, completion)
 
 #: Every command but ``asset`` (a hand-over to ``hukspy.asset.cli``), by name.
 COMMANDS: Final[Mapping[str, Command]] = MappingProxyType({

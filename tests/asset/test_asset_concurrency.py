@@ -24,7 +24,7 @@ WORKER = textwrap.dedent(
     from hukspy import asset
     T = asset.Tag
     uri, path, owner, p = sys.argv[1:5]
-    with hukspy.Keystore(uri) as ks, asset.AssetStore(path, ks, owner) as st:
+    with hukspy.Keystore(uri) as ks, asset.AssetStore(None if path == "-" else path, ks, owner) as st:
         for i in range(100):
             st.add({T.SECRET: f"{p}-{i}-v0".encode(), T.ALIAS: f"{p}-{i}".encode(),
                     T.DATA_LABEL_NORMAL_1: p.encode()})
@@ -76,14 +76,17 @@ def test_threads_lose_no_write(store: asset.AssetStore) -> None:
 def test_four_processes_lose_no_write(
     asset_path: str | Path, keystore: hukspy.Keystore, owner: str, request: pytest.FixtureRequest
 ) -> None:
+    workers = [f"p{n}" for n in range(4)]
     if keystore.backend_name == "tpm2" and not any(rm in keystore.uri for rm in ("tabrmd", "tpmrm")):
         # Several processes on one TPM need a resource manager (tpm2-abrmd, or the kernel's /dev/tpmrm0):
-        # without one, each process's open flushes the others' loaded objects (docs/tpm2.md). The CI's
-        # swtpm has none, and running this anyway leaves the shared swtpm's slots full of the workers'
-        # objects for every later test of the session, so it is not run there; test_asset_tabrmd.py
-        # runs it over tpm2-abrmd.
-        pytest.skip("tpm2: several processes on one TPM need a resource manager; swtpm has none")
-    workers = [f"p{n}" for n in range(4)]
+        # without one, each process's open flushes the others' loaded objects (docs/tpm2.md), so the
+        # shared swtpm of this session is not opened by the workers. They go through the keystore
+        # service instead (docs/service.md): one `hukspy serve` holds a TPM of its own and the four
+        # processes are its clients (test_asset_tabrmd.py runs the same over tpm2-abrmd).
+        if asset_path != request.getfixturevalue("tmp_path") / "asset":
+            pytest.skip("the service keeps its ASSET databases in SQLite (its own state directory)")
+        _four_processes_through_the_service(request, owner, workers)
+        return
     path = asset_path
     procs = [
         subprocess.Popen(
@@ -100,3 +103,33 @@ def test_four_processes_lose_no_write(
         check_final(st, expected_final(workers))
         for p in workers:
             assert len(st.query({T.DATA_LABEL_NORMAL_1: p.encode()})) == 60
+
+
+def _four_processes_through_the_service(
+    request: pytest.FixtureRequest, owner: str, workers: list[str]
+) -> None:
+    """The four workers as clients of a real ``hukspy serve`` on a fresh swtpm (``?fallback=sealed``)."""
+    from hukspy.testing.service import ServiceProcess
+
+    tmp: Path = request.getfixturevalue("tmp_path")
+    with request.getfixturevalue("open_backend")("tpm2", tmp / "tpm") as (uri, _):
+        service = ServiceProcess(uri + "?fallback=sealed", tmp / "run" / "hukspy.sock", tmp / "state")
+        service.start()
+        try:
+            procs = [
+                subprocess.Popen(
+                    [sys.executable, "-c", WORKER, service.uri, "-", owner, p],
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                )
+                for p in workers
+            ]
+            for proc in procs:
+                _, err = proc.communicate(timeout=600)
+                assert proc.returncode == 0, err.decode()
+            with hukspy.Keystore(service.uri) as ks, asset.AssetStore(keystore=ks, owner=owner) as st:
+                check_final(st, expected_final(workers))
+                for p in workers:
+                    assert len(st.query({T.DATA_LABEL_NORMAL_1: p.encode()})) == 60
+        finally:
+            service.stop()

@@ -1,0 +1,149 @@
+"""The keystore service's cost: each operation of bench_core.py in-process and through ``service:``
+(a real ``hukspy serve`` on a software keystore), and the service's throughput with 1, 2 and 4 client
+processes. Prints µs per operation, the difference (what the socket round trips add), and ops/s.
+Not a test: nothing is asserted. The figures of docs/service.md come from this script.
+
+    .venv/bin/python bench/bench_service.py [--seconds 2] [--clients 1,2,4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import hukspy
+from hukspy import (
+    HuksCipherMode,
+    HuksKeyAlg,
+    HuksKeyDigest,
+    HuksKeyPadding,
+    HuksKeyPurpose,
+    HuksOptions,
+    HuksParam,
+    HuksTag,
+)
+from hukspy.testing.service import ServiceProcess
+
+T = HuksTag
+P = HuksKeyPurpose
+DATA = os.urandom(1024)
+
+
+def props(*pairs: tuple[int, int | bytes | bool]) -> list[HuksParam]:
+    return [HuksParam(t, v) for t, v in pairs]
+
+
+#: name → (generate params, init params, input)
+OPS: dict[str, tuple[list[HuksParam], list[HuksParam], bytes]] = {}
+_ecc = props((T.HUKS_TAG_ALGORITHM, HuksKeyAlg.HUKS_ALG_ECC), (T.HUKS_TAG_KEY_SIZE, 256),
+             (T.HUKS_TAG_PURPOSE, P.HUKS_KEY_PURPOSE_SIGN | P.HUKS_KEY_PURPOSE_VERIFY),
+             (T.HUKS_TAG_DIGEST, HuksKeyDigest.HUKS_DIGEST_SHA256))
+_ecc_sign = [*_ecc[:2], HuksParam(T.HUKS_TAG_PURPOSE, P.HUKS_KEY_PURPOSE_SIGN), _ecc[3]]
+OPS["ECDSA P-256 sign"] = (_ecc, _ecc_sign, DATA[:32])
+_rsa = props((T.HUKS_TAG_ALGORITHM, HuksKeyAlg.HUKS_ALG_RSA), (T.HUKS_TAG_KEY_SIZE, 2048),
+             (T.HUKS_TAG_PURPOSE, P.HUKS_KEY_PURPOSE_SIGN),
+             (T.HUKS_TAG_DIGEST, HuksKeyDigest.HUKS_DIGEST_SHA256),
+             (T.HUKS_TAG_PADDING, HuksKeyPadding.HUKS_PADDING_PKCS1_V1_5))
+OPS["RSA-2048 sign"] = (_rsa, _rsa, DATA[:32])
+_gcm = props((T.HUKS_TAG_ALGORITHM, HuksKeyAlg.HUKS_ALG_AES), (T.HUKS_TAG_KEY_SIZE, 256),
+             (T.HUKS_TAG_PURPOSE, P.HUKS_KEY_PURPOSE_ENCRYPT),
+             (T.HUKS_TAG_BLOCK_MODE, HuksCipherMode.HUKS_MODE_GCM),
+             (T.HUKS_TAG_PADDING, HuksKeyPadding.HUKS_PADDING_NONE))
+OPS["AES-256-GCM encrypt 1 KiB"] = (_gcm, [*_gcm, HuksParam(T.HUKS_TAG_NONCE, os.urandom(12))], DATA)
+_mac = props((T.HUKS_TAG_ALGORITHM, HuksKeyAlg.HUKS_ALG_HMAC), (T.HUKS_TAG_KEY_SIZE, 256),
+             (T.HUKS_TAG_PURPOSE, P.HUKS_KEY_PURPOSE_MAC),
+             (T.HUKS_TAG_DIGEST, HuksKeyDigest.HUKS_DIGEST_SHA256))
+OPS["HMAC-SHA256 1 KiB"] = (_mac, _mac, DATA)
+
+
+def alias(name: str) -> str:
+    return "bench-" + "".join(c for c in name if c.isalnum())
+
+
+def prepare(ks: hukspy.Keystore) -> None:
+    for name, (gen, _, _) in OPS.items():
+        ks.generate_key_item(alias(name), HuksOptions(properties=gen))
+
+
+def one_shot(ks: hukspy.Keystore, name: str) -> None:
+    _, init, data = OPS[name]
+    h = ks.init_session(alias(name), HuksOptions(properties=init))
+    ks.finish_session(h, HuksOptions(in_data=data))
+
+
+def us_per_op(fn: Callable[[], object], seconds: float) -> float:
+    """Mean µs per call of ``fn`` over about ``seconds`` (after a warm-up)."""
+    for _ in range(20):
+        fn()
+    n, start = 0, time.perf_counter()
+    while True:
+        for _ in range(20):
+            fn()
+        n += 20
+        now = time.perf_counter()
+        if now - start >= seconds:
+            return (now - start) / n * 1e6
+
+
+def client(uri: str, name: str, seconds: float) -> None:
+    """One client process of the throughput rows: one-shot ``name`` for ``seconds``; prints the count."""
+    with hukspy.Keystore(uri) as ks:
+        one_shot(ks, name)
+        n, deadline = 0, time.perf_counter() + seconds
+        while time.perf_counter() < deadline:
+            one_shot(ks, name)
+            n += 1
+    print(n)
+
+
+def throughput(uri: str, name: str, clients: int, seconds: float) -> float:
+    procs = [subprocess.Popen([sys.executable, __file__, "--client", uri, name, str(seconds)],
+                              stdout=subprocess.PIPE) for _ in range(clients)]
+    total = sum(int(p.communicate()[0]) for p in procs)
+    return total / seconds
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--seconds", type=float, default=2.0)
+    ap.add_argument("--clients", default="1,2,4")
+    ap.add_argument("--client", nargs=3, metavar=("URI", "OP", "SECONDS"), help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.client:
+        client(args.client[0], args.client[1], float(args.client[2]))
+        return
+    base = Path(tempfile.mkdtemp(prefix="hukspy-bench-service-"))
+    sock = base / "run" / "hukspy.sock"
+    service = ServiceProcess(f"software:{base / 'service-keys'}", sock, base / "state")
+    service.start()
+    try:
+        local_uri = f"software:{base / 'local-keys'}"
+        with hukspy.Keystore(local_uri) as local, hukspy.Keystore(service.uri) as remote:
+            prepare(local)
+            prepare(remote)
+            print(f"per operation, 1 client, {args.seconds:g} s per cell (init_session + finish_session)")
+            print(f"{'operation':<28}{'in-process µs':>15}{'service µs':>12}{'added µs':>10}")
+            cheap = [("has_key_item (1 call)",
+                      lambda ks: ks.has_key_item(alias("HMAC-SHA256 1 KiB"), HuksOptions()))]
+            for name, fn in [*((n, lambda ks, n=n: one_shot(ks, n)) for n in OPS), *cheap]:
+                here = us_per_op(lambda fn=fn: fn(local), args.seconds)
+                there = us_per_op(lambda fn=fn: fn(remote), args.seconds)
+                print(f"{name:<28}{here:>15,.0f}{there:>12,.0f}{there - here:>10,.0f}")
+        print(f"\nthroughput through the service, {args.seconds:g} s, one-shot operations (ops/s, all)")
+        counts = [int(c) for c in args.clients.split(",")]
+        print(f"{'operation':<28}" + "".join(f"{f'{c} client(s)':>14}" for c in counts))
+        for name in ("RSA-2048 sign", "AES-256-GCM encrypt 1 KiB"):
+            rates = [throughput(service.uri, name, c, args.seconds) for c in counts]
+            print(f"{name:<28}" + "".join(f"{r:>14,.0f}" for r in rates))
+    finally:
+        service.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,483 @@
+"""``service:`` keystores: ``Keystore("service:[PATH]")`` and ``AssetStore(keystore=...)`` on one, the
+client side of ``hukspy serve`` (docs/service.md).
+
+Every call is one request frame and one answer frame on the connection (``hukspy.service.wire``);
+the service runs it with the caller's kernel-verified uid, and the client holds no key material and
+no state but the connection: session handles are the service's. A call that cannot reach the service,
+or loses it mid-call, raises 12000005 (ASSET: 24000010) and drops the connection; the next call
+connects again (the old connection's sessions are gone: 12000011).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import threading
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Final, TypeVar, cast
+
+from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
+
+from hukspy import pyca
+from hukspy.access import PRIVATE, Caller
+from hukspy.asset.checks import AssetAttributes, AssetMap
+from hukspy.asset.enums import ErrorCode, Tag
+from hukspy.asset.errors import AssetError, BatchResult
+from hukspy.asset.store import _ENUM_OUT, AssetStore, _arguments
+from hukspy.backend import Action, Backend, Capabilities, Translation, UnsupportedError
+from hukspy.enums import HuksUserAuthType
+from hukspy.errors import HuksError
+from hukspy.keystore import Keystore
+from hukspy.params import HuksListAliasesReturnResult, HuksOptions, HuksReturnResult, HuksSessionHandle
+from hukspy.service import wire
+from hukspy.service.wire import socket_path
+from hukspy.sessions import DEFAULT_SESSION_LIMIT, SessionPolicy
+from hukspy.spec import OpKind
+from hukspy.userauth.errors import UserAuthError
+
+if TYPE_CHECKING:
+    from hukspy.userauth import UserAuth
+
+__all__ = ["ServiceAssetStore", "ServiceFactory", "ServiceKeystore", "ServiceUserAuth", "factory"]
+
+T = TypeVar("T")
+
+#: Seconds to wait for the service to accept a connection and answer the handshake.
+CONNECT_TIMEOUT: Final = 10.0
+
+
+class _LostError(Exception):
+    """The connection failed: the service is unreachable or went away mid-call."""
+
+
+class _Link:
+    """One connection to the service, made on demand and dropped when it fails. One call at a time."""
+
+    def __init__(self, path: str, hello: dict[str, Any]) -> None:
+        self.path = path
+        self._hello = hello
+        self._lock = threading.Lock()
+        self._sock: socket.socket | None = None
+        self._seq = 0
+        self.info: dict[str, Any] = {}
+
+    def _connect(self) -> socket.socket:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            sock.settimeout(CONNECT_TIMEOUT)
+            sock.connect(self.path)
+            wire.write_frame(sock, [wire.MAGIC, wire.VERSION, self._hello])
+            reply = wire.read_frame(sock, idle=CONNECT_TIMEOUT, frame=CONNECT_TIMEOUT)
+        except (OSError, wire.ProtocolError) as exc:
+            sock.close()
+            raise _LostError(
+                f"the keystore service at {self.path} cannot be reached ({type(exc).__name__})"
+            ) from exc
+        if not (isinstance(reply, list) and len(reply) == 3 and reply[0] == wire.MAGIC
+                and isinstance(reply[2], dict)):
+            sock.close()
+            raise _LostError(f"{self.path} does not answer as a hukspy keystore service")
+        info: dict[str, Any] = reply[2]
+        if "error" in info:
+            sock.close()
+            _family, code, message = info["error"]
+            raise HuksError(int(code), message=str(message))
+        sock.settimeout(None)
+        self.info = info
+        return sock
+
+    def ensure(self) -> None:
+        """Connect (and handshake) now if not connected. Raises ``_LostError``, or the service's refusal as a
+        ``HuksError`` (201 for a uid it does not allow)."""
+        with self._lock:
+            if self._sock is None:
+                self._sock = self._connect()
+
+    def call(self, target: str, method: str, args: Sequence[object], kwargs: dict[str, object]) -> Any:
+        """The service's answer to one call: its value, or the ``HuksError``/``AssetError`` it raised.
+        Raises ``_LostError`` when the service cannot be reached or the connection breaks."""
+        with self._lock:
+            if self._sock is None:
+                self._sock = self._connect()
+            sock = self._sock
+            self._seq = (self._seq + 1) & 0xFFFFFFFF
+            try:
+                wire.write_frame(sock, [self._seq, target, method, list(args), kwargs])
+                answer = wire.read_frame(sock, idle=None, frame=wire_timeout())
+            except (OSError, wire.ProtocolError) as exc:
+                self._drop()
+                raise _LostError(
+                    f"lost the keystore service at {self.path} mid-call ({type(exc).__name__})"
+                ) from exc
+            if not (isinstance(answer, list) and len(answer) >= 3 and answer[0] == self._seq):
+                self._drop()
+                raise _LostError(f"the keystore service at {self.path} answered out of turn")
+        if answer[1] == 0:
+            return answer[2]
+        _, _, family, code, message, *extra = answer
+        if family == "asset":
+            raise AssetError(int(code), str(message))
+        if family == "userauth":
+            err = UserAuthError(int(code))
+            err.message = str(message)
+            err.args = (err.code, err.message)
+            if len(extra) == 2:
+                err.remaining_attempts, err.freeze_s = extra
+            raise err
+        raise HuksError(int(code), message=str(message))
+
+    def _drop(self) -> None:
+        if self._sock is not None:
+            with contextlib.suppress(OSError):
+                self._sock.close()
+            self._sock = None
+
+    def close(self) -> None:
+        with self._lock:
+            self._drop()
+
+
+def wire_timeout() -> float:
+    """How long the client waits for the rest of an answer frame once it started (seconds)."""
+    return 60.0
+
+
+class ServiceKeystore(Keystore):
+    """A ``Keystore`` whose every call runs in ``hukspy serve`` (what ``Keystore("service:...")`` makes;
+    docs/service.md). The URI's location is the socket path (empty: ``$HUKSPY_SOCKET``, else
+    ``/run/hukspy/hukspy.sock``). ``session_limit``/``session_policy`` govern this object's sessions in
+    the service (capped by the service's limits); ``home`` is ignored (the service has its own).
+
+    Raises ``HuksError`` 12000005 when the service cannot be reached, 201 when it does not allow this
+    uid, 401 for a bad session limit or policy; every method raises what the in-process method raises,
+    and 12000005 when the service is lost mid-call.
+    """
+
+    def __init__(
+        self,
+        uri: str | None = None,
+        *,
+        session_limit: int = DEFAULT_SESSION_LIMIT,
+        session_policy: SessionPolicy = "reject",
+        home: str | None = None,
+    ) -> None:
+        self._closed = False
+        self._parent = None
+        uri = uri or os.environ.get("HUKSPY_KEYSTORE") or "service:"
+        self.uri = uri  # type: ignore[misc]  # the base class's Final, set once here instead
+        self.home = ""  # type: ignore[misc]  # the client keeps no files: the service has the state
+        self._link = _Link(socket_path(uri.partition(":")[2] or None),
+                           {"session_limit": session_limit, "session_policy": session_policy})
+        self._limits = (session_limit, session_policy)
+        self._call_lost(self._link.ensure)
+
+    def __repr__(self) -> str:
+        return f"Keystore(service={self._link.path!r}, closed={self._closed})"
+
+    def for_caller(self, caller: Caller, home: str = PRIVATE) -> Keystore:
+        """Not through the service: the service itself decides who calls (SO_PEERCRED). Raises
+        ``HuksError`` 201."""
+        raise HuksError(201, "the keystore service takes the caller from the kernel, never from the client")
+
+    @property
+    def user_auth(self) -> UserAuth:
+        """The caller's uid's ``UserAuth`` in the service (its own PIN credential, lock state and token
+        key; docs/service.md): a ``ServiceUserAuth`` whose calls raise ``UserAuthError`` as in-process,
+        and GENERAL_ERROR (12500002) when the service cannot be reached."""
+        return cast("UserAuth", ServiceUserAuth(self))
+
+    def _call_lost(self, fn: Any, *args: Any) -> Any:
+        try:
+            return fn(*args)
+        except _LostError as exc:
+            raise HuksError(12000005, message=str(exc)) from exc
+
+    def _k(self, method: str, *args: object, **kwargs: object) -> Any:
+        self._check_open()
+        return self._call_lost(self._link.call, "k", method, args, kwargs)
+
+    def close(self) -> None:
+        """Close the connection (the service ends this keystore's sessions); idempotent."""
+        self._closed = True
+        self._link.close()
+
+    def session_scope(
+        self, *, session_limit: int = DEFAULT_SESSION_LIMIT, session_policy: SessionPolicy = "reject"
+    ) -> Keystore:
+        """A ``service:`` keystore of its own connection (so its own session table in the service) on
+        the same socket; closing this keystore does not close the scope. Raises as the constructor."""
+        self._check_open()
+        return ServiceKeystore(self.uri, session_limit=session_limit, session_policy=session_policy)
+
+    @property
+    def backend_name(self) -> str:
+        """The service's backend name ("software", "pkcs11", "tpm2")."""
+        return str(self._link.info.get("backend", "service"))
+
+    @property
+    def open_sessions(self) -> int:
+        """How many sessions this keystore has open in the service (0 when not connected)."""
+        if self._closed:
+            return 0
+        try:
+            return int(self._link.call("s", "open_sessions", (), {}))
+        except (_LostError, HuksError):
+            return 0
+
+    def capabilities(self) -> Capabilities:
+        """The service's keystore capabilities, as its handshake reported them."""
+        caps = self._link.info.get("caps")
+        if not isinstance(caps, Capabilities):
+            raise HuksError(12000005, "the keystore service did not report its capabilities")
+        return caps
+
+    def generate_key_item(self, key_alias: str, options: HuksOptions) -> None:
+        self._k("generate_key_item", key_alias, options)
+
+    def import_key_item(self, key_alias: str, options: HuksOptions) -> None:
+        self._k("import_key_item", key_alias, options)
+
+    def delete_key_item(self, key_alias: str, options: HuksOptions) -> None:
+        self._k("delete_key_item", key_alias, options)
+
+    def export_key_item(self, key_alias: str, options: HuksOptions) -> HuksReturnResult:
+        return _typed(self._k("export_key_item", key_alias, options), HuksReturnResult)
+
+    def key_storage(self, key_alias: str, options: HuksOptions) -> str:
+        return _typed(self._k("key_storage", key_alias, options), str)
+
+    def get_key_item_properties(self, key_alias: str, options: HuksOptions) -> HuksReturnResult:
+        return _typed(self._k("get_key_item_properties", key_alias, options), HuksReturnResult)
+
+    def is_key_item_exist(self, key_alias: str, options: HuksOptions) -> bool:
+        return _typed(self._k("is_key_item_exist", key_alias, options), bool)
+
+    def has_key_item(self, key_alias: str, options: HuksOptions) -> bool:
+        return _typed(self._k("has_key_item", key_alias, options), bool)
+
+    def list_aliases(self, options: HuksOptions) -> HuksListAliasesReturnResult:
+        return _typed(self._k("list_aliases", options), HuksListAliasesReturnResult)
+
+    def init_session(self, key_alias: str, options: HuksOptions) -> HuksSessionHandle:
+        return _typed(self._k("init_session", key_alias, options), HuksSessionHandle)
+
+    def update_session(
+        self, handle: int | HuksSessionHandle, options: HuksOptions, token: bytes | None = None
+    ) -> HuksReturnResult:
+        return _typed(self._k("update_session", handle, options, token), HuksReturnResult)
+
+    def finish_session(
+        self, handle: int | HuksSessionHandle, options: HuksOptions, token: bytes | None = None
+    ) -> HuksReturnResult:
+        return _typed(self._k("finish_session", handle, options, token), HuksReturnResult)
+
+    def abort_session(self, handle: int | HuksSessionHandle, options: HuksOptions) -> None:
+        self._k("abort_session", handle, options)
+
+    def attest_key_item(self, key_alias: str, options: HuksOptions) -> HuksReturnResult:
+        return _typed(self._k("attest_key_item", key_alias, options), HuksReturnResult)
+
+    def anon_attest_key_item(self, key_alias: str, options: HuksOptions) -> HuksReturnResult:
+        return _typed(self._k("anon_attest_key_item", key_alias, options), HuksReturnResult)
+
+    def wrap_key_item(self, key_alias: str, options: HuksOptions) -> HuksReturnResult:
+        return _typed(self._k("wrap_key_item", key_alias, options), HuksReturnResult)
+
+    def unwrap_key_item(self, key_alias: str, options: HuksOptions, wrapped_key: bytes) -> HuksReturnResult:
+        return _typed(self._k("unwrap_key_item", key_alias, options, wrapped_key), HuksReturnResult)
+
+    def import_wrapped_key_item(self, key_alias: str, wrapping_key_alias: str, options: HuksOptions) -> None:
+        self._k("import_wrapped_key_item", key_alias, wrapping_key_alias, options)
+
+    def get_sdk_version(self, options: HuksOptions) -> str:
+        return _typed(self._k("get_sdk_version", options), str)
+
+    def private_key(self, key_alias: str, options: HuksOptions | None = None) -> pyca.HuksKey:
+        """As ``Keystore.private_key``: its operations are sessions in the service."""
+        self._check_open()
+        return pyca.private_key(self, key_alias, options)
+
+    def public_key(self, key_alias: str, options: HuksOptions | None = None) -> PublicKeyTypes:
+        """As ``Keystore.public_key``."""
+        self._check_open()
+        return pyca.public_key(self, key_alias, options)
+
+
+class ServiceUserAuth:
+    """``ks.user_auth`` of a ``service:`` keystore: the ``hukspy.userauth.UserAuth`` calls, run in the
+    service on the caller's uid's own credential (docs/service.md). The PIN crosses the socket to the
+    service and nowhere else."""
+
+    def __init__(self, keystore: ServiceKeystore) -> None:
+        self._ks = keystore
+
+    def __repr__(self) -> str:
+        return f"UserAuth(service={self._ks._link.path!r})"
+
+    def _u(self, method: str, *args: object) -> Any:
+        self._ks._check_open()
+        try:
+            return self._ks._link.call("u", method, args, {})
+        except _LostError as exc:
+            raise UserAuthError(12500002, str(exc)) from exc
+        except HuksError as exc:  # the service refused the connection (201) or broke the protocol
+            raise UserAuthError(12500002, f"the keystore service: {exc.code}") from exc
+
+    def enroll_pin(self, pin: bytes | str) -> int:
+        return int(self._u("enroll_pin", pin))
+
+    def change_pin(self, old: bytes | str, new: bytes | str) -> None:
+        self._u("change_pin", old, new)
+
+    def remove_pin(self, pin: bytes | str) -> None:
+        self._u("remove_pin", pin)
+
+    def is_pin_set(self) -> bool:
+        return bool(self._u("is_pin_set"))
+
+    def credential_id(self) -> int | None:
+        found = self._u("credential_id")
+        return None if found is None else int(found)
+
+    def authenticate(self, challenge: bytes | None, pin: bytes | str | None,
+                     auth_type: int = HuksUserAuthType.HUKS_USER_AUTH_TYPE_PIN) -> bytes:
+        return bytes(self._u("authenticate", challenge, pin, auth_type))
+
+    def lock(self) -> None:
+        self._u("lock")
+
+    def unlock(self, pin: bytes | str) -> None:
+        self._u("unlock", pin)
+
+    def is_locked(self) -> bool:
+        return bool(self._u("is_locked"))
+
+    def first_unlocked_since_boot(self) -> bool:
+        return bool(self._u("first_unlocked_since_boot"))
+
+
+def _typed(value: object, kind: type[T]) -> T:
+    """``value`` when the service answered with a ``kind``; otherwise the service broke the protocol
+    (12000005)."""
+    if not isinstance(value, kind):
+        raise HuksError(12000005, f"the keystore service answered with a {type(value).__name__}")
+    return value
+
+
+class ServiceAssetStore(AssetStore):
+    """An ``AssetStore`` whose calls run inside the service (``AssetStore(keystore=Keystore(
+    "service:..."))``, docs/service.md). ``owner`` names one of the caller's owners (default as
+    in-process: ``$HUKSPY_APP_ID``, else the user name); the service keeps it inside the caller's
+    uid, so no owner string reaches another uid's secrets. ``path`` must be None: the service decides
+    where its databases are (401 otherwise). Unreachable or lost service: 24000010."""
+
+    def __init__(
+        self,
+        path: object = None,
+        keystore: Keystore | None = None,
+        owner: str | None = None,
+    ) -> None:
+        self._closed = True
+        self._lock = threading.Lock()
+        if path is not None:
+            raise AssetError(ErrorCode.INVALID_ARGUMENT, detail="a store in the service takes no path")
+        _, checked, owner = _arguments(None, keystore, owner)
+        assert isinstance(checked, ServiceKeystore)  # noqa: S101 - AssetStore.__new__ chose this class
+        self._service = checked
+        self.path = checked.uri  # type: ignore[misc]  # the base class's Final, set once here instead
+        self.owner = owner  # type: ignore[misc]
+        self.keystore = checked  # type: ignore[misc]
+        self._closed = False
+
+    def __repr__(self) -> str:
+        return f"AssetStore(service={self.path!r}, owner={self.owner!r}, closed={self._closed})"
+
+    def close(self) -> None:
+        """Mark the store closed (the service keeps its databases; the keystore stays open)."""
+        self._closed = True
+
+    def _a(self, method: str, *args: object) -> Any:
+        if self._closed:
+            raise AssetError(ErrorCode.SERVICE_UNAVAILABLE, detail="the asset store is closed")
+        try:
+            return self._service._link.call("a", method, (self.owner, *args), {})
+        except _LostError as exc:
+            raise AssetError(ErrorCode.IPC_ERROR, detail=str(exc)) from exc
+        except HuksError as exc:  # the service refused the connection (201) or broke the protocol
+            code = exc.code if exc.code in (201, 401) else ErrorCode.IPC_ERROR
+            raise AssetError(code, detail=exc.message) from exc
+
+    def add(self, attributes: AssetAttributes) -> None:
+        self._a("add", attributes)
+
+    def remove(self, query: AssetAttributes) -> None:
+        self._a("remove", query)
+
+    def update(self, query: AssetAttributes, attributes_to_update: AssetAttributes) -> None:
+        self._a("update", query, attributes_to_update)
+
+    def pre_query(self, query: AssetAttributes) -> bytes:
+        return bytes(self._a("pre_query", query))
+
+    def query(self, query: AssetAttributes) -> list[AssetMap]:
+        return [_asset_map(m) for m in self._a("query", query)]
+
+    def post_query(self, handle: AssetAttributes) -> None:
+        self._a("post_query", handle)
+
+    def batch_add(self, attributes_array: Sequence[AssetAttributes]) -> BatchResult:
+        result = self._a("batch_add", attributes_array)
+        assert isinstance(result, BatchResult)  # noqa: S101 - the wire's ext type
+        return result
+
+    def batch_remove(self, assets_to_be_removed: Sequence[AssetAttributes]) -> None:
+        self._a("batch_remove", assets_to_be_removed)
+
+    def batch_update(
+        self, source_attributes: Sequence[AssetAttributes], dest_attributes: Sequence[AssetAttributes]
+    ) -> BatchResult:
+        result = self._a("batch_update", source_attributes, dest_attributes)
+        assert isinstance(result, BatchResult)  # noqa: S101 - the wire's ext type
+        return result
+
+
+def _asset_map(raw: dict[int, Any]) -> AssetMap:
+    """A returned map with its ``Tag`` keys and enum values back (the wire carries their ints)."""
+    out: AssetMap = {}
+    for key, value in raw.items():
+        tag = Tag(key)
+        enum = _ENUM_OUT.get(tag)
+        out[tag] = enum(value) if enum is not None and isinstance(value, int) else value
+    return out
+
+
+class ServiceFactory:
+    """The ``service`` entry of the ``hukspy.backends`` entry points: not a backend but a client, so it
+    names its own ``Keystore`` class (``keystore_class``), which ``Keystore("service:...")`` builds
+    instead of opening a backend (docs/service.md)."""
+
+    keystore_class: Final = ServiceKeystore
+
+    def open(self, location: str, *, home: str) -> Backend:
+        """Never called: a ``service:`` keystore is a ``ServiceKeystore``. Raises ``UnsupportedError``."""
+        raise UnsupportedError("a service: keystore has no backend in this process")
+
+    def translate(self, exc: BaseException, action: Action, kind: OpKind | None) -> Translation | None:
+        """No table: the service converts its backend's errors itself."""
+        return None
+
+    def available(self) -> tuple[bool, str]:
+        """Whether a keystore service listens on ``$HUKSPY_SOCKET`` (else the default socket)."""
+        path = socket_path()
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+            probe.settimeout(1)
+            try:
+                probe.connect(path)
+            except OSError as exc:
+                return False, f"no keystore service listens on {path} ({exc.strerror or exc}; hukspy serve)"
+        return True, f"the keystore service on {path}"
+
+
+#: The ``hukspy.backends`` entry point ``service`` (pyproject.toml).
+factory: Final = ServiceFactory()

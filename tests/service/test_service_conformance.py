@@ -1,0 +1,56 @@
+"""The conformance suite through ``service:`` keystores: a real ``hukspy serve`` on the software
+keystore and on swtpm; every call crosses the socket."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+
+import pytest
+from _require import unavailable
+
+from hukspy.testing.conformance import KeystoreConformanceTests
+from hukspy.testing.service import ServiceProcess, service_dirs
+
+
+class _ThroughTheService(KeystoreConformanceTests):
+    @pytest.fixture
+    def ua(self) -> None:
+        # UserAuthTests drive the credential in-process (a FakeClock, reset_user_auth on the records),
+        # which a client of the service cannot reach; tests/service/test_service_uids.py checks user
+        # auth through the service. Skipped, not passed, so the gap shows in every run.
+        pytest.skip("UserAuthTests need the credential in-process (FakeClock, reset_user_auth)")
+
+
+class TestServiceSoftwareConformance(_ThroughTheService):
+    @pytest.fixture
+    def keystore_uri(self, software_service: ServiceProcess) -> str:
+        return software_service.uri
+
+
+@pytest.fixture(scope="module")
+def tpm2_service() -> Iterator[ServiceProcess]:
+    try:
+        from hukspy_tpm2.testing import SwtpmUnavailableError, swtpm_instance
+    except ImportError as exc:
+        unavailable("tpm2", f"the TPM backend is not installed: {exc}")
+    try:
+        cm = swtpm_instance()
+        inst = cm.__enter__()
+    except SwtpmUnavailableError as exc:
+        unavailable("tpm2", str(exc))
+    sock, home = service_dirs()
+    service = ServiceProcess(inst.uri, sock, home)
+    try:
+        service.start()
+        yield service
+    finally:
+        service.stop()
+        shutil.rmtree(home.parent, ignore_errors=True)
+        cm.__exit__(None, None, None)
+
+
+class TestServiceTpm2Conformance(_ThroughTheService):
+    @pytest.fixture
+    def keystore_uri(self, tpm2_service: ServiceProcess) -> str:
+        return tpm2_service.uri
