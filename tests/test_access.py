@@ -123,7 +123,10 @@ def test_selftest_runs_a_user_auth_round_trip_and_leaves_no_pin(ks: Keystore) ->
     assert all(r.ok for r in rows), [r.detail for r in rows if not r.ok]
     assert not ks.user_auth.is_pin_set()
     assert ks.list_aliases(options(param(HuksTag.HUKS_TAG_AUTH_STORAGE_LEVEL, 0))).key_aliases == []
-    assert any(r.op == "user-auth mac" for r in run_selftest(ks))
+    assert any(r.op == "user-auth mac" for r in run_selftest(ks, enroll_pin=True))
+    # on a keystore that is not the selftest's own, it never enrolls a PIN: no row, no PIN left
+    assert not any(r.op.startswith("user-auth") for r in run_selftest(ks))
+    assert not ks.user_auth.is_pin_set()
     # with the user's own PIN the selftest cannot authenticate: no row, and the PIN stays
     ks.user_auth.enroll_pin(b"31415926")
     assert auth_rows(ks) == []

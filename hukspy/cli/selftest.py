@@ -28,10 +28,10 @@ if TYPE_CHECKING:
 __all__ = ["COMMANDS", "cmd_selftest"]
 
 
-def cmd_selftest(ks: Keystore, args: argparse.Namespace) -> Result:
+def cmd_selftest(ks: Keystore, args: argparse.Namespace, *, own: bool = False) -> Result:
     """Run the selftest on ``ks``; the rows and the counts. Never raises ``HuksError`` for a failed
     check (it is a row)."""
-    rows = run_selftest(ks, progress=None if args.json or args.quiet else _progress())
+    rows = run_selftest(ks, progress=None if args.json or args.quiet else _progress(), enroll_pin=own)
     failed = sum(not r.ok for r in rows)
     return {
         "keystore": shown_uri(ks.uri),
@@ -52,7 +52,7 @@ def run_selftest_command(context: Context, args: argparse.Namespace) -> Result:
         with tempfile.TemporaryDirectory(prefix="hukspy-selftest-") as tmp, Keystore(
             f"software:{tmp}", home=tmp
         ) as ks:
-            result = cmd_selftest(ks, args)
+            result = cmd_selftest(ks, args, own=True)
             result["keystore"] = "software: (temporary, removed)"
             return result
     scheme, _, location = context.uri.partition(":")

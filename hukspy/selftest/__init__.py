@@ -24,11 +24,14 @@ if TYPE_CHECKING:
 __all__ = ["ALIAS_PREFIX", "CheckFailedError", "Row", "keyop_rows", "run_selftest"]
 
 
-def run_selftest(ks: Keystore, *, progress: Callable[[str], None] | None = None) -> list[Row]:
+def run_selftest(
+    ks: Keystore, *, progress: Callable[[str], None] | None = None, enroll_pin: bool = False
+) -> list[Row]:
     """Exercise every capability ``ks`` declares (module docstring) and return one ``Row`` per check,
     ending with the removal of the temporary keys. Never raises ``HuksError``: failures are rows.
-    ``progress`` is called with the text of each check as it starts."""
+    ``progress`` is called with the text of each check as it starts. ``enroll_pin``: the keystore is
+    the selftest's own, so the user-auth round trip may enroll a PIN on it (``hukspy.selftest.auth``)."""
     with capability_rows(ks, progress) as rows:
         rows.extend(keyop_rows(ks))
-        rows.extend(auth_rows(ks))
+        rows.extend(auth_rows(ks, enroll=enroll_pin))
     return rows

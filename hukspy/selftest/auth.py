@@ -3,9 +3,11 @@ PIN (INVALID_CLEAR_PASSWORD, CHALLENGE_TYPE_NORMAL) at the DE level, used throug
 from ``UserAuth.authenticate``, the MAC checked against Python's ``hmac``; then a session without a
 token (401) and with a token of another challenge (12000012).
 
-The round trip needs a PIN. When none is enrolled, the selftest enrolls :data:`SELFTEST_PIN` for the
-duration and removes it at the end (a selftest killed in between leaves it: ``hukspy pin remove`` with
-that PIN undoes it). When the user has a PIN, the selftest cannot authenticate and adds no row.
+The round trip needs a PIN, and enrolling one changes the keystore's lock state for every other user of
+it (docs/userauth.md, "Selftest"). So the rows run only when the caller allows an enrollment
+(``enroll=True``: ``hukspy selftest`` does so on the temporary keystore it makes when none is named) and
+no PIN is enrolled: the selftest enrolls :data:`SELFTEST_PIN` for the duration and removes it at the end.
+On a keystore in use (a named one, or one with the user's PIN) it adds no row.
 """
 
 from __future__ import annotations
@@ -65,11 +67,11 @@ def _expect(code: int, call: object) -> None:
     check(False, f"expected {code}, the call succeeded")
 
 
-def auth_rows(ks: Keystore) -> list[Row]:
-    """The rows of the module docstring (none when HMAC-256 import is not declared or the user has a
-    PIN). Never raises ``HuksError``."""
+def auth_rows(ks: Keystore, *, enroll: bool = True) -> list[Row]:
+    """The rows of the module docstring (none when HMAC-256 import is not declared, when ``enroll`` is
+    false or when the user has a PIN). Never raises ``HuksError``."""
     cap = ks.capabilities().key(HuksKeyAlg.HUKS_ALG_HMAC, 256)
-    if cap is None or not cap.imports:
+    if not enroll or cap is None or not cap.imports:
         return []
     rows: list[Row] = []
     ua = ks.user_auth

@@ -29,7 +29,13 @@ from hukspy.backend import Action, Backend, Capabilities, Translation, Unsupport
 from hukspy.enums import HuksUserAuthType
 from hukspy.errors import HuksError
 from hukspy.keystore import Keystore
-from hukspy.params import HuksListAliasesReturnResult, HuksOptions, HuksReturnResult, HuksSessionHandle
+from hukspy.params import (
+    HuksListAliasesReturnResult,
+    HuksOptions,
+    HuksParam,
+    HuksReturnResult,
+    HuksSessionHandle,
+)
 from hukspy.service import wire
 from hukspy.service.wire import socket_path
 from hukspy.sessions import DEFAULT_SESSION_LIMIT, SessionPolicy
@@ -280,6 +286,35 @@ class ServiceKeystore(Keystore):
 
     def anon_attest_key_item(self, key_alias: str, options: HuksOptions) -> HuksReturnResult:
         return _typed(self._k("anon_attest_key_item", key_alias, options), HuksReturnResult)
+
+    def anon_attest_key_item_offline(self, key_alias: str, params: Sequence[HuksParam]) -> HuksReturnResult:
+        return _typed(self._k("anon_attest_key_item_offline", key_alias, params), HuksReturnResult)
+
+    def encapsulate(
+        self,
+        key_alias: str,
+        params: Sequence[HuksParam],
+        shared_key_alias: str | None = None,
+        shared_key_params: Sequence[HuksParam] | None = None,
+    ) -> HuksReturnResult:
+        """As ``Keystore.encapsulate`` (ML-KEM, docs/decisions.md "post-quantum keys"), in the service."""
+        return _typed(
+            self._k("encapsulate", key_alias, params, shared_key_alias, shared_key_params), HuksReturnResult
+        )
+
+    def decapsulate(
+        self,
+        key_alias: str,
+        params: Sequence[HuksParam],
+        encap_data: bytes,
+        shared_key_alias: str | None = None,
+        shared_key_params: Sequence[HuksParam] | None = None,
+    ) -> HuksReturnResult:
+        """As ``Keystore.decapsulate``, in the service."""
+        return _typed(
+            self._k("decapsulate", key_alias, params, encap_data, shared_key_alias, shared_key_params),
+            HuksReturnResult,
+        )
 
     def wrap_key_item(self, key_alias: str, options: HuksOptions) -> HuksReturnResult:
         return _typed(self._k("wrap_key_item", key_alias, options), HuksReturnResult)

@@ -54,6 +54,7 @@ KEYSTORE_METHODS: Final = frozenset({
     "get_key_item_properties", "is_key_item_exist", "has_key_item", "list_aliases", "init_session",
     "update_session", "finish_session", "abort_session", "attest_key_item", "anon_attest_key_item",
     "wrap_key_item", "unwrap_key_item", "import_wrapped_key_item", "get_sdk_version",
+    "encapsulate", "decapsulate", "anon_attest_key_item_offline",
 })
 #: The ``AssetStore`` methods a client may call.
 ASSET_METHODS: Final = frozenset({

@@ -84,7 +84,7 @@ EXT: Final = {
     "options": 1,        # HuksOptions: [properties | nil, in_data | nil]
     "param": 2,          # HuksParam: [tag, value]
     "handle": 3,         # HuksSessionHandle: [handle, challenge | nil]
-    "result": 4,         # HuksReturnResult: [out_data, properties | nil, cert_chains | nil]
+    "result": 4,         # HuksReturnResult: [out_data, properties?, cert_chains?, shared_secret?]
     "aliases": 5,        # HuksListAliasesReturnResult: [key_aliases]
     "opaque": 6,         # Opaque: [type name]
     "caps": 7,           # Capabilities: [backend, keys, ops, attest, wrap, sealed, level, se, purposes, hint]
@@ -104,7 +104,7 @@ def _fields(obj: object) -> tuple[int, list[Any]] | None:
     if isinstance(obj, HuksSessionHandle):
         return EXT["handle"], [obj.handle, obj.challenge]
     if isinstance(obj, HuksReturnResult):
-        return EXT["result"], [obj.out_data, obj.properties, obj.cert_chains]
+        return EXT["result"], [obj.out_data, obj.properties, obj.cert_chains, obj.shared_secret]
     if isinstance(obj, HuksListAliasesReturnResult):
         return EXT["aliases"], [obj.key_aliases]
     if isinstance(obj, Capabilities):
@@ -164,8 +164,8 @@ def _build(code: int, fields: list[Any]) -> object:
             handle, challenge = fields
             return HuksSessionHandle(handle, challenge)
         if kind == "result":
-            out, props, chains = fields
-            return HuksReturnResult(out_data=out, properties=props, cert_chains=chains)
+            out, props, chains, secret = fields
+            return HuksReturnResult(out_data=out, properties=props, cert_chains=chains, shared_secret=secret)
         if kind == "aliases":
             (aliases,) = fields
             return HuksListAliasesReturnResult(list(aliases))

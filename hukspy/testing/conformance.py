@@ -24,7 +24,7 @@ another way) and fails if a session is left open. The tests come in groups, one 
    KEY_OVERRIDE, aliases, AUTH_STORAGE_LEVEL, is_key_item_exist vs has_key_item, export of secret keys,
    the session table (limit, evict, lifecycle, close), AES-GCM framing, IV rules, bad signatures,
    streaming large inputs with flat memory, and many threads on one ``Keystore``.
-3. **User authentication** (python-api.md §8, docs/userauth.md; ``UserAuthTests`` of
+3. **User authentication** (docs/userauth.md; ``UserAuthTests`` of
    ``hukspy.testing.userauth``): the PIN, its anti-brute-force schedule (on a fake clock), tokens that
    verify only in the keystore that issued them, the lock state, the records no API call reaches.
 

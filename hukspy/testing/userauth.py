@@ -80,7 +80,7 @@ def _state(ks: Keystore) -> bytes:
 
 
 class UserAuthTests:
-    """hukspy's UserIAM on this keystore (python-api.md §8, docs/userauth.md)."""
+    """hukspy's UserIAM on this keystore (docs/userauth.md)."""
 
     @pytest.fixture
     def clock(self) -> FakeClock:

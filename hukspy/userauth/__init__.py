@@ -1,4 +1,4 @@
-"""``hukspy.userauth``: hukspy's UserIAM (python-api.md §8; docs/userauth.md).
+"""``hukspy.userauth``: hukspy's UserIAM (docs/userauth.md).
 
 ``ks.user_auth`` is the ``UserAuth`` of a ``Keystore``: a PIN credential kept by the keystore, the lock
 state, and UserIAM-layout auth tokens MACed by a key the keystore's backend holds.

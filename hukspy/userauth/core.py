@@ -45,7 +45,7 @@ def _new_id() -> int:
 
 
 class UserAuth:
-    """The UserIAM of ``keystore`` (python-api.md §8; docs/userauth.md). Use ``Keystore.user_auth``;
+    """The UserIAM of ``keystore`` (docs/userauth.md). Use ``Keystore.user_auth``;
     ``clock`` (a ``hukspy.userauth.clock.Clock``) is the time source of the wrong-PIN schedule, the
     lock state's boot id and the token time, replaceable (``ua.clock = ...``) for tests."""
 

@@ -21,6 +21,17 @@ class _ThroughTheService(KeystoreConformanceTests):
         # auth through the service. Skipped, not passed, so the gap shows in every run.
         pytest.skip("UserAuthTests need the credential in-process (FakeClock, reset_user_auth)")
 
+    @pytest.fixture
+    def pin_ua(self) -> None:
+        # AuthKeyTests likewise put the keystore's UserAuth on a FakeClock and reset its records; the
+        # token path through the service is tests/service/test_service_uids.py's.
+        pytest.skip("AuthKeyTests need the credential in-process (FakeClock, reset_user_auth)")
+
+    def test_HUKS_Cipher_AuthToken_3200_no_credential_is_12000013_and_always_valid_is_not(
+        self,
+    ) -> None:
+        pytest.skip("resets the credential's records in-process (reset_user_auth)")
+
 
 class TestServiceSoftwareConformance(_ThroughTheService):
     @pytest.fixture
