@@ -15,7 +15,7 @@ import os
 import struct
 import textwrap
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from enum import IntEnum
 from pathlib import Path
 from typing import Concatenate, Final, ParamSpec, TypeVar

@@ -41,7 +41,7 @@ _RANGES: Final[Mapping[int, tuple[int, int]]] = {
 MAX_PARAMSET_BYTES: Final = 4 * 1024 * 1024
 _KNOWN_TAGS: Final = frozenset(int(t) for t in HuksTag)
 #: Param sets ``ParamSet.parse`` remembers (by content), and the largest one it remembers (bytes in the
-#: stored format): the memo holds at most about 1024 × 4 KiB.
+#: stored format): the memo holds at most about 1024 sets of 4 KiB.
 _PARSED: Final[Memo[tuple[tuple[object, ...], ...], ParamSet]] = Memo(1024)
 _MEMO_MAX_BYTES: Final = 4096
 
