@@ -27,7 +27,7 @@ def rate(fn: Callable[[], object], seconds: float) -> float:
             return n / (now - start)
 
 
-def load() -> str:
+def load_average() -> str:
     """The 1/5/15-minute load averages, for the line next to the figures."""
     return "load average " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
 

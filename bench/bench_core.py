@@ -18,7 +18,7 @@ import os
 import tempfile
 from collections.abc import Callable
 
-from bench_common import load, paired, table
+from bench_common import load_average, paired, table
 from cryptography.hazmat.primitives import hashes, hmac
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -56,7 +56,7 @@ def main() -> None:
     ap.add_argument("--keystore", default=None, help="keystore URI (default: a temp software keystore)")
     args = ap.parse_args()
     uri = args.keystore or "software:" + tempfile.mkdtemp(prefix="hukspy-bench-")
-    before = load()
+    before = load_average()
     rows: list[tuple[str, float, float, float, float]] = []
     with hukspy.Keystore(uri) as ks:
 
@@ -126,7 +126,7 @@ def main() -> None:
         backend = ks.backend_name
     print(f"hukspy ({backend}) vs pyca/cryptography direct, 1 thread, {args.seconds:g} s per cell and turn, "
           f"medians of {args.repeat} turns")
-    print(f"before: {before}; after: {load()}")
+    print(f"before: {before}; after: {load_average()}")
     table(rows)
     gcm_row = next(r for r in rows if r[0] == "AES-256-GCM encrypt 1 KiB")
     print(f"per-session facade cost (AES-GCM 1 KiB init+finish minus pyca one-shot): {gcm_row[4]:.1f} µs")
