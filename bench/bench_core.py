@@ -5,7 +5,10 @@ hukspy/raw (1.0 = no overhead) and the microseconds hukspy adds per call; then t
 of the facade (AES-GCM 1 KiB ``init_session`` + ``finish_session`` minus pyca's one-shot ``encrypt``)
 and the load average before and after. Not a test: nothing is asserted.
 
-    .venv/bin/python bench/bench_core.py [--seconds 1] [--repeat 5] [--keystore URI]
+    .venv/bin/python bench/bench_core.py [--seconds 1] [--repeat 5] [--clock cpu|wall] [--keystore URI]
+
+``--clock cpu`` (the default) times each cell by the thread's CPU time, so the load of a shared machine
+does not count; ``--clock wall`` by the wall clock.
 
 The "fresh nonce" row gives each call a new NONCE in its init options (as an application must): every
 call then brings options the facade has not seen before.
@@ -18,7 +21,7 @@ import os
 import tempfile
 from collections.abc import Callable
 
-from bench_common import load_average, paired, table
+from bench_common import CLOCKS, load_average, paired, table
 from cryptography.hazmat.primitives import hashes, hmac
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -53,6 +56,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seconds", type=float, default=1.0, help="seconds per cell and turn")
     ap.add_argument("--repeat", type=int, default=5, help="turns per cell (medians are printed)")
+    ap.add_argument("--clock", choices=sorted(CLOCKS), default="cpu", help="what the seconds are")
     ap.add_argument("--keystore", default=None, help="keystore URI (default: a temp software keystore)")
     args = ap.parse_args()
     uri = args.keystore or "software:" + tempfile.mkdtemp(prefix="hukspy-bench-")
@@ -61,7 +65,7 @@ def main() -> None:
     with hukspy.Keystore(uri) as ks:
 
         def cell(name: str, ours: Callable[[], object], raw: Callable[[], object]) -> None:
-            rows.append((name, *paired(ours, raw, args.seconds, args.repeat)))
+            rows.append((name, *paired(ours, raw, args.seconds, args.repeat, CLOCKS[args.clock])))
 
         # ECDSA P-256 SHA-256
         ecc = props(
@@ -124,7 +128,7 @@ def main() -> None:
 
         cell("HMAC-SHA256 1 KiB", lambda: one_shot(ks, "bench-hmac", mac, DATA), raw_hmac)
         backend = ks.backend_name
-    print(f"hukspy ({backend}) vs pyca/cryptography direct, 1 thread, {args.seconds:g} s per cell and turn, "
+    print(f"hukspy ({backend}) vs pyca/cryptography direct, 1 thread, {args.seconds:g} s ({args.clock}) per cell and turn, "
           f"medians of {args.repeat} turns")
     print(f"before: {before}; after: {load_average()}")
     table(rows)
