@@ -11,7 +11,6 @@ import statistics
 import time
 from collections.abc import Callable, Sequence
 
-
 #: The clocks a single-threaded cell can be timed by: "cpu" (this thread's CPU time: what the machine's
 #: other load takes from it is not counted, so figures from a busy machine stay comparable) or "wall".
 CLOCKS: dict[str, Callable[[], float]] = {"cpu": time.thread_time, "wall": time.perf_counter}
