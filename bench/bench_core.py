@@ -128,8 +128,8 @@ def main() -> None:
 
         cell("HMAC-SHA256 1 KiB", lambda: one_shot(ks, "bench-hmac", mac, DATA), raw_hmac)
         backend = ks.backend_name
-    print(f"hukspy ({backend}) vs pyca/cryptography direct, 1 thread, {args.seconds:g} s ({args.clock}) per cell and turn, "
-          f"medians of {args.repeat} turns")
+    print(f"hukspy ({backend}) vs pyca/cryptography direct, 1 thread, {args.seconds:g} s ({args.clock}) "
+          f"per cell and turn, medians of {args.repeat} turns")
     print(f"before: {before}; after: {load_average()}")
     table(rows)
     gcm_row = next(r for r in rows if r[0] == "AES-256-GCM encrypt 1 KiB")
