@@ -1,25 +1,28 @@
 """hukspy over SoftHSM2 vs python-pkcs11 direct, on the same token and the same key objects.
 
-    .venv/bin/python bench/bench_pkcs11.py [--seconds 2] [--uri 'pkcs11:token=...?module-path=...']
+    .venv/bin/python bench/bench_pkcs11.py [--seconds 1] [--repeat 3] [--threads 1,2,4] [--uri 'pkcs11:...']
 
 Without ``--uri`` a fresh SoftHSM2 token is provisioned in a temp dir (hukspy_pkcs11.testing). For each
 operation (ECDSA P-256 sign with SHA-256, RSA-2048 PKCS#1 v1.5 SHA-256 sign, AES-256-GCM encrypt 1 KiB,
 HMAC-SHA256 1 KiB) it prints ops/s of hukspy (``init_session`` + ``finish_session``) and of
 python-pkcs11 on the same key object (each thread its own session, the module re-initialised with OS
-locking as hukspy does), with 1 and 2 threads, and the ratio hukspy/raw. Also RSA-2048 2-thread/1-thread
-scaling for both. Not a test: nothing is asserted.
+locking as hukspy does), with 1, 2 and 4 threads (``--threads``), and the ratio hukspy/raw: medians of
+``--repeat`` turns, hukspy and raw alternating. Then, per operation, the N-thread/1-thread scaling of
+both, and the load average before and after. Not a test: nothing is asserted.
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import statistics
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 
 import pkcs11
+from bench_common import load_average
 from hukspy_pkcs11._native import load
 from hukspy_pkcs11.testing import softhsm_token
 from hukspy_pkcs11.token import parse_uri
@@ -123,9 +126,13 @@ def token_uri(uri: str | None) -> Iterator[str]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--seconds", type=float, default=2.0)
+    ap.add_argument("--seconds", type=float, default=1.0, help="seconds per cell and turn")
+    ap.add_argument("--repeat", type=int, default=3, help="turns per cell (medians are printed)")
+    ap.add_argument("--threads", default="1,2,4", help="thread counts, comma-separated")
     ap.add_argument("--uri", default=None)
     args = ap.parse_args()
+    counts = [int(n) for n in args.threads.split(",")]
+    before = load_average()
     with ExitStack() as stack:
         uri = stack.enter_context(token_uri(args.uri))
         ks = stack.enter_context(hukspy.Keystore(uri, session_limit=64))
@@ -149,17 +156,29 @@ def main() -> None:
                 call = raw_call(name, key)
                 return lambda: call(data)
 
-            for threads in (1, 2):
-                h = rate(threads, args.seconds, hukspy_op)
-                r = rate(threads, args.seconds, raw_op)
-                rows.append((name, threads, h, r))
+            for threads in counts:
+                hs, rs = [], []
+                for _ in range(args.repeat):
+                    hs.append(rate(threads, args.seconds, hukspy_op))
+                    rs.append(rate(threads, args.seconds, raw_op))
+                ratio = statistics.median(h / r for h, r in zip(hs, rs, strict=True))
+                rows.append((name, threads, statistics.median(hs), statistics.median(rs), ratio))
             ks.delete_key_item(alias, options())
-    print(f"{'operation':<20} {'threads':>7} {'hukspy ops/s':>13} {'raw ops/s':>11} {'hukspy/raw':>10}")
-    for name, threads, h, r in rows:
-        print(f"{name:<20} {threads:>7} {h:>13,.0f} {r:>11,.0f} {h / r:>10.2f}")
-    rsa = {t: (h, r) for n, t, h, r in rows if n.startswith("RSA")}
-    print(f"RSA-2048 sign, 2 threads / 1 thread: hukspy {rsa[2][0] / rsa[1][0]:.2f}x, "
-          f"raw {rsa[2][1] / rsa[1][1]:.2f}x")
+    print(f"hukspy over SoftHSM2 vs python-pkcs11, {args.seconds:g} s per cell and turn, medians of "
+          f"{args.repeat} turns")
+    print(f"before: {before}; after: {load_average()}")
+    print(f"{'operation':<20} {'threads':>7} {'hukspy ops/s':>13} {'raw ops/s':>11} {'hukspy/raw':>10} "
+          f"{'+µs/op (1 thr)':>15}")
+    for name, threads, h, r, ratio in rows:
+        extra = f"{(1 / h - 1 / r) * 1e6:15.1f}" if threads == 1 else ""
+        print(f"{name:<20} {threads:>7} {h:>13,.0f} {r:>11,.0f} {ratio:>10.2f} {extra}")
+    print("scaling, N threads / 1 thread (hukspy | raw):")
+    for name in CASES:
+        by = {t: (h, r) for n, t, h, r, _ in rows if n == name}
+        if 1 in by:
+            parts = [f"{t}: {by[t][0] / by[1][0]:.2f}x | {by[t][1] / by[1][1]:.2f}x"
+                     for t in counts if t != 1]
+            print(f"  {name:<20} " + ", ".join(parts))
 
 
 if __name__ == "__main__":

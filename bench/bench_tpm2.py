@@ -15,7 +15,8 @@ Cells (1 thread, ops/s):
 The three sides (Keystore session, the backend's ``Operation`` without the facade, raw tpm2-pytss) run
 on the same swtpm at the same time, interleaved in small batches, so that the load of a shared machine
 hits them alike. swtpm has three object slots: hukspy's SRK and key, and the raw key (loaded under a
-raw SRK that is then flushed). Not a test: nothing is asserted.
+raw SRK that is then flushed). The last column is the µs the facade adds to the backend's
+``Operation`` per session (1/Keystore - 1/backend). Not a test: nothing is asserted.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import tempfile
 import time
 from collections.abc import Callable
 
+from bench_common import load_average
 from hukspy_tpm2 import Tpm2Backend
 from hukspy_tpm2.testing import swtpm_instance
 from tpm2_pytss import ESAPI, TCTILdr
@@ -238,6 +240,7 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=25, help="operations per side before switching sides")
     args = ap.parse_args()
     os.environ.setdefault("TSS2_LOG", "all+none")
+    before = load_average()
     rows: list[tuple[str, float | None, float, float, float]] = []
     with (
         tempfile.TemporaryDirectory() as home,
@@ -293,10 +296,12 @@ def main() -> None:
                 rows.append((cell, got[3] if len(got) > 3 else None, got[2], got[1], got[0]))
                 e.flush_context(raw_h)
     print(f"ops/s, 1 thread; the sides take turns of {args.batch} operations for {args.seconds} s per cell.")
+    print(f"before: {before}; after: {load_average()}")
     print("Keystore = a hukspy.Keystore session (init+finish); backend = the TPM backend's Operation")
     print("without the facade; raw = tpm2-pytss with the key loaded and its inputs built once;")
     print("raw-io = the same, building the inputs from bytes and reading the result as bytes per call.")
-    head = ("operation", "Keystore", "backend", "raw-io", "raw", "KS/raw", "be/raw", "KS/raw-io", "be/raw-io")
+    head = ("operation", "Keystore", "backend", "raw-io", "raw", "KS/raw", "be/raw", "KS/raw-io", "be/raw-io",
+            "+µs KS")
     print(f"{head[0]:32}" + "".join(f" {h:>9}" for h in head[1:]))
     for cell, keystore, backend, raw_io, raw in rows:
         nums = [keystore, backend, raw_io, raw]
@@ -304,6 +309,7 @@ def main() -> None:
         ratios += [None if keystore is None else keystore / raw_io, backend / raw_io]
         line = "".join(f" {'n/a':>9}" if v is None else f" {v:9.0f}" for v in nums)
         line += "".join(f" {'n/a':>9}" if v is None else f" {v:9.2f}" for v in ratios)
+        line += f" {'n/a':>9}" if keystore is None else f" {(1 / keystore - 1 / backend) * 1e6:9.0f}"
         print(f"{cell:32}{line}")
 
 

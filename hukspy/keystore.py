@@ -17,7 +17,7 @@ import secrets
 import struct
 import textwrap
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from enum import IntEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Concatenate, Final, ParamSpec, TypeVar
@@ -53,6 +53,7 @@ from hukspy.enums import (
     HuksUnwrapSuite,
 )
 from hukspy.errors import HuksError
+from hukspy.memo import Memo
 from hukspy.params import (
     HuksListAliasesReturnResult,
     HuksOptions,
@@ -71,6 +72,9 @@ __all__ = ["SDK_VERSION", "Keystore", "default_keystore", "hukspy_home", "on_def
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+#: How many session plans a keystore remembers (``Keystore._plan``).
+_PLANS: Final = 1024
 
 #: What ``get_sdk_version`` returns: upstream's HKS_SDK_VERSION.
 SDK_VERSION: Final = "2.0.0.5"
@@ -155,6 +159,31 @@ def _public(method: Callable[P, R]) -> Callable[P, R]:
     return call
 
 
+class _Boundary:
+    """``Keystore._native``'s context manager (a class: a generator-based one costs a few µs per call,
+    and every call of the API crosses it one to three times)."""
+
+    __slots__ = ("_action", "_backend", "_kind")
+
+    def __init__(self, backend: Backend, action: Action, kind: OpKind | None) -> None:
+        self._backend = backend
+        self._action = action
+        self._kind = kind
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, tp: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
+        if exc is None or isinstance(exc, HuksError) or not isinstance(exc, Exception):
+            return  # nothing raised, a HuksError, or a BaseException that is not an error: passed on
+        if isinstance(exc, AliasExistsError):
+            raise HuksError(12000017, f'the key "{exc}"') from exc
+        if isinstance(exc, MemoryError):
+            raise HuksError(12000014) from exc
+        action = self._action
+        raise _convert(self._backend.translate, exc, action, self._kind, action.value) from exc
+
+
 class Keystore:
     """A HUKS keystore on one backend, named by a URI (README.md; docs/pkcs11.md, docs/tpm2.md). A
     context manager.
@@ -211,6 +240,8 @@ class Keystore:
         except Exception as exc:
             raise _convert(factory.translate, exc, Action.OPEN, None, f"open the keystore {scheme}") from exc
         self._caps: Capabilities = policy.allowed_capabilities(self._backend.capabilities())
+        #: (stored params, init params) → (key spec, plan): ``_plan``
+        self._plans: Memo[tuple[ParamSet, ParamSet], tuple[KeySpec, policy.InitPlan]] = Memo(_PLANS)
 
     def __repr__(self) -> str:
         return f"Keystore(backend={self._backend.name!r}, closed={self._closed})"
@@ -327,22 +358,12 @@ class Keystore:
 
     # ---------------------------------------------------------------- the error boundary
 
-    @contextlib.contextmanager
-    def _native(self, action: Action, kind: OpKind | None = None) -> Iterator[None]:
+    def _native(self, action: Action, kind: OpKind | None = None) -> _Boundary:
         """The one error boundary: whatever a backend or its record store raises during ``action``
         becomes a ``HuksError``, chained. The backend's table (``Backend.translate``) decides the code,
         then ``hukspy.backend.errors.NATIVE_CODES``; what neither knows is 12000012. An alias that
         exists is 12000017, memory exhaustion 12000014 (docs/architecture.md, "The seam")."""
-        try:
-            yield
-        except HuksError:
-            raise
-        except AliasExistsError as exc:
-            raise HuksError(12000017, f'the key "{exc}"') from exc
-        except MemoryError as exc:
-            raise HuksError(12000014) from exc
-        except Exception as exc:
-            raise _convert(self._backend.translate, exc, action, kind, action.value) from exc
+        return _Boundary(self._backend, action, kind)
 
     def _check_open(self) -> None:
         if self._closed or (self._parent is not None and self._parent._closed):
@@ -564,14 +585,7 @@ class Keystore:
         params, _ = _options(options)
         level, name = self._where(alias, params)
         record = self._record(name, level)
-        key = policy.key_spec(record.params)
-        plan = policy.check_init(record.params, params)
-        if not self._caps.supports_op(key, plan.op):
-            raise HuksError(
-                12000001,
-                f"{_op_words(plan.op)} for {_alg_name(key.alg)}-{key.size} keys "
-                f"on the {self._backend.name} keystore{self._hint}",
-            )
+        key, plan = self._plan(record.params, params)
         authpolicy.check_device_password(record.params, self.user_auth)
         gate = authpolicy.auth_gate(record.params, params)
         challenge = None
@@ -586,6 +600,28 @@ class Keystore:
                            gate=gate, challenge=challenge, init_ms=init_ms)
 
         return HuksSessionHandle(self._sessions.open(create), challenge)
+
+    def _plan(self, stored: ParamSet, params: ParamSet) -> tuple[KeySpec, policy.InitPlan]:
+        """The spec of a key stored with ``stored`` and the session that init ``params`` ask for on it:
+        ``policy.key_spec``, ``policy.check_init`` (its codes), then 12000001 unless this keystore
+        supports the operation. All three are functions of (``stored``, ``params``) and this keystore's
+        capabilities, so the answer is remembered by that pair (``hukspy.memo``; docs/benchmarks.md,
+        "What is cached"); a plan whose nonce HUKS chose is new every time and never remembered.
+        """
+        found = self._plans.get((stored, params))
+        if found is not None:
+            return found
+        key = policy.key_spec(stored)
+        plan = policy.check_init(stored, params)
+        if not self._caps.supports_op(key, plan.op):
+            raise HuksError(
+                12000001,
+                f"{_op_words(plan.op)} for {_alg_name(key.alg)}-{key.size} keys "
+                f"on the {self._backend.name} keystore{self._hint}",
+            )
+        if not plan.append_nonce:
+            self._plans.put((stored, params), (key, plan))
+        return key, plan
 
     @_public
     def update_session(

@@ -15,6 +15,7 @@ from typing import Final, overload
 
 from hukspy.enums import SENSITIVE_TAGS, HuksTag, HuksTagType, tag_type
 from hukspy.errors import HuksError
+from hukspy.memo import Memo
 
 __all__ = [
     "HuksListAliasesReturnResult",
@@ -39,6 +40,10 @@ _RANGES: Final[Mapping[int, tuple[int, int]]] = {
 #: Upper bound of one param set, as upstream's HKS_MAX_PARAMSET_SIZE (4 MiB).
 MAX_PARAMSET_BYTES: Final = 4 * 1024 * 1024
 _KNOWN_TAGS: Final = frozenset(int(t) for t in HuksTag)
+#: Param sets ``ParamSet.parse`` remembers (by content), and the largest one it remembers (bytes in the
+#: stored format): the memo holds at most about 1024 sets of 4 KiB.
+_PARSED: Final[Memo[tuple[tuple[object, ...], ...], ParamSet]] = Memo(1024)
+_MEMO_MAX_BYTES: Final = 4096
 
 
 def _tag_name(tag: int) -> str:
@@ -143,6 +148,49 @@ def check_value(tag: int, value: object) -> ParamValue:
     raise HuksError(401, f"the tag {_tag_name(tag)} has no valid type")
 
 
+def _content(properties: object) -> tuple[tuple[object, ...], ...] | None:
+    """What ``ParamSet.parse`` decides from, as a key: for a list or tuple of params, each one's class
+    and its tag and value with their exact types; None for anything else (an iterator, which reading
+    would consume, or elements that are not params: they are checked, and rejected, every time)."""
+    if type(properties) is not list and type(properties) is not tuple:
+        return None
+    key = []
+    try:
+        for p in properties:
+            value = p.value
+            if type(value) is memoryview:  # it may be released or writable later: no key to keep
+                return None
+            key.append((type(p), type(p.tag), p.tag, type(value), value))
+    except AttributeError:
+        return None
+    return tuple(key)
+
+
+def _check_params(properties: object) -> tuple[dict[int, ParamValue], int]:
+    """The checks of ``ParamSet.parse``: the validated items and their size in the stored format.
+    Raises ``HuksError`` 401 as ``ParamSet.parse`` says."""
+    if isinstance(properties, str | bytes | bytearray | Mapping) or not isinstance(
+        properties, Sequence | Iterable
+    ):
+        raise HuksError(401, "properties must be a list of HuksParam")
+    items: dict[int, ParamValue] = {}
+    size = 0
+    for param in properties:
+        if not isinstance(param, HuksParam):
+            raise HuksError(401, "every element of properties must be a HuksParam")
+        value = check_value(param.tag, param.value)
+        if param.tag in items:
+            raise HuksError(401, f"the tag {_tag_name(param.tag)} is given twice")
+        items[param.tag] = value
+        size += 12 + (len(value) if isinstance(value, bytes) else 8)
+        if size > MAX_PARAMSET_BYTES:
+            raise HuksError(401, "the param set is larger than 4 MiB")
+    aad, assoc = int(HuksTag.HUKS_TAG_AAD), int(HuksTag.HUKS_TAG_ASSOCIATED_DATA)
+    if aad in items and assoc in items:
+        del items[assoc]
+    return items, size
+
+
 class ParamSet(Mapping[int, ParamValue]):
     """An immutable, validated set of params: a mapping from tag (int) to value.
 
@@ -150,10 +198,11 @@ class ParamSet(Mapping[int, ParamValue]):
     ``ParamSet.of`` from trusted values. ``encode``/``decode`` give the canonical stored form.
     """
 
-    __slots__ = ("_items",)
+    __slots__ = ("_hash", "_items")
 
     def __init__(self, items: Mapping[int, ParamValue] | None = None) -> None:
         self._items: dict[int, ParamValue] = dict(sorted((items or {}).items()))
+        self._hash: int | None = None
 
     @classmethod
     def parse(cls, properties: object) -> ParamSet:
@@ -162,29 +211,27 @@ class ParamSet(Mapping[int, ParamValue]):
         Raises ``HuksError`` 401: not a sequence, an element that is not a ``HuksParam``, an unknown tag,
         a value of the wrong type or range, the same tag twice, or a set larger than 4 MiB. When both
         ``ASSOCIATED_DATA`` and ``AAD`` are present, only ``AAD`` is kept, as upstream's NAPI does.
+
+        The result of a list or tuple is remembered by its content (``_content``: each param's class,
+        tag and value with their types, so ``True`` and ``1`` differ): the same params given again are
+        not checked again (docs/benchmarks.md, "What is cached"). A set that fails is never remembered.
         """
         if properties is None:
             return cls()
-        if isinstance(properties, str | bytes | bytearray | Mapping) or not isinstance(
-            properties, Sequence | Iterable
-        ):
-            raise HuksError(401, "properties must be a list of HuksParam")
-        items: dict[int, ParamValue] = {}
-        size = 0
-        for param in properties:
-            if not isinstance(param, HuksParam):
-                raise HuksError(401, "every element of properties must be a HuksParam")
-            value = check_value(param.tag, param.value)
-            if param.tag in items:
-                raise HuksError(401, f"the tag {_tag_name(param.tag)} is given twice")
-            items[param.tag] = value
-            size += 12 + (len(value) if isinstance(value, bytes) else 8)
-            if size > MAX_PARAMSET_BYTES:
-                raise HuksError(401, "the param set is larger than 4 MiB")
-        aad, assoc = int(HuksTag.HUKS_TAG_AAD), int(HuksTag.HUKS_TAG_ASSOCIATED_DATA)
-        if aad in items and assoc in items:
-            del items[assoc]
-        return cls(items)
+        key = _content(properties)
+        if key is not None:
+            try:
+                found = _PARSED.get(key)
+            except TypeError:  # an unhashable value (a bytearray): nothing to remember it by
+                key = None
+            else:
+                if found is not None:
+                    return found
+        items, size = _check_params(properties)
+        parsed = cls(items)
+        if key is not None and size <= _MEMO_MAX_BYTES:
+            _PARSED.put(key, parsed)
+        return parsed
 
     @classmethod
     def of(cls, *pairs: tuple[int, ParamValue]) -> ParamSet:
@@ -209,7 +256,9 @@ class ParamSet(Mapping[int, ParamValue]):
         return isinstance(other, ParamSet) and self._items == other._items
 
     def __hash__(self) -> int:
-        return hash(tuple(self._items.items()))
+        if self._hash is None:  # immutable: computed once (sets are memo keys, hukspy.memo)
+            self._hash = hash(tuple(self._items.items()))
+        return self._hash
 
     @overload
     def int_(self, tag: int) -> int | None: ...

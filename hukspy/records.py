@@ -143,6 +143,9 @@ class SqliteRecordStore:
         private_file(db)
         self._lock = threading.RLock()
         self._cache: dict[tuple[int, str, object, object], KeyRecord] = {}
+        # (level, alias) → the record (None: absent) as looked up at ``_version`` (``get``)
+        self._recent: dict[tuple[int, str], KeyRecord | None] = {}
+        self._version: int | None = None
         conn = sqlite3.connect(db, timeout=30.0, isolation_level=None, check_same_thread=False)
         try:
             _set_wal(conn)
@@ -170,19 +173,20 @@ class SqliteRecordStore:
     def _read(self, sql: str, args: tuple[object, ...]) -> list[tuple[object, ...]]:
         """One read in its own implicit (shared) transaction: readers never take the write lock."""
         with self._lock:
-            conn = self._conn
-            if conn is None:
-                raise HuksError(12000004, "use a closed keystore record store")
-            rows: list[tuple[object, ...]] = conn.execute(sql, args).fetchall()
+            rows: list[tuple[object, ...]] = self._connection().execute(sql, args).fetchall()
             return rows
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise HuksError(12000004, "use a closed keystore record store")
+        return self._conn
 
     @contextlib.contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
-            conn = self._conn
-            if conn is None:
-                raise HuksError(12000004, "use a closed keystore record store")
+            conn = self._connection()
             conn.execute("BEGIN IMMEDIATE")
+            self._recent.clear()  # this connection's own commits leave PRAGMA data_version as it is
             try:
                 yield conn
             except BaseException:
@@ -214,12 +218,28 @@ class SqliteRecordStore:
         return KeyRecord(alias, level, ps, ref)
 
     def get(self, level: int, alias: str) -> KeyRecord | None:
-        """The record of ``alias`` at ``level``, or None. Raises 12000004 for a tampered record."""
-        rows = self._read("SELECT params, ref FROM keys WHERE level=? AND alias=?", (level, alias))
-        if not rows:
-            return None
+        """The record of ``alias`` at ``level``, or None. Raises 12000004 for a tampered record.
+
+        Answers from the records it looked up before while the database has not changed since: its own
+        writes forget them, and so does a commit by any other connection (another process, another
+        store on the same file), which SQLite's ``PRAGMA data_version`` tells before every lookup
+        (docs/benchmarks.md, "What is cached"). A record that fails authentication is never remembered.
+        """
         with self._lock:
-            return self._open(level, alias, rows[0][0], rows[0][1])
+            conn = self._connection()
+            (version,) = conn.execute("PRAGMA data_version").fetchone()
+            if version != self._version:
+                self._recent.clear()
+                self._version = version
+            where = (level, alias)
+            if where in self._recent:
+                return self._recent[where]
+            row = conn.execute("SELECT params, ref FROM keys WHERE level=? AND alias=?", where).fetchone()
+            record = None if row is None else self._open(level, alias, row[0], row[1])
+            if len(self._recent) >= _CACHE_SIZE:
+                self._recent.pop(next(iter(self._recent)))
+            self._recent[where] = record
+            return record
 
     def put(self, record: KeyRecord, *, replace: bool) -> KeyRecord | None:
         """Store ``record`` in one transaction; return the record it replaced, or None.
@@ -277,6 +297,7 @@ class SqliteRecordStore:
         """Close the database; idempotent."""
         with self._lock:
             self._cache.clear()
+            self._recent.clear()
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None

@@ -77,6 +77,7 @@ from hukspy.testing.checks import (
     describe,
     read_key_description,
 )
+from hukspy.testing.keychild import change_in_another_process
 from hukspy.testing.support import (
     alg_name,
     checked_keystore,
@@ -97,6 +98,7 @@ from hukspy.testing.userauth import UserAuthTests
 __all__ = [
     "CipherRuleTests",
     "DeclaredCapabilityTests",
+    "FreshnessTests",
     "KeyRuleTests",
     "KeystoreConformanceTests",
     "SessionTests",
@@ -335,6 +337,19 @@ def _simple_score(cap: OpCap) -> int:
     return 99
 
 
+def _init_params(cap: OpCap) -> list[HuksParam]:
+    """The init params of a session of ``cap``: ALGORITHM, PURPOSE, and its mode, padding and digest."""
+    init = [param(_TAG.HUKS_TAG_ALGORITHM, cap.alg), param(_TAG.HUKS_TAG_PURPOSE, KIND_PURPOSE[cap.kind])]
+    for tag, value in (
+        (_TAG.HUKS_TAG_BLOCK_MODE, cap.mode),
+        (_TAG.HUKS_TAG_PADDING, cap.padding),
+        (_TAG.HUKS_TAG_DIGEST, cap.digest),
+    ):
+        if value is not None:
+            init.append(param(tag, value))
+    return init
+
+
 def _simple(ks: Keystore) -> _Simple:
     caps = _caps(ks)
     candidates = []
@@ -357,16 +372,9 @@ def _simple(ks: Keystore) -> _Simple:
         param(_TAG.HUKS_TAG_KEY_SIZE, size),
         param(_TAG.HUKS_TAG_PURPOSE, purpose),
     ]
-    init = [param(_TAG.HUKS_TAG_ALGORITHM, cap.alg), param(_TAG.HUKS_TAG_PURPOSE, KIND_PURPOSE[cap.kind])]
+    init = _init_params(cap)
     if cap.kind is OpKind.MAC and cap.digest is not None:
         gen.append(param(_TAG.HUKS_TAG_DIGEST, cap.digest))
-    for tag, value in (
-        (_TAG.HUKS_TAG_BLOCK_MODE, cap.mode),
-        (_TAG.HUKS_TAG_PADDING, cap.padding),
-        (_TAG.HUKS_TAG_DIGEST, cap.digest),
-    ):
-        if value is not None:
-            init.append(param(tag, value))
     if cap.mode in (_MODE.HUKS_MODE_CBC, _MODE.HUKS_MODE_CTR, _MODE.HUKS_MODE_OFB, _MODE.HUKS_MODE_CFB):
         init.append(param(_TAG.HUKS_TAG_IV, bytes(16)))
     return _Simple(cap, size, tuple(gen), tuple(init))
@@ -430,6 +438,49 @@ def _mac_or_cipher_import(ks: Keystore) -> tuple[OpCap, int] | None:
                 if k is not None and k.imports:
                     return cap, size
     return None
+
+
+@dataclass(frozen=True)
+class _ImportRecipe:
+    """A key the backend imports raw (HMAC, else AES-ECB): its params, a session on it, pyca's answer
+    for ``_DATA``, and params of the same alias that make that session's init refused (401)."""
+
+    cap: OpCap
+    size: int
+    gen: tuple[HuksParam, ...]
+    init: tuple[HuksParam, ...]
+    refused: tuple[HuksParam, ...]
+
+    def reference(self, key: bytes) -> bytes:
+        if self.cap.kind is OpKind.MAC:
+            h = hmac.HMAC(key, HASHES[self.cap.digest or 0]())
+            h.update(_DATA)
+            return h.finalize()
+        enc = Cipher(algorithms.AES(key), modes.ECB()).encryptor()  # noqa: S305 - the op under test
+        return enc.update(_DATA) + enc.finalize()
+
+
+def _import_recipe(ks: Keystore) -> _ImportRecipe:
+    found = _mac_or_cipher_import(ks)
+    if found is None:
+        pytest.skip(f"{ks.backend_name} declares no HMAC or AES-ECB with raw key import")
+    cap, size = found
+    head = (param(_TAG.HUKS_TAG_ALGORITHM, cap.key_alg), param(_TAG.HUKS_TAG_KEY_SIZE, size))
+    purpose = param(_TAG.HUKS_TAG_PURPOSE, PURPOSE_CLASS[cap.kind])
+    init = _init_params(cap)
+    gen: tuple[HuksParam, ...]
+    refused: tuple[HuksParam, ...]
+    if cap.kind is OpKind.MAC and cap.digest is not None:
+        # the same key with another DIGEST: an init that names the first one no longer matches the key
+        sha384 = _DIGEST.HUKS_DIGEST_SHA384
+        other = sha384 if cap.digest != sha384 else _DIGEST.HUKS_DIGEST_SHA256
+        gen = (*head, purpose, param(_TAG.HUKS_TAG_DIGEST, cap.digest))
+        refused = (*head, purpose, param(_TAG.HUKS_TAG_DIGEST, other))
+    else:
+        # the same key for DECRYPT only: an ENCRYPT init is no longer allowed
+        gen = (*head, purpose)
+        refused = (*head, param(_TAG.HUKS_TAG_PURPOSE, KIND_PURPOSE[OpKind.DECRYPT]))
+    return _ImportRecipe(cap, size, gen, tuple(init), refused)
 
 
 class KeyRuleTests:
@@ -552,35 +603,8 @@ class KeyRuleTests:
         """docs/decisions.md "overwrite" / hks_api.c CheckifNeedOverrideKey: a second import replaces the
         key silently (XTS Import_API9_0100); KEY_OVERRIDE=False on an existing alias is 12000017 and
         changes nothing."""
-        found = _mac_or_cipher_import(keystore)
-        if found is None:
-            pytest.skip(f"{keystore.backend_name} declares no HMAC or AES-ECB with raw key import")
-        cap, size = found
-        purpose = PURPOSE_CLASS[cap.kind]
-        gen = [
-            param(_TAG.HUKS_TAG_ALGORITHM, cap.key_alg),
-            param(_TAG.HUKS_TAG_KEY_SIZE, size),
-            param(_TAG.HUKS_TAG_PURPOSE, purpose),
-        ]
-        if cap.kind is OpKind.MAC and cap.digest is not None:
-            gen.append(param(_TAG.HUKS_TAG_DIGEST, cap.digest))
-        init = [param(_TAG.HUKS_TAG_ALGORITHM, cap.alg), param(_TAG.HUKS_TAG_PURPOSE, KIND_PURPOSE[cap.kind])]
-        for tag, value in (
-            (_TAG.HUKS_TAG_BLOCK_MODE, cap.mode),
-            (_TAG.HUKS_TAG_PADDING, cap.padding),
-            (_TAG.HUKS_TAG_DIGEST, cap.digest),
-        ):
-            if value is not None:
-                init.append(param(tag, value))
-
-        def reference(key: bytes) -> bytes:
-            if cap.kind is OpKind.MAC:
-                h = hmac.HMAC(key, HASHES[cap.digest or 0]())
-                h.update(_DATA)
-                return h.finalize()
-            enc = Cipher(algorithms.AES(key), modes.ECB()).encryptor()  # noqa: S305 - the op under test
-            return enc.update(_DATA) + enc.finalize()
-
+        r = _import_recipe(keystore)
+        gen, init, size, reference = r.gen, r.init, r.size, r.reference
         alias = unique_alias("overwrite")
         keys = [os.urandom(size // 8) for _ in range(3)]
         try:
@@ -1158,13 +1182,91 @@ class StreamingTests:
         assert not [a for a in keystore.list_aliases(options()).key_aliases if ":thread" in a]
 
 
+# ---------------------------------------------------------------- freshness
+
+
+Change = Callable[[str, str, tuple[HuksParam, ...], bytes], None]
+
+
+def _see_every_change(ks: Keystore, change: Change) -> None:
+    """A key changed by ``change(action, alias, params, data)`` (another process or thread) is seen by
+    ``ks`` on its next call, after ``ks`` has used it enough to remember everything it remembers:
+    overwritten (new material: the new MAC or ciphertext), changed (new params: the old init is
+    refused, 401), deleted (12000011; ``has_key_item`` False)."""
+    r = _import_recipe(ks)
+    alias = unique_alias("fresh")
+    keys = [os.urandom(r.size // 8) for _ in range(3)]
+    try:
+        ks.import_key_item(alias, options(*r.gen, in_data=keys[0]))
+        for _ in range(3):
+            assert run_session(ks, alias, r.init, [_DATA]) == r.reference(keys[0])
+        change("import", alias, r.gen, keys[1])
+        assert run_session(ks, alias, r.init, [_DATA]) == r.reference(keys[1]), "an overwritten key, stale"
+        assert run_session(ks, alias, r.init, [_DATA]) == r.reference(keys[1])
+        change("import", alias, r.refused, keys[2])
+        with raises_code(401):
+            ks.init_session(alias, options(*r.init))
+        change("delete", alias, (), b"")
+        with raises_code(12000011):
+            ks.init_session(alias, options(*r.init))
+        assert not ks.has_key_item(alias, options())
+        change("import", alias, r.gen, keys[0])  # back again under the same alias
+        assert run_session(ks, alias, r.init, [_DATA]) == r.reference(keys[0]), "a re-created key used stale"
+    finally:
+        if ks.has_key_item(alias, options()):
+            ks.delete_key_item(alias, options())
+
+
+class FreshnessTests:
+    """What a keystore remembers to be fast (parsed options, session plans, key records:
+    docs/benchmarks.md, "What is cached") never hides a change: a key overwritten, changed or deleted by
+    another process, by another thread on the same ``Keystore``, or through another ``Keystore`` on the
+    same URI, is seen on the very next call."""
+
+    def test_a_change_by_another_process_is_seen(self, keystore: Keystore, keystore_uri: str) -> None:
+        def change(action: str, alias: str, params: tuple[HuksParam, ...], data: bytes) -> None:
+            change_in_another_process(keystore_uri, action, alias, list(params), data)
+
+        _see_every_change(keystore, change)
+
+    @pytest.mark.parametrize("through", ["same keystore", "another keystore"])
+    def test_a_change_by_another_thread_is_seen(
+        self, keystore: Keystore, keystore_uri: str, through: str
+    ) -> None:
+        other = keystore
+        if through == "another keystore":
+            other = self.init_keystore(keystore_uri)  # type: ignore[attr-defined]
+        errors: list[BaseException] = []
+
+        def change(action: str, alias: str, params: tuple[HuksParam, ...], data: bytes) -> None:
+            def run() -> None:
+                try:
+                    if action == "import":
+                        other.import_key_item(alias, options(*params, in_data=data))
+                    else:
+                        other.delete_key_item(alias, options(*params))
+                except BaseException as exc:  # reported by the test's thread
+                    errors.append(exc)
+
+            t = threading.Thread(target=run)
+            t.start()
+            t.join()
+            assert not errors, f"the other thread failed: {errors[0]!r}"
+
+        try:
+            _see_every_change(keystore, change)
+        finally:
+            if other is not keystore:
+                other.close()
+
+
 # The access-control section lives in its own module (it uses ``_simple`` from here).
 from hukspy.testing.authz import AccessGroupTests, AuthKeyTests  # noqa: E402
 
 
 class KeystoreConformanceTests(
     DeclaredCapabilityTests, KeyRuleTests, SessionTests, CipherRuleTests, StreamingTests, UserAuthTests,
-    AccessGroupTests, AuthKeyTests,
+    AccessGroupTests, AuthKeyTests, FreshnessTests,
 ):
     """The whole conformance suite. A subclass provides the ``keystore_uri`` fixture (a ``str``); it may
     override ``init_keystore`` to open the keystore another way."""
