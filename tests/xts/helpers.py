@@ -1,0 +1,142 @@
+"""The shared helpers of OpenHarmony's XTS HUKS suites, translated once (issue 19).
+
+Upstream: https://gitee.com/openharmony/xts_acts (GitHub mirror ``openharmony/xts_acts``), commit
+``c1edf0ad858f9cc0f07cb024b9e383c76d18e3a3``, Apache-2.0. The api9 promise suites live in
+``security/huks/huks_js_api9/entry/src/ohosTest/js/test/``; their helpers in ``utils/param/`` there.
+
+Every translated case runs on every backend of ``tests/conftest.py`` (``keystore`` fixture). A case
+whose key or operation the backend does not declare in ``Keystore.capabilities()`` is skipped with that
+reason by :func:`require`; on the software keystore nothing is ever skipped that way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Final
+
+import pytest
+
+from hukspy import Keystore
+from hukspy.enums import (
+    HuksCipherMode,
+    HuksKeyAlg,
+    HuksKeyDigest,
+    HuksKeyPadding,
+    HuksKeyPurpose,
+    HuksKeySize,
+    HuksTag,
+)
+from hukspy.errors import HuksError
+from hukspy.params import HuksParam, ParamSet
+from hukspy.policy import check_generate, check_init
+from hukspy.testing import options, param
+
+UPSTREAM_COMMIT: Final = "c1edf0ad858f9cc0f07cb024b9e383c76d18e3a3"
+API9_DIR: Final = "security/huks/huks_js_api9/entry/src/ohosTest/js/test"
+
+T = HuksTag
+
+# -- utils/data.json (api9): the data the suites feed -------------------------------------------------
+#: ``Data64b``, ``Data63b``, ``Data65b``: "eeee" followed by "a" up to the size (utils/data.json).
+DATA64B: Final = b"eeee" + b"a" * 60
+DATA63B: Final = b"eeee" + b"a" * 59
+DATA65B: Final = b"eeee" + b"a" * 61
+
+
+def string_to_uint8array(text: str) -> bytes:
+    """``stringToUint8Array`` (utils/param/publicFunc.js): each UTF-16 code unit, truncated to a byte."""
+    return bytes(ord(ch) & 0xFF for ch in text)
+
+
+# -- utils/param/cipher/publicCipherParam.js: HuksCipherAES --------------------------------------------
+class AES:
+    """The ``HuksCipherAES`` params (utils/param/cipher/publicCipherParam.js)."""
+
+    ALG: Final = param(T.HUKS_TAG_ALGORITHM, HuksKeyAlg.HUKS_ALG_AES)
+    PURPOSE: Final = param(T.HUKS_TAG_PURPOSE,
+                           HuksKeyPurpose.HUKS_KEY_PURPOSE_ENCRYPT | HuksKeyPurpose.HUKS_KEY_PURPOSE_DECRYPT)
+    ENCRYPT: Final = param(T.HUKS_TAG_PURPOSE, HuksKeyPurpose.HUKS_KEY_PURPOSE_ENCRYPT)
+    DECRYPT: Final = param(T.HUKS_TAG_PURPOSE, HuksKeyPurpose.HUKS_KEY_PURPOSE_DECRYPT)
+    SIZE128: Final = param(T.HUKS_TAG_KEY_SIZE, HuksKeySize.HUKS_AES_KEY_SIZE_128)
+    SIZE192: Final = param(T.HUKS_TAG_KEY_SIZE, HuksKeySize.HUKS_AES_KEY_SIZE_192)
+    SIZE256: Final = param(T.HUKS_TAG_KEY_SIZE, HuksKeySize.HUKS_AES_KEY_SIZE_256)
+    PADDING_NONE: Final = param(T.HUKS_TAG_PADDING, HuksKeyPadding.HUKS_PADDING_NONE)
+    PADDING_PKCS7: Final = param(T.HUKS_TAG_PADDING, HuksKeyPadding.HUKS_PADDING_PKCS7)
+    CBC: Final = param(T.HUKS_TAG_BLOCK_MODE, HuksCipherMode.HUKS_MODE_CBC)
+    CTR: Final = param(T.HUKS_TAG_BLOCK_MODE, HuksCipherMode.HUKS_MODE_CTR)
+    ECB: Final = param(T.HUKS_TAG_BLOCK_MODE, HuksCipherMode.HUKS_MODE_ECB)
+    GCM: Final = param(T.HUKS_TAG_BLOCK_MODE, HuksCipherMode.HUKS_MODE_GCM)
+    DIGEST_NONE: Final = param(T.HUKS_TAG_DIGEST, HuksKeyDigest.HUKS_DIGEST_NONE)
+
+
+def require(ks: Keystore, gen: Sequence[HuksParam], init: Sequence[HuksParam] = ()) -> None:
+    """Skip the case when ``ks`` does not declare the key ``gen`` makes or the session ``init`` opens.
+
+    Reads ``Keystore.capabilities()`` (docs/backends.md): the key by ``(alg, size)``, the operation with
+    ``Capabilities.supports_op``. Params that hukspy's policy rejects are not skipped: the case then meets
+    the error itself. The software keystore is never skipped (it must pass every case).
+    """
+    if ks.backend_name == "software":
+        return
+    try:
+        spec = check_generate(ParamSet({p.tag: p.value for p in gen}))
+        op = check_init(ParamSet({p.tag: p.value for p in gen}),
+                        ParamSet({p.tag: p.value for p in init})).op if init else None
+    except HuksError:
+        return
+    caps = ks.capabilities()
+    if caps.key(spec.alg, spec.size) is None:
+        pytest.skip(f"{ks.backend_name} declares no {HuksKeyAlg(spec.alg).name}-{spec.size} keys")
+    if op is not None and not caps.supports_op(spec, op):
+        pytest.skip(f"{ks.backend_name} does not declare {op.kind.name} {HuksKeyAlg(op.alg).name} "
+                    f"mode={op.mode} padding={op.padding} digest={op.digest}")
+
+
+# -- the per-suite session driver of the api9 cipher suites ---------------------------------------------
+@dataclass
+class CipherRun:
+    """The module state of ``SecurityHuksCipher*PromiseJsunit.test.js``: ``updateResult`` (what the
+    updates returned, plus the finish output when the plaintext was longer than 64 bytes, as the suite's
+    ``finish`` does), ``encryptedData``'s length (the last encrypt's input) and, for hukspy's own check,
+    everything a session returned (``total``)."""
+
+    update_result: bytes = b""
+    encrypted_len: int = 0
+    total: bytes = field(default=b"")
+
+    def cipher(self, ks: Keystore, alias: str, gen: Sequence[HuksParam], init: Sequence[HuksParam],
+               in_data: bytes, third: str, is_encrypt: bool) -> None:
+        """``publicCipherFunc``: generate (encrypt), init, ``publicUpdateFunc`` (64-byte updates, the
+        remainder or nothing to finish/abort), delete after a decrypt or an aborted encrypt. Any error
+        fails the case (upstream: ``expect(null).assertFail()``)."""
+        self.update_result = b""
+        if is_encrypt:
+            ks.generate_key_item(alias, options(*gen))
+            self.encrypted_len = len(in_data)
+        handle = ks.init_session(alias, options(*init)).handle
+        out = bytearray()
+        try:
+            size = 64
+            if len(in_data) < size:
+                pieces, last = [in_data], b""
+            else:
+                count = len(in_data) // size
+                pieces = [in_data[size * i:size * (i + 1)] for i in range(count)]
+                last = in_data[size * count:]
+            for piece in pieces:
+                out += ks.update_session(handle, options(*init, in_data=piece)).out_data
+            update_part = bytes(out)
+            if third == "finish":
+                fin = ks.finish_session(handle, options(*init, in_data=last)).out_data
+                out += fin
+                self.update_result = update_part + fin if self.encrypted_len > size else update_part
+            else:
+                ks.abort_session(handle, options(*init))
+                self.update_result = update_part
+        except BaseException:
+            ks.abort_session(handle, options())
+            raise
+        self.total = bytes(out)
+        if not is_encrypt or third == "abort":
+            ks.delete_key_item(alias, options(*gen))
