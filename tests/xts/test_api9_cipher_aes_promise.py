@@ -94,8 +94,9 @@ ABORTS = [
                          ids=[c[0] for c in ROUND_TRIPS])
 def test_round_trip(keystore: Keystore, request: pytest.FixtureRequest, name: str, line: int, alias: str,
                     size: int, mode: str, padding: str, data: bytes) -> None:
-    """SecurityHuksCipherAESPromiseJsunit.test.js, at the line in ``ROUND_TRIPS`` (test id: the it() name): generate,
-    encrypt+finish, decrypt+finish, delete; every call succeeds (and, hukspy's check, the decryption is the plaintext)."""
+    """SecurityHuksCipherAESPromiseJsunit.test.js, at the line in ``ROUND_TRIPS`` (test id: the it()
+    name): generate, encrypt+finish, decrypt+finish, delete; every call succeeds (and, hukspy's check,
+    the decryption is the plaintext)."""
     gen = _gen(size, mode, padding)
     require(keystore, gen, _init(AES.ENCRYPT, size, mode, padding))
     if keystore.backend_name == "pkcs11" and len(data) <= 64:
