@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from enum import IntEnum
 from typing import Final
 
 import pytest
@@ -42,6 +43,9 @@ T = HuksTag
 DATA64B: Final = b"eeee" + b"a" * 60
 DATA63B: Final = b"eeee" + b"a" * 59
 DATA65B: Final = b"eeee" + b"a" * 61
+#: ``Date63KB`` (64,512 bytes: "e" x 6, then "a") and ``Date65KB`` (66,560 bytes: "c" x 6, then "a").
+DATE63KB: Final = b"e" * 6 + b"a" * (64512 - 6)
+DATE65KB: Final = b"c" * 6 + b"a" * (66560 - 6)
 
 
 def string_to_uint8array(text: str) -> bytes:
@@ -70,6 +74,30 @@ class AES:
     DIGEST_NONE: Final = param(T.HUKS_TAG_DIGEST, HuksKeyDigest.HUKS_DIGEST_NONE)
 
 
+class HMAC:
+    """The ``HuksHmac`` params (utils/param/hmac/publicHmacParam.js); the key size is
+    ``HKS_RSA_KEY_SIZE_512`` upstream, i.e. 512 bits."""
+
+    ALG: Final = param(T.HUKS_TAG_ALGORITHM, HuksKeyAlg.HUKS_ALG_HMAC)
+    PURPOSE: Final = param(T.HUKS_TAG_PURPOSE, HuksKeyPurpose.HUKS_KEY_PURPOSE_MAC)
+    SIZE: Final = param(T.HUKS_TAG_KEY_SIZE, 512)
+    SHA1: Final = param(T.HUKS_TAG_DIGEST, HuksKeyDigest.HUKS_DIGEST_SHA1)
+    SHA224: Final = param(T.HUKS_TAG_DIGEST, HuksKeyDigest.HUKS_DIGEST_SHA224)
+    SHA256: Final = param(T.HUKS_TAG_DIGEST, HuksKeyDigest.HUKS_DIGEST_SHA256)
+    SHA384: Final = param(T.HUKS_TAG_DIGEST, HuksKeyDigest.HUKS_DIGEST_SHA384)
+    SHA512: Final = param(T.HUKS_TAG_DIGEST, HuksKeyDigest.HUKS_DIGEST_SHA512)
+    SM3: Final = param(T.HUKS_TAG_DIGEST, HuksKeyDigest.HUKS_DIGEST_SM3)
+
+
+def update_in_chunks(ks: Keystore, handle: int, init: Sequence[HuksParam], data: bytes, size: int) -> bytes:
+    """The suites' chunked update (``publicHmacUpdateFunc`` and friends): ``data`` in pieces of ``size``
+    bytes (the last one shorter), each through ``update_session``; returns the outputs concatenated."""
+    out = bytearray()
+    for start in range(0, max(len(data), 1), size):
+        out += ks.update_session(handle, options(*init, in_data=data[start:start + size])).out_data
+    return bytes(out)
+
+
 def require(ks: Keystore, gen: Sequence[HuksParam], init: Sequence[HuksParam] = ()) -> None:
     """Skip the case when ``ks`` does not declare the key ``gen`` makes or the session ``init`` opens.
 
@@ -87,10 +115,22 @@ def require(ks: Keystore, gen: Sequence[HuksParam], init: Sequence[HuksParam] = 
         return
     caps = ks.capabilities()
     if caps.key(spec.alg, spec.size) is None:
-        pytest.skip(f"{ks.backend_name} declares no {HuksKeyAlg(spec.alg).name}-{spec.size} keys")
+        pytest.skip(f"{ks.backend_name} declares no {_name(HuksKeyAlg, spec.alg)}-{spec.size} keys")
     if op is not None and not caps.supports_op(spec, op):
-        pytest.skip(f"{ks.backend_name} does not declare {op.kind.name} {HuksKeyAlg(op.alg).name} "
-                    f"mode={op.mode} padding={op.padding} digest={op.digest}")
+        named = [_name(enum, value) for enum, value in
+                 ((HuksCipherMode, op.mode), (HuksKeyPadding, op.padding), (HuksKeyDigest, op.digest))]
+        pytest.skip(f"{ks.backend_name} does not declare {op.kind.name} {_name(HuksKeyAlg, op.alg)} on "
+                    f"{_name(HuksKeyAlg, spec.alg)}-{spec.size} keys ({', '.join(n for n in named if n)})")
+
+
+def _name(enum: type[IntEnum], value: int | None) -> str:
+    """The HUKS name of ``value`` in ``enum`` without its prefix ("" for None)."""
+    if value is None:
+        return ""
+    try:
+        return enum(value).name.split("_", 2)[-1]
+    except ValueError:
+        return str(value)
 
 
 # -- the per-suite session driver of the api9 cipher suites ---------------------------------------------
