@@ -180,3 +180,81 @@ class CipherRun:
         self.total = bytes(out)
         if not is_encrypt or third == "abort":
             ks.delete_key_item(alias, options(*gen))
+
+
+# -- utils/param/derive/: publicDeriveParam.js and publicDerivePromise.js ---------------------------------
+#: ``salt`` of publicDeriveParam.js (PBKDF2's HUKS_TAG_SALT).
+PBKDF2_SALT: Final = bytes([0x14, 0x10, 0x11, 0x3A, 0x27, 0x9E, 0xC8, 0x5F,
+                            0xE0, 0xF3, 0x36, 0x17, 0x57, 0x42, 0x8E, 0xFF])
+DERIVE_KEY_SIZE_32: Final = param(T.HUKS_TAG_DERIVE_KEY_SIZE, 32)
+PURPOSE_DERIVE: Final = param(T.HUKS_TAG_PURPOSE, HuksKeyPurpose.HUKS_KEY_PURPOSE_DERIVE)
+
+#: (it() name pattern, kind, base key size, digest) of both api9 derive suites, in upstream order. The
+#: suites mutate one module-level option array as they go, so the size and digest are what upstream's
+#: array holds when the case runs. Kinds: "store" finishes with KEY_STORAGE_FLAG=PERSISTENT (an
+#: AES-256 ENCRYPT|DECRYPT key under the base key's own alias), "abort" aborts, "aes"/"hmac" finish
+#: without a storage flag (AES-256 DERIVE / HMAC-256 MAC params) and get the bytes.
+DERIVE_CASES: Final = [
+    ("Security_HUKS_Derive_API9_{kdf}_101", "store", 192, HuksKeyDigest.HUKS_DIGEST_SHA256),
+    ("Security_HUKS_Derive_API9_{kdf}_102", "abort", 192, HuksKeyDigest.HUKS_DIGEST_SHA256),
+    ("testDerive{kdf}Size192SHA256Finish63KBDerive108", "aes", 192, HuksKeyDigest.HUKS_DIGEST_SHA256),
+    ("testDerive{kdf}Size192SHA256Finish63KBDerive130", "hmac", 192, HuksKeyDigest.HUKS_DIGEST_SHA256),
+    *[(f"testDerive{{kdf}}Size256{name}Finish63KBDerive{n}", kind, 256, digest)
+      for name, digest in (("SHA256", HuksKeyDigest.HUKS_DIGEST_SHA256),
+                           ("SHA384", HuksKeyDigest.HUKS_DIGEST_SHA384),
+                           ("SHA512", HuksKeyDigest.HUKS_DIGEST_SHA512))
+      for n, kind in (("101", "store"), ("108", "aes"), ("130", "hmac"))],
+]
+
+
+def derive_alias(name: str) -> str:
+    """The alias a derive case uses: ``test<...>DeriveKeyAlias_01_<n>`` (the _101/_102 cases use the
+    ``...SHA256Finish63KB...``/``...Abort63KB...`` aliases of size 192)."""
+    if name.endswith("_101"):
+        return "testDerive{kdf}Size192SHA256Finish63KBDeriveKeyAlias_01_101"
+    if name.endswith("_102"):
+        return "testDerive{kdf}Size192SHA256Abort63KBDeriveKeyAlias_01_101"
+    stem, n = name.rsplit("Derive", 1)
+    return f"{stem}DeriveKeyAlias_01_{n}"
+
+
+def derive_finish_params(kind: str, alias: str) -> list[HuksParam]:
+    """The ``huksOptionsFinish`` properties of a derive case."""
+    key_alias = param(T.HUKS_TAG_KEY_ALIAS, string_to_uint8array(alias))
+    tail = [key_alias, AES.PADDING_NONE, AES.GCM]
+    if kind in ("store", "abort"):
+        return [param(T.HUKS_TAG_KEY_STORAGE_FLAG, 1), param(T.HUKS_TAG_IS_KEY_ALIAS, True),  # PERSISTENT
+                AES.ALG, AES.SIZE256, AES.PURPOSE, AES.DIGEST_NONE, *tail]
+    if kind == "aes":
+        return [AES.ALG, AES.SIZE256, PURPOSE_DERIVE, AES.DIGEST_NONE, *tail]
+    return [HMAC.ALG, AES.SIZE256, HMAC.PURPOSE, HMAC.SHA256, *tail]
+
+
+def derive_init(gen: list[HuksParam], kdf: HuksParam) -> list[HuksParam]:
+    """The derive suites' init params: ``gen`` with ALGORITHM replaced by ``kdf`` and KEY_SIZE by
+    DERIVE_KEY_SIZE=32."""
+    return [kdf if p.tag == T.HUKS_TAG_ALGORITHM else DERIVE_KEY_SIZE_32 if p.tag == T.HUKS_TAG_KEY_SIZE
+            else p for p in gen]
+
+
+def derive_func(ks: Keystore, alias: str, gen: list[HuksParam], kdf: HuksParam, data: bytes,
+                finish: list[HuksParam], third: str) -> bytes:
+    """``publicDeriveFunc``: generate the base key with ``gen``; init with ``gen`` where ALGORITHM
+    becomes ``kdf`` and KEY_SIZE becomes DERIVE_KEY_SIZE=32; update ``data``; finish with ``finish`` and
+    ``data``, or abort (upstream passes an array, not an options object: no properties); delete the
+    alias with ``gen``. Returns the finish output (b"" after an abort)."""
+    ks.generate_key_item(alias, options(*gen))
+    init = derive_init(gen, kdf)
+    handle = ks.init_session(alias, options(*init)).handle
+    out = b""
+    try:
+        ks.update_session(handle, options(*init, in_data=data))
+        if third == "finish":
+            out = ks.finish_session(handle, options(*finish, in_data=data)).out_data
+        else:
+            ks.abort_session(handle, options())
+    except BaseException:
+        ks.abort_session(handle, options())
+        raise
+    ks.delete_key_item(alias, options(*gen))
+    return out

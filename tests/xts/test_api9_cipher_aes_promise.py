@@ -1,7 +1,7 @@
 """XTS ``SecurityHuksCipherAESPromiseJsunit.test.js`` (api9), translated case by case (issue 19).
 
-Upstream: ``security/huks/huks_js_api9/entry/src/ohosTest/js/test/SecurityHuksCipherAESPromiseJsunit.test.js``
-at xts_acts commit ``c1edf0ad`` (tests/xts/helpers.py). 21 ``it()`` cases.
+Upstream: ``SecurityHuksCipherAESPromiseJsunit.test.js`` in ``API9_DIR`` at xts_acts commit ``c1edf0ad``
+(tests/xts/helpers.py). 21 ``it()`` cases.
 
 Every cipher case generates the key with ``genHuksOptions`` (ALG, ENCRYPT|DECRYPT, size, mode, padding),
 encrypts with ``IV = '0000000000000000'`` (16 bytes) in 64-byte updates, then decrypts what the updates

@@ -1,7 +1,7 @@
 """XTS ``SecurityHuksMacHmacPromiseJsunit.test.js`` (api9), translated case by case (issue 19).
 
-Upstream: ``security/huks/huks_js_api9/entry/src/ohosTest/js/test/SecurityHuksMacHmacPromiseJsunit.test.js``
-at xts_acts commit ``c1edf0ad`` (tests/xts/helpers.py). 10 ``it()`` cases.
+Upstream: ``SecurityHuksMacHmacPromiseJsunit.test.js`` in ``API9_DIR`` at xts_acts commit ``c1edf0ad``
+(tests/xts/helpers.py). 10 ``it()`` cases.
 
 ``publicHmacFunc``: generate an HMAC-512-bit key (ALG, KEY_SIZE, PURPOSE_MAC, DIGEST), read its
 properties (promise and callback forms: the same ``get_key_item_properties`` here), init, update in
