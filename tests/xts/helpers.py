@@ -146,10 +146,11 @@ class CipherRun:
     total: bytes = field(default=b"")
 
     def cipher(self, ks: Keystore, alias: str, gen: Sequence[HuksParam], init: Sequence[HuksParam],
-               in_data: bytes, third: str, is_encrypt: bool) -> None:
+               in_data: bytes, third: str, is_encrypt: bool, *, delete: bool = True) -> None:
         """``publicCipherFunc``: generate (encrypt), init, ``publicUpdateFunc`` (64-byte updates, the
         remainder or nothing to finish/abort), delete after a decrypt or an aborted encrypt. Any error
-        fails the case (upstream: ``expect(null).assertFail()``)."""
+        fails the case (upstream: ``expect(null).assertFail()``). ``delete=False``: keep the key (checkAES.js
+        deletes only the second key)."""
         self.update_result = b""
         if is_encrypt:
             ks.generate_key_item(alias, options(*gen))
@@ -178,7 +179,7 @@ class CipherRun:
             ks.abort_session(handle, options())
             raise
         self.total = bytes(out)
-        if not is_encrypt or third == "abort":
+        if delete and (not is_encrypt or third == "abort"):
             ks.delete_key_item(alias, options(*gen))
 
 
@@ -258,3 +259,49 @@ def derive_func(ks: Keystore, alias: str, gen: list[HuksParam], kdf: HuksParam, 
         raise
     ks.delete_key_item(alias, options(*gen))
     return out
+
+
+# -- utils/param/agree/publicAgreePromise.js and utils/param/checkAES.js ----------------------------------
+def agree_func(ks: Keystore, first: str, second: str, gen: list[HuksParam], finish: list[HuksParam],
+               third: str, delete_final: bool) -> None:
+    """``publicAgreeFunc``: generate two keys with ``gen``, export both public keys; init on each key
+    with ``gen`` (ECC: ALGORITHM becomes ECDH) whose index 2 is replaced by ``finish[3]`` (the stored
+    key's KEY_SIZE), update with the other key's public key, then finish with ``finish`` whose KEY_ALIAS
+    (index 6) becomes ``<alias>final`` (or abort, with no properties: upstream passes an array); delete
+    both keys, and the two final keys after a finish when ``delete_final``."""
+    for alias in (first, second):
+        ks.generate_key_item(alias, options(*gen))
+    public = {alias: ks.export_key_item(alias, options(*gen)).out_data for alias in (first, second)}
+    use = list(gen)
+    if use[0].value == HuksKeyAlg.HUKS_ALG_ECC:
+        use[0] = param(T.HUKS_TAG_ALGORITHM, HuksKeyAlg.HUKS_ALG_ECDH)
+    init = [*use[:2], finish[3], *use[3:]]
+    for alias, peer in ((first, second), (second, first)):
+        final = [*finish[:6], param(T.HUKS_TAG_KEY_ALIAS, string_to_uint8array(alias + "final")), *finish[7:]]
+        handle = ks.init_session(alias, options(*init)).handle
+        try:
+            ks.update_session(handle, options(*use, in_data=public[peer]))
+            if third == "finish":
+                ks.finish_session(handle, options(*final))
+            else:
+                ks.abort_session(handle, options())
+        except BaseException:
+            ks.abort_session(handle, options())
+            raise
+    for alias in (first, second):
+        ks.delete_key_item(alias, options(*use))
+    if third == "finish" and delete_final:
+        for alias in (first, second):
+            ks.delete_key_item(alias + "final", options(*use))
+
+
+def check_aes_cipher(ks: Keystore, first: str, second: str, cipher: list[HuksParam]) -> bool:
+    """``checkAESChiper``: with PURPOSE (index 2) set to DECRYPT, run ``Data64b`` through the first key
+    (64-byte updates, finish); with PURPOSE ENCRYPT, run what its updates returned through the second key
+    and delete it; true when that second run's update output equals ``Data64b`` (both keys agree)."""
+    run = CipherRun(encrypted_len=len(DATA64B))
+    decrypt = [*cipher[:2], AES.DECRYPT, *cipher[3:]]
+    run.cipher(ks, first, [], decrypt, DATA64B, "finish", False, delete=False)
+    encrypt = [*cipher[:2], AES.ENCRYPT, *cipher[3:]]
+    run.cipher(ks, second, [], encrypt, run.update_result, "finish", False)
+    return run.update_result == DATA64B
