@@ -305,3 +305,68 @@ def check_aes_cipher(ks: Keystore, first: str, second: str, cipher: list[HuksPar
     encrypt = [*cipher[:2], AES.ENCRYPT, *cipher[3:]]
     run.cipher(ks, second, [], encrypt, run.update_result, "finish", False)
     return run.update_result == DATA64B
+
+
+# -- utils/param/signverify/publicSignverifyPromise.js ------------------------------------------------------
+PURPOSE_SIGN: Final = param(T.HUKS_TAG_PURPOSE, HuksKeyPurpose.HUKS_KEY_PURPOSE_SIGN)
+PURPOSE_VERIFY: Final = param(T.HUKS_TAG_PURPOSE, HuksKeyPurpose.HUKS_KEY_PURPOSE_VERIFY)
+PURPOSE_SIGN_VERIFY: Final = param(
+    T.HUKS_TAG_PURPOSE, HuksKeyPurpose.HUKS_KEY_PURPOSE_SIGN | HuksKeyPurpose.HUKS_KEY_PURPOSE_VERIFY)
+DSA_SIZE_1024: Final = param(T.HUKS_TAG_KEY_SIZE, 1024)
+
+
+def check_software(ks: Keystore) -> bool:
+    """``checkSoftware`` (utils/param/publicFunc.js): whether a DSA-1024 SIGN|VERIFY SHA-256 key can be
+    generated (upstream's test for "this device runs the software engine"); deletes it again."""
+    gen = [param(T.HUKS_TAG_ALGORITHM, HuksKeyAlg.HUKS_ALG_DSA), PURPOSE_SIGN_VERIFY, DSA_SIZE_1024,
+           param(T.HUKS_TAG_DIGEST, HuksKeyDigest.HUKS_DIGEST_SHA256)]
+    try:
+        ks.generate_key_item("useDsaToCheckSoftware", options(*gen))
+    except HuksError:
+        return False
+    ks.delete_key_item("useDsaToCheckSoftware", options(*gen))
+    return True
+
+
+@dataclass
+class SignVerify:
+    """The module state of publicSignverifyPromise.js: ``exportKey`` (the signing key's public key)."""
+
+    export_key: bytes = b""
+
+    def sign(self, ks: Keystore, alias: str, props: list[HuksParam], third: str, raw: bytes) -> bytes:
+        """``publicSignVerifyFunc(..., isSING=true)``: generate with PURPOSE (index 1) SIGN|VERIFY (DSA:
+        KEY_SIZE 1024 inserted at index 2), init with PURPOSE SIGN, ``raw`` in 64-byte updates, finish
+        with nothing and export the public key, or abort; delete. Returns the signature (b"" on abort)."""
+        gen = [props[0], PURPOSE_SIGN_VERIFY, *props[2:]]
+        if props[0].value == HuksKeyAlg.HUKS_ALG_DSA:
+            gen.insert(2, DSA_SIZE_1024)
+        ks.generate_key_item(alias, options(*gen))
+        init = [props[0], PURPOSE_SIGN, *props[2:]]
+        signature = self._session(ks, alias, init, raw, b"" if third == "finish" else None)
+        if third == "finish":
+            self.export_key = ks.export_key_item(alias, options(*gen)).out_data
+        ks.delete_key_item(alias, options(*gen))
+        return signature
+
+    def verify(self, ks: Keystore, alias: str, props: list[HuksParam], signature: bytes, raw: bytes) -> None:
+        """``publicSignVerifyFunc(..., isSING=false)`` with finish: import the exported public key under
+        ``<alias>New`` with ``props`` (no IMPORT_KEY_TYPE: a public key import, docs/decisions.md
+        "capability lookups"), init, ``raw`` in 64-byte updates, finish with ``signature``; delete."""
+        alias += "New"
+        ks.import_key_item(alias, options(*props, in_data=self.export_key))
+        self._session(ks, alias, props, raw, signature)
+        ks.delete_key_item(alias, options(*props))
+
+    @staticmethod
+    def _session(ks: Keystore, alias: str, init: list[HuksParam], raw: bytes, last: bytes | None) -> bytes:
+        handle = ks.init_session(alias, options(*init)).handle
+        try:
+            update_in_chunks(ks, handle, init, raw, 64)
+            if last is None:
+                ks.abort_session(handle, options(*init))
+                return b""
+            return ks.finish_session(handle, options(*init, in_data=last)).out_data
+        except BaseException:
+            ks.abort_session(handle, options())
+            raise
