@@ -370,3 +370,16 @@ class SignVerify:
         except BaseException:
             ks.abort_session(handle, options())
             raise
+
+
+def sign_verify_case(ks: Keystore, alias: str, sign: list[HuksParam], verify: list[HuksParam], raw: bytes,
+                     third: str) -> None:
+    """One case of the api9 sign/verify suites: ``publicSignVerifyFunc`` signing with ``sign`` (finish or
+    abort), then, after a finish, verifying with ``verify`` on the imported public key. Every call
+    succeeds; hukspy's checks: a signature came back, and no key is left under the alias."""
+    sv = SignVerify()
+    signature = sv.sign(ks, alias, sign, third, raw)
+    if third == "finish":
+        assert signature
+        sv.verify(ks, alias, verify, signature, raw)
+    assert not ks.has_key_item(alias, options())
