@@ -42,7 +42,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     else:
         result = report.outcome
     callspec = getattr(item, "callspec", None)
-    backend = callspec.params.get("keystore_uri", "?") if callspec else "?"
+    backend = callspec.params.get("keystore_uri", "none") if callspec else "none"  # none: no keystore
     line = {"file": Path(str(item.fspath)).name, "backend": backend, "case": item.name, "outcome": result,
             "kind": _kind(item), "duration": round(report.duration, 3)}
     with open(path, "a", encoding="utf-8") as out:
