@@ -263,12 +263,13 @@ def derive_func(ks: Keystore, alias: str, gen: list[HuksParam], kdf: HuksParam, 
 
 # -- utils/param/agree/publicAgreePromise.js and utils/param/checkAES.js ----------------------------------
 def agree_func(ks: Keystore, first: str, second: str, gen: list[HuksParam], finish: list[HuksParam],
-               third: str, delete_final: bool) -> None:
+               third: str, delete_final: bool, finish_data: bytes | None = None) -> None:
     """``publicAgreeFunc``: generate two keys with ``gen``, export both public keys; init on each key
     with ``gen`` (ECC: ALGORITHM becomes ECDH) whose index 2 is replaced by ``finish[3]`` (the stored
     key's KEY_SIZE), update with the other key's public key, then finish with ``finish`` whose KEY_ALIAS
     (index 6) becomes ``<alias>final`` (or abort, with no properties: upstream passes an array); delete
-    both keys, and the two final keys after a finish when ``delete_final``."""
+    both keys, and the two final keys after a finish when ``delete_final``. ``finish_data``: the
+    ``inData`` of upstream's finish options, when they have one."""
     for alias in (first, second):
         ks.generate_key_item(alias, options(*gen))
     public = {alias: ks.export_key_item(alias, options(*gen)).out_data for alias in (first, second)}
@@ -282,7 +283,7 @@ def agree_func(ks: Keystore, first: str, second: str, gen: list[HuksParam], fini
         try:
             ks.update_session(handle, options(*use, in_data=public[peer]))
             if third == "finish":
-                ks.finish_session(handle, options(*final))
+                ks.finish_session(handle, options(*final, in_data=finish_data))
             else:
                 ks.abort_session(handle, options())
         except BaseException:
