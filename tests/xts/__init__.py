@@ -1,0 +1,1 @@
+"""OpenHarmony XTS HUKS suites translated into pytest (issue 19; docs/conformance.md)."""

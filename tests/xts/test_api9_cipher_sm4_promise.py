@@ -1,0 +1,110 @@
+"""XTS ``SecurityHuksCipherSM4PromiseJsunit.test.js`` (api9), translated case by case (issue 19).
+
+Upstream: ``SecurityHuksCipherSM4PromiseJsunit.test.js`` in ``API9_DIR`` at xts_acts commit ``c1edf0ad``
+(tests/xts/helpers.py). 20 ``it()`` cases: SM4-128 CBC/CTR/ECB with NONE or PKCS7 padding, on 48 and
+240 bytes, ``IV = '0000000000000000'``. This suite's own ``publicUpdateFunc`` sends 64-byte updates and
+the last (at most 64-byte) piece to finish, and decrypts everything the encryption returned. Cases
+upstream guards with ``useSoftware`` (``checkSoftware()``) do nothing elsewhere: skipped there.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from hukspy import Keystore
+from hukspy.enums import HuksCipherMode, HuksKeyAlg, HuksKeyPadding, HuksKeyPurpose, HuksTag
+from hukspy.params import HuksParam
+from hukspy.testing import options, param, run_session
+from xts.helpers import check_software, require, string_to_uint8array
+
+T = HuksTag
+PLAIN_48 = string_to_uint8array("Hks_SM4_Cipher_Test_000000000000000000000_string")
+PLAIN_240 = string_to_uint8array("Hks_SM4_Cipher_Test_" + "0" * 213 + "_string")
+IV = param(T.HUKS_TAG_IV, string_to_uint8array("0000000000000000"))
+ALG = param(T.HUKS_TAG_ALGORITHM, HuksKeyAlg.HUKS_ALG_SM4)
+SIZE = param(T.HUKS_TAG_KEY_SIZE, 128)
+ENCRYPT = HuksKeyPurpose.HUKS_KEY_PURPOSE_ENCRYPT
+DECRYPT = HuksKeyPurpose.HUKS_KEY_PURPOSE_DECRYPT
+
+#: (it() name, line, alias, mode, padding, data, round trip or encrypt+abort, guarded by useSoftware)
+CASES = [
+    ("Security_HUKS_Cipher_API9_SM4_10148", 208, "testCipherSM4Size128PADDINGNONEMODECBCKeyAlias101",
+     "CBC", "NONE", PLAIN_48, "round", False),
+    ("Security_HUKS_Cipher_API9_SM4_101240", 244, "testCipherSM4Size128PADDINGNONEMODECBCKeyAlias101",
+     "CBC", "NONE", PLAIN_240, "round", False),
+    ("Security_HUKS_Cipher_API9_SM4_10248", 280, "testCipherSM4Size128PADDINGNONEMODECBCKeyAlias102",
+     "CBC", "NONE", PLAIN_48, "abort", False),
+    ("Security_HUKS_Cipher_API9_SM4_102240", 302, "testCipherSM4Size128PADDINGNONEMODECBCKeyAlias102",
+     "CBC", "NONE", PLAIN_240, "abort", False),
+    ("Security_HUKS_Cipher_API9_SM4_10348", 325, "testCipherSM4Size128PADDINGPKCS7MODECBCKeyAlias103",
+     "CBC", "PKCS7", PLAIN_48, "round", True),
+    ("Security_HUKS_Cipher_API9_SM4_103240", 363, "testCipherSM4Size128PADDINGPKCS7MODECBCKeyAlias103",
+     "CBC", "PKCS7", PLAIN_240, "round", True),
+    ("Security_HUKS_Cipher_API9_SM4_10448", 401, "testCipherSM4Size128PADDINGPKCS7MODECBCKeyAlias104",
+     "CBC", "PKCS7", PLAIN_48, "abort", True),
+    ("Security_HUKS_Cipher_API9_SM4_104240", 425, "testCipherSM4Size128PADDINGPKCS7MODECBCKeyAlias104",
+     "CBC", "PKCS7", PLAIN_240, "abort", True),
+    ("Security_HUKS_Cipher_API9_SM4_10548", 450, "testCipherSM4Size128PADDINGNONEMODECTRKeyAlias105",
+     "CTR", "NONE", PLAIN_48, "round", False),
+    ("Security_HUKS_Cipher_API9_SM4_105240", 486, "testCipherSM4Size128PADDINGNONEMODECTRKeyAlias105",
+     "CTR", "NONE", PLAIN_240, "round", False),
+    ("Security_HUKS_Cipher_API9_SM4_10648", 522, "testCipherSM4Size128PADDINGNONEMODECTRKeyAlias106",
+     "CTR", "NONE", PLAIN_48, "abort", False),
+    ("Security_HUKS_Cipher_API9_SM4_106240", 544, "testCipherSM4Size128PADDINGNONEMODECTRKeyAlias106",
+     "CTR", "NONE", PLAIN_240, "abort", False),
+    ("Security_HUKS_Cipher_API9_SM4_10748", 567, "testCipherSM4Size128PADDINGNONEMODEECBKeyAlias107",
+     "ECB", "NONE", PLAIN_48, "round", True),
+    ("Security_HUKS_Cipher_API9_SM4_107240", 605, "testCipherSM4Size128PADDINGNONEMODEECBKeyAlias107",
+     "ECB", "NONE", PLAIN_240, "round", True),
+    ("Security_HUKS_Cipher_API9_SM4_10848", 643, "testCipherSM4Size128PADDINGNONEMODEECBKeyAlias108",
+     "ECB", "NONE", PLAIN_48, "abort", True),
+    ("Security_HUKS_Cipher_API9_SM4_108240", 667, "testCipherSM4Size128PADDINGNONEMODEECBKeyAlias108",
+     "ECB", "NONE", PLAIN_240, "abort", True),
+    ("Security_HUKS_Cipher_API9_SM4_10948", 692, "testCipherSM4Size128PADDINGPKCS7MODEECBKeyAlias109",
+     "ECB", "PKCS7", PLAIN_48, "round", True),
+    ("Security_HUKS_Cipher_API9_SM4_109240", 730, "testCipherSM4Size128PADDINGPKCS7MODEECBKeyAlias109",
+     "ECB", "PKCS7", PLAIN_240, "round", True),
+    ("Security_HUKS_Cipher_API9_SM4_11048", 768, "testCipherSM4Size128PADDINGPKCS7MODEECBKeyAlias110",
+     "ECB", "PKCS7", PLAIN_48, "abort", True),
+    ("Security_HUKS_Cipher_API9_SM4_110240", 792, "testCipherSM4Size128PADDINGPKCS7MODEECBKeyAlias110",
+     "ECB", "PKCS7", PLAIN_240, "abort", True),
+]
+
+
+def _pieces(data: bytes) -> list[bytes]:
+    """This suite's split: 64-byte updates while more than 64 bytes remain, the rest to finish/abort."""
+    cut = ((len(data) - 1) // 64) * 64
+    return [data[i:i + 64] for i in range(0, cut, 64)] + [data[cut:]]
+
+
+def _params(purpose: int, mode: str, padding: str) -> list[HuksParam]:
+    return [ALG, param(T.HUKS_TAG_PURPOSE, purpose), SIZE,
+            param(T.HUKS_TAG_PADDING, HuksKeyPadding[f"HUKS_PADDING_{padding}"]),
+            param(T.HUKS_TAG_BLOCK_MODE, HuksCipherMode[f"HUKS_MODE_{mode}"]), IV]
+
+
+@pytest.mark.parametrize(("name", "line", "alias", "mode", "padding", "data", "kind", "software_only"),
+                         CASES, ids=[c[0] for c in CASES])
+def test_sm4(keystore: Keystore, name: str, line: int, alias: str, mode: str, padding: str, data: bytes,
+             kind: str, software_only: bool) -> None:
+    """SecurityHuksCipherSM4PromiseJsunit.test.js, at the line in ``CASES`` (test id: the it() name):
+    generate (ALG, ENCRYPT|DECRYPT, 128, mode, padding), encrypt, then decrypt what it returned, or
+    abort the encryption; delete. Every call succeeds (hukspy's check: the decryption is the plaintext)."""
+    gen = [ALG, param(T.HUKS_TAG_PURPOSE, ENCRYPT | DECRYPT), SIZE,
+           param(T.HUKS_TAG_BLOCK_MODE, HuksCipherMode[f"HUKS_MODE_{mode}"]),
+           param(T.HUKS_TAG_PADDING, HuksKeyPadding[f"HUKS_PADDING_{padding}"])]
+    encrypt = _params(ENCRYPT, mode, padding)
+    require(keystore, gen, encrypt)
+    if software_only and not check_software(keystore):
+        pytest.skip("upstream runs this case only where checkSoftware() is true (DSA keys can be made)")
+    keystore.generate_key_item(alias, options(*gen))
+    if kind == "abort":
+        handle = keystore.init_session(alias, options(*encrypt)).handle
+        for piece in _pieces(data)[:-1]:
+            keystore.update_session(handle, options(*encrypt, in_data=piece))
+        keystore.abort_session(handle, options(*encrypt))
+    else:
+        ciphertext = run_session(keystore, alias, encrypt, _pieces(data))
+        decrypt = _params(DECRYPT, mode, padding)
+        assert run_session(keystore, alias, decrypt, _pieces(ciphertext)) == data
+    keystore.delete_key_item(alias, options(*gen))

@@ -1,0 +1,35 @@
+"""XTS ``SecurityHuksDeriveHKDFPromiseJsunit.test.js`` (api9), translated case by case (issue 19).
+
+Upstream: ``SecurityHuksDeriveHKDFPromiseJsunit.test.js`` in ``API9_DIR`` at xts_acts commit ``c1edf0ad``
+(tests/xts/helpers.py). 13 ``it()`` cases.
+
+Each case generates an AES DERIVE base key (the size and digest in ``DERIVE_CASES``), derives 32 bytes
+from it with HKDF over 63 KB of update data (``publicDeriveFunc``, tests/xts/helpers.py) and deletes it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from hukspy import Keystore
+from hukspy.enums import HuksKeyAlg, HuksKeySize, HuksTag
+from hukspy.testing import param
+from xts._derive import run_derive_case
+from xts.helpers import AES, DERIVE_CASES, PURPOSE_DERIVE
+
+T = HuksTag
+KDF = param(T.HUKS_TAG_ALGORITHM, HuksKeyAlg.HUKS_ALG_HKDF)
+#: upstream line of each it(), in DERIVE_CASES order
+LINES = [37,61,85,107,129,154,176,198,223,245,267,292,314]
+CASES = [(name.format(kdf="HKDF"), line, kind, size, digest)
+         for (name, kind, size, digest), line in zip(DERIVE_CASES, LINES, strict=True)]
+
+
+@pytest.mark.parametrize(("name", "line", "kind", "size", "digest"), CASES, ids=[c[0] for c in CASES])
+def test_derive(keystore: Keystore, name: str, line: int, kind: str, size: int, digest: int) -> None:
+    """SecurityHuksDeriveHKDFPromiseJsunit.test.js, at the line in ``LINES`` (test id: the it() name):
+    generate the base key, init/update/finish (or abort) the HKDF derivation, delete; every call
+    succeeds."""
+    gen = [AES.ALG, PURPOSE_DERIVE, param(T.HUKS_TAG_DIGEST, digest),
+           param(T.HUKS_TAG_KEY_SIZE, HuksKeySize(size))]
+    run_derive_case(keystore, "HKDF", name, kind, gen, KDF)
