@@ -131,3 +131,37 @@ def test_selftest_runs_a_user_auth_round_trip_and_leaves_no_pin(ks: Keystore) ->
     ks.user_auth.enroll_pin(b"31415926")
     assert auth_rows(ks) == []
     assert ks.user_auth.is_pin_set()
+
+
+@needs_root
+def test_private_key_reaches_a_group_key_only_with_its_group(
+    ks: Keystore, unix_group: tuple[str, int]
+) -> None:
+    """Issue 16 item 1: ``private_key(alias, options)``'s options select the group of the key."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from hukspy import HuksOptions
+
+    name, gid = unix_group
+    g = _group(name)
+    gen = (
+        param(HuksTag.HUKS_TAG_ALGORITHM, HuksKeyAlg.HUKS_ALG_ECC),
+        param(HuksTag.HUKS_TAG_KEY_SIZE, 256),
+        param(HuksTag.HUKS_TAG_PURPOSE, HuksKeyPurpose.HUKS_KEY_PURPOSE_SIGN),
+        param(HuksTag.HUKS_TAG_DIGEST, 12),  # SHA256
+    )
+    saved = os.getgroups()
+    os.setgroups([*saved, gid])
+    try:
+        ks.generate_key_item("signer", options(*gen, g))  # type: ignore[arg-type]
+        with raises_code(12000011):  # without the group, only private keys are reached
+            ks.private_key("signer")
+        key = ks.private_key("signer", HuksOptions([g]))  # type: ignore[list-item]
+        assert isinstance(key, ec.EllipticCurvePrivateKey)
+        signature = key.sign(b"grouped", ec.ECDSA(hashes.SHA256()))
+        key.public_key().verify(signature, b"grouped", ec.ECDSA(hashes.SHA256()))
+    finally:
+        os.setgroups(saved)
+    with raises_code(12000018):  # out of the group again
+        ks.private_key("signer", HuksOptions([g]))  # type: ignore[list-item]
