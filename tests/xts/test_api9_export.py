@@ -79,19 +79,16 @@ CASES = [
     ("Security_HUKS_Export_API9_1800", 461, False,
      [_alg("SM2"), _purpose(P.HUKS_KEY_PURPOSE_SIGN), _size(256), _digest("SM3")]),
 ]
-SM2_XFAIL = "issue 15: SM2 not yet supported"
 
 
 @pytest.mark.parametrize(("name", "line", "software_only", "gen"), CASES, ids=[c[0] for c in CASES])
-def test_export(keystore: Keystore, request: pytest.FixtureRequest, name: str, line: int,
+def test_export(keystore: Keystore, name: str, line: int,
                 software_only: bool, gen: list[HuksParam]) -> None:
     """SecurityHuksExportJsunit.test.js, at the line in ``CASES`` (test id: the it() name): generate,
     export, delete; every call succeeds (hukspy's check: the export returned a key)."""
     require(keystore, gen)
     if software_only and not check_software(keystore):
         pytest.skip("upstream runs this case only where checkSoftware() is true (DSA keys can be made)")
-    if gen[0].value == HuksKeyAlg.HUKS_ALG_SM2:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=SM2_XFAIL))
     keystore.generate_key_item(name, options(*gen))
     try:
         assert keystore.export_key_item(name, options(*gen)).out_data

@@ -3,7 +3,7 @@
 Upstream: ``SecurityHuksSignVerifySM2PromiseJsunit.test.js`` in ``API9_DIR`` at xts_acts commit
 ``c1edf0ad`` (tests/xts/helpers.py). 4 ``it()`` cases: _101/_103 sign Data63b/Data65b in 64-byte updates
 and verify with the imported public key, _102/_104 abort the signing (``publicSignVerifyFunc``).
-SM2-256 with SM3; hukspy has no SM2 yet (issue 15): strict xfail until it lands.
+SM2-256 with SM3 (issue 15: the system OpenSSL's SM2, docs/decisions.md "SM2 and SM3").
 """
 
 from __future__ import annotations
@@ -33,7 +33,6 @@ CASES = [
      DATA65B, "abort"),
 ]
 
-@pytest.mark.xfail(strict=True, reason="issue 15: SM2 not yet supported")
 @pytest.mark.parametrize(("name", "line", "alias", "raw", "third"), CASES, ids=[c[0] for c in CASES])
 def test_sign_verify(keystore: Keystore, name: str, line: int, alias: str, raw: bytes, third: str) -> None:
     """SecurityHuksSignVerifySM2PromiseJsunit.test.js, at the line in ``CASES`` (test id: the it()
