@@ -163,7 +163,9 @@ def check_user_auth_params(params: ParamSet) -> None:
         return
     purpose = params.int_(T.HUKS_TAG_PURPOSE) or 0
     if auth_purpose == 0 or auth_purpose & ~purpose:
-        raise HuksError(12000003, f"KEY_AUTH_PURPOSE {auth_purpose:#x} is not within PURPOSE {purpose:#x}")
+        raise HuksError(
+            12000003, f"KEY_AUTH_PURPOSE {auth_purpose:#x} (one purpose of PURPOSE {purpose:#x} expected)"
+        )
     mode = params.int_(T.HUKS_TAG_BLOCK_MODE)
     if params.int_(T.HUKS_TAG_ALGORITHM) == HuksKeyAlg.HUKS_ALG_AES and auth_purpose & _CIPHER \
             and mode is not None and mode not in AUTH_AES_MODES:

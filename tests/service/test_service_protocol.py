@@ -312,10 +312,17 @@ def test_calls_and_connections_per_uid_are_capped(
            HuksParam(HuksTag.HUKS_TAG_PURPOSE, HuksKeyPurpose.HUKS_KEY_PURPOSE_SIGN)]
     worker = threading.Thread(target=lambda: slow.generate_key_item("big", HuksOptions(properties=rsa)))
     worker.start()
-    time.sleep(0.1)  # the RSA-4096 generation (about a second) is the uid's one call in flight
-    assert worker.is_alive(), "the RSA-4096 generation ended before the second call could overlap it"
-    assert code_of(lambda: other.has_key_item("big", NONE)) == 12000024
+    # while the RSA-4096 generation is the uid's one call in flight, a second call waits busy_timeout
+    # and is refused; it is tried until it overlaps (a generation that ends within the wait lets it in)
+    refused = False
+    while worker.is_alive() and not refused:
+        try:
+            other.has_key_item("big", NONE)
+        except HuksError as exc:
+            assert exc.code == 12000024, exc
+            refused = True
     worker.join()
+    assert refused, "no call overlapped the RSA-4096 generation"
     assert other.has_key_item("big", NONE) is True  # the slot is free again
     slow.close()
     other.close()
