@@ -19,7 +19,7 @@ from hukspy.enums import HuksTag
 from hukspy.errors import HuksError
 from hukspy.keystore import Keystore
 from hukspy.params import HuksParam, HuksSessionHandle
-from hukspy.testing import conformance as _c
+from hukspy.testing import simple as _c
 from hukspy.testing.support import options, param, raises_code, unique_alias
 from hukspy.testing.userauth import FakeClock, reset_user_auth
 from hukspy.userauth import UserAuth
@@ -53,7 +53,7 @@ class AccessGroupTests:
     reached only with the tag and only by members; other groups are 12000018."""
 
     def test_group_key_lives_in_the_group_namespace(self, keystore: Keystore) -> None:
-        simple = _c._simple(keystore)
+        simple = _c.simple(keystore)
         group = _group(own_group())
         alias = unique_alias("group")
         keystore.generate_key_item(alias, options(*simple.gen, group))
@@ -84,7 +84,7 @@ class AccessGroupTests:
         name = foreign_group()
         if name is None:
             pytest.skip("every group of this machine has the test process as a member")
-        simple = _c._simple(keystore)
+        simple = _c.simple(keystore)
         bad = _group(name)
         alias = unique_alias("foreign")
         before = keystore.list_aliases(options()).key_aliases
@@ -110,7 +110,7 @@ class AccessGroupTests:
         assert keystore.list_aliases(options()).key_aliases == before
 
     def test_unknown_or_malformed_group_is_12000018(self, keystore: Keystore) -> None:
-        simple = _c._simple(keystore)
+        simple = _c.simple(keystore)
         for value in (b"hukspy-no-such-group-\x01", b"\xff\xfe", b"g" * 129, b"\x00", b""):
             with raises_code(12000018):
                 keystore.list_aliases(options(param(_TAG.HUKS_TAG_KEY_ACCESS_GROUP, value)))
@@ -182,13 +182,13 @@ class AuthKeyTests:
         finally:
             reset_user_auth(keystore)
 
-    def _key(self, ks: Keystore, *auth: HuksParam) -> tuple[str, _c._Simple]:
-        simple = _c._simple(ks)
+    def _key(self, ks: Keystore, *auth: HuksParam) -> tuple[str, _c.Simple]:
+        simple = _c.simple(ks)
         alias = unique_alias("authkey")
         ks.generate_key_item(alias, options(*simple.gen, *auth))
         return alias, simple
 
-    def _session(self, ks: Keystore, alias: str, simple: _c._Simple, *extra: HuksParam) -> HuksSessionHandle:
+    def _session(self, ks: Keystore, alias: str, simple: _c.Simple, *extra: HuksParam) -> HuksSessionHandle:
         return ks.init_session(alias, options(*simple.init, *extra))
 
     # -- generate
@@ -222,12 +222,12 @@ class AuthKeyTests:
     def test_UserAuth_Api20_Func_0100_0200_tui_pin_alone_is_12000001(  # noqa: N802
         self, keystore: Keystore
     ) -> None:
-        simple = _c._simple(keystore)
+        simple = _c.simple(keystore)
         with raises_code(12000001):
             keystore.generate_key_item(unique_alias("tui"), options(*simple.gen, *_auth(32, _ALWAYS)))
 
     def test_key_auth_purpose_outside_purpose_is_12000003(self, keystore: Keystore) -> None:
-        simple = _c._simple(keystore)
+        simple = _c.simple(keystore)
         purpose = next(p.value for p in simple.gen if p.tag == _TAG.HUKS_TAG_PURPOSE)
         assert isinstance(purpose, int)
         outside = 0x40 if not purpose & 0x40 else 0x100
@@ -239,7 +239,7 @@ class AuthKeyTests:
         self, keystore: Keystore
     ) -> None:
         reset_user_auth(keystore)
-        simple = _c._simple(keystore)
+        simple = _c.simple(keystore)
         alias = unique_alias("nocred")
         with raises_code(12000013):  # CHALLENGE_POS is not checked at generate (3200: POS -1)
             pos = param(_TAG.HUKS_TAG_CHALLENGE_POS, 2**32 - 1)
@@ -251,7 +251,7 @@ class AuthKeyTests:
     def test_device_password_unset_is_12000016_at_generate_init_update(
         self, keystore: Keystore, pin_ua: UserAuth
     ) -> None:
-        simple = _c._simple(keystore)
+        simple = _c.simple(keystore)
         need_pw = param(_TAG.HUKS_TAG_IS_DEVICE_PASSWORD_SET, True)
         alias = unique_alias("pw")
         keystore.generate_key_item(alias, options(*simple.gen, need_pw))
@@ -447,7 +447,7 @@ class AuthKeyTests:
     def test_locked_device_gates_ce_and_ece_keys_with_201(
         self, keystore: Keystore, pin_ua: UserAuth, auth_clock: FakeClock
     ) -> None:
-        simple = _c._simple(keystore)
+        simple = _c.simple(keystore)
         made = []
         for level in (0, 1, 2):
             alias = unique_alias(f"lvl{level}")

@@ -12,10 +12,7 @@ from __future__ import annotations
 
 import importlib.metadata
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
-
-if TYPE_CHECKING:
-    from hukspy.userauth.core import UserAuth
+from typing import Protocol, runtime_checkable
 
 __all__ = ["ENTRY_POINT_GROUP", "Authenticator", "load_authenticators"]
 
@@ -39,10 +36,12 @@ class Authenticator(Protocol):
         ...
 
 
-AuthenticatorFactory = Callable[["UserAuth"], Authenticator]
+#: An entry point's object: called with the ``UserAuth`` that loads it (typed ``object`` here, so this
+#: seam does not import the class that imports it).
+AuthenticatorFactory = Callable[[object], Authenticator]
 
 
-def load_authenticators(user_auth: UserAuth) -> dict[int, Authenticator]:
+def load_authenticators(user_auth: object) -> dict[int, Authenticator]:
     """The installed authenticators by auth type (a plug-in that fails to load is skipped)."""
     found: dict[int, Authenticator] = {}
     for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
