@@ -11,6 +11,8 @@ import statistics
 import time
 from collections.abc import Callable, Sequence
 
+from hukspy.params import HuksParam
+
 #: The clocks a single-threaded cell can be timed by: "cpu" (this thread's CPU time: what the machine's
 #: other load takes from it is not counted, so figures from a busy machine stay comparable) or "wall".
 CLOCKS: dict[str, Callable[[], float]] = {"cpu": time.thread_time, "wall": time.perf_counter}
@@ -54,3 +56,8 @@ def table(rows: Sequence[tuple[str, float, float, float, float]]) -> None:
     print(f"{'operation':<36}{'hukspy ops/s':>14}{'raw ops/s':>14}{'ratio':>8}{'+µs/call':>10}")
     for name, ours, raw, ratio, extra in rows:
         print(f"{name:<36}{ours:>14,.0f}{raw:>14,.0f}{ratio:>8.2f}{extra:>10.1f}")
+
+
+def props(*pairs: tuple[int, int | bytes | bool]) -> list[HuksParam]:
+    """HUKS params from (tag, value) pairs."""
+    return [HuksParam(t, v) for t, v in pairs]

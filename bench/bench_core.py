@@ -21,7 +21,7 @@ import os
 import tempfile
 from collections.abc import Callable
 
-from bench_common import CLOCKS, load_average, paired, table
+from bench_common import CLOCKS, load_average, paired, props, table
 from cryptography.hazmat.primitives import hashes, hmac
 from cryptography.hazmat.primitives.asymmetric import ec, mldsa, mlkem, padding, rsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -41,10 +41,6 @@ from hukspy import (
 T = HuksTag
 P = HuksKeyPurpose
 DATA = os.urandom(1024)
-
-
-def props(*pairs: tuple[int, int | bytes | bool]) -> list[HuksParam]:
-    return [HuksParam(t, v) for t, v in pairs]
 
 
 def one_shot(ks: hukspy.Keystore, alias: str, p: list[HuksParam], data: bytes) -> bytes:

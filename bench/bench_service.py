@@ -17,6 +17,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from bench_common import props
+
 import hukspy
 from hukspy import (
     HuksCipherMode,
@@ -33,10 +35,6 @@ from hukspy.testing.service import ServiceProcess
 T = HuksTag
 P = HuksKeyPurpose
 DATA = os.urandom(1024)
-
-
-def props(*pairs: tuple[int, int | bytes | bool]) -> list[HuksParam]:
-    return [HuksParam(t, v) for t, v in pairs]
 
 
 #: name → (generate params, init params, input)
