@@ -314,20 +314,11 @@ class Keystore:
 
     def _check_unlocked(self, level: int) -> None:
         """The lock state (docs/userauth.md, "Lock state"): CE keys after the first unlock since boot,
-        ECE keys while unlocked, DE keys always; else 201 (upstream's ENOKEY file access → -5). The lock
-        state is read from the keystore's own records: a keystore that cannot be read answers its own
-        code (12000004 for a store directory refused, docs/security.md), not UserIAM's."""
-        from hukspy.userauth import UserAuthError
-
+        ECE keys while unlocked, DE keys always; else 201 (upstream's ENOKEY file access → -5). A state
+        that cannot be read answers the keystore's own code (``UserAuth.level_available``)."""
         if level not in _LOCKABLE_LEVELS:
             return
-        try:
-            available = self.user_auth.level_available(level)
-        except UserAuthError as exc:
-            if isinstance(exc.__cause__, HuksError):
-                raise exc.__cause__ from None  # its own cause (the OSError) stays
-            raise
-        if not available:
+        if not self.user_auth.level_available(level):
             what = "since boot" if level == HuksAuthStorageLevel.HUKS_AUTH_STORAGE_LEVEL_CE else "now"
             locked = f"The device is locked: keys of this storage level need it unlocked {what}."
             raise HuksError(201, message=f"{HuksError(201).message} {locked}")

@@ -302,23 +302,24 @@ class UserAuth:
     def first_unlocked_since_boot(self) -> bool:
         """Whether the device was unlocked (or a PIN verified) since the machine booted; True without a
         PIN. Raises GENERAL_ERROR."""
-        state = self._read()
-        return state.pin is None or state.first_unlock_boot == self.clock.boot_id()
+        return _first_unlocked(self._read(), self.clock.boot_id())
 
     def is_locked(self) -> bool:
         """Whether the device is locked: a PIN is enrolled and either ``lock`` was called since the last
         ``unlock``, or nobody unlocked it since boot. Raises GENERAL_ERROR."""
-        state = self._read()
-        return state.pin is not None and state.unlocked_boot != self.clock.boot_id()
+        return not _unlocked(self._read(), self.clock.boot_id())
 
     def level_available(self, level: int) -> bool:
         """Whether keys of AUTH_STORAGE_LEVEL ``level`` may be used now: DE always, CE once first
-        unlocked since boot, ECE while unlocked (docs/userauth.md, "Lock state")."""
+        unlocked since boot, ECE while unlocked (docs/userauth.md, "Lock state"). This is the keystore's
+        question, not a UserIAM call: a state that cannot be read raises the keystore's own ``HuksError``
+        (12000004 for a refused store directory, ...), never GENERAL_ERROR."""
         if level == HuksAuthStorageLevel.HUKS_AUTH_STORAGE_LEVEL_DE:
             return True
+        state, boot = self._store.read(), self.clock.boot_id()
         if level == HuksAuthStorageLevel.HUKS_AUTH_STORAGE_LEVEL_CE:
-            return self.first_unlocked_since_boot()
-        return not self.is_locked()
+            return _first_unlocked(state, boot)
+        return _unlocked(state, boot)
 
     # ---------------------------------------------------------------- plug-ins
 
@@ -327,3 +328,13 @@ class UserAuth:
             if self._authenticators is None:
                 self._authenticators = load_authenticators(self)
             return self._authenticators.get(int(auth_type))
+
+
+def _first_unlocked(state: State, boot: str) -> bool:
+    """CE keys: a PIN verified in this boot, or no PIN at all."""
+    return state.pin is None or state.first_unlock_boot == boot
+
+
+def _unlocked(state: State, boot: str) -> bool:
+    """ECE keys: unlocked in this boot and not locked since, or no PIN at all."""
+    return state.pin is None or state.unlocked_boot == boot
