@@ -10,12 +10,12 @@ Round trips go through the CipherUtils.ets helpers (``cipherWithText``, ``cipher
 ``Cipher``); the error cases generate the key and expect ``initSession`` to fail. hukspy also deletes
 the keys upstream leaves behind (``cipherKey`` and the case's own alias).
 
-Decisions (docs/decisions.md, "From the contract", IV): a CFB/OFB init without an IV is 12000002 and
-one with an IV of the wrong length (empty) is 12000003, where upstream answers 401. Re-examined against
-upstream's source: SM4's IV is read only when the engine builds the cipher's usage spec
+Decisions (docs/decisions.md, "From the contract", IV): a CFB/OFB init without an IV is 12000002, where
+upstream answers 401 (the empty IV and SALT cases: ``test_init_error``). Re-examined against upstream's
+source: SM4's IV is read only when the engine builds the cipher's usage spec
 (``frameworks/huks_standard/main/common/src/hks_crypto_adapter.c:171-178``, ``HksFillIvParam``, called
-for SM4 at :241-243): a missing tag is ``HksGetParam``'s ``HKS_ERROR_PARAM_NOT_EXIST`` (-30), which
-``hks_errcode_adapter.c`` maps to 401; AES reaches ``CheckGetIv`` in the policy check first
+for SM4 at :243-244): a missing tag is ``HksGetParam``'s ``HKS_ERROR_PARAM_NOT_EXIST`` (-30), which
+``hks_errcode_adapter.c:96`` maps to 401; AES reaches ``CheckGetIv`` in the policy check first
 (CHECK_GET_IV_FAIL -108 → 12000002), so upstream answers a missing IV differently per algorithm.
 hukspy keeps its contract's one rule for every block cipher (python-api.md "IV"): the decision stands.
 """
