@@ -136,7 +136,6 @@ def cipher_abort_with_text(ks: Keystore, gen: Sequence[HuksParam], props: Sequen
     abort; decrypt that update's output in one update and abort; true when the decrypted update output
     equals ``text``."""
     ks.generate_key_item(CIPHER_KEY, options(*gen))
-    outputs = []
     data = to_bytes(text)
     for purpose in (ENCRYPT, DECRYPT):
         init = _purpose(props, purpose)
@@ -145,8 +144,7 @@ def cipher_abort_with_text(ks: Keystore, gen: Sequence[HuksParam], props: Sequen
             data = ks.update_session(handle, options(*init, in_data=data)).out_data
         finally:
             ks.abort_session(handle, options(*init))
-        outputs.append(data)
-    return outputs[-1] == to_bytes(text)
+    return data == to_bytes(text)
 
 
 #: Why ``Cipher`` with an update returns false on pkcs11 (upstream's expectations hold: every call
