@@ -21,10 +21,11 @@ from contextlib import contextmanager
 import pytest
 
 from hukspy import Keystore
-from hukspy.enums import HuksKeyAlg, HuksKeyDigest, HuksKeyPurpose, HuksTag
+from hukspy.enums import HuksKeyAlg, HuksKeyPurpose, HuksTag
 from hukspy.params import HuksParam
 from hukspy.testing import options, param, raises_code
 from xts.helpers import require, string_to_uint8array
+from xts.props import digest
 
 T = HuksTag
 P = HuksKeyPurpose
@@ -47,13 +48,10 @@ ALIAS_A = "testCipherRSASize4096PADDINGNONESHA256KeyAlias102"
 ALIAS_B = "testCipherRSASize4096PADDINGNONESHA256NewKeyAlias101"
 
 
-def _digest(name: str) -> HuksParam:
-    return param(T.HUKS_TAG_DIGEST, HuksKeyDigest[f"HUKS_DIGEST_{name}"])
-
-
-def _props(purpose: HuksParam, size: HuksParam = SIZE256, digest: str | None = "SM3") -> list[HuksParam]:
-    """A case's ``HuksOptions.properties``: SM2, the purpose, the size, the digest (None: removed)."""
-    return [ALG, purpose, size, *([_digest(digest)] if digest else [])]
+def _props(purpose: HuksParam, size: HuksParam = SIZE256, hash_name: str | None = "SM3") -> list[HuksParam]:
+    """A case's ``HuksOptions.properties``: SM2, the purpose, the size, DIGEST ``hash_name`` (None:
+    removed)."""
+    return [ALG, purpose, size, *([digest(hash_name)] if hash_name else [])]
 
 
 @contextmanager
@@ -150,21 +148,21 @@ INIT_401 = [
 ]
 
 
-@pytest.mark.parametrize(("name", "line", "stem", "purpose", "digest", "encrypt_first"), INIT_401,
+@pytest.mark.parametrize(("name", "line", "stem", "purpose", "hash_name", "encrypt_first"), INIT_401,
                          ids=[c[0] for c in INIT_401])
 def test_init_digest_401(keystore: Keystore, name: str, line: int, stem: str | None, purpose: HuksParam,
-                         digest: str | None, encrypt_first: bool) -> None:
+                         hash_name: str | None, encrypt_first: bool) -> None:
     """SecurityHuksCipherSM2PromiseJsunit.test.js, at the line in ``INIT_401`` (test id: the it() name):
     init on B with the case's DIGEST (SHA1, NONE, or none at all) is 401 (upstream checks the code in
     ``.catch``, a success fails the case). _113 and _114 first encrypt ``gInData32`` with B (init,
-    finish) and then init a DECRYPT on B. B was imported with DIGEST SM3: hukspy compares the asymmetric
-    cipher's DIGEST with the key's (huks-reference.md §4.3, "Policy tags")."""
+    finish) and then init a DECRYPT on B. B was imported with DIGEST SM3, a policy tag of an SM2 cipher
+    that the init must repeat (``hukspy.policy._auth_policy``, upstream's ``hks_auth.c``)."""
     alias_a, alias_b = (f"{stem}A", f"{stem}B") if stem else (ALIAS_A, ALIAS_B)
     with _keys(keystore, alias_a, alias_b):
         if encrypt_first:
             assert _run(keystore, alias_b, _props(ENCRYPT), [], IN_DATA_32)
         with raises_code(401):
-            keystore.init_session(alias_b, options(*_props(purpose, digest=digest)))
+            keystore.init_session(alias_b, options(*_props(purpose, hash_name=hash_name)))
 
 
 def test_Security_HUKS_Cipher_API9_SM2_112(keystore: Keystore) -> None:
@@ -174,7 +172,7 @@ def test_Security_HUKS_Cipher_API9_SM2_112(keystore: Keystore) -> None:
     with _keys(keystore, ALIAS_A, ALIAS_B):
         assert _run(keystore, ALIAS_B, _props(ENCRYPT), [], IN_DATA_32)
         with raises_code(401):
-            keystore.init_session(ALIAS_B, options(*_props(DECRYPT, digest="SHA1")))
+            keystore.init_session(ALIAS_B, options(*_props(DECRYPT, hash_name="SHA1")))
 
 
 def test_Security_HUKS_Cipher_API9_SM2_111(keystore: Keystore) -> None:

@@ -19,8 +19,6 @@ from hukspy import Keystore
 from hukspy.enums import (
     HuksCipherMode,
     HuksImportKeyType,
-    HuksKeyAlg,
-    HuksKeyDigest,
     HuksKeyPadding,
     HuksKeyPurpose,
     HuksTag,
@@ -48,6 +46,7 @@ from xts.helpers_import import (
     import_wrapped_aes192,
     require_import,
 )
+from xts.props import alg, digest, purpose, size
 
 T = HuksTag
 P = HuksKeyPurpose
@@ -58,48 +57,32 @@ ECB = param(T.HUKS_TAG_BLOCK_MODE, HuksCipherMode.HUKS_MODE_ECB)
 SOFTWARE_ONLY = "upstream runs this case only where checkSoftware() is true (DSA keys can be made)"
 
 
-def _alg(name: str) -> HuksParam:
-    return param(T.HUKS_TAG_ALGORITHM, HuksKeyAlg[f"HUKS_ALG_{name}"])
-
-
-def _purpose(purpose: int) -> HuksParam:
-    return param(T.HUKS_TAG_PURPOSE, purpose)
-
-
-def _size(bits: int) -> HuksParam:
-    return param(T.HUKS_TAG_KEY_SIZE, bits)
-
-
-def _digest(name: str) -> HuksParam:
-    return param(T.HUKS_TAG_DIGEST, HuksKeyDigest[f"HUKS_DIGEST_{name}"])
-
-
 def _aes(bits: int) -> list[HuksParam]:
     """``HuksCipherAES``: ALG, PURPOSE ENCRYPT, size, PADDING NONE, CBC (``HuksKeyAESBLOCKMODE``), DIGEST
     NONE."""
-    return [_alg("AES"), _purpose(P.HUKS_KEY_PURPOSE_ENCRYPT), _size(bits), PADDING_NONE, CBC,
-            _digest("NONE")]
+    return [alg("AES"), purpose(P.HUKS_KEY_PURPOSE_ENCRYPT), size(bits), PADDING_NONE, CBC,
+            digest("NONE")]
 
 
 def _rsa(bits: int) -> list[HuksParam]:
     """``HuksCipherRSA`` with ``HuksSignVerifyRSA``'s size: ENCRYPT|DECRYPT, PADDING NONE, ECB, SHA256,
     KEY_PAIR."""
-    return [_alg("RSA"), _purpose(P.HUKS_KEY_PURPOSE_ENCRYPT | P.HUKS_KEY_PURPOSE_DECRYPT), _size(bits),
-            PADDING_NONE, ECB, _digest("SHA256"), KEY_PAIR]
+    return [alg("RSA"), purpose(P.HUKS_KEY_PURPOSE_ENCRYPT | P.HUKS_KEY_PURPOSE_DECRYPT), size(bits),
+            PADDING_NONE, ECB, digest("SHA256"), KEY_PAIR]
 
 
 def _ecc_sign(bits: int) -> list[HuksParam]:
     """``HuksSignVerifyECC``: ALG, PURPOSE SIGN, DIGEST NONE, size, KEY_PAIR."""
-    return [_alg("ECC"), _purpose(P.HUKS_KEY_PURPOSE_SIGN), _digest("NONE"), _size(bits), KEY_PAIR]
+    return [alg("ECC"), purpose(P.HUKS_KEY_PURPOSE_SIGN), digest("NONE"), size(bits), KEY_PAIR]
 
 
 def _ecc_agree(bits: int) -> list[HuksParam]:
     """``HuksAgreeECDH``: ALG ECC, PURPOSE AGREE, size, DIGEST NONE, PADDING NONE, CBC, KEY_PAIR."""
-    return [_alg("ECC"), _purpose(P.HUKS_KEY_PURPOSE_AGREE), _size(bits), _digest("NONE"), PADDING_NONE, CBC,
+    return [alg("ECC"), purpose(P.HUKS_KEY_PURPOSE_AGREE), size(bits), digest("NONE"), PADDING_NONE, CBC,
             KEY_PAIR]
 
 
-_HMAC_512 = [_alg("HMAC"), _size(512), _purpose(P.HUKS_KEY_PURPOSE_MAC)]
+_HMAC_512 = [alg("HMAC"), size(512), purpose(P.HUKS_KEY_PURPOSE_MAC)]
 _SIGN_VERIFY = P.HUKS_KEY_PURPOSE_SIGN | P.HUKS_KEY_PURPOSE_VERIFY
 
 #: (it() name, line, guarded by useSoftware, import params, key material): import, delete. The alias is
@@ -118,7 +101,7 @@ IMPORTS = [
      keys.RSA3072_KEY),
     ("Security_HUKS_Import_API9_1400", 1318, False, _rsa(4096),
      keys.RSA4096_KEY),
-    ("Security_HUKS_Import_API9_1500", 1340, True, [*_HMAC_512, _digest("SHA1")],
+    ("Security_HUKS_Import_API9_1500", 1340, True, [*_HMAC_512, digest("SHA1")],
      keys.AES512_KEY),
     ("Security_HUKS_Import_API9_1600", 1358, True, _ecc_sign(224),
      keys.ECC224_KEY),
@@ -137,20 +120,20 @@ IMPORTS = [
     ("Security_HUKS_Import_API9_2300", 1508, False, _ecc_agree(521),
      keys.ECC521_KEY),
     ("Security_HUKS_Import_API9_2400", 1530, False,
-     [_alg("X25519"), _purpose(P.HUKS_KEY_PURPOSE_AGREE), _size(256), _digest("NONE"), PADDING_NONE, CBC,
+     [alg("X25519"), purpose(P.HUKS_KEY_PURPOSE_AGREE), size(256), digest("NONE"), PADDING_NONE, CBC,
       KEY_PAIR], keys.X25519_KEY),
     ("Security_HUKS_Import_API9_2500", 1552, False,
-     [_alg("ED25519"), _purpose(P.HUKS_KEY_PURPOSE_SIGN), _size(256), _digest("SHA1"), KEY_PAIR],
+     [alg("ED25519"), purpose(P.HUKS_KEY_PURPOSE_SIGN), size(256), digest("SHA1"), KEY_PAIR],
      keys.ED25519_KEY),
     ("Security_HUKS_Import_API9_2800", 1622, True,
-     [_alg("DSA"), _purpose(P.HUKS_KEY_PURPOSE_SIGN), _digest("SHA256"), _size(2048), KEY_PAIR],
+     [alg("DSA"), purpose(P.HUKS_KEY_PURPOSE_SIGN), digest("SHA256"), size(2048), KEY_PAIR],
      keys.DSA2048_KEY),
     ("Security_HUKS_Import_API9_2900", 1647, False,
-     [_alg("SM2"), _purpose(_SIGN_VERIFY), _size(256), _digest("SM3"), KEY_PAIR], keys.SM2_KEY),
+     [alg("SM2"), purpose(_SIGN_VERIFY), size(256), digest("SM3"), KEY_PAIR], keys.SM2_KEY),
     ("Security_HUKS_Import_API9_3000", 1667, False,
-     [_alg("HMAC"), _purpose(P.HUKS_KEY_PURPOSE_MAC), _size(512), _digest("SM3")], keys.AES512_KEY),
+     [alg("HMAC"), purpose(P.HUKS_KEY_PURPOSE_MAC), size(512), digest("SM3")], keys.AES512_KEY),
     ("Security_HUKS_Import_API9_3100", 1683, False,
-     [_alg("SM4"), _purpose(P.HUKS_KEY_PURPOSE_ENCRYPT), _size(128), PADDING_NONE, CBC], keys.AES128_KEY),
+     [alg("SM4"), purpose(P.HUKS_KEY_PURPOSE_ENCRYPT), size(128), PADDING_NONE, CBC], keys.AES128_KEY),
 ]
 
 
@@ -180,7 +163,7 @@ def test_Security_HUKS_Import_API9_0100(keystore: Keystore) -> None:
     options carry IMPORT_KEY_TYPE=KEY_PAIR and the key pair as inData), import ``ecc256Key`` over the same
     alias twice, delete; every call succeeds (an existing alias is replaced, docs/decisions.md
     "overwrite")."""
-    props = [_alg("ECC"), _purpose(_SIGN_VERIFY), _size(256), _digest("NONE"), KEY_PAIR]
+    props = [alg("ECC"), purpose(_SIGN_VERIFY), size(256), digest("NONE"), KEY_PAIR]
     require(keystore, props[:4])
     require_import(keystore, props, len(keys.ECC256_KEY))
     alias = "Security_HUKS_Import_API8_0100"
@@ -196,7 +179,7 @@ def test_Security_HUKS_Import_API9_0200(keystore: Keystore) -> None:
     """SecurityHuksImportJsunit.test.js:1077: importing ``dsa2048Key`` (a DSA key pair struct) with
     ECC-256 KEY_PAIR params rejects with 401 (upstream checks the code in ``.catch`` only; the
     translation requires the error): the material's keyAlg is not the ALGORITHM."""
-    props = [_alg("ECC"), _purpose(_SIGN_VERIFY), _size(256), _digest("NONE"), KEY_PAIR]
+    props = [alg("ECC"), purpose(_SIGN_VERIFY), size(256), digest("NONE"), KEY_PAIR]
     with raises_code(401):
         keystore.import_key_item("Security_HUKS_Import_API8_0200", options(*props, in_data=keys.DSA2048_KEY))
     assert not keystore.has_key_item("Security_HUKS_Import_API8_0200", options())
@@ -245,7 +228,7 @@ def test_import_wrapped(keystore: Keystore, name: str, line: int, wrap_alias: st
 def _check_unwrapped_key(keystore: Keystore, props: list[HuksParam]) -> None:
     """hukspy's check of the unwrapped key: it is ``importedAes192PlainKey`` (AES-192 CBC with the import
     params' IV gives what pyca gives with that key)."""
-    encrypt = [_purpose(P.HUKS_KEY_PURPOSE_ENCRYPT) if p.tag == T.HUKS_TAG_PURPOSE else p for p in props
+    encrypt = [purpose(P.HUKS_KEY_PURPOSE_ENCRYPT) if p.tag == T.HUKS_TAG_PURPOSE else p for p in props
                if p.tag != T.HUKS_TAG_UNWRAP_ALGORITHM_SUITE]
     data = bytes(range(32))
     handle = keystore.init_session(IMPORTED_KEY_ALIAS_AES192, options(*encrypt)).handle
