@@ -192,16 +192,18 @@ def test_Security_HUKS_Cipher_API9_SM2_111(keystore: Keystore) -> None:
             keystore.abort_session(handle, options())
 
 
-#: Why the empty-input cases fail on hukspy. Upstream caches an SM2 cipher's input and appends each
-#: update and the finish to the cache with ``GetNewCachedData``
-#: (``services/huks_standard/huks_engine/main/core/src/hks_core_service_three_stage.c:370``, reached from
-#: ``UpdateCachedData`` :394 and ``FinishCachedData`` :432 / ``CoreSm2CipherFinish`` :1444): when the
-#: cache and the new input are both empty it asks ``HksMalloc(0)``, which returns NULL, and answers
-#: MALLOC_FAIL → 12000014. A missing ``inData`` is an empty blob (the NAPI's
-#: ``FillContextInDataAndOutData``, ``interfaces/kits/napi/src/v9/huks_napi_update_finish_session.cpp``).
-#: hukspy accepts an empty update (it appends nothing) and answers 12000006 at a finish with nothing to
-#: encrypt or decrypt (OpenSSL refuses both). Not decided yet (docs/decisions.md has no row for it):
-#: upstream's 12000014 ("insufficient memory") is a by-product of malloc(0), and the same cache serves
+#: Why the empty-input cases fail on hukspy. Upstream caches an RSA or SM2 cipher's input
+#: (``services/huks_standard/huks_engine/main/core/src/hks_core_service_three_stage.c``, openharmony/
+#: security_huks HEAD f342b820: ``HksCoreCryptoThreeStageInit`` :1683 ``SetCacheModeCtx``,
+#: ``HksCoreCryptoThreeStageUpdate`` :1711 ``UpdateCachedData``, the finish ``CoreSm2CipherFinish`` :1444
+#: ``FinishCachedData``) and appends each input with ``GetNewCachedData`` (:370): when the cache and the
+#: new input are both empty it asks ``HksMalloc(0)``, which returns NULL for a size of 0
+#: (``frameworks/huks_standard/main/os_dependency/posix/hks_mem.c:28-32``), and answers MALLOC_FAIL →
+#: 12000014. A missing ``inData`` is an empty blob (``FillContextInDataAndOutData`` in
+#: ``interfaces/kits/napi/src/v9/huks_napi_update_finish_session.cpp``). hukspy accepts an empty update
+#: (it appends nothing) and answers 12000006 at a finish with nothing to encrypt or decrypt (OpenSSL
+#: refuses both). Not decided yet (docs/decisions.md has no row for it): upstream's 12000014
+#: ("insufficient memory") is a by-product of malloc(0), and the same cache serves RSA ciphers,
 #: Ed25519, ML-DSA and every DIGEST_NONE signature.
 EMPTY_INPUT = ("hukspy gap: an SM2 cipher update or finish that leaves the session's whole input empty is "
                "12000014 upstream (GetNewCachedData: HksMalloc(0) → MALLOC_FAIL); hukspy accepts the empty "
