@@ -9,7 +9,7 @@ SM3"), or checks what an init, update or finish with other options answers. Ever
 succeeds returns no challenge (upstream's ``publicInitFunc`` checks ``challenge == undefined``).
 
 Upstream expects 12000014 where an SM2 session's whole input is empty (``_1081``, ``_1082``, ``_1091``,
-``_1092``, ``_1151``, ``_1152``, ``_1161``, ``_1162``): strict xfails, see ``EMPTY_INPUT``.
+``_1092``, ``_1151``, ``_1152``, ``_1161``, ``_1162``): decision cases, see ``EMPTY_INPUT``.
 """
 
 from __future__ import annotations
@@ -202,12 +202,11 @@ def test_Security_HUKS_Cipher_API9_SM2_111(keystore: Keystore) -> None:
 #: 12000014. A missing ``inData`` is an empty blob (``FillContextInDataAndOutData`` in
 #: ``interfaces/kits/napi/src/v9/huks_napi_update_finish_session.cpp``). hukspy accepts an empty update
 #: (it appends nothing) and answers 12000006 at a finish with nothing to encrypt or decrypt (OpenSSL
-#: refuses both). Not decided yet (docs/decisions.md has no row for it): upstream's 12000014
-#: ("insufficient memory") is a by-product of malloc(0), and the same cache serves RSA ciphers,
-#: Ed25519, ML-DSA and every DIGEST_NONE signature.
-EMPTY_INPUT = ("hukspy gap: an SM2 cipher update or finish that leaves the session's whole input empty is "
-               "12000014 upstream (GetNewCachedData: HksMalloc(0) → MALLOC_FAIL); hukspy accepts the empty "
-               "update and answers 12000006 at finish")
+#: refuses both). Decided (docs/decisions.md, "a cipher session with no input"): upstream's 12000014
+#: ("insufficient memory") is a by-product of malloc(0), not a rule, and the same cache serves RSA
+#: ciphers, Ed25519, ML-DSA and every DIGEST_NONE signature; hukspy keeps its answers.
+EMPTY_INPUT = ("a cipher session with no input: an empty update is accepted (it returns nothing) and a "
+               "finish with nothing to encrypt or decrypt is 12000006; upstream's 12000014 is an artefact")
 
 #: (it() name, line, session: "encrypt" on B / "decrypt" on A after an encryption done by "finish" or
 #: "update", call, inData: b"" or None when upstream deletes the property)
@@ -223,7 +222,7 @@ EMPTY = [
 ]
 
 
-@pytest.mark.xfail(strict=True, reason=EMPTY_INPUT, raises=(AssertionError, pytest.fail.Exception))
+@pytest.mark.xts_decision(EMPTY_INPUT)
 @pytest.mark.parametrize(("name", "line", "session", "call", "in_data"), EMPTY, ids=[c[0] for c in EMPTY])
 def test_empty_input(keystore: Keystore, name: str, line: int, session: str, call: str,
                      in_data: bytes | None) -> None:
@@ -231,8 +230,9 @@ def test_empty_input(keystore: Keystore, name: str, line: int, session: str, cal
     a session whose first and only input is empty (``inData`` an empty array, or deleted) answers
     12000014 at that update or finish. The encrypt cases init on B; the decrypt cases first encrypt
     ``gInData32`` with B (init and finish, or an update and an empty finish) and then init on A.
-    Upstream checks 12000014 except in _1082 and _1092, which require only that the update fails; the
-    translation requires 12000014 there too (the same upstream code path, ``EMPTY_INPUT``)."""
+    Upstream checks 12000014 except in _1082 and _1092, which require only that the update fails.
+    hukspy's decision (``EMPTY_INPUT``): the empty update succeeds and returns nothing; the finish that
+    follows it (empty too), or the finish the case calls directly, is 12000006."""
     with _keys(keystore, ALIAS_A, ALIAS_B):
         props = _props(ENCRYPT)
         alias = ALIAS_B
@@ -244,11 +244,10 @@ def test_empty_input(keystore: Keystore, name: str, line: int, session: str, cal
             props, alias = _props(DECRYPT), ALIAS_A
         handle = _init(keystore, alias, props)
         try:
-            with raises_code(12000014):
-                if call == "update":
-                    keystore.update_session(handle, options(*props, in_data=in_data))
-                else:
-                    keystore.finish_session(handle, options(*props, in_data=in_data))
+            if call == "update":
+                assert keystore.update_session(handle, options(*props, in_data=in_data)).out_data == b""
+            with raises_code(12000006):
+                keystore.finish_session(handle, options(*props, in_data=in_data))
         finally:
             keystore.abort_session(handle, options())
 
