@@ -40,7 +40,7 @@ import test_asset_checks
 import test_asset_crypto
 import test_asset_semantics
 import test_asset_userauth
-from _require import unavailable
+from _require import swtpm
 from asset_sql import asset_uri
 
 import hukspy
@@ -165,29 +165,15 @@ def test_every_asset_test_is_accounted_for() -> None:
 
 
 @contextlib.contextmanager
-def _swtpm_uri() -> Iterator[str]:
-    try:
-        from hukspy_tpm2.testing import SwtpmUnavailableError, swtpm_instance
-    except ImportError as exc:
-        unavailable("tpm2", f"the TPM backend is not installed: {exc}")
-    try:
-        cm = swtpm_instance()
-        inst = cm.__enter__()
-    except SwtpmUnavailableError as exc:
-        unavailable("tpm2", str(exc))
-    try:
-        yield asset_uri(inst.uri)
-    finally:
-        cm.__exit__(None, None, None)
-
-
-@contextlib.contextmanager
 def _service(backend: str) -> Iterator[ServiceProcess]:
     """A started ``hukspy serve`` of a fresh software keystore or swtpm; stopped and removed afterwards."""
     sock, home = service_dirs()
     with contextlib.ExitStack() as stack:
         stack.callback(shutil.rmtree, home.parent, ignore_errors=True)
-        uri = f"software:{home / 'keys'}" if backend == "software" else stack.enter_context(_swtpm_uri())
+        if backend == "software":
+            uri = f"software:{home / 'keys'}"
+        else:
+            uri = asset_uri(stack.enter_context(swtpm()).uri)
         service = ServiceProcess(uri, sock, home)
         service.start()
         stack.callback(service.stop)
