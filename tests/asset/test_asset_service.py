@@ -290,7 +290,8 @@ def test_service_module_functions_use_the_service(
     asset_service: ServiceProcess, owner: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """With ``$HUKSPY_KEYSTORE=service:...`` the module functions' default store is the service's:
-    nothing is written under ``$HUKSPY_HOME``."""
+    nothing is written under ``$HUKSPY_HOME``; a store given a path there is refused (401), as a store
+    on an explicit ``service:`` keystore is."""
     import hukspy.asset.store as store_module
     import hukspy.keystore as keystore_module
 
@@ -308,7 +309,8 @@ def test_service_module_functions_use_the_service(
             assert again.query({T.ALIAS: b"db-password", **ALL})[0][T.SECRET] == b"s3cret"
         asset.remove({T.ALIAS: b"db-password"})
         assert code_of(lambda: asset.query({})) == 24000002
-        assert not (tmp_path / "home").exists()
+        assert code_of(lambda: asset.AssetStore(tmp_path / "elsewhere")) == 401  # the service's has no path
+        assert not (tmp_path / "home").exists() and not (tmp_path / "elsewhere").exists()
     finally:
         if store_module._default is not None:
             store_module._default.close()
