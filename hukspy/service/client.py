@@ -14,6 +14,7 @@ import contextlib
 import os
 import socket
 import threading
+import weakref
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Final, TypeVar, cast
 
@@ -170,6 +171,9 @@ class ServiceKeystore(Keystore):
     ) -> None:
         self._closed = False
         self._parent = None
+        #: the session scopes opened on this keystore (or on its scopes): closed with it
+        self._scopes: weakref.WeakSet[ServiceKeystore] = weakref.WeakSet()
+        self._scopes_lock = threading.Lock()
         uri = uri or os.environ.get("HUKSPY_KEYSTORE") or "service:"
         self.uri = uri  # type: ignore[misc]  # the base class's Final, set once here instead
         self.home = ""  # type: ignore[misc]  # the client keeps no files: the service has the state
@@ -204,17 +208,32 @@ class ServiceKeystore(Keystore):
         return self._call_lost(self._link.call, "k", method, args, kwargs)
 
     def close(self) -> None:
-        """Close the connection (the service ends this keystore's sessions); idempotent."""
+        """Close the connection (the service ends this keystore's sessions), and those of the session
+        scopes opened on it (``session_scope``); idempotent."""
         self._closed = True
         self._link.close()
+        with self._scopes_lock:
+            scopes = list(self._scopes)
+            self._scopes.clear()
+        for scope in scopes:
+            scope.close()
 
     def session_scope(
         self, *, session_limit: int = DEFAULT_SESSION_LIMIT, session_policy: SessionPolicy = "reject"
     ) -> Keystore:
         """A ``service:`` keystore of its own connection (so its own session table in the service) on
-        the same socket; closing this keystore does not close the scope. Raises as the constructor."""
+        the same socket. As in-process (docs/decisions.md), closing the scope ends its sessions only,
+        and closing this keystore closes the scope too: its connection, and so its sessions in the
+        service. Raises as the constructor, and 12000012 on a closed keystore."""
         self._check_open()
-        return ServiceKeystore(self.uri, session_limit=session_limit, session_policy=session_policy)
+        root = self._parent if isinstance(self._parent, ServiceKeystore) else self
+        scope = ServiceKeystore(self.uri, session_limit=session_limit, session_policy=session_policy)
+        scope._parent = root
+        with root._scopes_lock:
+            root._scopes.add(scope)
+        if root._closed:  # closed while the scope connected: close it as close() would have
+            scope.close()
+        return scope
 
     @property
     def backend_name(self) -> str:
