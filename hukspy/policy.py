@@ -1003,6 +1003,10 @@ def _cipher_plan(kind: OpKind, key: KeySpec, stored: ParamSet, init: ParamSet) -
                 digest = int(D.HUKS_DIGEST_SHA1)  # CheckRsaOaepCipherData: NONE is SHA1
             return InitPlan(OpSpec(kind=kind, alg=key.alg, padding=padding, digest=digest, mgf_digest=digest),
                             append_nonce=False)
+        if padding in RSA_NO_DIGEST_PADDINGS:
+            # No digest takes part in NONE/PKCS1_V1_5 encryption: upstream ignores a DIGEST given with
+            # them (HksOpensslRsaCrypt sets a digest only for OAEP), so it selects nothing here either.
+            digest = None
         return InitPlan(OpSpec(kind=kind, alg=key.alg, padding=padding, digest=digest), append_nonce=False)
     if key.alg == A.HUKS_ALG_SM2:
         # HksCheckCipherMutableParams (hks_base_check.c): g_sm2CipherPadding = {NONE}; an absent padding
