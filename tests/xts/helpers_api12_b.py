@@ -1,10 +1,9 @@
-"""The shared helpers of the api12 ets RSA suites translated on branch xtsb (issue 19): sign/verify and
-cipher.
+"""The api12 ets sign/verify helpers (issue 19), next to the cipher ones of tests/xts/helpers_api12_e.py.
 
 Upstream: ``security/huks/huks_ets_api12/entry/src/ohosTest/ets/test/utils/`` of xts_acts at commit
-``c1edf0ad858f9cc0f07cb024b9e383c76d18e3a3`` (tests/xts/helpers.py), Apache-2.0: ``CommonUtils.ets``
-(``GetDataBySize``), ``huks/HuksOptionsUtils.ets`` (``SetParam``, ``CheckSoftware``, ``CheckWearable``),
-``huks/SignVerifyUtils.ets`` (``SignVerify``) and ``huks/CipherUtils.ets`` (``Cipher``). Options are
+``c1edf0ad858f9cc0f07cb024b9e383c76d18e3a3`` (tests/xts/helpers.py), Apache-2.0:
+``huks/HuksOptionsUtils.ets`` (``CheckWearable``) and ``huks/SignVerifyUtils.ets`` (``SignVerify``).
+``SetParam``, ``GetDataBySize``, ``CheckSoftware`` and ``Cipher`` are helpers_api12_e's. Options are
 lists of ``HuksParam``; upstream mutates one options object through a case, the translation returns new
 lists.
 """
@@ -13,40 +12,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Final
 
 from hukspy import Keystore
 from hukspy.enums import HuksKeyAlg, HuksKeyDigest, HuksKeyPadding, HuksKeyPurpose, HuksTag
 from hukspy.errors import HuksError
 from hukspy.params import HuksParam
 from hukspy.testing import options, param
+from xts.helpers import string_to_uint8array
+from xts.helpers_api12_e import get_data_by_size, set_param
 
 T = HuksTag
-API12_DIR: Final = "security/huks/huks_ets_api12/entry/src/ohosTest/ets/test"
-Props = list[HuksParam]
 
 
 def data_by_size(size: int) -> bytes:
-    """``StringToUint8Array(GetDataBySize(size))``: ``size`` bytes of "A" (b"" for size <= 0)."""
-    return b"A" * max(size, 0)
-
-
-def set_param(props: Sequence[HuksParam], tag: int, value: int | bool | bytes) -> Props:
-    """``SetParam``: every param with ``tag`` removed, then ``tag`` appended once with ``value``."""
-    return [*(p for p in props if p.tag != tag), param(tag, value)]
-
-
-def check_software(ks: Keystore) -> bool:
-    """``CheckSoftware`` (HuksOptionsUtils.ets): whether a DSA-1024 SIGN key can be generated (upstream's
-    test for "this device runs the software engine"); deletes it again."""
-    gen = [param(T.HUKS_TAG_ALGORITHM, HuksKeyAlg.HUKS_ALG_DSA), param(T.HUKS_TAG_KEY_SIZE, 1024),
-           param(T.HUKS_TAG_PURPOSE, HuksKeyPurpose.HUKS_KEY_PURPOSE_SIGN)]
-    try:
-        ks.generate_key_item("useDsaToCheckSoftware", options(*gen))
-    except HuksError:
-        return False
-    ks.delete_key_item("useDsaToCheckSoftware", options(*gen))
-    return True
+    """``StringToUint8Array(GetDataBySize(size))`` (CommonUtils.ets): ``size`` bytes of "A"."""
+    return string_to_uint8array(get_data_by_size(size))
 
 
 def check_wearable(ks: Keystore) -> bool:
@@ -77,7 +57,8 @@ class SignVerifyData:
     finish: bytes
 
 
-def _session(ks: Keystore, alias: str, props: Props, update: Sequence[bytes], last: bytes) -> bytes:
+def _session(ks: Keystore, alias: str, props: Sequence[HuksParam], update: Sequence[bytes],
+             last: bytes) -> bytes:
     """init, one update per piece of ``update``, finish with ``last``; the finish output. Any error
     aborts the session and propagates."""
     handle = ks.init_session(alias, options(*props)).handle
@@ -99,13 +80,3 @@ def sign_verify(ks: Keystore, alias: str, props: Sequence[HuksParam], data: Sign
     verify = set_param(props, T.HUKS_TAG_PURPOSE, HuksKeyPurpose.HUKS_KEY_PURPOSE_VERIFY)
     _session(ks, alias, verify, [*(data.update or []), data.finish], signature)
     return signature
-
-
-def cipher(ks: Keystore, alias: str, props: Sequence[HuksParam], finish: bytes) -> bool:
-    """``Cipher`` (CipherUtils.ets) with no update pieces: ``DoCipher`` with PURPOSE ENCRYPT (finish
-    with ``finish``), then with PURPOSE DECRYPT on what it returned; ``CompareCipherData``: whether the
-    decryption equals ``finish``. Any error propagates."""
-    encrypt = set_param(props, T.HUKS_TAG_PURPOSE, HuksKeyPurpose.HUKS_KEY_PURPOSE_ENCRYPT)
-    ciphertext = _session(ks, alias, encrypt, [], finish)
-    decrypt = set_param(props, T.HUKS_TAG_PURPOSE, HuksKeyPurpose.HUKS_KEY_PURPOSE_DECRYPT)
-    return _session(ks, alias, decrypt, [], ciphertext) == finish

@@ -2,9 +2,10 @@
 (issue 19).
 
 Upstream: ``SecurityHuksSignVerifyRSA.test.ets`` in ``API12_DIR`` at xts_acts commit ``c1edf0ad``
-(tests/xts/helpers_api12_b.py). 21 ``it()`` cases: RSA keys of the API 16 sizes (any multiple of 8 bits
-from 1024 to 2048: 1032, 2040) made with ALG, KEY_SIZE and SIGN|VERIFY only; ``SignVerify`` signs and
-verifies on the same key with the case's digest and padding (``beforeEach``: DIGEST NONE, PKCS1_V1_5).
+(tests/xts/helpers_api12_b.py, helpers_api12_e.py). 21 ``it()`` cases: RSA keys of the API 16 sizes
+(any multiple of 8 bits from 1024 to 2048: 1032, 2040) made with ALG, KEY_SIZE and SIGN|VERIFY only;
+``SignVerify`` signs and verifies on the same key with the case's digest and padding (``beforeEach``:
+DIGEST NONE, PKCS1_V1_5).
 Sizes 1016 and 2056 are rejected at generation; ISO_IEC_9796_2 padding works only where
 ``CheckWearable()`` holds. Upstream deletes no key; hukspy's teardown does.
 """
@@ -20,14 +21,8 @@ from hukspy.enums import HuksKeyAlg, HuksKeyDigest, HuksKeyPadding, HuksKeyPurpo
 from hukspy.params import HuksParam
 from hukspy.testing import options, param, raises_code
 from xts.helpers import require
-from xts.helpers_api12_b import (
-    SignVerifyData,
-    check_software,
-    check_wearable,
-    data_by_size,
-    set_param,
-    sign_verify,
-)
+from xts.helpers_api12_b import SignVerifyData, check_wearable, data_by_size, sign_verify
+from xts.helpers_api12_e import check_software, set_param
 
 T = HuksTag
 D = HuksKeyDigest
