@@ -25,6 +25,7 @@ from hukspy.asset import (
     AssetError,
     AssetMap,
     AssetStore,
+    ErrorCode,
     ReturnType,
     Tag,
 )
@@ -49,6 +50,12 @@ alias_name_list: Final = ["user01", "user02", "user03", "user04", "user05"]
 secret_list: Final = ["11111111", "12345678", "abcdefg", "aaaaaa", "#"]
 label_list: Final = ["tag1", "tag1", "tag1", "tag0", "a"]
 update_secret: Final = "ihadbeenupdated"
+
+#: Why the IS_PERSISTENT cases of the app without permissions (``asset_js_noright``) are device-only.
+NO_PERMISSION: Final = (
+    "needs OpenHarmony's permission system: the app lacks ohos.permission.STORE_PERSISTENT_DATA and expects "
+    "201 for IS_PERSISTENT; every hukspy caller holds it (docs/asset.md, 'Who the caller is': IS_PERSISTENT "
+    "is accepted)")
 
 #: ``AssetAwUserid.ets``: every call is made ``AsUser(100, ...)``.
 AS_USER: Final = 100
@@ -243,3 +250,36 @@ def basic_crud(st: AssetStore, attr: Attr, *, attr_encrypted: bool = False) -> i
     except AssetError as exc:
         return exc.code
     return 0
+
+
+def as_user_calls(st: AssetStore) -> list[int]:
+    """The ``*AsUser`` steps of ``AsUserId_Func_0800`` (AssetOthers) and ``_1000`` (AssetNoright): an
+    ordinary add of ``user01``, then add (``user02``), query, update, remove, preQuery (``user01``) and
+    postQuery (``fake_challenge``) ``AsUser(100, ...)``: their six results."""
+    add_easy(st, alias_name_list[0], secret_list[0])
+    codes = [add_easy(st, alias_name_list[1], secret_list[0], as_user=True)]
+    attr: Attr = {Tag.ALIAS: s2a(alias_name_list[0])}
+    found = query_attr(st, attr, as_user=True)
+    codes.append(found if isinstance(found, int) else 0)
+    codes.append(update_easy(st, alias_name_list[0], secret_list[0], as_user=True))
+    codes.append(remove_attr(st, attr, as_user=True))
+    challenge = pre_query(st, attr, as_user=True)
+    codes.append(challenge if isinstance(challenge, int) else 0)
+    codes.append(post_query(st, s2a(fake_challenge), as_user=True))
+    return codes
+
+
+def remove_steps(st: AssetStore) -> None:
+    """The removals of ``Sync_Func_0400`` (AssetSync, ``removeSync``) and ``Remove_Func_0200``
+    (AssetNoright, ``remove``): of the five assets, remove ``user01`` (4 left), NORMAL_1 ``tag1`` (2 left),
+    then all (a query is then 24000002)."""
+    add_all(st, {})
+    assert remove(st, alias_name_list[0]) == 0
+    attr2: Attr = {}
+    assert query_num(st, attr2) == 4
+    attr2[Tag.DATA_LABEL_NORMAL_1] = s2a(label_list[0])
+    assert remove_attr(st, attr2) == 0
+    del attr2[Tag.DATA_LABEL_NORMAL_1]
+    assert query_num(st, attr2) == 2
+    assert remove_attr(st, attr2) == 0
+    assert query_num(st, attr2) == ErrorCode.NOT_FOUND

@@ -33,15 +33,7 @@ def test_SUB_Security_DataSecurity_Asset_AsUserId_Func_0800(store: AssetStore) -
     """AssetOthers.test.ets:51: a system app without INTERACT_ACROSS_LOCAL_ACCOUNTS: add, query,
     update, remove, preQuery and postQuery ``AsUser(100, ...)`` are PERMISSION_DENIED (201)."""
     pytest.skip(f"device-only: {NO_SYSTEM_APP}")
-    aw.add_easy(store, aw.alias_name_list[0], aw.secret_list[0])
-    denied = ErrorCode.PERMISSION_DENIED
-    assert aw.add_easy(store, aw.alias_name_list[1], aw.secret_list[0], as_user=True) == denied
-    attr: Attr = {Tag.ALIAS: aw.s2a(aw.alias_name_list[0])}
-    assert aw.query_attr(store, attr, as_user=True) == denied
-    assert aw.update_easy(store, aw.alias_name_list[0], aw.secret_list[0], as_user=True) == denied
-    assert aw.remove_attr(store, attr, as_user=True) == denied
-    assert aw.pre_query(store, attr, as_user=True) == denied
-    assert aw.post_query(store, aw.s2a(aw.fake_challenge), as_user=True) == denied
+    assert aw.as_user_calls(store) == [ErrorCode.PERMISSION_DENIED] * 6
 
 
 def test_SUB_Security_DataSecurity_Asset_Database_Func_0500(store: AssetStore) -> None:

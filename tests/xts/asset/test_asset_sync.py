@@ -191,17 +191,8 @@ def test_SUB_Security_DataSecurity_Asset_Sync_Func_0800(store: AssetStore) -> No
 
 def test_SUB_Security_DataSecurity_Asset_Sync_Func_0400(store: AssetStore) -> None:
     """AssetSync.test.ets:322: removeSync of ``user01`` (4 left), of NORMAL_1 ``tag1`` (2 left), of
-    everything (then a query is 24000002)."""
-    aw.add_all(store, {})
-    assert aw.remove(store, aw.alias_name_list[0]) == 0
-    attr2: Attr = {}
-    assert aw.query_num(store, attr2) == 4
-    attr2[Tag.DATA_LABEL_NORMAL_1] = aw.s2a(aw.label_list[0])
-    assert aw.remove_attr(store, attr2) == 0
-    del attr2[Tag.DATA_LABEL_NORMAL_1]
-    assert aw.query_num(store, attr2) == 2
-    assert aw.remove_attr(store, attr2) == 0
-    assert aw.query_num(store, attr2) == ErrorCode.NOT_FOUND
+    everything (then a query is 24000002): ``aw.remove_steps``."""
+    aw.remove_steps(store)
 
 
 def test_SUB_Security_DataSecurity_Asset_Sync_Func_0900(store: AssetStore) -> None:
