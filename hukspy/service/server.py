@@ -377,24 +377,7 @@ class _Connection:
         if not user.calls.acquire(timeout=self.limits.busy_timeout):
             return [1, "huks", 12000024, f"uid {user.uid} has {self.limits.calls_per_uid} calls in flight"]
         try:
-            if target == "k" and method in KEYSTORE_METHODS:
-                if method == "init_session" and user.sessions() >= self.limits.sessions_per_uid:
-                    cap = self.limits.sessions_per_uid
-                    return [1, "huks", 12000010, f"uid {user.uid} has {cap} sessions open"]
-                return [0, getattr(self.scope, method)(*args, **kwargs)]
-            if target == "a" and method in ASSET_METHODS and args and isinstance(args[0], str):
-                store = self.server.asset_store(user, args[0])
-                return [0, getattr(store, method)(*args[1:], **kwargs)]
-            if target == "u" and method in USER_AUTH_METHODS:
-                found = getattr(user.owner_keystore.user_auth, method)
-                if method in USER_AUTH_PROPERTIES:
-                    if args or kwargs:
-                        raise TypeError(f"{method} is a property")
-                    return [0, found]
-                return [0, found(*args, **kwargs)]
-            if target == "s" and method in _INFO_METHODS:
-                return [0, self.scope.open_sessions if method == "open_sessions" else "pong"]
-            raise wire.ProtocolError(f"no method {target!r}.{method!r}")
+            return self._dispatch(user, target, method, args, kwargs)
         except HuksError as exc:
             return [1, "huks", exc.code, exc.message]
         except AssetError as exc:
@@ -407,6 +390,30 @@ class _Connection:
             return [1, "asset" if target == "a" else "huks", 401, f"{method}: {exc}"]
         finally:
             user.calls.release()
+
+    def _dispatch(self, user: _Uid, target: object, method: str, args: list[Any],
+                  kwargs: dict[str, Any]) -> list[Any]:
+        """Run one call for ``user``: [0, value], or [1, ...] for a cap it hits; what the call raises
+        propagates to ``_call``. ``ProtocolError`` for a target or method the service does not answer."""
+        assert self.scope is not None  # noqa: S101 - after the handshake
+        if target == "k" and method in KEYSTORE_METHODS:
+            if method == "init_session" and user.sessions() >= self.limits.sessions_per_uid:
+                cap = self.limits.sessions_per_uid
+                return [1, "huks", 12000010, f"uid {user.uid} has {cap} sessions open"]
+            return [0, getattr(self.scope, method)(*args, **kwargs)]
+        if target == "a" and method in ASSET_METHODS and args and isinstance(args[0], str):
+            store = self.server.asset_store(user, args[0])
+            return [0, getattr(store, method)(*args[1:], **kwargs)]
+        if target == "u" and method in USER_AUTH_METHODS:
+            found = getattr(user.owner_keystore.user_auth, method)
+            if method in USER_AUTH_PROPERTIES:
+                if args or kwargs:
+                    raise TypeError(f"{method} is a property")
+                return [0, found]
+            return [0, found(*args, **kwargs)]
+        if target == "s" and method in _INFO_METHODS:
+            return [0, self.scope.open_sessions if method == "open_sessions" else "pong"]
+        raise wire.ProtocolError(f"no method {target!r}.{method!r}")
 
     def _close(self) -> None:
         with contextlib.suppress(OSError):

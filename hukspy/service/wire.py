@@ -213,8 +213,6 @@ def _build(code: int, fields: list[Any]) -> object:
         if kind == "tuple":
             return tuple(fields)
         if kind == "authtoken":
-            if len(fields) != len(_TOKEN_FIELDS):
-                raise ValueError("an AuthToken of the wrong length")
             return AuthToken(**dict(zip(_TOKEN_FIELDS, fields, strict=True)))
     except (TypeError, ValueError) as exc:
         raise ProtocolError(f"a malformed value of extension type {code}") from exc

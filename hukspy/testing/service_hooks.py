@@ -29,7 +29,6 @@ from hukspy.service.server import Config, Peer, Server, _Connection, _Uid, run
 from hukspy.testing.authz import forge_token
 from hukspy.testing.service import HOOK_TARGET
 from hukspy.testing.userauth import FileClock, reset_user_auth, user_auth_state
-from hukspy.userauth import UserAuthError
 
 __all__ = ["HOOKS", "HookedServer", "main"]
 
@@ -49,18 +48,14 @@ HOOKS: Final[dict[str, Callable[..., Any]]] = {
 
 
 class _HookedConnection(_Connection):
-    """A connection that also answers ``HOOKS`` (target ``"t"``); everything else as ``hukspy serve``."""
+    """A connection that also answers ``HOOKS`` (target ``"t"``); everything else, the errors of the
+    hooks included, as ``hukspy serve``'s."""
 
-    def _call(self, target: object, method: str, args: list[Any], kwargs: dict[str, Any]) -> list[Any]:
-        if target != HOOK_TARGET or method not in HOOKS:
-            return super()._call(target, method, args, kwargs)
-        assert self.user is not None
-        try:
-            return [0, HOOKS[method](self.user.owner_keystore, *args, **kwargs)]
-        except HuksError as exc:
-            return [1, "huks", exc.code, exc.message]
-        except UserAuthError as exc:
-            return [1, "userauth", exc.code, exc.message, exc.remaining_attempts, exc.freeze_s]
+    def _dispatch(self, user: _Uid, target: object, method: str, args: list[Any],
+                  kwargs: dict[str, Any]) -> list[Any]:
+        if target == HOOK_TARGET and method in HOOKS:
+            return [0, HOOKS[method](user.owner_keystore, *args, **kwargs)]
+        return super()._dispatch(user, target, method, args, kwargs)
 
 
 class HookedServer(Server):
