@@ -41,7 +41,8 @@ from hukspy.service import wire
 from hukspy.service.wire import socket_path
 from hukspy.sessions import DEFAULT_SESSION_LIMIT, SessionPolicy
 from hukspy.spec import OpKind
-from hukspy.userauth.errors import UserAuthError
+from hukspy.userauth.errors import TokenMacError, TokenMalformedError, UserAuthError
+from hukspy.userauth.token import AuthToken
 
 if TYPE_CHECKING:
     from hukspy.userauth import UserAuth
@@ -132,6 +133,9 @@ class _Link:
             if len(extra) == 2:
                 err.remaining_attempts, err.freeze_s = extra
             raise err
+        if family == "token":
+            token_error = TokenMalformedError if code == TokenMalformedError.huks_code else TokenMacError
+            raise token_error(str(message))
         raise HuksError(int(code), message=str(message))
 
     def _drop(self) -> None:
@@ -180,6 +184,7 @@ class ServiceKeystore(Keystore):
         self._link = _Link(socket_path(uri.partition(":")[2] or None),
                            {"session_limit": session_limit, "session_policy": session_policy})
         self._limits = (session_limit, session_policy)
+        self._service_user_auth = ServiceUserAuth(self)
         self._call_lost(self._link.ensure)
 
     def __repr__(self) -> str:
@@ -194,8 +199,8 @@ class ServiceKeystore(Keystore):
     def user_auth(self) -> UserAuth:
         """The caller's uid's ``UserAuth`` in the service (its own PIN credential, lock state and token
         key; docs/service.md): a ``ServiceUserAuth`` whose calls raise ``UserAuthError`` as in-process,
-        and GENERAL_ERROR (12500002) when the service cannot be reached."""
-        return cast("UserAuth", ServiceUserAuth(self))
+        and GENERAL_ERROR (12500002) when the service cannot be reached. One per keystore object."""
+        return cast("UserAuth", self._service_user_auth)
 
     def _call_lost(self, fn: Any, *args: Any) -> Any:
         try:
@@ -361,7 +366,8 @@ class ServiceKeystore(Keystore):
 class ServiceUserAuth:
     """``ks.user_auth`` of a ``service:`` keystore: the ``hukspy.userauth.UserAuth`` calls, run in the
     service on the caller's uid's own credential (docs/service.md). The PIN crosses the socket to the
-    service and nowhere else."""
+    service and nowhere else. The time is the service's: a ``clock`` set on this object is not used
+    (the wrong-PIN schedule, the lock state and token times are the service's to keep)."""
 
     def __init__(self, keystore: ServiceKeystore) -> None:
         self._ks = keystore
@@ -377,6 +383,12 @@ class ServiceUserAuth:
             raise UserAuthError(12500002, str(exc)) from exc
         except HuksError as exc:  # the service refused the connection (201) or broke the protocol
             raise UserAuthError(12500002, f"the keystore service: {exc.code}") from exc
+
+    def _huks(self, method: str, *args: object) -> Any:
+        """A call of the methods that raise the keystore's ``HuksError`` rather than a
+        ``UserAuthError`` (12000005 when the service cannot be reached)."""
+        self._ks._check_open()
+        return self._ks._call_lost(self._ks._link.call, "u", method, args, {})
 
     def enroll_pin(self, pin: bytes | str) -> int:
         return int(self._u("enroll_pin", pin))
@@ -394,9 +406,27 @@ class ServiceUserAuth:
         found = self._u("credential_id")
         return None if found is None else int(found)
 
+    @property
+    def secure_uid(self) -> int | None:
+        found = self._u("secure_uid")
+        return None if found is None else int(found)
+
+    def enrolled_ids(self, auth_type: int) -> list[int]:
+        return [int(i) for i in self._u("enrolled_ids", auth_type)]
+
     def authenticate(self, challenge: bytes | None, pin: bytes | str | None,
                      auth_type: int = HuksUserAuthType.HUKS_USER_AUTH_TYPE_PIN) -> bytes:
         return bytes(self._u("authenticate", challenge, pin, auth_type))
+
+    def verify_token(self, token: object) -> AuthToken:
+        """As ``UserAuth.verify_token``, with the service's token key: ``TokenMalformedError`` (401),
+        ``TokenMacError`` (12000008); ``HuksError`` 12000005 when the service cannot be reached."""
+        return _typed(self._huks("verify_token", token), AuthToken)
+
+    def level_available(self, level: int) -> bool:
+        """As ``UserAuth.level_available`` (the keystore's question: ``HuksError``, 12000005 when the
+        service cannot be reached)."""
+        return _typed(self._huks("level_available", level), bool)
 
     def lock(self) -> None:
         self._u("lock")

@@ -9,6 +9,7 @@ connection (the service keeps serving everyone else).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import socket
 import struct
@@ -27,6 +28,7 @@ from hukspy.params import (
     HuksSessionHandle,
 )
 from hukspy.spec import OpKind
+from hukspy.userauth.token import AuthToken
 
 __all__ = [
     "DEFAULT_SOCKET",
@@ -90,8 +92,11 @@ EXT: Final = {
     "caps": 7,           # Capabilities: [backend, keys, ops, attest, wrap, sealed, level, se, purposes, hint]
     "batch": 8,          # BatchResult: [failed_count, [[index, err_code, message], ...]]
     "tuple": 9,          # a tuple: [items]
+    "authtoken": 10,     # hukspy.userauth.AuthToken: its fields in declaration order (_TOKEN_FIELDS)
 }
 _KIND: Final = {int(code): name for name, code in EXT.items()}
+#: The fields of an ``AuthToken`` on the wire, in this order (docs/service.md, "Values").
+_TOKEN_FIELDS: Final = tuple(f.name for f in dataclasses.fields(AuthToken))
 
 
 def _fields(obj: object) -> tuple[int, list[Any]] | None:
@@ -118,6 +123,8 @@ def _fields(obj: object) -> tuple[int, list[Any]] | None:
         return EXT["batch"], [obj.failed_count, infos]
     if isinstance(obj, Opaque):
         return EXT["opaque"], [obj.type_name]
+    if isinstance(obj, AuthToken):
+        return EXT["authtoken"], [getattr(obj, name) for name in _TOKEN_FIELDS]
     if isinstance(obj, tuple):
         return EXT["tuple"], list(obj)
     return None
@@ -139,14 +146,31 @@ def _pack(value: object) -> bytes:
     return packed
 
 
+_UNPACKABLE: Final = (OverflowError, ValueError, TypeError)
+
+
 def encode(value: object) -> bytes:
     """``value`` as one MessagePack payload. An object of a type the wire does not carry becomes an
-    ``Opaque`` (the receiving facade refuses it as the in-process call would: 401)."""
+    ``Opaque`` (the receiving facade refuses it as the in-process call would: 401); inside a list or a
+    map only that item does, so a request keeps its shape and the call's other arguments."""
     try:
         return _pack(value)
-    except (OverflowError, ValueError, TypeError):
+    except _UNPACKABLE:
         # an int beyond 64 bits, a str with a lone surrogate, a float where ints go: refused the same way
-        return _pack(Opaque(type(value).__name__))
+        return _pack(_carried(value))
+
+
+def _carried(value: object) -> object:
+    """``value`` with each list item and map value that cannot be packed replaced by its ``Opaque``."""
+    if isinstance(value, list):
+        return [_carried(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _carried(item) for key, item in value.items()}
+    try:
+        _pack(value)
+    except _UNPACKABLE:
+        return Opaque(type(value).__name__)
+    return value
 
 
 def _build(code: int, fields: list[Any]) -> object:
@@ -188,6 +212,8 @@ def _build(code: int, fields: list[Any]) -> object:
             return Opaque(str(name))
         if kind == "tuple":
             return tuple(fields)
+        if kind == "authtoken":
+            return AuthToken(**dict(zip(_TOKEN_FIELDS, fields, strict=True)))
     except (TypeError, ValueError) as exc:
         raise ProtocolError(f"a malformed value of extension type {code}") from exc
     raise ProtocolError(f"an unknown extension type {code}")
