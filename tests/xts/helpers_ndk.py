@@ -225,6 +225,16 @@ def import_wrapped_key(ks: Keystore) -> None:
                                options(*IMPORT_WRAPPED_AES256_PARAMS, in_data=wrapped))
 
 
+def encrypt_with_imported_key(ks: Keystore, data: bytes) -> bytes:
+    """hukspy's check of the wrapped import: ``data`` encrypted (one finish) by the imported key with
+    ``g_importWrappedAes256Params`` as ENCRYPT params (AES-256-GCM, NONCE, AAD; no unwrap suite);
+    returns ciphertext ‖ tag."""
+    encrypt = [param(T.HUKS_TAG_PURPOSE, P.HUKS_KEY_PURPOSE_ENCRYPT) if p.tag == T.HUKS_TAG_PURPOSE else p
+               for p in IMPORT_WRAPPED_AES256_PARAMS if p.tag != T.HUKS_TAG_UNWRAP_ALGORITHM_SUITE]
+    handle = ks.init_session(IMPORTED_KEY_ALIAS, options(*encrypt)).handle
+    return ks.finish_session(handle, options(*encrypt, in_data=data)).out_data
+
+
 def delete_if_present(ks: Keystore, *aliases: str) -> None:
     """``HksClearKeysForWrappedKeyTest`` and hukspy's clean-up after a case: delete each alias that is
     there (at DE, where the suite's keys live)."""

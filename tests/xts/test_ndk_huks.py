@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from hukspy import Keystore
 from hukspy.enums import HuksKeyPurpose, HuksTag
@@ -43,8 +44,8 @@ from xts.helpers_ndk import (
     GEN_ANON_ATTEST_PARAMS,
     GEN_PARAMS_041,
     HKDF_PARAMS_001,
-    IMPORT_WRAPPED_AES256_PARAMS,
     IMPORTED_KEY_ALIAS,
+    IMPORTED_PLAIN_KEY,
     PBKDF2_ALIAS,
     PBKDF2_FINISH_PARAMS,
     PBKDF2_IN_DATA,
@@ -52,8 +53,11 @@ from xts.helpers_ndk import (
     PBKDF2_STORED_ALIAS,
     RSA_ALIAS_041,
     TMP_PARAMS,
+    WRAP_AAD,
+    WRAP_NONCE,
     WRAPPING_KEY_ALIAS,
     delete_if_present,
+    encrypt_with_imported_key,
     import_wrapped_key,
     pbkdf2_session,
     require_wrapped_import,
@@ -153,14 +157,18 @@ def test_testOHHuksInitSession001(keystore: Keystore) -> None:
     VERIFY key), init an HKDF DERIVE session on it (``g_hkdfParams001``): upstream expects success;
     hukspy answers 12000003 (docs/decisions.md, "DERIVE keys").
 
-    Re-examined against security_huks: upstream's ``HksCoreInit``
+    Re-examined against security_huks: the service's ``ServiceInitCore``
+    (``services/huks_standard/huks_service/main/core/src/hks_client_service.c:1841-1880``) checks only
+    the alias and the param set's form (``HksCheckServiceInitParams``, ``hks_client_check.c:98-105``);
+    the engine's ``HksCoreInit``
     (``services/huks_standard/huks_engine/main/core/src/hks_core_service_key_operate_three_stage.c:328-377``)
-    checks the param set, the identity and secure-access params, then calls the purpose's init handler;
-    the DERIVE handler ``HksCoreDeriveThreeStageInit`` (``hks_core_service_three_stage.c:1802-1811``)
-    returns success without looking at the key, so an init that names HKDF on an RSA key opens a
-    session, and the derive runs the RSA key blob through HKDF at update. hukspy decides at init which
-    keys derive (the documented table), so a session that cannot give a meaningful key is refused
-    before it opens: kept."""
+    checks the param set, the identity and secure-access params, then calls the purpose's init handler,
+    and the DERIVE handler ``HksCoreDeriveThreeStageInit`` (``hks_core_service_three_stage.c:1802-1811``)
+    returns success without looking at the key. So upstream opens the session, and its update feeds the
+    RSA key blob to HKDF as if it were a secret (``HksCoreDeriveThreeStageUpdate``, ``GetRawkey``).
+    hukspy decides at init which keys derive (the documented table): a session that would derive from
+    an RSA VERIFY key is refused before it opens (12000003, as hukspy's other invalid init algorithms).
+    Kept."""
     _generate_tmp(keystore)
     try:
         with raises_code(12000003):
@@ -217,13 +225,17 @@ def test_testOHHuksImportWrappedKeyItem001(keystore: Keystore) -> None:
     """huksNdk.test.ets:623, ``OHHuksImportWrappedKeyItem`` (huksndk.cpp:1151 → utils.cpp
     ``oHHuksImportWrappedKeyItem``): the X25519 / AES-256-GCM wrapped import of a 32-byte AES key
     (``helpers_ndk.import_wrapped_key``) returns 0; the keys are deleted
-    (``HksClearKeysForWrappedKeyTest``). hukspy's check: the imported key exists before the clean-up."""
+    (``HksClearKeysForWrappedKeyTest``). hukspy's check: the imported key is the plain key that was
+    wrapped (AES-256-GCM encryption with the import params' NONCE and AAD gives what pyca gives with
+    ``IMPORTED_PLAIN_KEY``)."""
     require_wrapped_import(keystore)
     aliases = (WRAPPING_KEY_ALIAS, CALLER_KEY_ALIAS, CALLER_KEK_ALIAS, CALLER_AGREE_KEY_ALIAS,
                IMPORTED_KEY_ALIAS)
     try:
         import_wrapped_key(keystore)
-        assert keystore.has_key_item(IMPORTED_KEY_ALIAS, options(*IMPORT_WRAPPED_AES256_PARAMS))
+        data = b"huksNdk wrapped import"
+        assert encrypt_with_imported_key(keystore, data) == AESGCM(IMPORTED_PLAIN_KEY).encrypt(
+            WRAP_NONCE, data, WRAP_AAD)
     finally:
         delete_if_present(keystore, *aliases)
 
