@@ -25,7 +25,7 @@ import pytest
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from hukspy import Keystore
-from hukspy.enums import HuksKeyPurpose, HuksTag
+from hukspy.enums import HuksKeyAlg, HuksKeyPurpose, HuksTag
 from hukspy.params import HuksParam, ParamSet, check_value
 from hukspy.testing import options, raises_code
 from xts.helpers import require
@@ -405,28 +405,34 @@ def test_testOHHuksIsParamSetTagValid002() -> None:
         check_value(None, None)  # type: ignore[arg-type]
 
 
-def _algorithm(value: int) -> ParamSet:
-    """``{.tag = OH_HUKS_TAG_ALGORITHM, .uint64Param = value}`` (huksndk.cpp:776-777, 790-791)."""
-    return ParamSet.parse([HuksParam(T.HUKS_TAG_ALGORITHM, value)])
+def _algorithm(value: int) -> HuksParam:
+    """``{.tag = OH_HUKS_TAG_ALGORITHM, .uint64Param = value}`` (huksndk.cpp:776-777, 790-791), a new
+    object each time."""
+    return HuksParam(T.HUKS_TAG_ALGORITHM, check_value(T.HUKS_TAG_ALGORITHM, value))
 
 
 def test_testOHHuksCheckParamMatch001() -> None:
     """huksNdk.test.ets:385, ``OHHuksCheckParamMatch`` (huksndk.cpp:774): ALGORITHM 1 matches ALGORITHM
-    1. Python: the two parsed params are equal."""
-    assert _algorithm(1) == _algorithm(1)
+    1. Python: two such params (distinct objects) are equal."""
+    base, other = _algorithm(1), _algorithm(1)
+    assert base is not other and base == other
 
 
 def test_testOHHuksCheckParamMatch002() -> None:
     """huksNdk.test.ets:399, ``OHHuksCheckParamMatchErr`` (huksndk.cpp:788): ALGORITHM 1 does not match
-    ALGORITHM 2. Python: the two parsed params differ."""
+    ALGORITHM 2. Python: the two params differ."""
     assert _algorithm(1) != _algorithm(2)
 
 
 def test_testOHHuksFreshParamSet001() -> None:
-    """huksNdk.test.ets:413, ``OHHuksFreshParamSet`` (huksndk.cpp:802): refreshing the built set (copying
-    its blobs into it) succeeds. Python: a set owns its values; parsing the same params again gives an
-    equal set."""
-    assert ParamSet.parse(list(TMP_PARAMS)) == ParamSet.parse(TMP_PARAMS)
+    """huksNdk.test.ets:413, ``OHHuksFreshParamSet`` (huksndk.cpp:802): refreshing the built set with
+    ``isCopy`` (the set holds its own copy of its data) succeeds. Python: a parsed set keeps its values
+    when the caller's list changes afterwards."""
+    props = list(TMP_PARAMS)
+    parsed = ParamSet.parse(props)
+    props[1] = HuksParam(T.HUKS_TAG_ALGORITHM, HuksKeyAlg.HUKS_ALG_AES)
+    del props[2]
+    assert parsed.int_(T.HUKS_TAG_ALGORITHM) == HuksKeyAlg.HUKS_ALG_RSA and len(parsed) == len(TMP_PARAMS)
 
 
 def test_testOHHuksFreshParamSet002() -> None:
