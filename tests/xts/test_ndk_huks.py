@@ -4,17 +4,22 @@ Upstream: ``security/huks/huks_ndk_Test/entry/src/ohosTest/ets/test/huksNdk.test
 commit ``c1edf0ad`` (tests/xts/helpers.py). 46 ``it()`` cases; each calls one NAPI function of
 ``libhuksndk.so`` and expects 0. The functions (``huksndk.cpp``, ``utils.cpp``; their params and flows in
 tests/xts/helpers_ndk.py) call the ``OH_Huks_*`` C API and return 0 when the one call they check gives
-the code they want: OH_HUKS_SUCCESS for the ``...001`` cases, anything else for the ``...002`` ("Err")
-cases, which pass NULL pointers. Every other call's result is ignored upstream; here every call must
+the code they want: OH_HUKS_SUCCESS for most ``...001`` cases, anything else for the ``...002`` ("Err")
+cases, which pass NULL pointers (and for ``OHHuksFreeParamSet`` and ``OHHuksCheckParamMatchErr``), 201
+for ``OHHuksAttestKeyItem``. Every other call's result is ignored upstream; here every call must
 succeed (hukspy's stricter check).
 
 hukspy has no C API. An Err case becomes the nearest Python misuse: None where C passes NULL, which
-hukspy answers with 401 (upstream's NULL pointer, ``HKS_ERROR_NULL_POINTER``, is 401 too:
-``frameworks/huks_standard/main/common/src/hks_errcode_adapter.c:75``); the translation asserts that
-code where upstream only asks for "not success". The ``OH_Huks_*ParamSet``/``OH_Huks_*Param`` functions
-build and check a C param set; in Python that is a list of ``HuksParam`` and ``hukspy.params.ParamSet``
-(``parse``: the checks every call runs; ``encode``/``decode``: the contiguous, stored form). The cases
-that only C can express (a NULL out-pointer, a freed set) are translated and skipped ("ndk-only").
+hukspy answers with 401 (upstream's NULL pointer, ``HKS_ERROR_NULL_POINTER``, is 401 too, as a buffer
+too small is: ``frameworks/huks_standard/main/common/src/hks_errcode_adapter.c:68-77``); the
+translation asserts that code where upstream only asks for "not success". The
+``OH_Huks_*ParamSet``/``OH_Huks_*Param`` functions build and check a C param set; in Python that is a
+list of ``HuksParam`` and ``hukspy.params.ParamSet`` (``parse``: the checks every call runs;
+``encode``/``decode``: the contiguous, stored form). The cases that only C can express (a NULL
+out-pointer, a freed set) are translated and skipped ("ndk-only", recorded as device-only).
+
+Kinds: 1 decision (``testOHHuksInitSession001``), 1 device-only (``testOHHuksAttestOHHuksKeyItem001``,
+the attestation permission), 2 ndk-only; 18 cases need no keystore (the param-set functions).
 """
 
 from __future__ import annotations
