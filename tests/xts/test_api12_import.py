@@ -8,14 +8,11 @@ round trip of 64 + 64 bytes of "A"; and imports that fail: RSA-1016 (upstream's 
 0x79 = 121 bytes, 127 follow) and RSA-2056 with the 1032 material (12000003), DES-128, 3DES-64 and
 3DES-256 (empty material) (401). A backend that does not declare the key or the operation is skipped.
 
-Decision: DES-128 (``_0800``) and 3DES-64 (``_1100``): upstream expects 401, hukspy answers 12000003 for
-a KEY_SIZE outside the algorithm's size table (docs/decisions.md, "a valid HUKS algorithm or size the
-backend does not implement": 12000003 stays for values HUKS itself rejects). Re-examined: upstream's
-core import check (``HksCoreCheckImportKeyParams``, ``hks_check_paramset.c:1086-1104``,
-openharmony/security_huks f342b820) runs ``CoreCheckGenKeyParams`` (the size table,
-HKS_ERROR_INVALID_KEY_SIZE → 12000003) before the material length check
-(``CheckImportSymmetricKeySize``, HKS_ERROR_INVALID_KEY_INFO); the earlier check that answers XTS's 401
-was not located here. Kept until it is.
+DES-128 (``_0800``, 16 bytes) and 3DES-64 (``_1100``, 8 bytes) failed on every backend with 12000003
+(the KEY_SIZE table) until hukspy's ``policy.check_import`` ran upstream's client-side material check
+first (``HksSymmetricKeySizeCheck``, utils/crypto_adapter/hks_client_service_adapter_common.c:88-118 in
+openharmony/security_huks f342b820: AES/DES/3DES material of a length none of the algorithm's sizes →
+-19 INVALID_KEY_INFO → 401, before the service's ``CoreCheckGenKeyParams``); fixed in the same commit.
 
 Known gap (strict xfail, software): RSA ECB/NONE with DIGEST SHA1 (``_0100``, ``_0300``) is 12000001 at
 init, the capability lookup matching the DIGEST (docs/conformance.md "Known gaps", the same cause as the
@@ -54,8 +51,6 @@ ENC_DEC = P.HUKS_KEY_PURPOSE_ENCRYPT | P.HUKS_KEY_PURPOSE_DECRYPT
 SIGN_VERIFY = P.HUKS_KEY_PURPOSE_SIGN | P.HUKS_KEY_PURPOSE_VERIFY
 ECB = param(T.HUKS_TAG_BLOCK_MODE, HuksCipherMode.HUKS_MODE_ECB)
 NONE = param(T.HUKS_TAG_PADDING, HuksKeyPadding.HUKS_PADDING_NONE)
-SIZE_TABLE = ("a KEY_SIZE outside the algorithm's size table is 12000003 (docs/decisions.md 'a valid HUKS "
-              "algorithm or size'); upstream XTS expects 401 for DES-128 / 3DES-64 imports")
 DIGEST_LOOKUP = ("software: RSA NONE padding with DIGEST SHA1 is 12000001 at init (capability lookup matches "
                  "the DIGEST; docs/conformance.md 'Known gaps')")
 
@@ -146,21 +141,16 @@ REFUSED = [
      RSA_IMPORT_DATA[1016], 12000003),
     ("SUB_Security_HUKS_Import_API16_Func_0600", 257, _key(HuksKeyAlg.HUKS_ALG_RSA, 2056, SIGN_VERIFY, True),
      RSA_IMPORT_DATA[1032], 12000003),
-    pytest.param("SUB_Security_HUKS_Import_API16_Func_0800", 327,
-                 _key(HuksKeyAlg.HUKS_ALG_DES, 128, ENC_DEC, False), DES_IMPORT_DATA[128], 12000003,
-                 marks=pytest.mark.xts_decision(SIZE_TABLE)),
-    pytest.param("SUB_Security_HUKS_Import_API16_Func_1100", 439,
-                 _key(HuksKeyAlg.HUKS_ALG_3DES, 64, ENC_DEC, False), DES_IMPORT_DATA[64], 12000003,
-                 marks=pytest.mark.xts_decision(SIZE_TABLE)),
+    ("SUB_Security_HUKS_Import_API16_Func_0800", 327, _key(HuksKeyAlg.HUKS_ALG_DES, 128, ENC_DEC, False),
+     DES_IMPORT_DATA[128], 401),
+    ("SUB_Security_HUKS_Import_API16_Func_1100", 439, _key(HuksKeyAlg.HUKS_ALG_3DES, 64, ENC_DEC, False),
+     DES_IMPORT_DATA[64], 401),
     ("SUB_Security_HUKS_Import_API16_Func_1200", 467, _key(HuksKeyAlg.HUKS_ALG_3DES, 256, ENC_DEC, False),
      DES_IMPORT_DATA[256], 401),
 ]
 
 
-REFUSED_IDS = [str(c[0] if isinstance(c, tuple) else c.values[0]) for c in REFUSED]
-
-
-@pytest.mark.parametrize(("name", "line", "key", "material", "code"), REFUSED, ids=REFUSED_IDS)
+@pytest.mark.parametrize(("name", "line", "key", "material", "code"), REFUSED, ids=[c[0] for c in REFUSED])
 def test_import_refused(keystore: Keystore, name: str, line: int, key: Props, material: bytes,
                         code: int) -> None:
     """SecurityHuksImport.test.ets, at the line in ``REFUSED``: importKeyItem fails with the code:
