@@ -147,8 +147,8 @@ def import_pub_key_options() -> Props:
     return [param(T.HUKS_TAG_IMPORT_KEY_TYPE, HuksImportKeyType.HUKS_KEY_TYPE_PUBLIC_KEY)]
 
 
-#: ``GetAesImportData`` (ImportOptions.ets / ImportUtils.ets): 256 bits; the 128/192 values are prefixes
-#: of the first 24 bytes, whose last byte differs (0xBF) from the 192-bit one in the middle.
+#: ``GetAesImportData`` (ImportOptions.ets / ImportUtils.ets): the 128- and 192-bit values are prefixes of
+#: the 256-bit one (checked byte for byte against upstream's arrays).
 _AES_256: Final = bytes.fromhex("FB8B9F12A08319BE6A6F632A7C86BACAFB8B9F12A08319BF6A6F632A7C86BACA")
 AES_IMPORT_DATA: Final = {128: _AES_256[:16], 192: _AES_256[:24], 256: _AES_256}
 #: ``GetDesImportData`` (ImportOptions.ets): 64, 128 and 192 bits; 256 is empty (the ``default`` branch).
