@@ -14,9 +14,9 @@ first (``HksSymmetricKeySizeCheck``, utils/crypto_adapter/hks_client_service_ada
 openharmony/security_huks f342b820: AES/DES/3DES material of a length none of the algorithm's sizes →
 -19 INVALID_KEY_INFO → 401, before the service's ``CoreCheckGenKeyParams``); fixed in the same commit.
 
-Known gap (strict xfail, software): RSA ECB/NONE with DIGEST SHA1 (``_0100``, ``_0300``) is 12000001 at
-init, the capability lookup matching the DIGEST (docs/conformance.md "Known gaps", the same cause as the
-api9 RSA cipher cases).
+RSA ECB/NONE with DIGEST SHA1 (``_0100``, ``_0300``) was 12000001 at init on the software keystore (the
+capability lookup matched the DIGEST); fixed with the api9 RSA cipher cases: NONE/PKCS1_V1_5 encryption
+ignores a DIGEST, as upstream.
 """
 
 from __future__ import annotations
@@ -51,8 +51,6 @@ ENC_DEC = P.HUKS_KEY_PURPOSE_ENCRYPT | P.HUKS_KEY_PURPOSE_DECRYPT
 SIGN_VERIFY = P.HUKS_KEY_PURPOSE_SIGN | P.HUKS_KEY_PURPOSE_VERIFY
 ECB = param(T.HUKS_TAG_BLOCK_MODE, HuksCipherMode.HUKS_MODE_ECB)
 NONE = param(T.HUKS_TAG_PADDING, HuksKeyPadding.HUKS_PADDING_NONE)
-DIGEST_LOOKUP = ("software: RSA NONE padding with DIGEST SHA1 is 12000001 at init (capability lookup matches "
-                 "the DIGEST; docs/conformance.md 'Known gaps')")
 
 
 def _key(alg: int, size: int, purpose: int, pair: bool) -> Props:
@@ -121,8 +119,6 @@ def test_import_and_use(keystore: Keystore, request: pytest.FixtureRequest, name
     with the data at update and the signature at finish): true."""
     gen = [p for p in key if p.tag != T.HUKS_TAG_IMPORT_KEY_TYPE]
     require(keystore, gen, use_params)
-    if keystore.backend_name == "software" and use == "cipher" and key[0].value == HuksKeyAlg.HUKS_ALG_RSA:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=DIGEST_LOOKUP))
     if keystore.backend_name == "pkcs11" and data.update is not None:
         request.applymarker(pytest.mark.xfail(strict=True, reason=UPDATE_HOLDS_OUTPUT))
     keystore.import_key_item(alias, options(*key, in_data=material))
