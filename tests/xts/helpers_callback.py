@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from typing import Final
 
+from hukspy import Keystore
 from hukspy.enums import HuksKeyAlg, HuksTag
 from hukspy.params import HuksParam
-from hukspy.testing import param
+from hukspy.testing import options, param
+from xts.helpers import DATE63KB, derive_finish_params, derive_func, derive_init, require
 
 #: Why a round trip whose check reads only what the *updates* returned fails on pkcs11 (upstream's
 #: own expectations, "every call succeeds", hold there): OpenSSL returns every full block at update; the
@@ -31,3 +33,19 @@ def agree_callback_use(gen: list[HuksParam]) -> list[HuksParam]:
         for index in (3, 4, 5):
             del use[index:index + 1]
     return use
+
+
+def derive_callback_case(ks: Keystore, kdf_name: str, third: str, gen: list[HuksParam]) -> None:
+    """One case of ``SecurityHuksDerive{HKDF,PBKDF2}CallbackJsunit.test.js``: ``publicDeriveFunc`` of
+    publicDeriveCallback.js on an AES-256 DERIVE SHA256 base key (``gen``; ALGORITHM at index 0 becomes
+    the KDF and KEY_SIZE at index 3 becomes DERIVE_KEY_SIZE=32 for init), Date63KB to update and to a
+    finish that stores an AES-256 ENCRYPT|DECRYPT key under the base key's own alias, or an abort; then
+    the alias is deleted. Every call succeeds (upstream); hukspy's checks: the storing finish returns
+    nothing, and the alias is gone after the delete."""
+    stem = "Finish" if third == "finish" else "Abort"
+    alias = f"testDerive{kdf_name}Size256SHA256{stem}63KBDeriveKeyAlias_01_001"
+    kdf = param(HuksTag.HUKS_TAG_ALGORITHM, HuksKeyAlg[f"HUKS_ALG_{kdf_name}"])
+    require(ks, gen, derive_init(gen, kdf))
+    out = derive_func(ks, alias, gen, kdf, DATE63KB, derive_finish_params("store", alias), third)
+    assert out == b""
+    assert not ks.has_key_item(alias, options())
