@@ -10,11 +10,21 @@ from __future__ import annotations
 
 from typing import Final
 
+import pytest
+
 from hukspy import Keystore
 from hukspy.enums import HuksKeyAlg, HuksTag
 from hukspy.params import HuksParam
 from hukspy.testing import options, param
-from xts.helpers import DATE63KB, derive_finish_params, derive_func, derive_init, require
+from xts.helpers import (
+    DATE63KB,
+    check_software,
+    derive_finish_params,
+    derive_func,
+    derive_init,
+    require,
+    sign_verify_case,
+)
 
 #: Why a round trip whose check reads only what the *updates* returned fails on pkcs11 (upstream's
 #: own expectations, "every call succeeds", hold there): OpenSSL returns every full block at update; the
@@ -49,3 +59,18 @@ def derive_callback_case(ks: Keystore, kdf_name: str, third: str, gen: list[Huks
     out = derive_func(ks, alias, gen, kdf, DATE63KB, derive_finish_params("store", alias), third)
     assert out == b""
     assert not ks.has_key_item(alias, options())
+
+
+def sign_verify_callback_case(ks: Keystore, alias: str, sign: list[HuksParam],
+                              verify: list[HuksParam] | None, raw: bytes, third: str,
+                              software_only: bool = False) -> None:
+    """One case of the api9 ``SecurityHuksSignVerify*CallbackJsunit`` suites: publicSignverifyCallback.js's
+    ``publicSignVerifyFunc`` is the promise helper's (a generate error 801 or 12000001 is not failed
+    there, but the init after it is), so this is ``sign_verify_case`` (tests/xts/helpers.py): sign
+    ``raw`` with ``sign`` (finish or abort), then verify with ``verify`` (None after an abort) on the
+    imported public key. A case upstream guards with ``useSoftware`` (``checkSoftware()``) is skipped
+    where that is false."""
+    require(ks, sign, sign)
+    if software_only and not check_software(ks):
+        pytest.skip("upstream runs this case only where checkSoftware() is true (DSA keys can be made)")
+    sign_verify_case(ks, alias, sign, verify or [], raw, third)
