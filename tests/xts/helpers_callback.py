@@ -8,6 +8,8 @@ the same Python calls as its promise twin, and an error upstream passes to the c
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Final
 
 import pytest
@@ -74,3 +76,22 @@ def sign_verify_callback_case(ks: Keystore, alias: str, sign: list[HuksParam],
     if software_only and not check_software(ks):
         pytest.skip("upstream runs this case only where checkSoftware() is true (DSA keys can be made)")
     sign_verify_case(ks, alias, sign, verify or [], raw, third)
+
+
+@contextmanager
+def key_and_public_copy(ks: Keystore, alias: str, new_alias: str, gen: list[HuksParam],
+                        props: list[HuksParam]) -> Iterator[None]:
+    """The key setup of the callback cipher suites' ``publicCipherFunc`` (RSA, SM2): generate ``alias``
+    with ``gen`` (``publicGenerateKeyItemFunc``), export its public key (``publicExportKeyItem``) and
+    import it under ``new_alias`` with the encrypt ``props`` (``publicImportKeyItem``; no IMPORT_KEY_TYPE:
+    a public-key import). Every call succeeds; afterwards whatever is left of both aliases is deleted."""
+    require(ks, gen, props)
+    try:
+        ks.generate_key_item(alias, options(*gen))
+        public = ks.export_key_item(alias, options(*gen)).out_data
+        ks.import_key_item(new_alias, options(*props, in_data=public))
+        yield
+    finally:
+        for name in (alias, new_alias):
+            if ks.has_key_item(name, options()):
+                ks.delete_key_item(name, options(*gen))

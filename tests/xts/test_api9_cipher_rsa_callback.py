@@ -18,7 +18,8 @@ from hukspy import Keystore
 from hukspy.enums import HuksCipherMode, HuksKeyAlg, HuksKeyDigest, HuksKeyPadding, HuksKeyPurpose, HuksTag
 from hukspy.params import HuksParam
 from hukspy.testing import options, param
-from xts.helpers import require, string_to_uint8array, update_in_chunks
+from xts.helpers import string_to_uint8array, update_in_chunks
+from xts.helpers_callback import key_and_public_copy
 
 T = HuksTag
 P = HuksKeyPurpose
@@ -68,11 +69,7 @@ def test_rsa(keystore: Keystore, name: str, line: int, number: str, third: str) 
     alias = f"testCipherRSASize512PADDINGNONESHA256KeyAlias{number}"
     new_alias = f"testCipherRSASize512PADDINGNONESHA256NewKeyAlias{number}"
     encrypt = _props(P.HUKS_KEY_PURPOSE_ENCRYPT)
-    require(keystore, GEN, encrypt)
-    keystore.generate_key_item(alias, options(*GEN))
-    try:
-        public = keystore.export_key_item(alias, options(*GEN)).out_data
-        keystore.import_key_item(new_alias, options(*encrypt, in_data=public))
+    with key_and_public_copy(keystore, alias, new_alias, GEN, encrypt):
         ciphertext = _session(keystore, new_alias, encrypt, DATA512, third)
         if third == "finish":
             assert len(ciphertext) == 512
@@ -80,7 +77,3 @@ def test_rsa(keystore: Keystore, name: str, line: int, number: str, third: str) 
             assert plain == DATA512
         for name_ in (alias, new_alias):
             keystore.delete_key_item(name_, options(*GEN))
-    finally:
-        for name_ in (alias, new_alias):
-            if keystore.has_key_item(name_, options()):
-                keystore.delete_key_item(name_, options(*GEN))

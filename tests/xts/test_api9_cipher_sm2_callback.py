@@ -18,7 +18,8 @@ from hukspy import Keystore
 from hukspy.enums import HuksKeyAlg, HuksKeyDigest, HuksKeyPurpose, HuksTag
 from hukspy.params import HuksParam
 from hukspy.testing import options, param
-from xts.helpers import require, string_to_uint8array
+from xts.helpers import string_to_uint8array
+from xts.helpers_callback import key_and_public_copy
 
 T = HuksTag
 P = HuksKeyPurpose
@@ -61,15 +62,7 @@ def test_sm2(keystore: Keystore, name: str, line: int, number: str, via_update: 
     the flow above; every call succeeds and the decryption equals the plaintext."""
     alias, new_alias = (f"Security_HUKS_Cipher_API9_SM2_{number}_{n}" for n in ("001", "002"))
     encrypt = _props(P.HUKS_KEY_PURPOSE_ENCRYPT)
-    require(keystore, GEN, encrypt)
-    keystore.generate_key_item(alias, options(*GEN))
-    try:
-        public = keystore.export_key_item(alias, options(*GEN)).out_data
-        keystore.import_key_item(new_alias, options(*encrypt, in_data=public))
+    with key_and_public_copy(keystore, alias, new_alias, GEN, encrypt):
         ciphertext = _session(keystore, new_alias, encrypt, DATA512, via_update)
         decrypted = _session(keystore, alias, _props(P.HUKS_KEY_PURPOSE_DECRYPT), ciphertext, via_update)
         assert decrypted == DATA512
-    finally:
-        for name_ in (alias, new_alias):
-            if keystore.has_key_item(name_, options()):
-                keystore.delete_key_item(name_, options(*GEN))
