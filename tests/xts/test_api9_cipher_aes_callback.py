@@ -42,33 +42,28 @@ class CallbackCipher:
 
     def cipher(self, ks: Keystore, alias: str, props: list[HuksParam], data: bytes, third: str,
                is_encrypt: bool) -> None:
-        """``publicCipherFunc``: generate with ``GEN`` (encrypt), init, ``publicUpdateFunc``, then
-        finish (checking the update output against ``encryptedData``) or abort; delete after a decrypt
-        or an aborted encrypt. Every call succeeds."""
+        """``publicCipherFunc``: generate with ``GEN`` (encrypt), init, ``publicUpdateFunc`` (its branch
+        for an input under 64 bytes: one update, then finish or abort with the same options), the finish
+        checking the update output against ``encryptedData``; delete after a decrypt or an aborted
+        encrypt. Every call succeeds."""
         self.update_result = b""
         if is_encrypt:
             ks.generate_key_item(alias, options(*GEN))
             self.encrypted_data = data
+        assert len(data) < 64  # every case feeds 48 bytes: publicUpdateFunc's one-update branch
         handle = ks.init_session(alias, options(*props)).handle
         try:
-            if len(data) < 64:
-                self.update_result = ks.update_session(handle, options(*props, in_data=data)).out_data
-                last = data  # upstream's options still hold the whole input
-            else:
-                pieces = [data[i:i + 64] for i in range(0, len(data) // 64 * 64, 64)]
-                for piece in pieces:
-                    self.update_result += ks.update_session(handle, options(*props, in_data=piece)).out_data
-                last = data[len(data) // 64 * 64:] or data
+            self.update_result = ks.update_session(handle, options(*props, in_data=data)).out_data
+            # upstream's options still hold the whole input; with ``encryptedData`` under 64 bytes its
+            # finish ignores the finish output
             if third == "finish":
-                out = ks.finish_session(handle, options(*props, in_data=last)).out_data
-                if len(self.encrypted_data) > 64:
-                    self.update_result += out
+                ks.finish_session(handle, options(*props, in_data=data))
                 if is_encrypt:
                     assert self.update_result != self.encrypted_data
                 else:
                     assert self.update_result == self.encrypted_data
             else:
-                ks.abort_session(handle, options(*props, in_data=last))
+                ks.abort_session(handle, options(*props, in_data=data))
         except BaseException:
             ks.abort_session(handle, options())
             raise
