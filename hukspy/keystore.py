@@ -1119,7 +1119,8 @@ class Keystore:
         secret, ciphertext = out[: policy.KEM_SHARED_SECRET_BYTES], out[policy.KEM_SHARED_SECRET_BYTES :]
         if plan is None or store is None:
             return HuksReturnResult(out_data=ciphertext, shared_secret=secret)
-        self._import(access.stored_alias(self._namespace(store[1]), store[0]), plan, KeyMaterial(secret=secret))
+        name = access.stored_alias(self._namespace(store[1]), store[0])
+        self._import(name, plan, KeyMaterial(secret=secret))
         return HuksReturnResult(out_data=ciphertext)
 
     @_public

@@ -177,7 +177,8 @@ def test_ml_kem_reaches_only_the_callers_namespace(ks: Keystore) -> None:
                   param(HuksTag.HUKS_TAG_KEY_SIZE, 768),
                   param(HuksTag.HUKS_TAG_PURPOSE,
                         HuksKeyPurpose.HUKS_KEY_PURPOSE_WRAP | HuksKeyPurpose.HUKS_KEY_PURPOSE_UNWRAP))
-    shared = [param(HuksTag.HUKS_TAG_ALGORITHM, HuksKeyAlg.HUKS_ALG_AES), param(HuksTag.HUKS_TAG_KEY_SIZE, 256),
+    shared = [param(HuksTag.HUKS_TAG_ALGORITHM, HuksKeyAlg.HUKS_ALG_AES),
+              param(HuksTag.HUKS_TAG_KEY_SIZE, 256),
               param(HuksTag.HUKS_TAG_PURPOSE, HuksKeyPurpose.HUKS_KEY_PURPOSE_ENCRYPT)]
     alice = ks.for_caller(access.Caller.current(), home="uid:1000")
     bob = ks.for_caller(access.Caller.current(), home="uid:1001")
@@ -193,4 +194,5 @@ def test_ml_kem_reaches_only_the_callers_namespace(ks: Keystore) -> None:
                 call(other)
     alice.encapsulate("kem", [], "secret", shared)  # type: ignore[arg-type]
     assert alice.list_aliases(options()).key_aliases == ["kem", "secret"]
-    assert ks.list_aliases(options()).key_aliases == ["plain"] and bob.list_aliases(options()).key_aliases == []
+    assert ks.list_aliases(options()).key_aliases == ["plain"]
+    assert bob.list_aliases(options()).key_aliases == []
