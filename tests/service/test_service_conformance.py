@@ -12,6 +12,11 @@ helpers dispatch to them for a ``service:`` keystore). The PIN checks, the wrong
 lock state, the tokens and every key's auth check still run in the service, on its records.
 ``test_hukspy_serve_answers_no_test_call`` checks that a production ``hukspy serve`` refuses the
 test-only target (the connection is closed: 12000005).
+
+``TestServiceSoftwareUidConformance`` runs the same suite on a test server started with ``no_admins``
+(``hukspy.testing.service_hooks``, ``--no-admins``): the test process is then an ordinary uid, not an
+administrator, so every call takes the per-uid path (its own key namespace ``uid:<uid>``, its own PIN
+credential); each test's connection checks the handshake said ``"admin": False``.
 """
 
 from __future__ import annotations
@@ -67,6 +72,30 @@ class TestServiceSoftwareConformance(_ThroughTheService):
     @pytest.fixture
     def service(self, hooked_software_service: ServiceProcess) -> ServiceProcess:
         return hooked_software_service
+
+
+@pytest.fixture(scope="module")
+def uid_software_service() -> Iterator[ServiceProcess]:
+    """A software test server that counts no uid as an administrator (``no_admins``)."""
+    sock, home = service_dirs()
+    service = ServiceProcess(f"software:{home / 'keys'}", sock, home, test_hooks=True, no_admins=True)
+    service.start()
+    yield service
+    service.stop()
+    shutil.rmtree(home.parent, ignore_errors=True)
+
+
+class TestServiceSoftwareUidConformance(_ThroughTheService):
+    """The suite as an ordinary uid of the service (the per-uid path)."""
+
+    @pytest.fixture
+    def service(self, uid_software_service: ServiceProcess) -> ServiceProcess:
+        return uid_software_service
+
+    def init_keystore(self, uri: str) -> Keystore:
+        ks = Keystore(uri)
+        assert ks._link.info["admin"] is False  # type: ignore[attr-defined]  # the per-uid path, not root's
+        return ks
 
 
 @pytest.fixture(scope="module")
