@@ -6,10 +6,11 @@ add, query, update and remove crosses the socket and runs in the service.
 **Run here unchanged** (``THROUGH_THE_SERVICE``): the tests of test_asset_semantics, test_asset_checks,
 test_asset_auth, test_asset_userauth and test_asset_crypto that use only a store, its keystore, its
 owner and the keystore's PIN (``store``, ``keystore``, ``owner``, ``pin_set``; ``st``, ``ks``,
-``auth_store``: the same over the service). The tests run as the service's own uid, an administrator
-(docs/service.md, "Trust model"): its keys are in the keystore's plain namespace and its owners are the
-names it gives, so the asset key aliases a test derives from its owner are the ones the client sees. The
-per-uid namespaces and owners are tests/service/test_service_uids.py's.
+``auth_store``: the same over the service). They run on each service of ``BACKENDS``: as the service's
+own uid, an administrator (docs/service.md, "Trust model": its keys in the keystore's plain namespace,
+its owners the names it gives), and on software also as an ordinary uid (``software-uid``: a test server
+with no administrator, so the test process takes the per-uid path: its keys in ``uid:<uid>``, its owners
+``<uid>/<owner>``, its own PIN credential; ``key_owner`` is the owner the asset key aliases derive from).
 
 **Stay in-process** (``IN_PROCESS``, each with its reason): the tests that read or edit the database
 behind the store's back (``db_exec``: a client of the service cannot reach the service's files, by
