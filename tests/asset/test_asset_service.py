@@ -8,7 +8,7 @@ test_asset_auth, test_asset_userauth and test_asset_crypto that use only a store
 owner and the keystore's PIN (``store``, ``keystore``, ``owner``, ``pin_set``; ``st``, ``ks``,
 ``auth_store``: the same over the service). They run on each service of ``BACKENDS``: as the service's
 own uid, an administrator (docs/service.md, "Trust model": its keys in the keystore's plain namespace,
-its owners the names it gives), and on software also as an ordinary uid (``software-uid``: a test server
+its owners the names it gives), and also as an ordinary uid (``software-uid``, ``tpm2-uid``: a test server
 with no administrator, so the test process takes the per-uid path: its keys in ``uid:<uid>``, its owners
 ``<uid>/<owner>``, its own PIN credential; ``key_owner`` is the owner the asset key aliases derive from).
 
@@ -166,9 +166,9 @@ def test_every_asset_test_is_accounted_for() -> None:
 
 
 #: The services the module runs on: ``hukspy serve`` of software and of swtpm (the test process is the
-#: service's uid, an administrator), and the test server of software with no administrator
+#: service's uid, an administrator), and the test server of each with no administrator
 #: (``ServiceProcess(..., no_admins=True)``: the test process is an ordinary uid, on the per-uid path).
-BACKENDS: Final = ("software", "tpm2", "software-uid")
+BACKENDS: Final = ("software", "tpm2", "software-uid", "tpm2-uid")
 
 
 @contextlib.contextmanager
@@ -178,11 +178,11 @@ def _service(backend: str) -> Iterator[ServiceProcess]:
     sock, home = service_dirs()
     with contextlib.ExitStack() as stack:
         stack.callback(shutil.rmtree, home.parent, ignore_errors=True)
-        if backend == "tpm2":
+        if backend.startswith("tpm2"):
             uri = asset_uri(stack.enter_context(swtpm()).uri)
         else:
             uri = f"software:{home / 'keys'}"
-        uid = backend == "software-uid"
+        uid = backend.endswith("-uid")
         service = ServiceProcess(uri, sock, home, test_hooks=uid, no_admins=uid)
         service.start()
         stack.callback(service.stop)
