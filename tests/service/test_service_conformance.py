@@ -13,7 +13,8 @@ lock state, the tokens and every key's auth check still run in the service, on i
 ``test_hukspy_serve_answers_no_test_call`` checks that a production ``hukspy serve`` refuses the
 test-only target (the connection is closed: 12000005).
 
-``TestServiceSoftwareUidConformance`` runs the same suite on a test server started with ``no_admins``
+``TestServiceSoftwareUidConformance`` and ``TestServiceTpm2UidConformance`` run the same suite on a test
+server started with ``no_admins``
 (``hukspy.testing.service_hooks``, ``--no-admins``): the test process is then an ordinary uid, not an
 administrator, so every call takes the per-uid path (its own key namespace ``uid:<uid>``, its own PIN
 credential); each test's connection checks the handshake said ``"admin": False``.
@@ -21,6 +22,7 @@ credential); each test's connection checks the handshake said ``"admin": False``
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from collections.abc import Iterator
 
@@ -85,21 +87,31 @@ def uid_software_service() -> Iterator[ServiceProcess]:
     shutil.rmtree(home.parent, ignore_errors=True)
 
 
-class TestServiceSoftwareUidConformance(_ThroughTheService):
-    """The suite as an ordinary uid of the service (the per-uid path)."""
+class _AsAnOrdinaryUid(_ThroughTheService):
+    """The suite as an ordinary uid of a ``no_admins`` test server (the per-uid path)."""
 
+    def init_keystore(self, uri: str) -> Keystore:
+        """A client whose handshake said ``"admin": False``: the service counts it as an ordinary uid."""
+        ks = Keystore(uri)
+        assert ks._link.info["admin"] is False  # type: ignore[attr-defined]
+        return ks
+
+
+class TestServiceSoftwareUidConformance(_AsAnOrdinaryUid):
     @pytest.fixture
     def service(self, uid_software_service: ServiceProcess) -> ServiceProcess:
         return uid_software_service
 
-    def init_keystore(self, uri: str) -> Keystore:
-        ks = Keystore(uri)
-        assert ks._link.info["admin"] is False  # type: ignore[attr-defined]  # the per-uid path, not root's
-        return ks
-
 
 @pytest.fixture(scope="module")
 def tpm2_service() -> Iterator[ServiceProcess]:
+    with _tpm2_service() as service:
+        yield service
+
+
+@contextlib.contextmanager
+def _tpm2_service(*, no_admins: bool = False) -> Iterator[ServiceProcess]:
+    """A test server of a fresh swtpm (``no_admins``: counting no uid as an administrator)."""
     try:
         from hukspy_tpm2.testing import SwtpmUnavailableError, swtpm_instance
     except ImportError as exc:
@@ -110,7 +122,7 @@ def tpm2_service() -> Iterator[ServiceProcess]:
     except SwtpmUnavailableError as exc:
         unavailable("tpm2", str(exc))
     sock, home = service_dirs()
-    service = ServiceProcess(inst.uri, sock, home, test_hooks=True)
+    service = ServiceProcess(inst.uri, sock, home, test_hooks=True, no_admins=no_admins)
     try:
         service.start()
         yield service
@@ -124,6 +136,18 @@ class TestServiceTpm2Conformance(_ThroughTheService):
     @pytest.fixture
     def service(self, tpm2_service: ServiceProcess) -> ServiceProcess:
         return tpm2_service
+
+
+@pytest.fixture(scope="module")
+def uid_tpm2_service() -> Iterator[ServiceProcess]:
+    with _tpm2_service(no_admins=True) as service:
+        yield service
+
+
+class TestServiceTpm2UidConformance(_AsAnOrdinaryUid):
+    @pytest.fixture
+    def service(self, uid_tpm2_service: ServiceProcess) -> ServiceProcess:
+        return uid_tpm2_service
 
 
 def test_hukspy_serve_answers_no_test_call(software_service: ServiceProcess) -> None:
