@@ -14,17 +14,20 @@ lock state, the tokens and every key's auth check still run in the service, on i
 test-only target (the connection is closed: 12000005).
 
 ``TestServiceSoftwareUidConformance`` and ``TestServiceTpm2UidConformance`` run the same suite on a test
-server started with ``no_admins``
-(``hukspy.testing.service_hooks``, ``--no-admins``): the test process is then an ordinary uid, not an
-administrator, so every call takes the per-uid path (its own key namespace ``uid:<uid>``, its own PIN
-credential); each test's connection checks the handshake said ``"admin": False``.
+server started with ``no_admins`` (``hukspy.testing.service_hooks``, ``--no-admins``): the test process
+is then an ordinary uid, not an administrator, so every call takes the per-uid path (its own key
+namespace ``uid:<uid>``, its own PIN credential); each test's connection checks the handshake said
+``"admin": False``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from _require import unavailable
@@ -163,3 +166,17 @@ def test_hukspy_serve_answers_no_test_call(software_service: ServiceProcess) -> 
             assert ks.user_auth.is_pin_set(), "a test call reached the production credential"
         finally:
             ks.user_auth.remove_pin(b"112233")
+
+
+def test_only_the_test_server_drops_the_administrators(tmp_path: Path) -> None:
+    """``--no-admins`` is the test server's: ``hukspy serve`` refuses the option (its own uid and root
+    stay administrators), and ``ServiceProcess`` takes ``no_admins`` only with ``test_hooks``."""
+    run = subprocess.run(
+        [sys.executable, "-m", "hukspy", "serve", "--keystore", f"software:{tmp_path / 'keys'}",
+         "--socket", str(tmp_path / "s.sock"), "--no-admins"],
+        capture_output=True, timeout=60, check=False,
+    )
+    assert run.returncode == 2 and b"--no-admins" in run.stderr
+    assert not (tmp_path / "s.sock").exists()
+    with pytest.raises(ValueError, match="test server"):
+        ServiceProcess("software:", tmp_path / "s.sock", tmp_path, no_admins=True)
