@@ -1092,7 +1092,7 @@ class Keystore:
     ) -> HuksReturnResult:
         alias = policy.check_alias(key_alias)
         store = policy.check_kem_shared(shared_alias, shared)
-        record = self._record(alias, policy.storage_level(key_params))
+        record = self._find(alias, key_params)  # the caller's namespace and lock state, as every key call
         key = policy.key_spec(record.params)
         op = policy.check_kem(kind, key)
         if not self._caps.supports_op(key, op):
@@ -1119,7 +1119,8 @@ class Keystore:
         secret, ciphertext = out[: policy.KEM_SHARED_SECRET_BYTES], out[policy.KEM_SHARED_SECRET_BYTES :]
         if plan is None or store is None:
             return HuksReturnResult(out_data=ciphertext, shared_secret=secret)
-        self._import(store[0], plan, KeyMaterial(secret=secret))
+        name = access.stored_alias(self._namespace(store[1]), store[0])
+        self._import(name, plan, KeyMaterial(secret=secret))
         return HuksReturnResult(out_data=ciphertext)
 
     @_public

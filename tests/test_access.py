@@ -165,3 +165,34 @@ def test_private_key_reaches_a_group_key_only_with_its_group(
         os.setgroups(saved)
     with raises_code(12000018):  # out of the group again
         ks.private_key("signer", HuksOptions([g]))  # type: ignore[list-item]
+
+
+def test_ml_kem_reaches_only_the_callers_namespace(ks: Keystore) -> None:
+    """``encapsulate``/``decapsulate`` find the key, and store a shared key, in the caller's namespace as
+    every other key call does: a uid of the service neither reaches another namespace's ML-KEM key of
+    the same alias nor writes its shared key into another namespace."""
+    if ks.capabilities().key(HuksKeyAlg.HUKS_ALG_ML_KEM, 768) is None:
+        pytest.skip(f"{ks.backend_name} declares no ML-KEM-768 keys")
+    kem = options(param(HuksTag.HUKS_TAG_ALGORITHM, HuksKeyAlg.HUKS_ALG_ML_KEM),
+                  param(HuksTag.HUKS_TAG_KEY_SIZE, 768),
+                  param(HuksTag.HUKS_TAG_PURPOSE,
+                        HuksKeyPurpose.HUKS_KEY_PURPOSE_WRAP | HuksKeyPurpose.HUKS_KEY_PURPOSE_UNWRAP))
+    shared = [param(HuksTag.HUKS_TAG_ALGORITHM, HuksKeyAlg.HUKS_ALG_AES),
+              param(HuksTag.HUKS_TAG_KEY_SIZE, 256),
+              param(HuksTag.HUKS_TAG_PURPOSE, HuksKeyPurpose.HUKS_KEY_PURPOSE_ENCRYPT)]
+    alice = ks.for_caller(access.Caller.current(), home="uid:1000")
+    bob = ks.for_caller(access.Caller.current(), home="uid:1001")
+    ks.generate_key_item("plain", kem)  # type: ignore[arg-type]  # the plain namespace's (an administrator's)
+    with raises_code(12000011):
+        alice.decapsulate("plain", [], ks.encapsulate("plain", []).out_data)
+    alice.generate_key_item("kem", kem)  # type: ignore[arg-type]
+    ct = alice.encapsulate("kem", []).out_data
+    assert alice.decapsulate("kem", [], ct).shared_secret is not None
+    for call in (lambda k: k.encapsulate("kem", []), lambda k: k.decapsulate("kem", [], ct)):
+        for other in (bob, ks):
+            with raises_code(12000011):
+                call(other)
+    alice.encapsulate("kem", [], "secret", shared)  # type: ignore[arg-type]
+    assert alice.list_aliases(options()).key_aliases == ["kem", "secret"]
+    assert ks.list_aliases(options()).key_aliases == ["plain"]
+    assert bob.list_aliases(options()).key_aliases == []

@@ -4,7 +4,9 @@ answers, kill it (SIGKILL) and start it again on the same state, stop it (SIGTER
 ``ServiceProcess(..., test_hooks=True)`` starts the test server of ``hukspy.testing.service_hooks``
 instead: the same server, whose user-auth clock is read from ``clock_file`` (a
 ``hukspy.testing.userauth.FileFakeClock`` of the test writes it) and which answers the test-only
-calls of ``service_hook`` (reset the caller's user-auth records, ...). ``hukspy serve`` has neither:
+calls of ``service_hook`` (reset the caller's user-auth records, ...); with ``no_admins`` as well, that
+server counts no uid as an administrator, so the test process is an ordinary caller (its own key
+namespace, ASSET owners and credential). ``hukspy serve`` has none of this:
 a client of it that sends a test call loses its connection (docs/service.md, "Tests").
 """
 
@@ -59,11 +61,14 @@ class ServiceProcess:
     """``hukspy serve --keystore uri --socket socket_path --home home [--config config]``, run with
     ``sys.executable``. ``uri`` is the service URI clients use (``service:<socket_path>``). With
     ``test_hooks`` the test server of ``hukspy.testing.service_hooks`` (same arguments, plus
-    ``--clock-file``: ``clock_file``, beside the state directory) runs instead."""
+    ``--clock-file``: ``clock_file``, beside the state directory) runs instead; ``no_admins`` (with
+    ``test_hooks`` only) makes it count no uid as an administrator (``--no-admins``)."""
 
     def __init__(self, keystore: str, socket_path: str | os.PathLike[str], home: str | os.PathLike[str],
                  config: str | os.PathLike[str] | None = None, env: dict[str, str] | None = None,
-                 *, test_hooks: bool = False) -> None:
+                 *, test_hooks: bool = False, no_admins: bool = False) -> None:
+        if no_admins and not test_hooks:
+            raise ValueError("no_admins is an option of the test server (test_hooks=True)")
         self.keystore = keystore
         self.socket_path = str(socket_path)
         self.home = str(home)
@@ -71,6 +76,7 @@ class ServiceProcess:
         self.env = {**os.environ, **(env or {})}
         self.proc: subprocess.Popen[bytes] | None = None
         self.test_hooks = test_hooks
+        self.no_admins = no_admins
         #: Where a test server reads its user-auth clock (no file: the machine's clocks).
         self.clock_file = str(Path(self.home).parent / "test-clock.json")
 
@@ -84,6 +90,8 @@ class ServiceProcess:
                "--socket", self.socket_path, "--home", self.home]
         if self.test_hooks:
             cmd += ["--clock-file", self.clock_file]
+        if self.no_admins:
+            cmd.append("--no-admins")
         if self.config is not None:
             cmd += ["--config", self.config]
         return cmd

@@ -1,14 +1,18 @@
 """The keystore service's test server: ``python -m hukspy.testing.service_hooks`` (started by
 ``hukspy.testing.service.ServiceProcess(..., test_hooks=True)``, never by ``hukspy serve``).
 
-It is ``hukspy serve``'s server (``hukspy.service.server``) with two additions, so the user-auth suites
+It is ``hukspy serve``'s server (``hukspy.service.server``) with these additions, so the user-auth suites
 (``UserAuthTests``, ``AuthKeyTests``) can run through a real service (docs/service.md, "Tests"):
 
 - every credential's clock is a ``hukspy.testing.userauth.FileClock`` on ``--clock-file``: the test's
   ``FileFakeClock`` writes that file; without it the clock is the machine's;
 - the target ``"t"`` (``HOOKS``), on the calling uid's own credential, as the kernel names the caller:
   ``reset_user_auth`` (drop its PIN state records), ``user_auth_state`` (a digest of them) and
-  ``forge_token`` (re-sign a token of its credential with changed fields).
+  ``forge_token`` (re-sign a token of its credential with changed fields);
+- ``--no-admins``: the server has no administrator at all, not even its own uid (which ``hukspy serve``
+  always counts as one, docs/service.md "Configuration"), so a test process of the service's uid is an
+  ordinary caller: its own key namespace, ``<uid>/<owner>`` ASSET owners and its own PIN credential,
+  the per-uid path every other uid takes.
 
 A production service answers none of this: a client of ``hukspy serve`` that sends target ``"t"``
 loses its connection, and its clock is always the machine's.
@@ -17,6 +21,7 @@ loses its connection, and its clock is always the machine's.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import socket
 import sys
@@ -73,16 +78,20 @@ class HookedServer(Server):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the test server: ``--keystore URI --socket PATH --home DIR --clock-file FILE [--config FILE]``
-    (as ``hukspy serve``; files created with umask 077). The exit status."""
+    """Run the test server: ``--keystore URI --socket PATH --home DIR --clock-file FILE [--config FILE]
+    [--no-admins]`` (as ``hukspy serve``; files created with umask 077). The exit status."""
     p = argparse.ArgumentParser(prog="python -m hukspy.testing.service_hooks")
     p.add_argument("--keystore", required=True)
     p.add_argument("--socket", required=True)
     p.add_argument("--home", required=True)
     p.add_argument("--clock-file", required=True)
     p.add_argument("--config", default=None)
+    p.add_argument("--no-admins", action="store_true",
+                   help="no uid is an administrator, the server's own included (test-only)")
     args = p.parse_args(argv)
     config = Config.load(args.config)
+    if args.no_admins:
+        config = dataclasses.replace(config, admins=frozenset())
     os.umask(0o077)
     clock = FileClock(args.clock_file)
 

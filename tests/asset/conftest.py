@@ -63,6 +63,13 @@ def owner() -> str:
     return f"test.app-{uuid.uuid4().hex[:12]}"
 
 
+@pytest.fixture
+def key_owner(owner: str) -> str:
+    """The owner name the store's asset key aliases derive from (test_asset_crypto.expected_alias): the
+    store's owner (through the keystore service, the owner the service keeps: test_asset_service.py)."""
+    return owner
+
+
 DATABASES = ("sqlite", "postgresql")
 
 

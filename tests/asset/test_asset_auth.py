@@ -146,8 +146,10 @@ def test_challenges_belong_to_their_owner(
     assert code_of(lambda: auth_store.query({**q})) == 24000004
 
 
-def test_pre_query_with_the_key_deleted(auth_store: asset.AssetStore, keystore: hukspy.Keystore) -> None:
-    alias = asset_crypto.key_alias(auth_store.owner.encode(), AuthType.ANY, 1, False)
+def test_pre_query_with_the_key_deleted(
+    auth_store: asset.AssetStore, keystore: hukspy.Keystore, key_owner: str
+) -> None:
+    alias = asset_crypto.key_alias(key_owner.encode(), AuthType.ANY, 1, False)
     keystore.delete_key_item(alias, hukspy.HuksOptions())
     assert code_of(lambda: auth_store.pre_query({})) == 24000002
 

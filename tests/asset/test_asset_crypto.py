@@ -57,7 +57,7 @@ def test_secret_is_stored_only_as_ciphertext(store: asset.AssetStore) -> None:
 
 
 def test_one_key_per_access_control(
-    store: asset.AssetStore, keystore: hukspy.Keystore, owner: str, pin_set: None
+    store: asset.AssetStore, keystore: hukspy.Keystore, key_owner: str, pin_set: None
 ) -> None:
     """One key per access control, at its accessibility's storage level (REQUIRE_PASSWORD_SET needs a
     PIN: ``pin_set``)."""
@@ -77,9 +77,9 @@ def test_one_key_per_access_control(
                 T.REQUIRE_PASSWORD_SET: rpws,
             }
         )
-        assert keystore.has_key_item(expected_alias(owner, auth, acc, rpws), at_level(acc))
-    assert len({expected_alias(owner, *c) for c in combos}) == len(combos)
-    assert not keystore.has_key_item(expected_alias(owner, 0, 1, True), at_level(1))
+        assert keystore.has_key_item(expected_alias(key_owner, auth, acc, rpws), at_level(acc))
+    assert len({expected_alias(key_owner, *c) for c in combos}) == len(combos)
+    assert not keystore.has_key_item(expected_alias(key_owner, 0, 1, True), at_level(1))
     for i in (0, 2, 3):
         assert store.query({T.ALIAS: f"a{i}".encode(), **ALL})[0][T.SECRET] == b"s"
 
@@ -162,10 +162,10 @@ def test_update_keeps_the_binding(store: asset.AssetStore) -> None:
 
 
 def test_a_key_deleted_under_the_store(
-    store: asset.AssetStore, keystore: hukspy.Keystore, owner: str
+    store: asset.AssetStore, keystore: hukspy.Keystore, key_owner: str
 ) -> None:
     store.add({T.SECRET: b"old", T.ALIAS: b"a"})
-    keystore.delete_key_item(expected_alias(owner), hukspy.HuksOptions())
+    keystore.delete_key_item(expected_alias(key_owner), hukspy.HuksOptions())
     # upstream: HUKS NOT_EXIST -> 24000002 when the secret is decrypted
     assert code_of(lambda: store.query({T.ALIAS: b"a", **ALL})) == 24000002
     assert store.query({T.ALIAS: b"a"})[0][T.ALIAS] == b"a"  # the attributes are still there

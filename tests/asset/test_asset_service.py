@@ -6,10 +6,11 @@ add, query, update and remove crosses the socket and runs in the service.
 **Run here unchanged** (``THROUGH_THE_SERVICE``): the tests of test_asset_semantics, test_asset_checks,
 test_asset_auth, test_asset_userauth and test_asset_crypto that use only a store, its keystore, its
 owner and the keystore's PIN (``store``, ``keystore``, ``owner``, ``pin_set``; ``st``, ``ks``,
-``auth_store``: the same over the service). The tests run as the service's own uid, an administrator
-(docs/service.md, "Trust model"): its keys are in the keystore's plain namespace and its owners are the
-names it gives, so the asset key aliases a test derives from its owner are the ones the client sees. The
-per-uid namespaces and owners are tests/service/test_service_uids.py's.
+``auth_store``: the same over the service). They run on each service of ``BACKENDS``: as the service's
+own uid, an administrator (docs/service.md, "Trust model": its keys in the keystore's plain namespace,
+its owners the names it gives), and also as an ordinary uid (``software-uid``, ``tpm2-uid``: a test server
+with no administrator, so the test process takes the per-uid path: its keys in ``uid:<uid>``, its owners
+``<uid>/<owner>``, its own PIN credential; ``key_owner`` is the owner the asset key aliases derive from).
 
 **Stay in-process** (``IN_PROCESS``, each with its reason): the tests that read or edit the database
 behind the store's back (``db_exec``: a client of the service cannot reach the service's files, by
@@ -164,34 +165,43 @@ def test_every_asset_test_is_accounted_for() -> None:
 # ------------------------------------------------------------------------------------------- fixtures
 
 
+#: The services the module runs on: ``hukspy serve`` of software and of swtpm (the test process is the
+#: service's uid, an administrator), and the test server of each with no administrator
+#: (``ServiceProcess(..., no_admins=True)``: the test process is an ordinary uid, on the per-uid path).
+BACKENDS: Final = ("software", "tpm2", "software-uid", "tpm2-uid")
+
+
 @contextlib.contextmanager
 def _service(backend: str) -> Iterator[ServiceProcess]:
-    """A started ``hukspy serve`` of a fresh software keystore or swtpm; stopped and removed afterwards."""
+    """A started service of ``BACKENDS``, on a fresh software keystore or swtpm; stopped and removed
+    afterwards."""
     sock, home = service_dirs()
     with contextlib.ExitStack() as stack:
         stack.callback(shutil.rmtree, home.parent, ignore_errors=True)
-        if backend == "software":
-            uri = f"software:{home / 'keys'}"
-        else:
+        if backend.startswith("tpm2"):
             uri = asset_uri(stack.enter_context(swtpm()).uri)
-        service = ServiceProcess(uri, sock, home)
+        else:
+            uri = f"software:{home / 'keys'}"
+        uid = backend.endswith("-uid")
+        service = ServiceProcess(uri, sock, home, test_hooks=uid, no_admins=uid)
         service.start()
         stack.callback(service.stop)
         yield service
 
 
-@pytest.fixture(scope="module", params=["software", "tpm2"])
+@pytest.fixture(scope="module", params=BACKENDS)
 def asset_service(request: pytest.FixtureRequest) -> Iterator[ServiceProcess]:
-    """One service per backend for the module."""
+    """One service per entry of ``BACKENDS`` for the module."""
     with _service(request.param) as service:
         yield service
 
 
 @pytest.fixture
 def keystore(asset_service: ServiceProcess) -> Iterator[hukspy.Keystore]:
-    """A client of the module's service. Afterwards its credential has no PIN (the tests share it)."""
+    """A client of the module's service: an administrator, or on the ``no_admins`` test server an
+    ordinary uid (the handshake says which). Afterwards its credential has no PIN (the tests share it)."""
     with hukspy.Keystore(asset_service.uri) as ks:
-        assert ks._link.info["admin"] is True  # type: ignore[attr-defined]  # see the module docstring
+        assert ks._link.info["admin"] is not asset_service.no_admins  # type: ignore[attr-defined]
         yield ks
         assert not ks.user_auth.is_pin_set()
 
@@ -199,6 +209,14 @@ def keystore(asset_service: ServiceProcess) -> Iterator[hukspy.Keystore]:
 @pytest.fixture
 def owner() -> str:
     return f"test.app-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+def key_owner(keystore: hukspy.Keystore, owner: str) -> str:
+    """The owner the service keeps for ``owner`` (docs/service.md, "ASSET owners"), from which the asset
+    key aliases derive: an administrator's as given, an ordinary uid's ``<uid>/<owner>``."""
+    info = keystore._link.info  # type: ignore[attr-defined]
+    return owner if info["admin"] else f"{info['uid']}/{owner}"
 
 
 @pytest.fixture
@@ -409,7 +427,7 @@ def test_service_accessibility_follows_the_lock_state(st: asset.AssetStore, ks: 
 
 
 def test_service_keys_live_at_their_accessibilitys_storage_level(
-    st: asset.AssetStore, ks: hukspy.Keystore, owner: str
+    st: asset.AssetStore, ks: hukspy.Keystore, key_owner: str
 ) -> None:
     """DEVICE_POWERED_ON keys are DE, DEVICE_FIRST_UNLOCKED CE, DEVICE_UNLOCKED ECE, in the service's
     keystore (the aliases of test_asset_crypto.expected_alias)."""
@@ -424,7 +442,7 @@ def test_service_keys_live_at_their_accessibilitys_storage_level(
     for acc, level in ((Accessibility.DEVICE_POWERED_ON, 0), (Accessibility.DEVICE_FIRST_UNLOCKED, 1),
                        (Accessibility.DEVICE_UNLOCKED, 2)):
         st.add({T.ALIAS: b"k%d" % level, T.SECRET: b"x", T.ACCESSIBILITY: acc})
-        assert levels_of(test_asset_crypto.expected_alias(owner, 0, acc)) == [level]
+        assert levels_of(test_asset_crypto.expected_alias(key_owner, 0, acc)) == [level]
 
 
 def test_service_secret_is_in_no_file_of_the_service(

@@ -12,12 +12,23 @@ helpers dispatch to them for a ``service:`` keystore). The PIN checks, the wrong
 lock state, the tokens and every key's auth check still run in the service, on its records.
 ``test_hukspy_serve_answers_no_test_call`` checks that a production ``hukspy serve`` refuses the
 test-only target (the connection is closed: 12000005).
+
+``TestServiceSoftwareUidConformance`` and ``TestServiceTpm2UidConformance`` run the same suite on a test
+server started with ``no_admins`` (``hukspy.testing.service_hooks``, ``--no-admins``): the test process
+is then an ordinary uid, not an administrator, so every call takes the per-uid path (its own key
+namespace ``uid:<uid>``, its own PIN credential); each test's connection checks the handshake said
+``"admin": False``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Final
 
 import pytest
 from _require import unavailable
@@ -70,7 +81,53 @@ class TestServiceSoftwareConformance(_ThroughTheService):
 
 
 @pytest.fixture(scope="module")
+def uid_software_service() -> Iterator[ServiceProcess]:
+    """A software test server that counts no uid as an administrator (``no_admins``)."""
+    sock, home = service_dirs()
+    service = ServiceProcess(f"software:{home / 'keys'}", sock, home, test_hooks=True, no_admins=True)
+    service.start()
+    yield service
+    service.stop()
+    shutil.rmtree(home.parent, ignore_errors=True)
+
+
+class _AsAnOrdinaryUid(_ThroughTheService):
+    """The suite as an ordinary uid of a ``no_admins`` test server (the per-uid path)."""
+
+    def init_keystore(self, uri: str) -> Keystore:
+        """A client whose handshake said ``"admin": False``: the service counts it as an ordinary uid."""
+        ks = Keystore(uri)
+        assert ks._link.info["admin"] is False  # type: ignore[attr-defined]
+        return ks
+
+
+class TestServiceSoftwareUidConformance(_AsAnOrdinaryUid):
+    """All but ``SLOW_HERE``."""
+
+    #: Left to TestServiceSoftwareConformance: generating RSA keys of every declared size (70-125 s on
+    #: the test machine) runs the same code for an ordinary uid as for an administrator; RSA keys on the
+    #: per-uid path are still made and used by the RSA ``test_declared_ops`` and on swtpm.
+    SLOW_HERE: Final = frozenset({"test_declared_keys[RSA]"})
+
+    @pytest.fixture
+    def service(self, uid_software_service: ServiceProcess) -> ServiceProcess:
+        return uid_software_service
+
+    @pytest.fixture(autouse=True)
+    def _not_slow_here(self, request: pytest.FixtureRequest) -> None:
+        if request.node.name in self.SLOW_HERE:
+            pytest.skip("as an administrator only (TestServiceSoftwareConformance): see SLOW_HERE")
+
+
+@pytest.fixture(scope="module")
 def tpm2_service() -> Iterator[ServiceProcess]:
+    with _tpm2_service() as service:
+        yield service
+
+
+@contextlib.contextmanager
+def _tpm2_service(*, no_admins: bool = False) -> Iterator[ServiceProcess]:
+    """A test server of a fresh swtpm (``no_admins``: counting no uid as an administrator)."""
     try:
         from hukspy_tpm2.testing import SwtpmUnavailableError, swtpm_instance
     except ImportError as exc:
@@ -81,7 +138,7 @@ def tpm2_service() -> Iterator[ServiceProcess]:
     except SwtpmUnavailableError as exc:
         unavailable("tpm2", str(exc))
     sock, home = service_dirs()
-    service = ServiceProcess(inst.uri, sock, home, test_hooks=True)
+    service = ServiceProcess(inst.uri, sock, home, test_hooks=True, no_admins=no_admins)
     try:
         service.start()
         yield service
@@ -97,6 +154,18 @@ class TestServiceTpm2Conformance(_ThroughTheService):
         return tpm2_service
 
 
+@pytest.fixture(scope="module")
+def uid_tpm2_service() -> Iterator[ServiceProcess]:
+    with _tpm2_service(no_admins=True) as service:
+        yield service
+
+
+class TestServiceTpm2UidConformance(_AsAnOrdinaryUid):
+    @pytest.fixture
+    def service(self, uid_tpm2_service: ServiceProcess) -> ServiceProcess:
+        return uid_tpm2_service
+
+
 def test_hukspy_serve_answers_no_test_call(software_service: ServiceProcess) -> None:
     """The production service (``hukspy serve``) closes a connection that sends the test-only target:
     nothing resets a credential there; the client's next call connects again."""
@@ -110,3 +179,17 @@ def test_hukspy_serve_answers_no_test_call(software_service: ServiceProcess) -> 
             assert ks.user_auth.is_pin_set(), "a test call reached the production credential"
         finally:
             ks.user_auth.remove_pin(b"112233")
+
+
+def test_only_the_test_server_drops_the_administrators(tmp_path: Path) -> None:
+    """``--no-admins`` is the test server's: ``hukspy serve`` refuses the option (its own uid and root
+    stay administrators), and ``ServiceProcess`` takes ``no_admins`` only with ``test_hooks``."""
+    run = subprocess.run(
+        [sys.executable, "-m", "hukspy", "serve", "--keystore", f"software:{tmp_path / 'keys'}",
+         "--socket", str(tmp_path / "s.sock"), "--no-admins"],
+        capture_output=True, timeout=60, check=False,
+    )
+    assert run.returncode == 2 and b"--no-admins" in run.stderr
+    assert not (tmp_path / "s.sock").exists()
+    with pytest.raises(ValueError, match="test server"):
+        ServiceProcess("software:", tmp_path / "s.sock", tmp_path, no_admins=True)
