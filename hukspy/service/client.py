@@ -14,6 +14,7 @@ import contextlib
 import os
 import socket
 import threading
+import weakref
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Final, TypeVar, cast
 
@@ -51,24 +52,50 @@ T = TypeVar("T")
 
 #: Seconds to wait for the service to accept a connection and answer the handshake.
 CONNECT_TIMEOUT: Final = 10.0
+#: The most connections one ``service:`` keystore keeps (so the most of its calls in flight at once).
+MAX_CONNECTIONS: Final = 4
 
 
 class _LostError(Exception):
     """The connection failed: the service is unreachable or went away mid-call."""
 
 
+class _Conn:
+    """One connection of a ``_Link``: the socket, its frame reader, the last sequence number, and the
+    link generation it was made in (a connection of an older generation is closed when it comes back)."""
+
+    __slots__ = ("generation", "reader", "seq", "sock")
+
+    def __init__(self, sock: socket.socket, generation: int) -> None:
+        self.sock = sock
+        self.reader = wire.FrameReader(sock)
+        self.seq = 0
+        self.generation = generation
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.sock.close()
+
+
 class _Link:
-    """One connection to the service, made on demand and dropped when it fails. One call at a time."""
+    """The connections of one ``ServiceKeystore`` to the service: a small pool, so threads of one client
+    call in parallel (one connection per call in flight, at most ``MAX_CONNECTIONS``; a thread waits
+    for a free one beyond that). All of them join one session group in the service (the ``group``
+    token of the handshake, docs/service.md), so a session opened on one connection is used on any
+    other. Connections are made on demand and dropped when they fail."""
 
     def __init__(self, path: str, hello: dict[str, Any]) -> None:
         self.path = path
-        self._hello = hello
-        self._lock = threading.Lock()
-        self._sock: socket.socket | None = None
-        self._seq = 0
+        # the session group: a random name only this object knows, meaningful only within this uid
+        self._hello = {**hello, "group": os.urandom(16)}
+        self._cond = threading.Condition()
+        self._idle: list[_Conn] = []
+        self._open = 0
+        self._most = MAX_CONNECTIONS
+        self._generation = 0
         self.info: dict[str, Any] = {}
 
-    def _connect(self) -> socket.socket:
+    def _connect(self, generation: int) -> _Conn:
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             sock.settimeout(CONNECT_TIMEOUT)
@@ -91,34 +118,72 @@ class _Link:
             raise HuksError(int(code), message=str(message))
         sock.settimeout(None)
         self.info = info
-        return sock
+        return _Conn(sock, generation)
+
+    def _take(self) -> _Conn:
+        """An idle connection, else a new one (up to the pool's size), else wait for one. Raises
+        ``_LostError`` or the service's refusal (``HuksError``) when a first connection cannot be made;
+        a further one the service refuses for the uid's connection cap (12000024) shrinks the pool."""
+        while True:
+            with self._cond:
+                while not self._idle and self._open >= self._most:
+                    self._cond.wait()
+                if self._idle:
+                    return self._idle.pop()
+                self._open += 1
+                generation = self._generation
+            try:
+                return self._connect(generation)
+            except HuksError as exc:
+                with self._cond:
+                    self._open -= 1
+                    if exc.code != 12000024 or self._open == 0:
+                        self._cond.notify()
+                        raise
+                    self._most = self._open  # the uid's connection cap: share the ones there are
+            except BaseException:
+                with self._cond:
+                    self._open -= 1
+                    self._cond.notify()
+                raise
+
+    def _give(self, conn: _Conn | None) -> None:
+        """Return ``conn`` to the pool (None, or a connection of an older generation: close it)."""
+        with self._cond:
+            if conn is not None and conn.generation == self._generation:
+                self._idle.append(conn)
+            else:
+                self._open -= 1
+                if conn is not None:
+                    conn.close()
+            self._cond.notify()
 
     def ensure(self) -> None:
         """Connect (and handshake) now if not connected. Raises ``_LostError``, or the service's refusal as a
         ``HuksError`` (201 for a uid it does not allow)."""
-        with self._lock:
-            if self._sock is None:
-                self._sock = self._connect()
+        self._give(self._take())
 
     def call(self, target: str, method: str, args: Sequence[object], kwargs: dict[str, object]) -> Any:
         """The service's answer to one call: its value, or the ``HuksError``/``AssetError`` it raised.
         Raises ``_LostError`` when the service cannot be reached or the connection breaks."""
-        with self._lock:
-            if self._sock is None:
-                self._sock = self._connect()
-            sock = self._sock
-            self._seq = (self._seq + 1) & 0xFFFFFFFF
+        conn: _Conn | None = self._take()
+        assert conn is not None  # noqa: S101 - for the type checker
+        try:
+            conn.seq = seq = (conn.seq + 1) & 0xFFFFFFFF
             try:
-                wire.write_frame(sock, [self._seq, target, method, list(args), kwargs])
-                answer = wire.read_frame(sock, idle=None, frame=wire_timeout())
+                wire.write_frame(conn.sock, [seq, target, method, list(args), kwargs])
+                answer = conn.reader.read(idle=None, frame=wire_timeout())
             except (OSError, wire.ProtocolError) as exc:
-                self._drop()
                 raise _LostError(
                     f"lost the keystore service at {self.path} mid-call ({type(exc).__name__})"
                 ) from exc
-            if not (isinstance(answer, list) and len(answer) >= 3 and answer[0] == self._seq):
-                self._drop()
+            if not (isinstance(answer, list) and len(answer) >= 3 and answer[0] == seq):
                 raise _LostError(f"the keystore service at {self.path} answered out of turn")
+        except BaseException:
+            self._give(None)  # a connection whose turn order is unknown is closed, not reused
+            conn.close()
+            raise
+        self._give(conn)
         if answer[1] == 0:
             return answer[2]
         _, _, family, code, message, *extra = answer
@@ -133,15 +198,17 @@ class _Link:
             raise err
         raise HuksError(int(code), message=str(message))
 
-    def _drop(self) -> None:
-        if self._sock is not None:
-            with contextlib.suppress(OSError):
-                self._sock.close()
-            self._sock = None
-
     def close(self) -> None:
-        with self._lock:
-            self._drop()
+        """Close every connection: the idle ones now, the ones in a call when it returns (the service
+        ends the group's sessions when its last connection ends). A later call connects again."""
+        with self._cond:
+            self._generation += 1
+            idle, self._idle = self._idle, []
+            self._open -= len(idle)
+            self._most = MAX_CONNECTIONS
+            self._cond.notify_all()
+        for conn in idle:
+            conn.close()
 
 
 def wire_timeout() -> float:
@@ -176,6 +243,8 @@ class ServiceKeystore(Keystore):
         self._link = _Link(socket_path(uri.partition(":")[2] or None),
                            {"session_limit": session_limit, "session_policy": session_policy})
         self._limits = (session_limit, session_policy)
+        #: this keystore's ``session_scope``s, closed with it (as in-process)
+        self._scopes: weakref.WeakSet[ServiceKeystore] = weakref.WeakSet()
         self._call_lost(self._link.ensure)
 
     def __repr__(self) -> str:
@@ -204,17 +273,23 @@ class ServiceKeystore(Keystore):
         return self._call_lost(self._link.call, "k", method, args, kwargs)
 
     def close(self) -> None:
-        """Close the connection (the service ends this keystore's sessions); idempotent."""
+        """Close the connections (the service ends this keystore's sessions) and those of its
+        ``session_scope``s; idempotent."""
         self._closed = True
         self._link.close()
+        for scope in list(self._scopes):
+            scope.close()
 
     def session_scope(
         self, *, session_limit: int = DEFAULT_SESSION_LIMIT, session_policy: SessionPolicy = "reject"
     ) -> Keystore:
-        """A ``service:`` keystore of its own connection (so its own session table in the service) on
-        the same socket; closing this keystore does not close the scope. Raises as the constructor."""
+        """A ``service:`` keystore of its own connections (so its own session table in the service) on
+        the same socket; ``close()`` of the scope ends its sessions only, closing this keystore closes
+        the scope too (as in-process). Raises as the constructor."""
         self._check_open()
-        return ServiceKeystore(self.uri, session_limit=session_limit, session_policy=session_policy)
+        scope = ServiceKeystore(self.uri, session_limit=session_limit, session_policy=session_policy)
+        self._scopes.add(scope)
+        return scope
 
     @property
     def backend_name(self) -> str:

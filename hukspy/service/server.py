@@ -280,6 +280,8 @@ class _Uid:
         self.scopes: set[Keystore] = set()
         self.calls = threading.BoundedSemaphore(server.config.limits.calls_per_uid)
         self.assets: dict[str, AssetStore] = {}
+        #: session groups by their token: the connections of one client keystore share one scope
+        self.groups: dict[bytes, _Group] = {}
 
     def owner(self, owner: str) -> str:
         """The ASSET owner the service uses for ``owner`` as this uid names it: an administrator's
@@ -291,9 +293,22 @@ class _Uid:
         return sum(scope.open_sessions for scope in list(self.scopes))
 
 
+class _Group:
+    """A session group of one uid: the scope (session table) its connections share, and how many
+    connections use it (the scope closes with the last)."""
+
+    def __init__(self, scope: Keystore) -> None:
+        self.scope = scope
+        self.members = 1
+
+
+#: The size of a session group token (docs/service.md, "Handshake").
+GROUP_TOKEN_SIZES: Final = range(8, 65)
+
+
 class _Connection:
-    """One client connection: its peer, its own session table (a ``session_scope`` of the uid's
-    keystore), the request loop."""
+    """One client connection: its peer, its session table (a ``session_scope`` of the uid's keystore,
+    shared by the connections of one session group), the request loop."""
 
     def __init__(self, server: Server, sock: socket.socket, peer: Peer) -> None:
         self.server = server
@@ -302,6 +317,8 @@ class _Connection:
         self.limits = server.config.limits
         self.user: _Uid | None = None
         self.scope: Keystore | None = None
+        self.group: bytes | None = None
+        self.reader = wire.FrameReader(sock)
 
     def run(self) -> None:
         try:
@@ -318,8 +335,7 @@ class _Connection:
         return False
 
     def _handshake(self) -> bool:
-        hello = wire.read_frame(self.sock, idle=self.limits.handshake_timeout,
-                                frame=self.limits.handshake_timeout)
+        hello = self.reader.read(idle=self.limits.handshake_timeout, frame=self.limits.handshake_timeout)
         if hello is wire.EOF:
             return False
         if not (isinstance(hello, list) and len(hello) == 3 and hello[0] == wire.MAGIC
@@ -330,6 +346,9 @@ class _Connection:
         if not self.server.config.allows(self.peer):
             return self._refuse(201, f"uid {self.peer.uid} may not use this keystore service")
         options: dict[str, Any] = hello[2]
+        group = options.get("group")
+        if group is not None and not (isinstance(group, bytes) and len(group) in GROUP_TOKEN_SIZES):
+            return self._refuse(401, "a session group is a token of 8 to 64 bytes")
         user = self.server.user(self.peer)
         with user.lock:
             if user.connections >= self.limits.connections_per_uid:
@@ -340,14 +359,32 @@ class _Connection:
         policy = options.get("session_policy", "reject")
         if isinstance(limit, int) and not isinstance(limit, bool):
             limit = min(limit, self.limits.sessions_per_connection)
-        try:
-            # the peer's own groups decide KEY_ACCESS_GROUP membership (hukspy.access)
-            caller = user.owner_keystore.for_caller(self.peer.caller(), user.namespace)
-            self.scope = caller.session_scope(session_limit=limit, session_policy=policy)
-        except HuksError as exc:
-            return self._refuse(exc.code, exc.message)
+        # a group's connections share its scope: a token names a group only within this uid
         with user.lock:
-            user.scopes.add(self.scope)
+            joined = user.groups.get(group) if group is not None else None
+            if joined is not None:
+                joined.members += 1
+                self.scope, self.group = joined.scope, group
+        if self.scope is None:
+            try:
+                # the peer's own groups decide KEY_ACCESS_GROUP membership (hukspy.access)
+                caller = user.owner_keystore.for_caller(self.peer.caller(), user.namespace)
+                scope = caller.session_scope(session_limit=limit, session_policy=policy)
+            except HuksError as exc:
+                return self._refuse(exc.code, exc.message)
+            with user.lock:
+                joined = user.groups.get(group) if group is not None else None
+                if joined is None:
+                    self.scope = scope
+                    user.scopes.add(scope)
+                    if group is not None:
+                        user.groups[group] = _Group(scope)
+                else:  # another connection of the group made it meanwhile
+                    joined.members += 1
+                    self.scope = joined.scope
+            if self.scope is not scope:
+                scope.close()
+            self.group = group
         info = {"uid": self.peer.uid, "backend": self.scope.backend_name,
                 "caps": self.scope.capabilities(), "admin": user.admin}
         wire.write_frame(self.sock, [wire.MAGIC, wire.VERSION, info])
@@ -355,9 +392,7 @@ class _Connection:
 
     def _serve(self) -> None:
         while not self.server.stopping.is_set():
-            request = wire.read_frame(
-                self.sock, idle=self.limits.idle_timeout, frame=self.limits.frame_timeout
-            )
+            request = self.reader.read(idle=self.limits.idle_timeout, frame=self.limits.frame_timeout)
             if request is wire.EOF:
                 return
             if not (isinstance(request, list) and len(request) == 5 and isinstance(request[2], str)
@@ -401,12 +436,20 @@ class _Connection:
     def _close(self) -> None:
         with contextlib.suppress(OSError):
             self.sock.close()
+        last = self.scope is not None
         if self.user is not None:
             with self.user.lock:
                 self.user.connections -= 1
-                if self.scope is not None:
+                joined_key = self.group or b""
+                joined = self.user.groups.get(joined_key)
+                if joined is not None and joined.scope is self.scope:
+                    joined.members -= 1
+                    last = joined.members == 0
+                    if last:
+                        del self.user.groups[joined_key]
+                if last and self.scope is not None:
                     self.user.scopes.discard(self.scope)
-        if self.scope is not None:
+        if last and self.scope is not None:
             self.scope.close()
         self.server.forget(self)
 
