@@ -352,3 +352,54 @@ def test_hukspy_keystore_and_hukspy_socket_select_the_service(
         assert ks.list_aliases(NONE) is not None
     monkeypatch.setenv("HUKSPY_SOCKET", software_service.socket_path + ".absent")
     assert code_of(hukspy.Keystore) == 12000005
+
+
+RSA_4096_SIGN = [HuksParam(HuksTag.HUKS_TAG_ALGORITHM, HuksKeyAlg.HUKS_ALG_RSA),
+                 HuksParam(HuksTag.HUKS_TAG_KEY_SIZE, 4096),
+                 HuksParam(HuksTag.HUKS_TAG_PURPOSE, HuksKeyPurpose.HUKS_KEY_PURPOSE_SIGN)]
+
+
+def test_threads_of_one_keystore_call_in_parallel_and_share_its_sessions(
+    software_service: ServiceProcess,
+) -> None:
+    """While one thread's RSA-4096 generation runs in the service, another thread of the same
+    ``Keystore`` opens a session (on a second connection of the keystore's pool); after the generation
+    the session is finished on the connection the generation used: one session table for them all."""
+    with hukspy.Keystore(software_service.uri) as ks:
+        ks.generate_key_item("par", HuksOptions(properties=AES))
+        gcm = HuksOptions(properties=GCM)
+        for attempt in range(3):
+            generated = threading.Event()
+
+            def generate(alias: str = f"big{attempt}", done: threading.Event = generated) -> None:
+                ks.generate_key_item(alias, HuksOptions(properties=RSA_4096_SIGN))
+                done.set()
+
+            worker = threading.Thread(target=generate)
+            worker.start()
+            time.sleep(0.05)  # the generation's request is on its way
+            handle = ks.init_session("par", gcm)
+            overlapped = not generated.is_set()
+            worker.join()
+            # the connection the generation used is the idle one taken next
+            out = ks.finish_session(handle, HuksOptions(properties=GCM, in_data=b"x" * 16))
+            assert len(out.out_data) >= 16 + 16  # the ciphertext and the tag (and a nonce it chose)
+            assert ks.open_sessions == 0
+            if overlapped:
+                return
+        pytest.fail("no init_session overlapped an RSA-4096 generation")
+
+
+def test_a_session_group_is_only_the_callers(make_service: Callable[..., ServiceProcess]) -> None:
+    """Two keystores with the same group token (as two processes of one uid could send) share
+    sessions; a malformed token is refused (401) in the handshake."""
+    service = make_service()
+    with hukspy.Keystore(service.uri) as a, hukspy.Keystore(service.uri) as b:
+        a.generate_key_item("k", HuksOptions(properties=AES))
+        h = a.init_session("k", HuksOptions(properties=GCM))
+        assert code_of(lambda: b.finish_session(h, HuksOptions(properties=GCM, in_data=b"x"))) == 12000011
+    s = raw(service)
+    s.sendall(frame(wire.encode([wire.MAGIC, wire.VERSION, {"group": b"short"}])))
+    reply = wire.read_frame(s, idle=10, frame=10)
+    assert reply[2]["error"][1] == 401
+    assert closed_by_service(s)
