@@ -14,7 +14,7 @@ import socket
 import struct
 import threading
 from collections.abc import Callable
-from typing import Any, Final, cast
+from typing import Any, Final
 
 import msgpack
 
@@ -149,22 +149,53 @@ def _lower(obj: object, packer: msgpack.Packer) -> object:
     if kind in _NATIVE:
         return obj
     if kind is list or kind is tuple:
-        return [_lower(x, packer) for x in cast("list[object]", obj)]
+        return _lower_items(obj, packer)  # type: ignore[arg-type]
     if kind is dict:
-        return {_lower(k, packer): _lower(v, packer) for k, v in cast("dict[object, object]", obj).items()}
+        return {k if type(k) in _NATIVE else _lower(k, packer): v if type(v) in _NATIVE else _lower(v, packer)
+                for k, v in obj.items()}  # type: ignore[attr-defined]
+    if kind is HuksParam:
+        return _param(obj, packer)  # type: ignore[arg-type]
+    if isinstance(obj, _NATIVE_BASES):  # an IntEnum, a str enum: MessagePack packs its base value
+        return obj
     fields = _FIELDS.get(kind)
     if fields is not None:
         code, values = fields(obj)
-    elif isinstance(obj, _NATIVE_BASES):
-        return obj
-    elif isinstance(obj, list | tuple):
-        return [_lower(x, packer) for x in obj]
-    elif isinstance(obj, dict):
-        return {_lower(k, packer): _lower(v, packer) for k, v in obj.items()}
+    elif isinstance(obj, list | tuple | dict):
+        return _lower(list(obj) if isinstance(obj, list | tuple) else dict(obj), packer)
     else:
         code, values = _fields(obj)
-    data: bytes = packer.pack([_lower(x, packer) for x in values])
+    data: bytes = packer.pack(_lower_items(values, packer))
     return _new_ext(msgpack.ExtType, (code, data))
+
+
+#: Most params of a call are an int tag with an int value, the same few again and again: their ext values
+#: and, on the other side, their decoded ``HuksParam``s are kept (never a bytes value: it may be a secret).
+_PARAMS_KEPT: Final = 1024
+_param_ext: dict[tuple[int, bool, int], msgpack.ExtType] = {}
+
+
+def _param(param: HuksParam, packer: msgpack.Packer) -> msgpack.ExtType:
+    """The ext value of ``param`` (a kept one for an int or bool value: enums count as their ints)."""
+    tag, value = param.tag, param.value
+    key = None
+    if isinstance(value, int) and isinstance(tag, int) and type(tag) is not bool:
+        key = (int(tag), type(value) is bool, int(value))
+        found = _param_ext.get(key)
+        if found is not None:
+            return found
+    data = packer.pack(_lower_items([tag, value], packer))
+    ext: msgpack.ExtType = _new_ext(msgpack.ExtType, (EXT["param"], data))
+    if key is not None:
+        if len(_param_ext) >= _PARAMS_KEPT:
+            _param_ext.clear()
+        _param_ext[key] = ext
+    return ext
+
+
+def _lower_items(items: list[object] | tuple[object, ...], packer: msgpack.Packer) -> list[object]:
+    """``_lower`` of each item (the native ones as they are, without a call per item)."""
+    return [x if type(x) in _NATIVE else _param(x, packer) if type(x) is HuksParam else _lower(x, packer)
+            for x in items]
 
 
 _local = threading.local()
@@ -202,23 +233,25 @@ def _caps_of(fields: list[Any]) -> Capabilities:
     )
 
 
-def _one(fields: list[Any]) -> Any:
-    (value,) = fields
-    return value
+def _n(fields: list[Any], n: int) -> list[Any]:
+    """``fields`` when there are ``n`` of them; ``ValueError`` otherwise (``_build`` makes it a
+    ``ProtocolError``)."""
+    if len(fields) != n:
+        raise ValueError(f"{len(fields)} fields, not {n}")
+    return fields
 
 
 #: ext code → the structured value from its decoded field list (raising TypeError/ValueError when the
 #: fields do not fit).
 _BUILD: Final[dict[int, Callable[[list[Any]], object]]] = {
-    EXT["options"]: lambda f: HuksOptions(*f) if len(f) == 2 else _one(f),
-    EXT["param"]: lambda f: HuksParam(*f) if len(f) == 2 else _one(f),
-    EXT["handle"]: lambda f: HuksSessionHandle(*f) if len(f) == 2 else _one(f),
-    EXT["result"]: lambda f: HuksReturnResult(*f) if len(f) == 4 else _one(f),
-    EXT["aliases"]: lambda f: HuksListAliasesReturnResult(list(_one(f))),
+    EXT["options"]: lambda f: HuksOptions(*_n(f, 2)),
+    EXT["param"]: lambda f: HuksParam(*_n(f, 2)),
+    EXT["handle"]: lambda f: HuksSessionHandle(*_n(f, 2)),
+    EXT["result"]: lambda f: HuksReturnResult(*_n(f, 4)),
+    EXT["aliases"]: lambda f: HuksListAliasesReturnResult(list(_n(f, 1)[0])),
     EXT["caps"]: _caps_of,
-    EXT["batch"]: lambda f: BatchResult(f[0], [BatchErrInfo(i, c, m) for i, c, m in f[1]])
-    if len(f) == 2 else _one(f),
-    EXT["opaque"]: lambda f: Opaque(str(_one(f))),
+    EXT["batch"]: lambda f: BatchResult(_n(f, 2)[0], [BatchErrInfo(i, c, m) for i, c, m in f[1]]),
+    EXT["opaque"]: lambda f: Opaque(str(_n(f, 1)[0])),
     EXT["tuple"]: tuple,
 }
 
@@ -235,6 +268,10 @@ def _build(code: int, fields: list[Any]) -> object:
         raise ProtocolError(f"a malformed value of extension type {code}") from exc
 
 
+_PARAM_CODE: Final = EXT["param"]
+_param_in: dict[bytes, object] = {}
+
+
 def _unpacker(depth: int) -> Callable[[bytes | memoryview], Any]:
     """The decoder of a payload nested ``depth`` extension levels deep (its ext hook decodes the next)."""
     if depth > _MAX_DEPTH:
@@ -244,10 +281,19 @@ def _unpacker(depth: int) -> Callable[[bytes | memoryview], Any]:
     inner = _unpacker(depth + 1)
 
     def ext_hook(code: int, payload: bytes) -> object:
+        if code == _PARAM_CODE:
+            kept = _param_in.get(payload)
+            if kept is not None:
+                return kept
         fields = inner(payload)
         if not isinstance(fields, list):
             raise ProtocolError(f"extension type {code} does not hold an array")
-        return _build(code, fields)
+        built = _build(code, fields)
+        if code == _PARAM_CODE and type(fields[1]) in (int, bool) and len(payload) <= 24:
+            if len(_param_in) >= _PARAMS_KEPT:
+                _param_in.clear()
+            _param_in[payload] = built
+        return built
 
     def unpack(data: bytes | memoryview) -> Any:
         try:

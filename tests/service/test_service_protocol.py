@@ -403,3 +403,20 @@ def test_a_session_group_is_only_the_callers(make_service: Callable[..., Service
     reply = wire.read_frame(s, idle=10, frame=10)
     assert reply[2]["error"][1] == 401
     assert closed_by_service(s)
+
+
+def test_kept_params_keep_their_types_and_wrong_shapes_are_refused() -> None:
+    """The codec keeps the ext values of int-valued params: a bool and an int of the same value, and an
+    enum and its int, stay what they are on the other side; a param of three fields is malformed."""
+    tag = HuksTag.HUKS_TAG_IS_KEY_ALIAS
+    for _ in range(2):  # the second time from what the codec kept
+        sent = [HuksParam(tag, True), HuksParam(tag, 1), HuksParam(int(tag), HuksKeyAlg.HUKS_ALG_AES)]
+        got = wire.decode(wire.encode(sent))
+        assert got == sent
+        assert [type(p.value) for p in got] == [bool, int, int]
+    three = msgpack.packb(msgpack.ExtType(wire.EXT["param"], msgpack.packb([1, 2, 3])))
+    with pytest.raises(wire.ProtocolError):
+        wire.decode(three)
+    one = msgpack.packb(msgpack.ExtType(wire.EXT["options"], msgpack.packb([None])))
+    with pytest.raises(wire.ProtocolError):
+        wire.decode(one)
