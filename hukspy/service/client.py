@@ -76,6 +76,16 @@ class _Conn:
         with contextlib.suppress(OSError):
             self.sock.close()
 
+    def alive(self) -> bool:
+        """Whether the service has not closed this idle connection (one non-blocking peek: an idle
+        connection has nothing to read unless the service ended it)."""
+        try:
+            return bool(self.sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT))
+        except BlockingIOError:
+            return True
+        except OSError:
+            return False
+
 
 class _Link:
     """The connections of one ``ServiceKeystore`` to the service: a small pool, so threads of one client
@@ -128,10 +138,16 @@ class _Link:
             with self._cond:
                 while not self._idle and self._open >= self._most:
                     self._cond.wait()
-                if self._idle:
-                    return self._idle.pop()
-                self._open += 1
-                generation = self._generation
+                conn = self._idle.pop() if self._idle else None
+                if conn is None:
+                    self._open += 1
+                    generation = self._generation
+            if conn is not None:
+                if conn.alive():
+                    return conn
+                self._give(None)  # the service closed it while idle (idle_timeout, a restart)
+                conn.close()
+                continue
             try:
                 return self._connect(generation)
             except HuksError as exc:

@@ -1,9 +1,10 @@
 """The conformance suite through ``service:`` keystores: a real ``hukspy serve`` on the software
-keystore and on swtpm; every call crosses the socket."""
+keystore, on swtpm and on a SoftHSM2 token; every call crosses the socket."""
 
 from __future__ import annotations
 
 import shutil
+import urllib.parse
 from collections.abc import Iterator
 
 import pytest
@@ -65,3 +66,35 @@ class TestServiceTpm2Conformance(_ThroughTheService):
     @pytest.fixture
     def keystore_uri(self, tpm2_service: ServiceProcess) -> str:
         return tpm2_service.uri
+
+
+@pytest.fixture(scope="module")
+def pkcs11_service() -> Iterator[ServiceProcess]:
+    """A service on a SoftHSM2 token of its own (label ``service``), logged in with ``$HUKSPY_PIN`` in
+    the service's environment (never the PIN on its command line)."""
+    try:
+        from hukspy_pkcs11.testing import SoftHsmUnavailableError, softhsm_token
+    except ImportError as exc:
+        unavailable("pkcs11", f"the PKCS#11 backend is not installed: {exc}")
+    try:
+        cm = softhsm_token(label="service")
+        token = cm.__enter__()
+    except SoftHsmUnavailableError as exc:
+        unavailable("pkcs11", str(exc))
+    q = urllib.parse.quote
+    uri = f"pkcs11:token={q(token.label, safe='')}?module-path={q(token.module, safe='/')}"
+    sock, home = service_dirs()
+    service = ServiceProcess(uri, sock, home, env={"HUKSPY_PIN": token.pin, "SOFTHSM2_CONF": token.conf})
+    try:
+        service.start()
+        yield service
+    finally:
+        service.stop()
+        shutil.rmtree(home.parent, ignore_errors=True)
+        cm.__exit__(None, None, None)
+
+
+class TestServicePkcs11Conformance(_ThroughTheService):
+    @pytest.fixture
+    def keystore_uri(self, pkcs11_service: ServiceProcess) -> str:
+        return pkcs11_service.uri
