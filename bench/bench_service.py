@@ -17,6 +17,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -108,19 +109,30 @@ def service_cpu(pid: int | None) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def client(uri: str, name: str, seconds: float) -> None:
-    """One client process of the throughput rows: one-shot ``name`` for ``seconds``; prints the count."""
+def client(uri: str, name: str, seconds: float, threads: int = 1) -> None:
+    """One client process of the throughput rows: one-shot ``name`` for ``seconds`` on ``threads``
+    threads sharing one ``Keystore``; prints the count."""
+    counts = [0] * threads
     with hukspy.Keystore(uri) as ks:
         one_shot(ks, name)
-        n, deadline = 0, time.perf_counter() + seconds
-        while time.perf_counter() < deadline:
-            one_shot(ks, name)
-            n += 1
-    print(n)
+        deadline = time.perf_counter() + seconds
+
+        def loop(i: int) -> None:
+            while time.perf_counter() < deadline:
+                one_shot(ks, name)
+                counts[i] += 1
+
+        workers = [threading.Thread(target=loop, args=(i,)) for i in range(threads)]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+    print(sum(counts))
 
 
-def throughput(uri: str, name: str, clients: int, seconds: float) -> float:
-    procs = [subprocess.Popen([sys.executable, __file__, "--client", uri, name, str(seconds)],
+def throughput(uri: str, name: str, clients: int, seconds: float, threads: int = 1) -> float:
+    """ops/s of ``clients`` client processes (each with ``threads`` threads on one keystore)."""
+    procs = [subprocess.Popen([sys.executable, __file__, "--client", uri, name, str(seconds), str(threads)],
                               stdout=subprocess.PIPE) for _ in range(clients)]
     total = sum(int(p.communicate()[0]) for p in procs)
     return total / seconds
@@ -129,13 +141,13 @@ def throughput(uri: str, name: str, clients: int, seconds: float) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--seconds", type=float, default=2.0)
-    ap.add_argument("--clients", default="1,2,4")
+    ap.add_argument("--clients", default="1,2,4", help="client counts of the throughput rows ('': none)")
     ap.add_argument("--only", default="", help="comma-separated words: only the operations naming one")
     ap.add_argument("--repeat", type=int, default=3, help="turns per cell (the median is printed)")
-    ap.add_argument("--client", nargs=3, metavar=("URI", "OP", "SECONDS"), help=argparse.SUPPRESS)
+    ap.add_argument("--client", nargs=4, metavar=("URI", "OP", "SECONDS", "THREADS"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.client:
-        client(args.client[0], args.client[1], float(args.client[2]))
+        client(args.client[0], args.client[1], float(args.client[2]), int(args.client[3]))
         return
     base = Path(tempfile.mkdtemp(prefix="hukspy-bench-service-"))
     sock = base / "run" / "hukspy.sock"
@@ -168,13 +180,23 @@ def main() -> None:
                 print(f"{name:<28}{here:>15,.0f}{there:>12,.0f}{added:>10,.0f}{ratio:>7.2f}"
                       f"{cpu_here:>13,.0f}{cpu_there:>13,.0f}{cpu_there - cpu_here:>11,.0f}")
             print(load_average())
+        if not args.clients:
+            return
         print(f"\nthroughput through the service, {args.seconds:g} s, one-shot operations (ops/s, all)")
         print(load_average())
         counts = [int(c) for c in args.clients.split(",")]
-        print(f"{'operation':<28}" + "".join(f"{f'{c} client(s)':>14}" for c in counts))
+        print(f"(median of {args.repeat} turns; 'processes': one keystore each; 'threads': of one process "
+              "on one keystore)")
+        print(f"{'operation':<40}" + "".join(f"{c:>10}" for c in counts) + f"{'2 vs 1':>8}")
         for name in ("RSA-2048 sign", "AES-256-GCM encrypt 1 KiB"):
-            rates = [throughput(service.uri, name, c, args.seconds) for c in counts]
-            print(f"{name:<28}" + "".join(f"{r:>14,.0f}" for r in rates))
+            for mode in ("processes", "threads"):
+                rates = [statistics.median(
+                    throughput(service.uri, name, 1 if mode == "threads" else c, args.seconds,
+                               c if mode == "threads" else 1) for _ in range(args.repeat)) for c in counts]
+                pair = {1, 2} <= set(counts)
+                two = f"{rates[counts.index(2)] / rates[counts.index(1)]:>8.2f}" if pair else ""
+                print(f"{name + ', ' + mode:<40}" + "".join(f"{r:>10,.0f}" for r in rates) + two)
+        print(load_average())
     finally:
         service.stop()
 
