@@ -14,6 +14,7 @@ import contextlib
 import os
 import socket
 import threading
+import time
 import weakref
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Final, TypeVar, cast
@@ -54,6 +55,8 @@ T = TypeVar("T")
 CONNECT_TIMEOUT: Final = 10.0
 #: The most connections one ``service:`` keystore keeps (so the most of its calls in flight at once).
 MAX_CONNECTIONS: Final = 4
+#: Seconds a pooled connection may sit idle before it is checked for a close by the service.
+IDLE_CHECK: Final = 1.0
 
 
 class _LostError(Exception):
@@ -64,13 +67,15 @@ class _Conn:
     """One connection of a ``_Link``: the socket, its frame reader, the last sequence number, and the
     link generation it was made in (a connection of an older generation is closed when it comes back)."""
 
-    __slots__ = ("generation", "reader", "seq", "sock")
+    __slots__ = ("generation", "reader", "seq", "sock", "used")
 
     def __init__(self, sock: socket.socket, generation: int) -> None:
         self.sock = sock
         self.reader = wire.FrameReader(sock)
         self.seq = 0
         self.generation = generation
+        #: ``time.monotonic()`` when it was last given back to the pool
+        self.used = time.monotonic()
 
     def close(self) -> None:
         with contextlib.suppress(OSError):
@@ -98,7 +103,8 @@ class _Link:
         self.path = path
         # the session group: a random name only this object knows, meaningful only within this uid
         self._hello = {**hello, "group": os.urandom(16)}
-        self._cond = threading.Condition()
+        self._cond = threading.Condition(threading.Lock())
+        self._waiting = 0  # threads waiting in _take (notify only when there are some)
         self._idle: list[_Conn] = []
         self._open = 0
         self._most = MAX_CONNECTIONS
@@ -137,13 +143,19 @@ class _Link:
         while True:
             with self._cond:
                 while not self._idle and self._open >= self._most:
-                    self._cond.wait()
+                    self._waiting += 1
+                    try:
+                        self._cond.wait()
+                    finally:
+                        self._waiting -= 1
                 conn = self._idle.pop() if self._idle else None
                 if conn is None:
                     self._open += 1
                     generation = self._generation
             if conn is not None:
-                if conn.alive():
+                # one that sat idle a while may have been closed by the service (idle_timeout, a
+                # restart): checked before a request is risked on it (a peek: one system call)
+                if time.monotonic() - conn.used < IDLE_CHECK or conn.alive():
                     return conn
                 self._give(None)  # the service closed it while idle (idle_timeout, a restart)
                 conn.close()
@@ -154,25 +166,42 @@ class _Link:
                 with self._cond:
                     self._open -= 1
                     if exc.code != 12000024 or self._open == 0:
-                        self._cond.notify()
+                        self._wake()
                         raise
                     self._most = self._open  # the uid's connection cap: share the ones there are
             except BaseException:
                 with self._cond:
                     self._open -= 1
-                    self._cond.notify()
+                    self._wake()
                 raise
+
+    def _wake(self) -> None:
+        """Wake a thread waiting for a connection, if any (with ``_cond`` held)."""
+        if self._waiting:
+            self._cond.notify()
 
     def _give(self, conn: _Conn | None) -> None:
         """Return ``conn`` to the pool (None, or a connection of an older generation: close it)."""
         with self._cond:
             if conn is not None and conn.generation == self._generation:
+                conn.used = time.monotonic()
                 self._idle.append(conn)
             else:
                 self._open -= 1
                 if conn is not None:
                     conn.close()
-            self._cond.notify()
+            self._wake()
+
+    def _drop_dead(self) -> None:
+        """Close the idle connections the service has closed (after a call lost its connection: the
+        service may have restarted, and then they all are)."""
+        with self._cond:
+            dead = [c for c in self._idle if not c.alive()]
+            self._idle = [c for c in self._idle if c not in dead]
+            self._open -= len(dead)
+            self._wake()
+        for conn in dead:
+            conn.close()
 
     def ensure(self) -> None:
         """Connect (and handshake) now if not connected. Raises ``_LostError``, or the service's refusal as a
@@ -195,9 +224,11 @@ class _Link:
                 ) from exc
             if not (isinstance(answer, list) and len(answer) >= 3 and answer[0] == seq):
                 raise _LostError(f"the keystore service at {self.path} answered out of turn")
-        except BaseException:
+        except BaseException as exc:
             self._give(None)  # a connection whose turn order is unknown is closed, not reused
             conn.close()
+            if isinstance(exc, _LostError):
+                self._drop_dead()
             raise
         self._give(conn)
         if answer[1] == 0:
