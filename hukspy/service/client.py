@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import select
 import socket
 import threading
 import time
@@ -82,13 +83,13 @@ class _Conn:
             self.sock.close()
 
     def alive(self) -> bool:
-        """Whether the service has not closed this idle connection (one non-blocking peek: an idle
-        connection has nothing to read unless the service ended it)."""
+        """Whether the service has not closed this idle connection: an idle connection has nothing to
+        read unless the service ended it (a poll that does not wait, whatever the socket's timeout,
+        then a peek)."""
         try:
-            return bool(self.sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT))
-        except BlockingIOError:
-            return True
-        except OSError:
+            readable, _, _ = select.select([self.sock], [], [], 0)
+            return not readable or bool(self.sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT))
+        except (OSError, ValueError):
             return False
 
 

@@ -420,3 +420,18 @@ def test_kept_params_keep_their_types_and_wrong_shapes_are_refused() -> None:
     one = msgpack.packb(msgpack.ExtType(wire.EXT["options"], msgpack.packb([None])))
     with pytest.raises(wire.ProtocolError):
         wire.decode(one)
+
+
+def test_a_session_survives_a_large_answer_and_an_idle_second(software_service: ServiceProcess) -> None:
+    """A large answer (read in several parts, with the frame timeout on the socket) and then more than
+    the pool's idle check: the connection is checked without waiting and kept, with its sessions."""
+    with hukspy.Keystore(software_service.uri) as ks:
+        ks.generate_key_item("idle", HuksOptions(properties=AES))
+        handle = ks.init_session("idle", HuksOptions(properties=GCM))
+        out = ks.update_session(handle, HuksOptions(properties=GCM, in_data=b"x" * (512 * 1024)))
+        assert len(out.out_data) >= 256 * 1024  # an answer of several reads
+        time.sleep(1.5)
+        start = time.monotonic()
+        ks.update_session(handle, HuksOptions(properties=GCM, in_data=b"y" * 16))
+        assert time.monotonic() - start < 5
+        assert len(ks.finish_session(handle, HuksOptions(properties=GCM)).out_data) >= 16
