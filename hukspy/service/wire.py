@@ -95,7 +95,6 @@ EXT: Final = {
     "batch": 8,          # BatchResult: [failed_count, [[index, err_code, message], ...]]
     "tuple": 9,          # a tuple: [items]
 }
-_KIND: Final = {int(code): name for name, code in EXT.items()}
 
 
 def _options(obj: HuksOptions) -> tuple[int, list[Any]]:
