@@ -310,20 +310,27 @@ def test_calls_and_connections_per_uid_are_capped(
     rsa = [HuksParam(HuksTag.HUKS_TAG_ALGORITHM, HuksKeyAlg.HUKS_ALG_RSA),
            HuksParam(HuksTag.HUKS_TAG_KEY_SIZE, 4096),
            HuksParam(HuksTag.HUKS_TAG_PURPOSE, HuksKeyPurpose.HUKS_KEY_PURPOSE_SIGN)]
-    worker = threading.Thread(target=lambda: slow.generate_key_item("big", HuksOptions(properties=rsa)))
-    worker.start()
     # while the RSA-4096 generation is the uid's one call in flight, a second call waits busy_timeout
-    # and is refused; it is tried until it overlaps (a generation that ends within the wait lets it in)
+    # and is refused; it is tried until it overlaps (a generation that ends within the wait lets it in,
+    # and one generation in a few is that quick: then another is started)
     refused = False
-    while worker.is_alive() and not refused:
-        try:
-            other.has_key_item("big", NONE)
-        except HuksError as exc:
-            assert exc.code == 12000024, exc
-            refused = True
-    worker.join()
-    assert refused, "no call overlapped the RSA-4096 generation"
-    assert other.has_key_item("big", NONE) is True  # the slot is free again
+    for attempt in range(5):
+        alias = f"big{attempt}"
+        worker = threading.Thread(
+            target=lambda alias=alias: slow.generate_key_item(alias, HuksOptions(properties=rsa))
+        )
+        worker.start()
+        while worker.is_alive() and not refused:
+            try:
+                other.has_key_item(alias, NONE)
+            except HuksError as exc:
+                assert exc.code == 12000024, exc
+                refused = True
+        worker.join()
+        if refused:
+            break
+    assert refused, "no call overlapped any of 5 RSA-4096 generations"
+    assert other.has_key_item(alias, NONE) is True  # the slot is free again
     slow.close()
     other.close()
 
@@ -435,3 +442,19 @@ def test_a_session_survives_a_large_answer_and_an_idle_second(software_service: 
         ks.update_session(handle, HuksOptions(properties=GCM, in_data=b"y" * 16))
         assert time.monotonic() - start < 5
         assert len(ks.finish_session(handle, HuksOptions(properties=GCM)).out_data) >= 16
+
+
+def test_a_session_scope_closes_with_its_keystore(software_service: ServiceProcess) -> None:
+    """As in-process: closing a keystore closes its session scopes (their connections and sessions);
+    closing a scope leaves the keystore open."""
+    parent = hukspy.Keystore(software_service.uri)
+    parent.generate_key_item("scoped", HuksOptions(properties=AES))
+    first = parent.session_scope()
+    first.close()
+    assert parent.has_key_item("scoped", NONE) is True
+    scope = parent.session_scope()
+    scope.init_session("scoped", HuksOptions(properties=GCM))
+    assert scope.open_sessions == 1
+    parent.close()
+    assert code_of(lambda: scope.has_key_item("scoped", NONE)) == 12000012
+    assert scope.open_sessions == 0
