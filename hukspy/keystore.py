@@ -697,7 +697,8 @@ class Keystore:
         Returns: cipher output (GCM encrypt: ``ct ‖ tag`` and ``‖ nonce`` when HUKS chose the nonce),
         the signature, the MAC, ``b""`` for verify, or the agreed/derived bytes (``b""`` when the finish
         options asked to store them as a new key). Raises ``HuksError`` 401, 12000011, 12000006 (bad
-        signature or tag), 12000012 (derive/agree storage mismatch), 12000017, backend failures.
+        signature or tag), 12000012 (derive/agree storage mismatch), 12000017, backend failures; 401
+        also when a stored agreed/derived key's KEY_SIZE is not the secret's length (docs/decisions.md).
         """
         self._check_open()
         h = _handle(handle)
@@ -747,8 +748,9 @@ class Keystore:
             return secret
         plan = policy.check_create(request.params, flag, spec=request.spec, creds=self.user_auth)
         if len(secret) * 8 != plan.spec.size:
+            # HksCoreCheckAgreeDeriveFinishParams: HKS_ERROR_INVALID_ARGUMENT → 401 (docs/decisions.md)
             raise HuksError(
-                12000003,
+                401,
                 f"key size {plan.spec.size} for the {s.kind.value}d secret of {len(secret) * 8} bits",
             )
         name = access.stored_alias(self._namespace(request.params), request.alias)

@@ -766,6 +766,11 @@ def check_generate(params: ParamSet) -> KeySpec:
     return _check_key_params(params, imported=False)
 
 
+#: The algorithms whose import material the client checks against ``KEY_SIZES`` before anything else
+#: (``HksSymmetricKeySizeCheck``: AES, DES and 3DES only; HMAC, SM3 and SM4 are copied unchecked).
+_CLIENT_SIZE_CHECKED: Final = frozenset({A.HUKS_ALG_AES, A.HUKS_ALG_DES, A.HUKS_ALG_3DES})
+
+
 def check_import(params: ParamSet, import_type: int | None, key_len: int | None = None) -> KeySpec:
     """Validate import params (§4.1 with the import purpose rules of §4.6) and return the key's spec.
 
@@ -774,13 +779,19 @@ def check_import(params: ParamSet, import_type: int | None, key_len: int | None 
     codes of :func:`check_generate`, plus 12000003 for a purpose the import type does not allow, an
     ECC/X25519/SM2 import with WRAP/UNWRAP, or an unknown import type.
 
-    ``key_len`` (the length of ``in_data``, when the caller knows it): a symmetric key whose length is
-    not KEY_SIZE/8 is 401 *before* the table checks. XTS Import_API16_0800 imports 8 bytes as DES with
-    KEY_SIZE 128 and expects 401, not the 12000003 of g_desKeySize (CheckImportSymmetricKeySize,
-    -19 INVALID_KEY_INFO, hks_check_paramset.c; the XTS order shows it runs first on devices).
+    ``key_len`` (the length of ``in_data``, when the caller knows it), both 401 *before* the table
+    checks: an AES, DES or 3DES key (not imported as PRIVATE_KEY/KEY_PAIR) whose length is none of the
+    algorithm's ``KEY_SIZES``, whatever KEY_SIZE says (upstream's client-side ``HksSymmetricKeySizeCheck``,
+    utils/crypto_adapter/hks_client_service_adapter_common.c:88-118, -19 INVALID_KEY_INFO, runs before
+    the service: XTS Import_API16_0800 imports 16 bytes as DES-128 and _1100 8 bytes as 3DES-64, both
+    401); then a symmetric key whose length is not KEY_SIZE/8 (CheckImportSymmetricKeySize,
+    hks_check_paramset.c, also -19).
     """
     authpolicy.check_user_auth_params(params)
     alg, size = params.int_(T.HUKS_TAG_ALGORITHM), params.int_(T.HUKS_TAG_KEY_SIZE)
+    if (key_len is not None and alg in _CLIENT_SIZE_CHECKED and import_type not in (_PRIV, _PAIR)
+            and not _size_ok(KEY_SIZES[alg], key_len * 8)):
+        raise _err(E_ARG, f"{key_len}-byte key material for {_alg_name(alg)}")
     if key_len is not None and alg in SYMMETRIC_ALGS and size is not None and key_len * 8 != size:
         raise _err(E_ARG, f"the key is {key_len} bytes but KEY_SIZE says {size} bits")
     spec = _check_key_params(params, imported=True)
@@ -1003,6 +1014,10 @@ def _cipher_plan(kind: OpKind, key: KeySpec, stored: ParamSet, init: ParamSet) -
                 digest = int(D.HUKS_DIGEST_SHA1)  # CheckRsaOaepCipherData: NONE is SHA1
             return InitPlan(OpSpec(kind=kind, alg=key.alg, padding=padding, digest=digest, mgf_digest=digest),
                             append_nonce=False)
+        if padding in RSA_NO_DIGEST_PADDINGS:
+            # No digest takes part in NONE/PKCS1_V1_5 encryption: upstream ignores a DIGEST given with
+            # them (HksOpensslRsaCrypt sets a digest only for OAEP), so it selects nothing here either.
+            digest = None
         return InitPlan(OpSpec(kind=kind, alg=key.alg, padding=padding, digest=digest), append_nonce=False)
     if key.alg == A.HUKS_ALG_SM2:
         # HksCheckCipherMutableParams (hks_base_check.c): g_sm2CipherPadding = {NONE}; an absent padding

@@ -8,12 +8,17 @@ A test that cannot run because a named one is missing fails; any other skips wit
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
+from collections.abc import Iterator
 from types import ModuleType
-from typing import Final, NoReturn
+from typing import TYPE_CHECKING, Final, NoReturn
 
 import pytest
+
+if TYPE_CHECKING:
+    from hukspy_tpm2.testing import SwtpmInstance
 
 BACKENDS: Final = ("software", "pkcs11", "tpm2")
 TOOLS: Final = ("openssl",)
@@ -39,3 +44,22 @@ def import_for(name: str, module: str) -> ModuleType:
         return importlib.import_module(module)
     except ImportError as exc:
         unavailable(name, f"{module} is not importable: {exc}", module_level=True)
+
+
+@contextlib.contextmanager
+def swtpm(*, provision: bool = True) -> Iterator[SwtpmInstance]:
+    """A fresh swtpm (``hukspy_tpm2.testing.swtpm_instance(provision=...)``) for the block, stopped
+    afterwards; skips (or fails, under ``HUKSPY_REQUIRE``) when the TPM backend or swtpm is missing."""
+    try:
+        from hukspy_tpm2.testing import SwtpmUnavailableError, swtpm_instance
+    except ImportError as exc:
+        unavailable("tpm2", f"the TPM backend is not installed: {exc}")
+    try:
+        cm = swtpm_instance(provision=provision)
+        inst = cm.__enter__()
+    except SwtpmUnavailableError as exc:
+        unavailable("tpm2", str(exc))
+    try:
+        yield inst
+    finally:
+        cm.__exit__(None, None, None)

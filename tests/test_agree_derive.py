@@ -359,7 +359,7 @@ def test_storage_mismatch_12000012(ks: Keystore, kind: str, base_flag: int,
 
 
 @pytest.mark.parametrize(("finish_params", "code"), [
-    (_store_params("stored", size=128), 12000003),  # a 32-byte secret is no AES-128 key
+    (_store_params("stored", size=128), 401),  # a 32-byte secret is no AES-128 key (docs/decisions.md)
     ([p for p in _store_params("stored") if p.tag != _T.HUKS_TAG_KEY_ALIAS], 401),  # no KEY_ALIAS
     ([p for p in _store_params("stored") if p.tag != _T.HUKS_TAG_ALGORITHM], 12000002),
 ])

@@ -495,15 +495,17 @@ def test_import(case: str, params: Pairs, import_type: int | None, expected: int
 @pytest.mark.parametrize(
     ("case", "alg", "size", "length", "expected"),
     [
-        ("Import_API16_0800 DES with KEY_SIZE 128 and 8 bytes", A.HUKS_ALG_DES, 128, 8, 401),
+        ("DES with KEY_SIZE 128 and 8 bytes", A.HUKS_ALG_DES, 128, 8, 401),
+        ("XTS Import_API16_0800: DES with KEY_SIZE 128 and 16 bytes", A.HUKS_ALG_DES, 128, 16, 401),
+        ("XTS Import_API16_1100: 3DES with KEY_SIZE 64 and 8 bytes", A.HUKS_ALG_3DES, 64, 8, 401),
         ("Import DES-64 8 bytes", A.HUKS_ALG_DES, 64, 8, None),
         ("Import AES-256 31 bytes", A.HUKS_ALG_AES, 256, 31, 401),
         (
-            "src:g_aesKeySize AES KEY_SIZE 136 with 17 bytes (length fine, size not)",
+            "src:HksSymmetricKeySizeCheck AES KEY_SIZE 136 with 17 bytes (no AES length: 401 first)",
             A.HUKS_ALG_AES,
             136,
             17,
-            12000003,
+            401,
         ),
         ("Import RSA: material length is formats' business", A.HUKS_ALG_RSA, 2048, 5, None),
     ],

@@ -297,6 +297,10 @@ def _independent_verify(cap: OpCap, pub: object, message: bytes, sig: bytes, op:
         if cap.padding == P.HUKS_PADDING_NONE:
             nums = pub.public_numbers()
             assert pow(int.from_bytes(sig, "big"), nums.e, nums.n).to_bytes(k, "big") == message
+        elif cap.digest == D.HUKS_DIGEST_NONE and cap.padding == P.HUKS_PADDING_PSS:
+            h = _BY_LEN[len(message)]()  # the input is the hash value its length names
+            salt = asym_padding.PSS.DIGEST_LENGTH if op.pss_salt == 0 else asym_padding.PSS.AUTO
+            pub.verify(sig, message, asym_padding.PSS(asym_padding.MGF1(h), salt), Prehashed(h))
         elif cap.digest == D.HUKS_DIGEST_NONE:
             assert pub.recover_data_from_signature(sig, asym_padding.PKCS1v15(), None) == message
         elif cap.padding == P.HUKS_PADDING_PKCS1_V1_5:
@@ -331,7 +335,10 @@ def _message_for(cap: OpCap, pub: object, size: int) -> bytes:
         return rnd.randbytes(1000)
     if isinstance(pub, rsa.RSAPublicKey):
         k = (pub.key_size + 7) // 8
-        return b"\x00" + rnd.randbytes(k - 1) if cap.padding == P.HUKS_PADDING_NONE else rnd.randbytes(32)
+        if cap.padding == P.HUKS_PADDING_NONE:
+            return b"\x00" + rnd.randbytes(k - 1)
+        # PSS: a SHA-1-sized value fits every declared size with either salt length
+        return rnd.randbytes(20 if cap.padding == P.HUKS_PADDING_PSS else 32)
     if isinstance(pub, ec.EllipticCurvePublicKey):
         return rnd.randbytes(min(pub.curve.group_order.bit_length() // 8, 64))
     if isinstance(pub, dsa.DSAPublicKey):

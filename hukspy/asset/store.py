@@ -216,8 +216,14 @@ class AssetStore:
     """
 
     def __new__(cls, path: object = None, keystore: object = None, owner: object = None) -> AssetStore:
-        """A store on a ``service:`` keystore is a ``hukspy.service.client.ServiceAssetStore``: ASSET runs
-        inside the service, as the caller's uid (docs/service.md)."""
+        """A store on a ``service:`` keystore, given or the default one (``$HUKSPY_KEYSTORE=service:``), is
+        a ``hukspy.service.client.ServiceAssetStore``: ASSET runs inside the service, as the caller's uid
+        (docs/service.md)."""
+        if cls is AssetStore and keystore is None:
+            from hukspy.keystore import default_keystore
+
+            with contextlib.suppress(HuksError):  # the constructor reports it (24000001)
+                keystore = default_keystore()
         client = sys.modules.get("hukspy.service.client")  # not loaded: no ServiceKeystore exists
         if cls is AssetStore and client is not None and isinstance(keystore, client.ServiceKeystore):
             store: AssetStore = object.__new__(client.ServiceAssetStore)

@@ -43,7 +43,8 @@ from hukspy.service import wire
 from hukspy.service.wire import socket_path
 from hukspy.sessions import DEFAULT_SESSION_LIMIT, SessionPolicy
 from hukspy.spec import OpKind
-from hukspy.userauth.errors import UserAuthError
+from hukspy.userauth.errors import TokenMacError, TokenMalformedError, UserAuthError
+from hukspy.userauth.token import AuthToken
 
 if TYPE_CHECKING:
     from hukspy.userauth import UserAuth
@@ -244,6 +245,9 @@ class _Link:
             if len(extra) == 2:
                 err.remaining_attempts, err.freeze_s = extra
             raise err
+        if family == "token":
+            token_error = TokenMalformedError if code == TokenMalformedError.huks_code else TokenMacError
+            raise token_error(str(message))
         raise HuksError(int(code), message=str(message))
 
     def close(self) -> None:
@@ -285,14 +289,16 @@ class ServiceKeystore(Keystore):
     ) -> None:
         self._closed = False
         self._parent = None
+        #: the session scopes opened on this keystore (or on its scopes): closed with it
+        self._scopes: weakref.WeakSet[ServiceKeystore] = weakref.WeakSet()
+        self._scopes_lock = threading.Lock()
         uri = uri or os.environ.get("HUKSPY_KEYSTORE") or "service:"
         self.uri = uri  # type: ignore[misc]  # the base class's Final, set once here instead
         self.home = ""  # type: ignore[misc]  # the client keeps no files: the service has the state
         self._link = _Link(socket_path(uri.partition(":")[2] or None),
                            {"session_limit": session_limit, "session_policy": session_policy})
         self._limits = (session_limit, session_policy)
-        #: this keystore's ``session_scope``s, closed with it (as in-process)
-        self._scopes: weakref.WeakSet[ServiceKeystore] = weakref.WeakSet()
+        self._service_user_auth = ServiceUserAuth(self)
         self._call_lost(self._link.ensure)
 
     def __repr__(self) -> str:
@@ -307,8 +313,8 @@ class ServiceKeystore(Keystore):
     def user_auth(self) -> UserAuth:
         """The caller's uid's ``UserAuth`` in the service (its own PIN credential, lock state and token
         key; docs/service.md): a ``ServiceUserAuth`` whose calls raise ``UserAuthError`` as in-process,
-        and GENERAL_ERROR (12500002) when the service cannot be reached."""
-        return cast("UserAuth", ServiceUserAuth(self))
+        and GENERAL_ERROR (12500002) when the service cannot be reached. One per keystore object."""
+        return cast("UserAuth", self._service_user_auth)
 
     def _call_lost(self, fn: Any, *args: Any) -> Any:
         try:
@@ -321,22 +327,31 @@ class ServiceKeystore(Keystore):
         return self._call_lost(self._link.call, "k", method, args, kwargs)
 
     def close(self) -> None:
-        """Close the connections (the service ends this keystore's sessions) and those of its
-        ``session_scope``s; idempotent."""
+        """Close the connections (the service ends this keystore's sessions), and those of the session
+        scopes opened on it (``session_scope``); idempotent."""
         self._closed = True
         self._link.close()
-        for scope in list(self._scopes):
+        with self._scopes_lock:
+            scopes = list(self._scopes)
+            self._scopes.clear()
+        for scope in scopes:
             scope.close()
 
     def session_scope(
         self, *, session_limit: int = DEFAULT_SESSION_LIMIT, session_policy: SessionPolicy = "reject"
     ) -> Keystore:
         """A ``service:`` keystore of its own connections (so its own session table in the service) on
-        the same socket; ``close()`` of the scope ends its sessions only, closing this keystore closes
-        the scope too (as in-process). Raises as the constructor."""
+        the same socket. As in-process (docs/decisions.md), closing the scope ends its sessions only,
+        and closing this keystore closes the scope too: its connection, and so its sessions in the
+        service. Raises as the constructor, and 12000012 on a closed keystore."""
         self._check_open()
+        root = self._parent if isinstance(self._parent, ServiceKeystore) else self
         scope = ServiceKeystore(self.uri, session_limit=session_limit, session_policy=session_policy)
-        self._scopes.add(scope)
+        scope._parent = root
+        with root._scopes_lock:
+            root._scopes.add(scope)
+        if root._closed:  # closed while the scope connected: close it as close() would have
+            scope.close()
         return scope
 
     @property
@@ -465,7 +480,8 @@ class ServiceKeystore(Keystore):
 class ServiceUserAuth:
     """``ks.user_auth`` of a ``service:`` keystore: the ``hukspy.userauth.UserAuth`` calls, run in the
     service on the caller's uid's own credential (docs/service.md). The PIN crosses the socket to the
-    service and nowhere else."""
+    service and nowhere else. The time is the service's: a ``clock`` set on this object is not used
+    (the wrong-PIN schedule, the lock state and token times are the service's to keep)."""
 
     def __init__(self, keystore: ServiceKeystore) -> None:
         self._ks = keystore
@@ -481,6 +497,12 @@ class ServiceUserAuth:
             raise UserAuthError(12500002, str(exc)) from exc
         except HuksError as exc:  # the service refused the connection (201) or broke the protocol
             raise UserAuthError(12500002, f"the keystore service: {exc.code}") from exc
+
+    def _huks(self, method: str, *args: object) -> Any:
+        """A call of the methods that raise the keystore's ``HuksError`` rather than a
+        ``UserAuthError`` (12000005 when the service cannot be reached)."""
+        self._ks._check_open()
+        return self._ks._call_lost(self._ks._link.call, "u", method, args, {})
 
     def enroll_pin(self, pin: bytes | str) -> int:
         return int(self._u("enroll_pin", pin))
@@ -498,9 +520,27 @@ class ServiceUserAuth:
         found = self._u("credential_id")
         return None if found is None else int(found)
 
+    @property
+    def secure_uid(self) -> int | None:
+        found = self._u("secure_uid")
+        return None if found is None else int(found)
+
+    def enrolled_ids(self, auth_type: int) -> list[int]:
+        return [int(i) for i in self._u("enrolled_ids", auth_type)]
+
     def authenticate(self, challenge: bytes | None, pin: bytes | str | None,
                      auth_type: int = HuksUserAuthType.HUKS_USER_AUTH_TYPE_PIN) -> bytes:
         return bytes(self._u("authenticate", challenge, pin, auth_type))
+
+    def verify_token(self, token: object) -> AuthToken:
+        """As ``UserAuth.verify_token``, with the service's token key: ``TokenMalformedError`` (401),
+        ``TokenMacError`` (12000008); ``HuksError`` 12000005 when the service cannot be reached."""
+        return _typed(self._huks("verify_token", token), AuthToken)
+
+    def level_available(self, level: int) -> bool:
+        """As ``UserAuth.level_available`` (the keystore's question: ``HuksError``, 12000005 when the
+        service cannot be reached)."""
+        return _typed(self._huks("level_available", level), bool)
 
     def lock(self) -> None:
         self._u("lock")

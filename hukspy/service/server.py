@@ -38,7 +38,7 @@ from hukspy.keystore import Keystore
 from hukspy.service import wire
 from hukspy.service.wire import DEFAULT_SOCKET, socket_path
 from hukspy.sessions import SessionTable
-from hukspy.userauth import UserAuthError
+from hukspy.userauth import TokenInvalid, UserAuthError
 from hukspy.userauth.store import RESERVED_LEVEL
 
 __all__ = [
@@ -63,9 +63,12 @@ ASSET_METHODS: Final = frozenset({
 })
 #: The ``hukspy.userauth.UserAuth`` methods a client may call (on its uid's own credential).
 USER_AUTH_METHODS: Final = frozenset({
-    "enroll_pin", "change_pin", "remove_pin", "is_pin_set", "credential_id", "authenticate", "lock",
-    "unlock", "is_locked", "first_unlocked_since_boot",
+    "enroll_pin", "change_pin", "remove_pin", "is_pin_set", "credential_id", "secure_uid",
+    "enrolled_ids", "authenticate", "verify_token", "lock", "unlock", "is_locked",
+    "first_unlocked_since_boot", "level_available",
 })
+#: Of ``USER_AUTH_METHODS``, the ones that are properties of ``UserAuth`` (read, never called).
+USER_AUTH_PROPERTIES: Final = frozenset({"secure_uid"})
 #: Not part of either API: what the service itself answers.
 _INFO_METHODS: Final = frozenset({"open_sessions", "ping"})
 
@@ -441,29 +444,43 @@ class _Connection:
         if not user.calls.acquire(timeout=self.limits.busy_timeout):
             return [1, "huks", 12000024, f"uid {user.uid} has {self.limits.calls_per_uid} calls in flight"]
         try:
-            if target == "k" and method in KEYSTORE_METHODS:
-                if method == "init_session" and user.sessions() >= self.limits.sessions_per_uid:
-                    cap = self.limits.sessions_per_uid
-                    return [1, "huks", 12000010, f"uid {user.uid} has {cap} sessions open"]
-                return [0, getattr(self.scope, method)(*args, **kwargs)]
-            if target == "a" and method in ASSET_METHODS and args and isinstance(args[0], str):
-                store = self.server.asset_store(user, args[0])
-                return [0, getattr(store, method)(*args[1:], **kwargs)]
-            if target == "u" and method in USER_AUTH_METHODS:
-                return [0, getattr(user.owner_keystore.user_auth, method)(*args, **kwargs)]
-            if target == "s" and method in _INFO_METHODS:
-                return [0, self.scope.open_sessions if method == "open_sessions" else "pong"]
-            raise wire.ProtocolError(f"no method {target!r}.{method!r}")
+            return self._dispatch(user, target, method, args, kwargs)
         except HuksError as exc:
             return [1, "huks", exc.code, exc.message]
         except AssetError as exc:
             return [1, "asset", exc.code, exc.message]
         except UserAuthError as exc:
             return [1, "userauth", exc.code, exc.message, exc.remaining_attempts, exc.freeze_s]
+        except TokenInvalid as exc:  # verify_token: the HUKS code says which (401 or 12000008)
+            return [1, "token", exc.huks_code, str(exc)]
         except TypeError as exc:  # wrong arguments for the method: as a Python call would be, 401
             return [1, "asset" if target == "a" else "huks", 401, f"{method}: {exc}"]
         finally:
             user.calls.release()
+
+    def _dispatch(self, user: _Uid, target: object, method: str, args: list[Any],
+                  kwargs: dict[str, Any]) -> list[Any]:
+        """Run one call for ``user``: [0, value], or [1, ...] for a cap it hits; what the call raises
+        propagates to ``_call``. ``ProtocolError`` for a target or method the service does not answer."""
+        assert self.scope is not None  # noqa: S101 - after the handshake
+        if target == "k" and method in KEYSTORE_METHODS:
+            if method == "init_session" and user.sessions() >= self.limits.sessions_per_uid:
+                cap = self.limits.sessions_per_uid
+                return [1, "huks", 12000010, f"uid {user.uid} has {cap} sessions open"]
+            return [0, getattr(self.scope, method)(*args, **kwargs)]
+        if target == "a" and method in ASSET_METHODS and args and isinstance(args[0], str):
+            store = self.server.asset_store(user, args[0])
+            return [0, getattr(store, method)(*args[1:], **kwargs)]
+        if target == "u" and method in USER_AUTH_METHODS:
+            found = getattr(user.owner_keystore.user_auth, method)
+            if method in USER_AUTH_PROPERTIES:
+                if args or kwargs:
+                    raise TypeError(f"{method} is a property")
+                return [0, found]
+            return [0, found(*args, **kwargs)]
+        if target == "s" and method in _INFO_METHODS:
+            return [0, self.scope.open_sessions if method == "open_sessions" else "pong"]
+        raise wire.ProtocolError(f"no method {target!r}.{method!r}")
 
     def _close(self) -> None:
         with contextlib.suppress(OSError):
@@ -522,6 +539,11 @@ class Server:
                 user.assets[owner] = store
             return store
 
+    def connection(self, sock: socket.socket, peer: Peer) -> _Connection:
+        """The handler of one accepted connection (a test server's subclass answers more targets:
+        ``hukspy.testing.service_hooks``; ``hukspy serve`` never does)."""
+        return _Connection(self, sock, peer)
+
     def forget(self, conn: _Connection) -> None:
         with self._lock:
             self._connections.discard(conn)
@@ -550,7 +572,7 @@ class Server:
             if len(self._connections) >= self.config.limits.connections:
                 sock.close()
                 return
-            conn = _Connection(self, sock, peer)
+            conn = self.connection(sock, peer)
             self._connections.add(conn)
         threading.Thread(target=conn.run, name=f"hukspy-uid{peer.uid}", daemon=True).start()
 
@@ -608,8 +630,10 @@ def listen(path: str) -> tuple[socket.socket, bool]:
 
 
 def run(uri: str, path: str | None, config: Config, home: str,
-        on_ready: Callable[[str], None] | None = None) -> int:
-    """Open the keystore, listen, serve until SIGTERM/SIGINT, shut down cleanly; the exit status."""
+        on_ready: Callable[[str], None] | None = None,
+        server_class: Callable[[Keystore, socket.socket, Config, str], Server] = Server) -> int:
+    """Open the keystore, listen, serve until SIGTERM/SIGINT, shut down cleanly; the exit status.
+    ``server_class`` makes the server (``hukspy serve``: ``Server``; only tests pass another)."""
     where = socket_path(path)
     keystore = Keystore(uri, home=home)
     try:
@@ -617,7 +641,7 @@ def run(uri: str, path: str | None, config: Config, home: str,
     except OSError:
         keystore.close()
         raise
-    server = Server(keystore, listener, config, home)
+    server = server_class(keystore, listener, config, home)
 
     def handler(signum: int, frame: FrameType | None) -> None:
         server.stop()

@@ -9,6 +9,7 @@ connection (the service keeps serving everyone else).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import socket
 import struct
@@ -28,6 +29,7 @@ from hukspy.params import (
     HuksSessionHandle,
 )
 from hukspy.spec import OpKind
+from hukspy.userauth.token import AuthToken
 
 __all__ = [
     "DEFAULT_SOCKET",
@@ -94,7 +96,10 @@ EXT: Final = {
     "caps": 7,           # Capabilities: [backend, keys, ops, attest, wrap, sealed, level, se, purposes, hint]
     "batch": 8,          # BatchResult: [failed_count, [[index, err_code, message], ...]]
     "tuple": 9,          # a tuple: [items]
+    "authtoken": 10,     # hukspy.userauth.AuthToken: its fields in declaration order (_TOKEN_FIELDS)
 }
+#: The fields of an ``AuthToken`` on the wire, in this order (docs/service.md, "Values").
+_TOKEN_FIELDS: Final = tuple(f.name for f in dataclasses.fields(AuthToken))
 
 
 def _options(obj: HuksOptions) -> tuple[int, list[Any]]:
@@ -121,6 +126,7 @@ _FIELDS: Final[dict[type, Callable[[Any], tuple[int, list[Any]]]]] = {
     BatchResult: lambda o: (EXT["batch"], [o.failed_count,
                                            [[i.index, i.err_code, i.message] for i in o.failed_error_infos]]),
     Opaque: lambda o: (EXT["opaque"], [o.type_name]),
+    AuthToken: lambda o: (EXT["authtoken"], [getattr(o, name) for name in _TOKEN_FIELDS]),
 }
 
 
@@ -209,16 +215,33 @@ def _packer() -> msgpack.Packer:
     return packer
 
 
+_UNPACKABLE: Final = (OverflowError, ValueError, TypeError, RecursionError)
+
+
 def encode(value: object) -> bytes:
     """``value`` as one MessagePack payload. An object of a type the wire does not carry becomes an
-    ``Opaque`` (the receiving facade refuses it as the in-process call would: 401)."""
+    ``Opaque`` (the receiving facade refuses it as the in-process call would: 401); inside a list or a
+    map only that item does, so a request keeps its shape and the call's other arguments."""
     packer = _packer()
     try:
         packed: bytes = packer.pack(_lower(value, packer))
-    except (OverflowError, ValueError, TypeError, RecursionError):
+    except _UNPACKABLE:
         # an int beyond 64 bits, a str with a lone surrogate, a float where ints go: refused the same way
-        packed = packer.pack(_lower(Opaque(type(value).__name__), packer))
+        packed = packer.pack(_lower(_carried(value, packer), packer))
     return packed
+
+
+def _carried(value: object, packer: msgpack.Packer) -> object:
+    """``value`` with each list item and map value that cannot be packed replaced by its ``Opaque``."""
+    if isinstance(value, list):
+        return [_carried(item, packer) for item in value]
+    if isinstance(value, dict):
+        return {key: _carried(item, packer) for key, item in value.items()}
+    try:
+        packer.pack(_lower(value, packer))
+    except _UNPACKABLE:
+        return Opaque(type(value).__name__)
+    return value
 
 
 def _caps_of(fields: list[Any]) -> Capabilities:
@@ -252,6 +275,7 @@ _BUILD: Final[dict[int, Callable[[list[Any]], object]]] = {
     EXT["batch"]: lambda f: BatchResult(_n(f, 2)[0], [BatchErrInfo(i, c, m) for i, c, m in f[1]]),
     EXT["opaque"]: lambda f: Opaque(str(_n(f, 1)[0])),
     EXT["tuple"]: tuple,
+    EXT["authtoken"]: lambda f: AuthToken(**dict(zip(_TOKEN_FIELDS, f, strict=True))),
 }
 
 

@@ -88,6 +88,7 @@ ERROR_TABLE: Final = ErrorTable(
         engine.CcmLimitError: 12000012,  # upstream AES-CCM > 100 KiB → -141 → 12000012
         engine.BlockLengthError: 401,  # upstream CheckBlockCipherOther → -3 → 401
         engine.Sm2LengthError: 401,  # upstream SetDigestIfNeeded (hks_openssl_sm2.c): INVALID_ARGUMENT → 401
+        engine.PrehashLengthError: 401,  # upstream RSA-PSS DIGEST_NONE: INVALID_KEY_INFO -19 → 401
         sm2.Sm2UnavailableError: 12000001,  # no libcrypto.so.3 with SM2 (then SM2 is not declared either)
         ValueError: _DATA_FAILS,
         TypeError: _DATA_FAILS,

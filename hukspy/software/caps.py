@@ -187,7 +187,7 @@ def _rsa_ops() -> Iterator[OpCap]:
     for kind in (OpKind.SIGN, OpKind.VERIFY):
         entries: list[tuple[int, int]] = [(P.HUKS_PADDING_NONE, D.HUKS_DIGEST_NONE)]
         entries += [(P.HUKS_PADDING_PKCS1_V1_5, d) for d in RSA_SIGN_DIGESTS]
-        entries += [(P.HUKS_PADDING_PSS, d) for d in RSA_SIGN_DIGESTS if d != D.HUKS_DIGEST_NONE]
+        entries += [(P.HUKS_PADDING_PSS, d) for d in RSA_SIGN_DIGESTS]
         for padding, digest in entries:
             sizes = frozenset(s for s in RSA_SIZES if rsa_fits(s, kind, padding, digest))
             yield OpCap(kind, rsa, rsa, None, padding, digest, sizes)

@@ -30,6 +30,9 @@ Algorithms and their parameters are listed in ``hukspy.software.caps``. Notes:
   value is truncated to the leftmost bits of the group order. It is then zero-extended to a standard
   digest length (which leaves its integer value unchanged) and signed as ``Prehashed``. The one value
   this cannot express (P-521 with more than 64 input bytes) raises ``ValueError``.
+- RSA-PSS with ``DIGEST_NONE`` signs the input as the hash its length names (20/28/32/48/64 bytes:
+  SHA-1/224/256/384/512, also MGF1's hash), as upstream's ``InitRsaCtx``; another length raises
+  ``PrehashLengthError`` (401, upstream INVALID_KEY_INFO).
 - DH uses the fixed RFC 7919 groups ffdhe2048/3072/4096 (generator 2); the shared secret is what
   pyca/cryptography returns (zero-padded to the size of p). pyca/cryptography emits a
   ``CryptographyDeprecationWarning`` for finite-field DH; the engine does not silence it.
@@ -111,6 +114,7 @@ __all__ = [
     "EngineError",
     "EngineLimitError",
     "Loaded",
+    "PrehashLengthError",
     "Sm2LengthError",
     "begin",
     "from_material",
@@ -158,6 +162,11 @@ class Sm2LengthError(ValueError, EngineError):
     """SM2 with DIGEST_NONE: the input is not the 32-byte value e (upstream INVALID_ARGUMENT)."""
 
 
+class PrehashLengthError(ValueError, EngineError):
+    """RSA-PSS with DIGEST_NONE: the input's length is no digest length (upstream GetOpensslAlgFromLen
+    finds no hash, INVALID_KEY_INFO)."""
+
+
 class BlockLengthError(ValueError, EngineError):
     """ECB/CBC without padding: the total input is not a multiple of the block size."""
 
@@ -187,7 +196,9 @@ _IV_MODES: Final[dict[int, Callable[[bytes], modes.ModeWithInitializationVector 
     M.HUKS_MODE_CFB: decrepit_modes.CFB,
 }
 _PADDED_MODES: Final = frozenset({M.HUKS_MODE_ECB, M.HUKS_MODE_CBC})
-# ECDSA/DSA DIGEST_NONE: the standard digest lengths a raw value can be zero-extended to.
+# ECDSA/DSA DIGEST_NONE: the standard digest lengths a raw value can be zero-extended to; RSA-PSS
+# DIGEST_NONE: the hash an input of exactly that length is taken as (upstream GetOpensslAlgFromLen,
+# hks_openssl_engine.c, which also maps 16 bytes to MD5: pyca's PSS has no MD5, so 16 bytes is refused).
 _PREHASH_BY_LENGTH: Final[dict[int, Callable[[], hashes.HashAlgorithm]]] = {
     DIGESTS[d].size: DIGESTS[d].hash
     for d in (D.HUKS_DIGEST_SHA1, D.HUKS_DIGEST_SHA224, D.HUKS_DIGEST_SHA256, D.HUKS_DIGEST_SHA384,
@@ -804,18 +815,30 @@ def _rsa_signature(key: Loaded, op: OpSpec, signing: bool) -> tuple[_Sink, _Sign
                 raise InvalidSignature
 
         return (_Sink(None), sign_pkcs1_raw, None) if signing else (_Sink(None), None, verify_pkcs1_raw)
+    if op.padding == P.HUKS_PADDING_PSS and none_digest:
+        # The input is the hash value; its length names the hash, which is also MGF1's (OpenSSL's
+        # default when only the signature md is set), as upstream's InitRsaCtx (hks_openssl_rsa.c).
+        def pss_of(value: bytes) -> tuple[asym_padding.PSS, Prehashed]:
+            hash_of = _PREHASH_BY_LENGTH.get(len(value))
+            if hash_of is None:
+                raise PrehashLengthError(f"RSA-PSS without a digest signs a hash, not {len(value)} bytes")
+            return _pss_padding(hash_of(), op.pss_salt, signing), Prehashed(hash_of())
+
+        def sign_pss_raw(value: bytes) -> bytes:
+            assert priv is not None  # noqa: S101
+            return priv.sign(value, *pss_of(value))
+
+        def verify_pss_raw(value: bytes, sig: bytes) -> None:
+            pub.verify(sig, value, *pss_of(value))
+
+        return (_Sink(None), sign_pss_raw, None) if signing else (_Sink(None), None, verify_pss_raw)
     algorithm = hash_algorithm(op.digest)
     pad: asym_padding.AsymmetricPadding
     if op.padding == P.HUKS_PADDING_PKCS1_V1_5:
         pad = asym_padding.PKCS1v15()
     elif op.padding == P.HUKS_PADDING_PSS:
-        mgf = hash_algorithm(op.mgf_digest if op.mgf_digest is not None else op.digest)
-        if op.pss_salt == Salt.HUKS_RSA_PSS_SALT_LEN_DIGEST:
-            pad = asym_padding.PSS(asym_padding.MGF1(mgf), asym_padding.PSS.DIGEST_LENGTH)
-        elif signing:
-            pad = asym_padding.PSS(asym_padding.MGF1(mgf), asym_padding.PSS.MAX_LENGTH)
-        else:
-            pad = asym_padding.PSS(asym_padding.MGF1(mgf), asym_padding.PSS.AUTO)
+        pad = _pss_padding(hash_algorithm(op.mgf_digest if op.mgf_digest is not None else op.digest),
+                           op.pss_salt, signing)
     else:
         raise UnsupportedAlgorithm(f"RSA signature padding {op.padding} with digest {op.digest}")
     pre = Prehashed(algorithm)
@@ -823,6 +846,16 @@ def _rsa_signature(key: Loaded, op: OpSpec, signing: bool) -> tuple[_Sink, _Sign
         signer = priv
         return _Sink(op.digest), lambda d: signer.sign(d, pad, pre), None
     return _Sink(op.digest), None, lambda d, sig: pub.verify(sig, d, pad, pre)
+
+
+def _pss_padding(mgf: hashes.HashAlgorithm, salt: int | None, signing: bool) -> asym_padding.PSS:
+    """PSS with MGF1(``mgf``) and the salt of ``RSA_PSS_SALT_LEN_TYPE`` (DIGEST, else MAX when signing;
+    a verifier accepts any salt length but DIGEST's)."""
+    if salt == Salt.HUKS_RSA_PSS_SALT_LEN_DIGEST:
+        return asym_padding.PSS(asym_padding.MGF1(mgf), asym_padding.PSS.DIGEST_LENGTH)
+    if signing:
+        return asym_padding.PSS(asym_padding.MGF1(mgf), asym_padding.PSS.MAX_LENGTH)
+    return asym_padding.PSS(asym_padding.MGF1(mgf), asym_padding.PSS.AUTO)
 
 
 def _dsa_like_signature(key: Loaded, op: OpSpec, signing: bool) -> tuple[_Sink, _Sign | None, _Verify | None]:

@@ -19,13 +19,15 @@ from hukspy.enums import HuksTag
 from hukspy.errors import HuksError
 from hukspy.keystore import Keystore
 from hukspy.params import HuksParam, HuksSessionHandle
+from hukspy.service.client import ServiceUserAuth
 from hukspy.testing import simple as _c
+from hukspy.testing.service import service_hook
 from hukspy.testing.support import options, param, raises_code, unique_alias
 from hukspy.testing.userauth import FakeClock, reset_user_auth
 from hukspy.userauth import UserAuth
 from hukspy.userauth.token import sign_token
 
-__all__ = ["AccessGroupTests", "AuthKeyTests", "foreign_group", "own_group"]
+__all__ = ["AccessGroupTests", "AuthKeyTests", "foreign_group", "forge_token", "own_group"]
 
 _TAG = HuksTag
 
@@ -156,9 +158,12 @@ def _xts_pin(index: int, replacement: HuksParam, *, time: bool = False) -> list[
     return props
 
 
-def _forge(ua: UserAuth, token: bytes, **fields: Any) -> bytes:
+def forge_token(ua: UserAuth, token: bytes, **fields: Any) -> bytes:
     """A token with ``fields`` changed, MACed with the keystore's own token keys (what a UserIAM that
-    issued such a token would produce)."""
+    issued such a token would produce). On a ``service:`` keystore's ``UserAuth`` the test server
+    (``hukspy.testing.service_hooks``) does it with the caller uid's token key."""
+    if isinstance(ua, ServiceUserAuth):
+        return bytes(service_hook(ua._ks, "forge_token", token, fields))
     return sign_token(dataclasses.replace(ua.verify_token(token), **fields), ua._keys)
 
 
@@ -388,7 +393,7 @@ class AuthKeyTests:
         always, _ = self._key(keystore, *_auth(_PIN_TYPE, _ALWAYS))
         try:
             h = self._session(keystore, always, simple)
-            token = _forge(pin_ua, pin_ua.authenticate(h.challenge, PIN), user_id=101)
+            token = forge_token(pin_ua, pin_ua.authenticate(h.challenge, PIN), user_id=101)
             with raises_code(12000007):
                 keystore.update_session(h, options(in_data=b"a"), token)
             pin_ua.remove_pin(PIN)
@@ -436,7 +441,7 @@ class AuthKeyTests:
         alias, simple = self._key(keystore, *_auth())
         try:
             h = self._session(keystore, alias, simple)
-            token = _forge(pin_ua, pin_ua.authenticate(h.challenge, PIN), token_type=2)
+            token = forge_token(pin_ua, pin_ua.authenticate(h.challenge, PIN), token_type=2)
             with raises_code(12000001):
                 keystore.update_session(h, options(in_data=b"a"), token)
             with raises_code(12000011):

@@ -712,7 +712,8 @@ def _message(cap: OpCap, size: int, pub: object) -> bytes:
         return os.urandom(min(q_bits, 256) // 8)
     if cap.padding == _PADDING.HUKS_PADDING_NONE:
         return _raw_rsa_message(size)
-    return os.urandom(32)
+    # RSA-PSS: a SHA-1-sized hash value fits every key size with either salt length
+    return os.urandom(20 if cap.padding == _PADDING.HUKS_PADDING_PSS else 32)
 
 
 def _prehash(n: int) -> hashes.HashAlgorithm:
@@ -774,6 +775,11 @@ def verify_independent(
             if pub.recover_data_from_signature(sig, rsa_padding.PKCS1v15(), None) != message:
                 raise InvalidSignature
             return True
+        if cap.padding == _PADDING.HUKS_PADDING_PSS:  # the message is the hash value its length names
+            ph = _prehash(len(message))
+            pub.verify(sig, message, rsa_padding.PSS(rsa_padding.MGF1(ph), _pss_salt(size, ph, salt_type)),
+                       Prehashed(ph))
+            return True
         return False
     h = HASHES[digest or 0]()
     if cap.padding == _PADDING.HUKS_PADDING_PKCS1_V1_5:
@@ -816,6 +822,10 @@ def sign_independent(cap: OpCap, size: int, private: object, message: bytes) -> 
             return pow(int.from_bytes(message, "big"), d, n).to_bytes(k, "big")
         if cap.padding == _PADDING.HUKS_PADDING_PKCS1_V1_5:
             return pow(_pkcs1_em(message, k), d, n).to_bytes(k, "big")
+        if cap.padding == _PADDING.HUKS_PADDING_PSS:
+            ph = _prehash(len(message))
+            return private.sign(message, rsa_padding.PSS(rsa_padding.MGF1(ph), _pss_salt(size, ph, None)),
+                                Prehashed(ph))
         return None
     h = HASHES[digest or 0]()
     if cap.padding == _PADDING.HUKS_PADDING_PKCS1_V1_5:

@@ -1,5 +1,12 @@
 """A real ``hukspy serve`` process for tests and benchmarks (docs/service.md): start it, wait until it
-answers, kill it (SIGKILL) and start it again on the same state, stop it (SIGTERM)."""
+answers, kill it (SIGKILL) and start it again on the same state, stop it (SIGTERM).
+
+``ServiceProcess(..., test_hooks=True)`` starts the test server of ``hukspy.testing.service_hooks``
+instead: the same server, whose user-auth clock is read from ``clock_file`` (a
+``hukspy.testing.userauth.FileFakeClock`` of the test writes it) and which answers the test-only
+calls of ``service_hook`` (reset the caller's user-auth records, ...). ``hukspy serve`` has neither:
+a client of it that sends a test call loses its connection (docs/service.md, "Tests").
+"""
 
 from __future__ import annotations
 
@@ -12,10 +19,30 @@ import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
+from hukspy.errors import HuksError
+from hukspy.keystore import Keystore
+from hukspy.service.client import ServiceKeystore, _LostError
 from hukspy.testing.processes import stop_process
 
-__all__ = ["ServiceProcess", "running_service", "service_dirs"]
+__all__ = ["ServiceProcess", "running_service", "service_dirs", "service_hook"]
+
+#: The target of the test-only calls (answered by ``hukspy.testing.service_hooks`` only).
+HOOK_TARGET = "t"
+
+
+def service_hook(ks: Keystore, method: str, *args: object) -> Any:
+    """The answer of the test server behind ``ks`` (a ``service:`` keystore) to the test-only call
+    ``method`` (``hukspy.testing.service_hooks.HOOKS``), run for the caller's uid. Raises ``HuksError``
+    12000005 when the service is gone or is not a test server (``hukspy serve`` closes the
+    connection), and what the hook raises."""
+    if not isinstance(ks, ServiceKeystore):
+        raise TypeError(f"not a service: keystore: {ks!r}")
+    try:
+        return ks._link.call(HOOK_TARGET, method, args, {})
+    except _LostError as exc:
+        raise HuksError(12000005, message=str(exc)) from exc
 
 
 def service_dirs() -> tuple[Path, Path]:
@@ -30,24 +57,33 @@ def service_dirs() -> tuple[Path, Path]:
 
 class ServiceProcess:
     """``hukspy serve --keystore uri --socket socket_path --home home [--config config]``, run with
-    ``sys.executable``. ``uri`` is the service URI clients use (``service:<socket_path>``)."""
+    ``sys.executable``. ``uri`` is the service URI clients use (``service:<socket_path>``). With
+    ``test_hooks`` the test server of ``hukspy.testing.service_hooks`` (same arguments, plus
+    ``--clock-file``: ``clock_file``, beside the state directory) runs instead."""
 
     def __init__(self, keystore: str, socket_path: str | os.PathLike[str], home: str | os.PathLike[str],
-                 config: str | os.PathLike[str] | None = None, env: dict[str, str] | None = None) -> None:
+                 config: str | os.PathLike[str] | None = None, env: dict[str, str] | None = None,
+                 *, test_hooks: bool = False) -> None:
         self.keystore = keystore
         self.socket_path = str(socket_path)
         self.home = str(home)
         self.config = None if config is None else str(config)
         self.env = {**os.environ, **(env or {})}
         self.proc: subprocess.Popen[bytes] | None = None
+        self.test_hooks = test_hooks
+        #: Where a test server reads its user-auth clock (no file: the machine's clocks).
+        self.clock_file = str(Path(self.home).parent / "test-clock.json")
 
     @property
     def uri(self) -> str:
         return f"service:{self.socket_path}"
 
     def command(self) -> Sequence[str]:
-        cmd = [sys.executable, "-m", "hukspy", "serve", "--keystore", self.keystore,
+        program = ["hukspy.testing.service_hooks"] if self.test_hooks else ["hukspy", "serve"]
+        cmd = [sys.executable, "-m", *program, "--keystore", self.keystore,
                "--socket", self.socket_path, "--home", self.home]
+        if self.test_hooks:
+            cmd += ["--clock-file", self.clock_file]
         if self.config is not None:
             cmd += ["--config", self.config]
         return cmd

@@ -5,12 +5,22 @@ PIN on a token or TPM that earlier tests used).
 
 The tests run on every backend: the PIN, its schedule and the lock state are kept in the backend's
 record store, the token's MAC key is a key of the backend.
+
+Through the keystore service (``service:`` keystores) the credential lives in the service process, so
+the helpers reach it there: ``reset_user_auth`` and ``user_auth_state`` become test-only calls of the
+test server (``hukspy.testing.service_hooks``, which runs these same functions on the caller's
+credential), and the clock is a ``FileFakeClock`` whose file that server reads (``FileClock``).
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
+import os
 import secrets
 import struct
+import tempfile
 from collections.abc import Callable, Iterator
 from functools import partial
 from typing import Any, Final
@@ -21,6 +31,8 @@ from hukspy.backend import Action
 from hukspy.enums import HuksAuthStorageLevel, HuksTag, HuksUserAuthType
 from hukspy.keystore import Keystore
 from hukspy.params import HuksOptions, HuksParam
+from hukspy.service.client import ServiceKeystore
+from hukspy.testing.service import service_hook
 from hukspy.userauth import (
     TOKEN_SIZE,
     TokenMacError,
@@ -29,10 +41,13 @@ from hukspy.userauth import (
     UserAuthError,
     UserAuthResultCode,
 )
+from hukspy.userauth.clock import SystemClock
 from hukspy.userauth.keys import TOKEN_KEY_ALIAS
 from hukspy.userauth.store import RESERVED_LEVEL, STATE_ALIAS
 
-__all__ = ["FakeClock", "UserAuthTests", "reset_user_auth"]
+__all__ = [
+    "FakeClock", "FileClock", "FileFakeClock", "UserAuthTests", "reset_user_auth", "user_auth_state",
+]
 
 RC = UserAuthResultCode
 PIN: Final = b"246810"
@@ -61,8 +76,74 @@ class FakeClock:
         self.mono_ms += int(seconds * 1000)
 
 
+#: The ``FakeClock`` attributes a ``FileFakeClock`` writes and a ``FileClock`` reads.
+_CLOCK_FIELDS: Final = ("now", "mono_ms", "boot")
+
+
+class FileFakeClock(FakeClock):
+    """A ``FakeClock`` that writes itself to ``path`` (JSON, replaced atomically) at every change, for
+    a ``FileClock`` in another process (the test server of ``hukspy.testing.service_hooks``) to read.
+    ``remove`` deletes the file: the reader is back on the machine's clocks."""
+
+    path: str
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        object.__setattr__(self, "path", os.fspath(path))
+        super().__init__()
+
+    def __setattr__(self, name: str, value: object) -> None:
+        super().__setattr__(name, value)
+        if name in _CLOCK_FIELDS and all(hasattr(self, f) for f in _CLOCK_FIELDS):
+            self._write()
+
+    def _write(self) -> None:
+        state = {f: getattr(self, f) for f in _CLOCK_FIELDS}
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(self.path) or ".", prefix=".clock-")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(state, f)
+        os.replace(tmp, self.path)
+
+    def remove(self) -> None:
+        """Delete the file (idempotent)."""
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.path)
+
+
+class FileClock:
+    """The ``Clock`` of a test server: the values a ``FileFakeClock`` last wrote to ``path``, read at
+    every call; while there is no such file, the machine's clocks (``SystemClock``)."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = os.fspath(path)
+        self._system = SystemClock()
+
+    def _read(self) -> dict[str, Any] | None:
+        try:
+            with open(self.path, encoding="utf-8") as f:
+                found: dict[str, Any] = json.load(f)
+        except FileNotFoundError:
+            return None
+        return found
+
+    def monotonic_ms(self) -> int:
+        found = self._read()
+        return self._system.monotonic_ms() if found is None else int(found["mono_ms"])
+
+    def wall(self) -> float:
+        found = self._read()
+        return self._system.wall() if found is None else float(found["now"])
+
+    def boot_id(self) -> str:
+        found = self._read()
+        return self._system.boot_id() if found is None else str(found["boot"])
+
+
 def reset_user_auth(ks: Keystore) -> None:
-    """Forget the keystore's PIN, schedule and lock state (the token key stays)."""
+    """Forget the keystore's PIN, schedule and lock state (the token key stays). On a ``service:``
+    keystore: the caller uid's, in the test server (``hukspy.testing.service_hooks``)."""
+    if isinstance(ks, ServiceKeystore):
+        service_hook(ks, "reset_user_auth")
+        return
     with ks._native(Action.RECORD_DELETE):
         ks._backend.records().delete(RESERVED_LEVEL, STATE_ALIAS)
 
@@ -74,9 +155,13 @@ def ua_code(fn: Callable[[], object]) -> UserAuthError:
     return ei.value
 
 
-def _state(ks: Keystore) -> bytes:
+def user_auth_state(ks: Keystore) -> bytes:
+    """A digest of the keystore's stored user-auth state (equal digests: nothing changed). On a
+    ``service:`` keystore: the caller uid's, from the test server."""
+    if isinstance(ks, ServiceKeystore):
+        return bytes(service_hook(ks, "user_auth_state"))
     record = ks._backend.records().get(RESERVED_LEVEL, STATE_ALIAS)
-    return b"" if record is None else record.ref
+    return hashlib.sha256(b"" if record is None else record.ref).digest()
 
 
 class UserAuthTests:
@@ -201,7 +286,7 @@ class UserAuthTests:
 
     def test_malformed_input_changes_nothing(self, ua: UserAuth, keystore: Keystore) -> None:
         ua.enroll_pin(PIN)
-        before = _state(keystore)
+        before = user_auth_state(keystore)
         loose: Any = ua  # called with what its signature forbids
         bad_pins: list[object] = [None, 1234, 1.5, b"", "", bytes(1025), ["1"], {"pin": 1}, "\ud800"]
         for pin in bad_pins:
@@ -220,7 +305,7 @@ class UserAuthTests:
             assert err.code == RC.INVALID_PARAMETERS
         for bad_type in (0, 3, 32, 7, -1, 2**40):
             assert ua_code(partial(ua.authenticate, bytes(32), PIN, bad_type)).code == RC.TYPE_NOT_SUPPORT
-        assert _state(keystore) == before
+        assert user_auth_state(keystore) == before
 
     def test_change_and_remove_pin(self, ua: UserAuth) -> None:
         cid = ua.enroll_pin(PIN)

@@ -1,5 +1,5 @@
 """Helpers of the ASSET tests on either database: raw SQL on a store's own database (to look at or
-tamper with rows), and a fresh PostgreSQL schema per test."""
+tamper with rows), a fresh PostgreSQL schema per test, and the keystore URI a store needs."""
 
 from __future__ import annotations
 
@@ -25,3 +25,10 @@ def pg_schema_url(url: str) -> str:
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(f"CREATE SCHEMA {name}")
     return f"{url}&options=-csearch_path%3D{name}"
+
+
+def asset_uri(uri: str) -> str:
+    """The keystore URI the asset store needs: a TPM has no AES-GCM, so its keys are sealed keys."""
+    if uri.startswith("tpm2:") and "fallback=sealed" not in uri:
+        return uri + ("&" if "?" in uri else "?") + "fallback=sealed"
+    return uri

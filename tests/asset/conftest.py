@@ -28,7 +28,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from asset_sql import pg_schema_url
+from asset_sql import asset_uri, pg_schema_url
 
 import hukspy
 from hukspy import asset
@@ -37,13 +37,6 @@ from hukspy import asset
 def _parent_provides(fixture: str) -> bool:
     parent = Path(__file__).resolve().parents[1] / "conftest.py"
     return parent.exists() and re.search(rf"def {fixture}\b", parent.read_text()) is not None
-
-
-def asset_uri(uri: str) -> str:
-    """The keystore URI the asset store needs: a TPM has no AES-GCM, so its keys are sealed keys."""
-    if uri.startswith("tpm2:") and "fallback=sealed" not in uri:
-        return uri + ("&" if "?" in uri else "?") + "fallback=sealed"
-    return uri
 
 
 if _parent_provides("keystore_uri"):

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from _require import swtpm as _swtpm
 from _require import unavailable
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, hmac, serialization
@@ -38,7 +39,7 @@ from hukspy.spec import KeySpec, OpKind, OpSpec
 
 try:
     from hukspy_tpm2 import Tpm2Backend, errors, refs
-    from hukspy_tpm2.testing import SwtpmInstance, SwtpmUnavailableError, swtpm_instance
+    from hukspy_tpm2.testing import SwtpmInstance
     from tpm2_pytss import TSS2_Exception
     from tpm2_pytss.constants import (
         ESYS_TR,
@@ -68,19 +69,6 @@ PU = HuksKeyPurpose
 D = HuksKeyDigest
 PD = HuksKeyPadding
 M = HuksCipherMode
-
-
-@contextlib.contextmanager
-def _swtpm(*, provision: bool = True) -> Iterator[SwtpmInstance]:
-    try:
-        cm = swtpm_instance(provision=provision)
-        inst = cm.__enter__()
-    except SwtpmUnavailableError as exc:
-        unavailable("tpm2", str(exc))
-    try:
-        yield inst
-    finally:
-        cm.__exit__(None, None, None)
 
 
 @pytest.fixture(scope="module")

@@ -9,27 +9,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from _require import unavailable
+from _require import swtpm, unavailable
 
 from hukspy.testing.conformance import KeystoreConformanceTests
 
 try:
-    from hukspy_tpm2.testing import SwtpmInstance, SwtpmUnavailableError, swtpm_instance
+    from hukspy_tpm2.testing import SwtpmInstance
 except ImportError as _exc:  # pragma: no cover - hukspy-tpm2 not installed
     unavailable("tpm2", f"the TPM backend is not installed: {_exc}", module_level=True)
 
 
 @pytest.fixture(scope="module")
 def sealed_swtpm() -> Iterator[SwtpmInstance]:
-    try:
-        cm = swtpm_instance()
-        inst = cm.__enter__()
-    except SwtpmUnavailableError as exc:
-        unavailable("tpm2", str(exc))
-    try:
+    with swtpm() as inst:
         yield inst
-    finally:
-        cm.__exit__(None, None, None)
 
 
 class TestTpm2SealedConformance(KeystoreConformanceTests):

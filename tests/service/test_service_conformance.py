@@ -1,5 +1,18 @@
-"""The conformance suite through ``service:`` keystores: a real ``hukspy serve`` on the software
-keystore, on swtpm and on a SoftHSM2 token; every call crosses the socket."""
+"""The conformance suite through ``service:`` keystores: a real service process on the software
+keystore, on swtpm and on a SoftHSM2 token; every call crosses the socket.
+
+The user-auth parts (``UserAuthTests``, ``AuthKeyTests``, HUKS_Cipher_AuthToken_3200) move a fake
+clock and drop the credential's records between tests. Nothing a client of ``hukspy serve`` sends can
+do either, so the services here are the test server of ``hukspy.testing.service_hooks``
+(``ServiceProcess(..., test_hooks=True)``): ``hukspy serve``'s server, whose user-auth clock is read
+from a file this test writes (the ``clock``/``auth_clock`` fixtures are ``FileFakeClock``s on it; the
+machine's clocks while no test holds one) and which answers three test-only calls for the caller's
+own credential (``reset_user_auth``, ``user_auth_state``, ``forge_token``: the suite's in-process
+helpers dispatch to them for a ``service:`` keystore). The PIN checks, the wrong-PIN schedule, the
+lock state, the tokens and every key's auth check still run in the service, on its records.
+``test_hukspy_serve_answers_no_test_call`` checks that a production ``hukspy serve`` refuses the
+test-only target (the connection is closed: 12000005).
+"""
 
 from __future__ import annotations
 
@@ -10,34 +23,51 @@ from collections.abc import Iterator
 import pytest
 from _require import unavailable
 
+from hukspy.errors import HuksError
+from hukspy.keystore import Keystore
 from hukspy.testing.conformance import KeystoreConformanceTests
-from hukspy.testing.service import ServiceProcess, service_dirs
+from hukspy.testing.service import ServiceProcess, service_dirs, service_hook
+from hukspy.testing.userauth import FakeClock, FileFakeClock
 
 
 class _ThroughTheService(KeystoreConformanceTests):
     @pytest.fixture
-    def ua(self) -> None:
-        # UserAuthTests drive the credential in-process (a FakeClock, reset_user_auth on the records),
-        # which a client of the service cannot reach; tests/service/test_service_uids.py checks user
-        # auth through the service. Skipped, not passed, so the gap shows in every run.
-        pytest.skip("UserAuthTests need the credential in-process (FakeClock, reset_user_auth)")
+    def service(self) -> ServiceProcess:
+        raise NotImplementedError  # each backend's class gives its service
 
     @pytest.fixture
-    def pin_ua(self) -> None:
-        # AuthKeyTests likewise put the keystore's UserAuth on a FakeClock and reset its records; the
-        # token path through the service is tests/service/test_service_uids.py's.
-        pytest.skip("AuthKeyTests need the credential in-process (FakeClock, reset_user_auth)")
+    def keystore_uri(self, service: ServiceProcess) -> str:
+        return service.uri
 
-    def test_HUKS_Cipher_AuthToken_3200_no_credential_is_12000013_and_always_valid_is_not(
-        self,
-    ) -> None:
-        pytest.skip("resets the credential's records in-process (reset_user_auth)")
+    @pytest.fixture
+    def clock(self, service: ServiceProcess) -> Iterator[FakeClock]:
+        """UserAuthTests' clock: the service's, through its clock file."""
+        clock = FileFakeClock(service.clock_file)
+        yield clock
+        clock.remove()
+
+    @pytest.fixture
+    def auth_clock(self, service: ServiceProcess) -> Iterator[FakeClock]:
+        """AuthKeyTests' clock, likewise."""
+        clock = FileFakeClock(service.clock_file)
+        yield clock
+        clock.remove()
+
+
+@pytest.fixture(scope="module")
+def hooked_software_service() -> Iterator[ServiceProcess]:
+    sock, home = service_dirs()
+    service = ServiceProcess(f"software:{home / 'keys'}", sock, home, test_hooks=True)
+    service.start()
+    yield service
+    service.stop()
+    shutil.rmtree(home.parent, ignore_errors=True)
 
 
 class TestServiceSoftwareConformance(_ThroughTheService):
     @pytest.fixture
-    def keystore_uri(self, software_service: ServiceProcess) -> str:
-        return software_service.uri
+    def service(self, hooked_software_service: ServiceProcess) -> ServiceProcess:
+        return hooked_software_service
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +82,7 @@ def tpm2_service() -> Iterator[ServiceProcess]:
     except SwtpmUnavailableError as exc:
         unavailable("tpm2", str(exc))
     sock, home = service_dirs()
-    service = ServiceProcess(inst.uri, sock, home)
+    service = ServiceProcess(inst.uri, sock, home, test_hooks=True)
     try:
         service.start()
         yield service
@@ -64,8 +94,9 @@ def tpm2_service() -> Iterator[ServiceProcess]:
 
 class TestServiceTpm2Conformance(_ThroughTheService):
     @pytest.fixture
-    def keystore_uri(self, tpm2_service: ServiceProcess) -> str:
-        return tpm2_service.uri
+    def service(self, tpm2_service: ServiceProcess) -> ServiceProcess:
+        return tpm2_service
+
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +115,8 @@ def pkcs11_service() -> Iterator[ServiceProcess]:
     q = urllib.parse.quote
     uri = f"pkcs11:token={q(token.label, safe='')}?module-path={q(token.module, safe='/')}"
     sock, home = service_dirs()
-    service = ServiceProcess(uri, sock, home, env={"HUKSPY_PIN": token.pin, "SOFTHSM2_CONF": token.conf})
+    service = ServiceProcess(uri, sock, home, env={"HUKSPY_PIN": token.pin, "SOFTHSM2_CONF": token.conf},
+                             test_hooks=True)
     try:
         service.start()
         yield service
@@ -96,5 +128,20 @@ def pkcs11_service() -> Iterator[ServiceProcess]:
 
 class TestServicePkcs11Conformance(_ThroughTheService):
     @pytest.fixture
-    def keystore_uri(self, pkcs11_service: ServiceProcess) -> str:
-        return pkcs11_service.uri
+    def service(self, pkcs11_service: ServiceProcess) -> ServiceProcess:
+        return pkcs11_service
+
+
+def test_hukspy_serve_answers_no_test_call(software_service: ServiceProcess) -> None:
+    """The production service (``hukspy serve``) closes a connection that sends the test-only target:
+    nothing resets a credential there; the client's next call connects again."""
+    with Keystore(software_service.uri) as ks:
+        ks.user_auth.enroll_pin(b"112233")
+        try:
+            for method in ("reset_user_auth", "user_auth_state"):
+                with pytest.raises(HuksError) as ei:
+                    service_hook(ks, method)
+                assert ei.value.code == 12000005
+            assert ks.user_auth.is_pin_set(), "a test call reached the production credential"
+        finally:
+            ks.user_auth.remove_pin(b"112233")

@@ -28,6 +28,7 @@ from hukspy.enums import HuksCipherMode, HuksKeyAlg, HuksKeyPadding, HuksKeyPurp
 from hukspy.service import wire
 from hukspy.testing.processes import stop_process
 from hukspy.testing.service import ServiceProcess
+from hukspy.userauth import AuthToken
 
 AES = [
     HuksParam(HuksTag.HUKS_TAG_ALGORITHM, HuksKeyAlg.HUKS_ALG_AES),
@@ -259,6 +260,19 @@ def test_decoder_answers_any_bytes_with_a_value_or_protocol_error(data: bytes) -
 @given(VALUES)
 def test_values_round_trip(value: object) -> None:
     assert wire.decode(wire.encode(value)) == value
+
+
+def test_auth_token_round_trips_and_an_uncarried_item_keeps_the_request_shape() -> None:
+    token = AuthToken(challenge=bytes(range(32)), time=2**63, auth_type=1, secure_uid=2**64 - 1,
+                      enrolled_id=7, credential_id=8, token_type=2, collector_udid=b"c" * 64)
+    assert wire.decode(wire.encode(token)) == token
+    # a PIN with a lone surrogate: only that argument becomes an Opaque (the service answers 12500008)
+    request = wire.decode(wire.encode([1, "u", "unlock", ["\ud800", b"pin", 2**70], {"x": "\udc00"}]))
+    assert request[:3] == [1, "u", "unlock"]
+    (bad, pin, big), kwargs = request[3], request[4]
+    assert pin == b"pin"
+    assert [type(v).__name__ for v in (bad, big, kwargs["x"])] == ["Opaque"] * 3
+    assert (bad.type_name, big.type_name) == ("str", "int")
 
 
 @settings(max_examples=200, deadline=None)

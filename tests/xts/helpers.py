@@ -263,17 +263,20 @@ def derive_func(ks: Keystore, alias: str, gen: list[HuksParam], kdf: HuksParam, 
 
 # -- utils/param/agree/publicAgreePromise.js and utils/param/checkAES.js ----------------------------------
 def agree_func(ks: Keystore, first: str, second: str, gen: list[HuksParam], finish: list[HuksParam],
-               third: str, delete_final: bool, finish_data: bytes | None = None) -> None:
+               third: str, delete_final: bool, finish_data: bytes | None = None,
+               use: list[HuksParam] | None = None) -> None:
     """``publicAgreeFunc``: generate two keys with ``gen``, export both public keys; init on each key
     with ``gen`` (ECC: ALGORITHM becomes ECDH) whose index 2 is replaced by ``finish[3]`` (the stored
     key's KEY_SIZE), update with the other key's public key, then finish with ``finish`` whose KEY_ALIAS
     (index 6) becomes ``<alias>final`` (or abort, with no properties: upstream passes an array); delete
     both keys, and the two final keys after a finish when ``delete_final``. ``finish_data``: the
-    ``inData`` of upstream's finish options, when they have one."""
+    ``inData`` of upstream's finish options, when they have one. ``use``: the init/update params after a
+    suite's own splices (publicAgreeCallback.js drops indices 3, 4 and 5 too), instead of ``gen`` with
+    ECDH."""
     for alias in (first, second):
         ks.generate_key_item(alias, options(*gen))
     public = {alias: ks.export_key_item(alias, options(*gen)).out_data for alias in (first, second)}
-    use = list(gen)
+    use = list(gen) if use is None else use
     if use[0].value == HuksKeyAlg.HUKS_ALG_ECC:
         use[0] = param(T.HUKS_TAG_ALGORITHM, HuksKeyAlg.HUKS_ALG_ECDH)
     init = [*use[:2], finish[3], *use[3:]]

@@ -4,9 +4,12 @@ Upstream: ``SecurityHuksAgreeDHPromiseJsunit.test.js`` in ``API9_DIR`` at xts_ac
 (tests/xts/helpers.py). 7 ``it()`` cases of ``publicAgreeFunc`` (tests/xts/helpers.py) on DH keys.
 
 Most cases store the agreed secret of a DH-2048/3072/4096 key (256/384/512 bytes) as an AES-128/256
-key. hukspy refuses that with 12000003 (docs/decisions.md, "a stored agreed/derived key": its KEY_SIZE
-must equal the secret's length); upstream expects the store to succeed and the two stored keys to
-encrypt alike. Those cases assert hukspy's decision and are counted as such in docs/conformance.md.
+key. hukspy refuses that with 401 (docs/decisions.md, "a stored agreed/derived key": its KEY_SIZE
+must equal the secret's length); this XTS suite expects the store to succeed and the two stored keys to
+encrypt alike. Upstream's service refuses it too since 2023 (security_huks ``hks_check_paramset.c``,
+``HksCoreCheckAgreeDeriveFinishParams``: HKS_ERROR_INVALID_ARGUMENT → 401), so the case is stale
+upstream; re-examined in 2026-12, the decision is kept and its code changed from 12000003 to upstream's
+401. Those cases assert hukspy's decision and are counted as such in docs/conformance.md.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from xts.helpers import AES, DATE63KB, DATE65KB, HMAC, PURPOSE_DERIVE, agree_fun
 
 T = HuksTag
 STORED_SIZE = ("a stored agreed/derived key: its KEY_SIZE must equal the secret's length in bits, "
-               "else 12000003")
+               "else 401")
 NOT_STORED = ("a derive/agree result is stored only with KEY_STORAGE_FLAG=PERSISTENT "
               "(docs/upstream-checks.md); deleting an alias that holds no key is 12000011")
 UNSUPPORTED = "a valid HUKS algorithm or size the backend does not implement: 12000001, never 12000003"
@@ -43,21 +46,21 @@ DERIVE = [AES.ALG, PURPOSE_DERIVE, HMAC.SHA256, AES.SIZE256, AES.PADDING_NONE, A
 MAC = [HMAC.ALG, HMAC.PURPOSE, HMAC.SHA256, AES.SIZE256, AES.PADDING_NONE, AES.CBC, UNSET]
 
 #: (it() name, line, alias stem, DH size, finish params, finish/abort, finish inData, deleteFinalKeys,
-#:  guarded by checkSoftware, hukspy's answer: None (success), 12000003 at the first finish, or
+#:  guarded by checkSoftware, hukspy's answer: None (success), 401 at the first finish, or
 #:  12000011 when deleting the final keys)
 CASES = [
     ("Security_HUKS_Agree_API9_DH_101", 116, "testAgreeDHSize2048Finish63KBAgreeKeyAlias", 2048,
-     _aes(AES.SIZE128, AES.CBC), "finish", None, False, False, 12000003),
+     _aes(AES.SIZE128, AES.CBC), "finish", None, False, False, 401),
     ("Security_HUKS_Agree_API9_DH_102", 149, "testAgreeDHSize2048Abort63KBAgreeKeyAlias", 2048,
      _aes(AES.SIZE256, AES.ECB), "abort", DATE63KB, False, False, None),
     ("Security_HUKS_Agree_API9_DH_103", 178, "testAgreeDHSize2048Finish65KBAgreeKeyAlias", 2048,
-     _aes(AES.SIZE256, AES.CBC), "finish", DATE65KB, True, False, 12000003),
+     _aes(AES.SIZE256, AES.CBC), "finish", DATE65KB, True, False, 401),
     ("Security_HUKS_Agree_API9_DH_104", 187, "testAgreeDHSize2048Finish63KBAgreeKeyAlias", 3072,
-     _aes(AES.SIZE256, AES.CBC), "finish", None, False, True, 12000003),
+     _aes(AES.SIZE256, AES.CBC), "finish", None, False, True, 401),
     ("Security_HUKS_Agree_API9_DH_105", 228, "testAgreeDHSize2048Finish63KBAgreeKeyAlias", 4096,
-     _aes(AES.SIZE256, AES.CBC), "finish", None, False, True, 12000003),
+     _aes(AES.SIZE256, AES.CBC), "finish", None, False, True, 401),
     ("testAgreeDHSize2048Finish65KBAgree108", 269, "testAgreeDHSize2048Finish65KBAgreeKeyAlias", 2048,
-     DERIVE, "finish", DATE65KB, True, False, 12000003),
+     DERIVE, "finish", DATE65KB, True, False, 401),
     ("testAgreeDHSize2048Finish65KBAgree130", 278, "testAgreeDHSize2048Finish65KBAgreeKeyAlias", 2048,
      MAC, "finish", DATE65KB, True, False, 12000011),
 ]
@@ -85,7 +88,7 @@ def test_agree_dh(keystore: Keystore, request: pytest.FixtureRequest, name: str,
         return
     require(keystore, gen, [*gen[:2], finish[3]])
     if code is not None:
-        request.applymarker(pytest.mark.xts_decision(STORED_SIZE if code == 12000003 else NOT_STORED))
+        request.applymarker(pytest.mark.xts_decision(STORED_SIZE if code == 401 else NOT_STORED))
     try:
         if code is None:
             agree_func(keystore, first, second, gen, finish, third, delete_final, data)

@@ -125,12 +125,9 @@ def _session(ks: Keystore, alias: str, init: list[HuksParam], data: bytes, third
         raise
 
 
-#: Found by this suite: the software keystore answers 12000001 when an RSA NONE or PKCS1_V1_5 encryption
-#: carries a DIGEST other than NONE (the capability lookup matches the digest, docs/decisions.md
-#: "capability lookups with an explicit default" covers only DIGEST_NONE); upstream's XTS passes
-#: DIGEST_SHA256/384/512 with these paddings and expects success. Not fixed here (issue 19 report).
-DIGEST_IGNORED = ("software answers 12000001 for RSA NONE/PKCS1_V1_5 encryption with a DIGEST tag; "
-                  "XTS expects the digest to be ignored (issue 19 report)")
+#: Found by this suite (fixed in 2026-12): the keystore answered 12000001 when an RSA NONE or PKCS1_V1_5
+#: encryption carried a DIGEST other than NONE (the capability lookup matched the digest); upstream ignores
+#: the digest with these paddings, and so does hukspy's plan now (hukspy/policy.py, ``_cipher_plan``).
 
 
 @pytest.mark.parametrize(("name", "line", "alias", "new_alias", "size", "padding", "digest", "data", "third"),
@@ -146,8 +143,6 @@ def test_rsa(keystore: Keystore, request: pytest.FixtureRequest, name: str, line
            param(T.HUKS_TAG_DIGEST, HuksKeyDigest[f"HUKS_DIGEST_{digest}"])]
     encrypt = _params(P.HUKS_KEY_PURPOSE_ENCRYPT, size, padding, digest)
     require(keystore, gen, encrypt)
-    if keystore.backend_name == "software" and padding != "OAEP":
-        request.applymarker(pytest.mark.xfail(strict=True, reason=DIGEST_IGNORED))
     keystore.generate_key_item(alias, options(*gen))
     try:
         public = keystore.export_key_item(alias, options(*gen)).out_data

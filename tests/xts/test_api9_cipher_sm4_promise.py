@@ -12,19 +12,7 @@ from __future__ import annotations
 import pytest
 
 from hukspy import Keystore
-from hukspy.enums import HuksCipherMode, HuksKeyAlg, HuksKeyPadding, HuksKeyPurpose, HuksTag
-from hukspy.params import HuksParam
-from hukspy.testing import options, param, run_session
-from xts.helpers import check_software, require, string_to_uint8array
-
-T = HuksTag
-PLAIN_48 = string_to_uint8array("Hks_SM4_Cipher_Test_000000000000000000000_string")
-PLAIN_240 = string_to_uint8array("Hks_SM4_Cipher_Test_" + "0" * 213 + "_string")
-IV = param(T.HUKS_TAG_IV, string_to_uint8array("0000000000000000"))
-ALG = param(T.HUKS_TAG_ALGORITHM, HuksKeyAlg.HUKS_ALG_SM4)
-SIZE = param(T.HUKS_TAG_KEY_SIZE, 128)
-ENCRYPT = HuksKeyPurpose.HUKS_KEY_PURPOSE_ENCRYPT
-DECRYPT = HuksKeyPurpose.HUKS_KEY_PURPOSE_DECRYPT
+from xts._sm4 import PLAIN_48, PLAIN_240, run_sm4_case
 
 #: (it() name, line, alias, mode, padding, data, round trip or encrypt+abort, guarded by useSoftware)
 CASES = [
@@ -71,40 +59,11 @@ CASES = [
 ]
 
 
-def _pieces(data: bytes) -> list[bytes]:
-    """This suite's split: 64-byte updates while more than 64 bytes remain, the rest to finish/abort."""
-    cut = ((len(data) - 1) // 64) * 64
-    return [data[i:i + 64] for i in range(0, cut, 64)] + [data[cut:]]
-
-
-def _params(purpose: int, mode: str, padding: str) -> list[HuksParam]:
-    return [ALG, param(T.HUKS_TAG_PURPOSE, purpose), SIZE,
-            param(T.HUKS_TAG_PADDING, HuksKeyPadding[f"HUKS_PADDING_{padding}"]),
-            param(T.HUKS_TAG_BLOCK_MODE, HuksCipherMode[f"HUKS_MODE_{mode}"]), IV]
-
-
 @pytest.mark.parametrize(("name", "line", "alias", "mode", "padding", "data", "kind", "software_only"),
                          CASES, ids=[c[0] for c in CASES])
 def test_sm4(keystore: Keystore, name: str, line: int, alias: str, mode: str, padding: str, data: bytes,
              kind: str, software_only: bool) -> None:
     """SecurityHuksCipherSM4PromiseJsunit.test.js, at the line in ``CASES`` (test id: the it() name):
     generate (ALG, ENCRYPT|DECRYPT, 128, mode, padding), encrypt, then decrypt what it returned, or
-    abort the encryption; delete. Every call succeeds (hukspy's check: the decryption is the plaintext)."""
-    gen = [ALG, param(T.HUKS_TAG_PURPOSE, ENCRYPT | DECRYPT), SIZE,
-           param(T.HUKS_TAG_BLOCK_MODE, HuksCipherMode[f"HUKS_MODE_{mode}"]),
-           param(T.HUKS_TAG_PADDING, HuksKeyPadding[f"HUKS_PADDING_{padding}"])]
-    encrypt = _params(ENCRYPT, mode, padding)
-    require(keystore, gen, encrypt)
-    if software_only and not check_software(keystore):
-        pytest.skip("upstream runs this case only where checkSoftware() is true (DSA keys can be made)")
-    keystore.generate_key_item(alias, options(*gen))
-    if kind == "abort":
-        handle = keystore.init_session(alias, options(*encrypt)).handle
-        for piece in _pieces(data)[:-1]:
-            keystore.update_session(handle, options(*encrypt, in_data=piece))
-        keystore.abort_session(handle, options(*encrypt))
-    else:
-        ciphertext = run_session(keystore, alias, encrypt, _pieces(data))
-        decrypt = _params(DECRYPT, mode, padding)
-        assert run_session(keystore, alias, decrypt, _pieces(ciphertext)) == data
-    keystore.delete_key_item(alias, options(*gen))
+    abort the encryption; delete (``run_sm4_case``, tests/xts/_sm4.py)."""
+    run_sm4_case(keystore, alias, mode, padding, data, kind, software_only)

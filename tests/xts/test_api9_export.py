@@ -11,10 +11,11 @@ from __future__ import annotations
 import pytest
 
 from hukspy import Keystore
-from hukspy.enums import HuksCipherMode, HuksKeyAlg, HuksKeyDigest, HuksKeyPadding, HuksKeyPurpose, HuksTag
+from hukspy.enums import HuksCipherMode, HuksKeyPadding, HuksKeyPurpose, HuksTag
 from hukspy.params import HuksParam
 from hukspy.testing import options, param, raises_code
 from xts.helpers import check_software, require
+from xts.props import alg, digest, purpose, size
 
 T = HuksTag
 P = HuksKeyPurpose
@@ -23,61 +24,45 @@ ECB = param(T.HUKS_TAG_BLOCK_MODE, HuksCipherMode.HUKS_MODE_ECB)
 CBC = param(T.HUKS_TAG_BLOCK_MODE, HuksCipherMode.HUKS_MODE_CBC)
 
 
-def _alg(name: str) -> HuksParam:
-    return param(T.HUKS_TAG_ALGORITHM, HuksKeyAlg[f"HUKS_ALG_{name}"])
-
-
-def _purpose(purpose: int) -> HuksParam:
-    return param(T.HUKS_TAG_PURPOSE, purpose)
-
-
-def _size(bits: int) -> HuksParam:
-    return param(T.HUKS_TAG_KEY_SIZE, bits)
-
-
-def _digest(name: str) -> HuksParam:
-    return param(T.HUKS_TAG_DIGEST, HuksKeyDigest[f"HUKS_DIGEST_{name}"])
-
-
 #: (it() name, line, guarded by useSoftware, generate params)
 CASES = [
     ("Security_HUKS_Export_API9_0100", 138, True,
-     [_alg("RSA"), _size(512), _purpose(P.HUKS_KEY_PURPOSE_DECRYPT), PADDING_NONE, ECB, _digest("SHA256")]),
+     [alg("RSA"), size(512), purpose(P.HUKS_KEY_PURPOSE_DECRYPT), PADDING_NONE, ECB, digest("SHA256")]),
     ("Security_HUKS_Export_API9_0200", 159, True,
-     [_alg("RSA"), _size(768), _purpose(P.HUKS_KEY_PURPOSE_DECRYPT), PADDING_NONE, ECB, _digest("SHA256")]),
+     [alg("RSA"), size(768), purpose(P.HUKS_KEY_PURPOSE_DECRYPT), PADDING_NONE, ECB, digest("SHA256")]),
     ("Security_HUKS_Export_API9_0300", 180, True,
-     [_alg("RSA"), _size(1024), _purpose(P.HUKS_KEY_PURPOSE_DECRYPT), PADDING_NONE, ECB, _digest("SHA256")]),
+     [alg("RSA"), size(1024), purpose(P.HUKS_KEY_PURPOSE_DECRYPT), PADDING_NONE, ECB, digest("SHA256")]),
     ("Security_HUKS_Export_API9_0400", 201, False,
-     [_alg("RSA"), _size(2048), _purpose(P.HUKS_KEY_PURPOSE_DECRYPT), PADDING_NONE, ECB, _digest("SHA256")]),
+     [alg("RSA"), size(2048), purpose(P.HUKS_KEY_PURPOSE_DECRYPT), PADDING_NONE, ECB, digest("SHA256")]),
     ("Security_HUKS_Export_API9_0500", 220, False,
-     [_alg("RSA"), _size(3072), _purpose(P.HUKS_KEY_PURPOSE_DECRYPT), PADDING_NONE, ECB, _digest("SHA256")]),
+     [alg("RSA"), size(3072), purpose(P.HUKS_KEY_PURPOSE_DECRYPT), PADDING_NONE, ECB, digest("SHA256")]),
     ("Security_HUKS_Export_API9_0600", 239, False,
-     [_alg("RSA"), _size(4096), _purpose(P.HUKS_KEY_PURPOSE_DECRYPT), PADDING_NONE, ECB, _digest("SHA256")]),
+     [alg("RSA"), size(4096), purpose(P.HUKS_KEY_PURPOSE_DECRYPT), PADDING_NONE, ECB, digest("SHA256")]),
     ("Security_HUKS_Export_API9_0700", 258, True,
-     [_alg("ECC"), _size(224), _purpose(P.HUKS_KEY_PURPOSE_AGREE), _digest("NONE")]),
+     [alg("ECC"), size(224), purpose(P.HUKS_KEY_PURPOSE_AGREE), digest("NONE")]),
     ("Security_HUKS_Export_API9_0800", 277, False,
-     [_alg("ECC"), _size(256), _purpose(P.HUKS_KEY_PURPOSE_AGREE), _digest("NONE")]),
+     [alg("ECC"), size(256), purpose(P.HUKS_KEY_PURPOSE_AGREE), digest("NONE")]),
     ("Security_HUKS_Export_API9_0900", 294, False,
-     [_alg("ECC"), _size(384), _purpose(P.HUKS_KEY_PURPOSE_AGREE), _digest("NONE")]),
+     [alg("ECC"), size(384), purpose(P.HUKS_KEY_PURPOSE_AGREE), digest("NONE")]),
     ("Security_HUKS_Export_API9_1000", 311, False,
-     [_alg("ECC"), _size(521), _purpose(P.HUKS_KEY_PURPOSE_AGREE), _digest("NONE")]),
+     [alg("ECC"), size(521), purpose(P.HUKS_KEY_PURPOSE_AGREE), digest("NONE")]),
     ("Security_HUKS_Export_API9_1100", 328, True,
-     [_alg("ECC"), _purpose(P.HUKS_KEY_PURPOSE_AGREE), _size(224), _digest("NONE"), PADDING_NONE, CBC]),
+     [alg("ECC"), purpose(P.HUKS_KEY_PURPOSE_AGREE), size(224), digest("NONE"), PADDING_NONE, CBC]),
     ("Security_HUKS_Export_API9_1200", 349, False,
-     [_alg("ECC"), _purpose(P.HUKS_KEY_PURPOSE_AGREE), _size(256), _digest("NONE"), PADDING_NONE, CBC]),
+     [alg("ECC"), purpose(P.HUKS_KEY_PURPOSE_AGREE), size(256), digest("NONE"), PADDING_NONE, CBC]),
     ("Security_HUKS_Export_API9_1300", 368, False,
-     [_alg("ECC"), _purpose(P.HUKS_KEY_PURPOSE_AGREE), _size(384), _digest("NONE"), PADDING_NONE, CBC]),
+     [alg("ECC"), purpose(P.HUKS_KEY_PURPOSE_AGREE), size(384), digest("NONE"), PADDING_NONE, CBC]),
     ("Security_HUKS_Export_API9_1400", 387, False,
-     [_alg("ECC"), _purpose(P.HUKS_KEY_PURPOSE_AGREE), _size(521), _digest("NONE"), PADDING_NONE, CBC]),
+     [alg("ECC"), purpose(P.HUKS_KEY_PURPOSE_AGREE), size(521), digest("NONE"), PADDING_NONE, CBC]),
     ("Security_HUKS_Export_API9_1500", 406, False,
-     [_alg("ED25519"), _purpose(P.HUKS_KEY_PURPOSE_SIGN | P.HUKS_KEY_PURPOSE_VERIFY), _size(256),
-      _digest("SHA1")]),
+     [alg("ED25519"), purpose(P.HUKS_KEY_PURPOSE_SIGN | P.HUKS_KEY_PURPOSE_VERIFY), size(256),
+      digest("SHA1")]),
     ("Security_HUKS_Export_API9_1600", 423, False,
-     [_alg("X25519"), _size(256), _digest("NONE"), PADDING_NONE, _purpose(P.HUKS_KEY_PURPOSE_AGREE), CBC]),
+     [alg("X25519"), size(256), digest("NONE"), PADDING_NONE, purpose(P.HUKS_KEY_PURPOSE_AGREE), CBC]),
     ("Security_HUKS_Export_API9_1700", 442, True,
-     [_alg("DSA"), _purpose(P.HUKS_KEY_PURPOSE_SIGN), _digest("SHA1"), _size(1024)]),
+     [alg("DSA"), purpose(P.HUKS_KEY_PURPOSE_SIGN), digest("SHA1"), size(1024)]),
     ("Security_HUKS_Export_API9_1800", 461, False,
-     [_alg("SM2"), _purpose(P.HUKS_KEY_PURPOSE_SIGN), _size(256), _digest("SM3")]),
+     [alg("SM2"), purpose(P.HUKS_KEY_PURPOSE_SIGN), size(256), digest("SM3")]),
 ]
 
 
@@ -101,5 +86,5 @@ def test_Security_HUKS_Export_API9_2000(keystore: Keystore) -> None:
     (upstream ignores the code; hukspy's contract says 12000011, docs/decisions.md "From the contract")."""
     with raises_code(12000011):
         keystore.export_key_item("****", options(
-            _alg("RSA"), _purpose(P.HUKS_KEY_PURPOSE_ENCRYPT), _size(4096), PADDING_NONE, ECB,
-            _digest("SHA256")))
+            alg("RSA"), purpose(P.HUKS_KEY_PURPOSE_ENCRYPT), size(4096), PADDING_NONE, ECB,
+            digest("SHA256")))

@@ -176,9 +176,9 @@ def _props(purpose: HuksParam, size: int, padding: str, digest: str) -> list[Huk
             param(T.HUKS_TAG_KEY_SIZE, size)]
 
 
-#: Found by this suite: RSA-PSS over a caller-hashed value (DIGEST NONE) answers 12000001 on the software
-#: keystore; XTS expects it to sign and verify (issue 19 report).
-PSS_NONE = "software answers 12000001 for RSA-PSS with DIGEST NONE; XTS expects success (issue 19 report)"
+#: Found by this suite (fixed in 2026-12): RSA-PSS over a caller-hashed value (DIGEST NONE) answered
+#: 12000001 on the software keystore; it now signs the input as the hash its length names, as upstream's
+#: InitRsaCtx (hukspy/software/engine.py).
 
 
 @pytest.mark.parametrize(("name", "line", "alias", "size", "padding", "digest", "raw", "third",
@@ -192,6 +192,4 @@ def test_sign_verify(keystore: Keystore, request: pytest.FixtureRequest, name: s
     require(keystore, sign, sign)
     if software_only and not check_software(keystore):
         pytest.skip("upstream runs this case only where checkSoftware() is true (DSA keys can be made)")
-    if keystore.backend_name == "software" and (padding, digest) == ("PSS", "NONE"):
-        request.applymarker(pytest.mark.xfail(strict=True, reason=PSS_NONE))
     sign_verify_case(keystore, alias, sign, _props(PURPOSE_VERIFY, size, padding, digest), raw, third)

@@ -1,0 +1,34 @@
+"""XTS ``SecurityHuksDerivePBKDF2CallbackJsunit.test.js`` (api9), translated case by case (issue 19).
+
+Upstream: ``SecurityHuksDerivePBKDF2CallbackJsunit.test.js`` in ``API9_DIR`` at xts_acts commit
+``c1edf0ad`` (tests/xts/helpers.py). 2 ``it()`` cases on ``HuksOptions63kb`` (AES, DERIVE, SHA256,
+256, ITERATION=1000 and the 16-byte SALT of publicDeriveParam.js): _001 derives with PBKDF2 and stores
+the result, _002 aborts
+(``derive_callback_case``, tests/xts/helpers_callback.py).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from hukspy import Keystore
+from hukspy.enums import HuksKeyDigest, HuksTag
+from hukspy.testing import param
+from xts.helpers import AES, PBKDF2_SALT, PURPOSE_DERIVE
+from xts.helpers_callback import derive_callback_case
+
+T = HuksTag
+#: ``HuksOptions63kb`` (line 25)
+GEN = [AES.ALG, PURPOSE_DERIVE, param(T.HUKS_TAG_DIGEST, HuksKeyDigest.HUKS_DIGEST_SHA256), AES.SIZE256,
+       param(T.HUKS_TAG_ITERATION, 1000), param(T.HUKS_TAG_SALT, PBKDF2_SALT)]
+#: (it() name, line, finish/abort)
+CASES = [("Security_HUKS_Derive_API9_PBKDF2_001", 39, "finish"),
+         ("Security_HUKS_Derive_API9_PBKDF2_002", 63, "abort")]
+
+
+@pytest.mark.parametrize(("name", "line", "third"), CASES, ids=[c[0] for c in CASES])
+def test_derive(keystore: Keystore, name: str, line: int, third: str) -> None:
+    """SecurityHuksDerivePBKDF2CallbackJsunit.test.js, at the line in ``CASES`` (test id: the it()
+    name): generate the base key, init/update/finish (or abort) the PBKDF2 derivation, delete; every call
+    succeeds."""
+    derive_callback_case(keystore, "PBKDF2", third, GEN)
