@@ -1,23 +1,28 @@
 """The keystore service's cost: each operation of bench_core.py in-process and through ``service:``
 (a real ``hukspy serve`` on a software keystore), and the service's throughput with 1, 2 and 4 client
-processes. Prints µs per operation, the difference (what the socket round trips add), and ops/s.
+processes. Prints µs per operation (wall clock), the difference (what the socket round trips add), the
+ratio, the CPU µs per operation (in-process: the caller's; through the service: the client's plus the
+service process's, so the machine's other load does not count), and ops/s.
 Not a test: nothing is asserted. The figures of docs/service.md come from this script.
 
-    .venv/bin/python bench/bench_service.py [--seconds 2] [--clients 1,2,4]
+    .venv/bin/python bench/bench_service.py [--seconds 2] [--repeat 3] [--clients 1,2,4] [--only AES,HMAC]
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench_common import props
+from bench_common import load_average, props
 
 import hukspy
 from hukspy import (
@@ -60,7 +65,9 @@ _mac = props((T.HUKS_TAG_ALGORITHM, HuksKeyAlg.HUKS_ALG_HMAC), (T.HUKS_TAG_KEY_S
 OPS["HMAC-SHA256 1 KiB"] = (_mac, _mac, DATA)
 
 
+@functools.cache
 def alias(name: str) -> str:
+    """The key alias of operation ``name`` (computed once: not part of what is timed)."""
     return "bench-" + "".join(c for c in name if c.isalnum())
 
 
@@ -75,33 +82,57 @@ def one_shot(ks: hukspy.Keystore, name: str) -> None:
     ks.finish_session(h, HuksOptions(in_data=data))
 
 
-def us_per_op(fn: Callable[[], object], seconds: float) -> float:
-    """Mean µs per call of ``fn`` over about ``seconds`` (after a warm-up)."""
+def us_per_op(
+    fn: Callable[[], object], seconds: float, service_pid: int | None = None
+) -> tuple[float, float]:
+    """Mean wall-clock µs per call of ``fn`` over about ``seconds`` (after a warm-up), and the CPU µs
+    per call it took: this thread's, plus the service process's when ``service_pid`` is given (its
+    user+system time from /proc, 10 ms ticks: enough over a second of calls)."""
     for _ in range(20):
         fn()
-    n, start = 0, time.perf_counter()
+    n, start, cpu, served = 0, time.perf_counter(), time.thread_time(), service_cpu(service_pid)
     while True:
         for _ in range(20):
             fn()
         n += 20
         now = time.perf_counter()
         if now - start >= seconds:
-            return (now - start) / n * 1e6
+            used = time.thread_time() - cpu + service_cpu(service_pid) - served
+            return (now - start) / n * 1e6, used / n * 1e6
 
 
-def client(uri: str, name: str, seconds: float) -> None:
-    """One client process of the throughput rows: one-shot ``name`` for ``seconds``; prints the count."""
+def service_cpu(pid: int | None) -> float:
+    """Seconds of CPU (user + system, all threads) process ``pid`` used so far; 0 for None."""
+    if pid is None:
+        return 0.0
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def client(uri: str, name: str, seconds: float, threads: int = 1) -> None:
+    """One client process of the throughput rows: one-shot ``name`` for ``seconds`` on ``threads``
+    threads sharing one ``Keystore``; prints the count."""
+    counts = [0] * threads
     with hukspy.Keystore(uri) as ks:
         one_shot(ks, name)
-        n, deadline = 0, time.perf_counter() + seconds
-        while time.perf_counter() < deadline:
-            one_shot(ks, name)
-            n += 1
-    print(n)
+        deadline = time.perf_counter() + seconds
+
+        def loop(i: int) -> None:
+            while time.perf_counter() < deadline:
+                one_shot(ks, name)
+                counts[i] += 1
+
+        workers = [threading.Thread(target=loop, args=(i,)) for i in range(threads)]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+    print(sum(counts))
 
 
-def throughput(uri: str, name: str, clients: int, seconds: float) -> float:
-    procs = [subprocess.Popen([sys.executable, __file__, "--client", uri, name, str(seconds)],
+def throughput(uri: str, name: str, clients: int, seconds: float, threads: int = 1) -> float:
+    """ops/s of ``clients`` client processes (each with ``threads`` threads on one keystore)."""
+    procs = [subprocess.Popen([sys.executable, __file__, "--client", uri, name, str(seconds), str(threads)],
                               stdout=subprocess.PIPE) for _ in range(clients)]
     total = sum(int(p.communicate()[0]) for p in procs)
     return total / seconds
@@ -110,11 +141,13 @@ def throughput(uri: str, name: str, clients: int, seconds: float) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--seconds", type=float, default=2.0)
-    ap.add_argument("--clients", default="1,2,4")
-    ap.add_argument("--client", nargs=3, metavar=("URI", "OP", "SECONDS"), help=argparse.SUPPRESS)
+    ap.add_argument("--clients", default="1,2,4", help="client counts of the throughput rows ('': none)")
+    ap.add_argument("--only", default="", help="comma-separated words: only the operations naming one")
+    ap.add_argument("--repeat", type=int, default=3, help="turns per cell (the median is printed)")
+    ap.add_argument("--client", nargs=4, metavar=("URI", "OP", "SECONDS", "THREADS"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.client:
-        client(args.client[0], args.client[1], float(args.client[2]))
+        client(args.client[0], args.client[1], float(args.client[2]), int(args.client[3]))
         return
     base = Path(tempfile.mkdtemp(prefix="hukspy-bench-service-"))
     sock = base / "run" / "hukspy.sock"
@@ -125,20 +158,45 @@ def main() -> None:
         with hukspy.Keystore(local_uri) as local, hukspy.Keystore(service.uri) as remote:
             prepare(local)
             prepare(remote)
-            print(f"per operation, 1 client, {args.seconds:g} s per cell (init_session + finish_session)")
-            print(f"{'operation':<28}{'in-process µs':>15}{'service µs':>12}{'added µs':>10}")
+            print(f"per operation, 1 client, median of {args.repeat} turns of {args.seconds:g} s "
+                  "(in-process and service in turns); one-shot = init_session + finish_session")
+            print(load_average())
+            print(f"{'operation':<28}{'in-process µs':>15}{'service µs':>12}{'added µs':>10}{'ratio':>7}"
+                  f"{'CPU in-proc':>13}{'CPU service':>13}{'CPU added':>11}")
             cheap = [("has_key_item (1 call)",
                       lambda ks: ks.has_key_item(alias("HMAC-SHA256 1 KiB"), HuksOptions()))]
+            pid = service.proc.pid if service.proc is not None else None
             for name, fn in [*((n, lambda ks, n=n: one_shot(ks, n)) for n in OPS), *cheap]:
-                here = us_per_op(lambda fn=fn: fn(local), args.seconds)
-                there = us_per_op(lambda fn=fn: fn(remote), args.seconds)
-                print(f"{name:<28}{here:>15,.0f}{there:>12,.0f}{there - here:>10,.0f}")
+                if args.only and not any(word.lower() in name.lower() for word in args.only.split(",")):
+                    continue
+                turns = [(us_per_op(lambda fn=fn: fn(local), args.seconds),
+                          us_per_op(lambda fn=fn: fn(remote), args.seconds, pid)) for _ in range(args.repeat)]
+                here = statistics.median(h[0] for h, _ in turns)
+                there = statistics.median(t[0] for _, t in turns)
+                added = statistics.median(t[0] - h[0] for h, t in turns)
+                ratio = statistics.median(t[0] / h[0] for h, t in turns)
+                cpu_here = statistics.median(h[1] for h, _ in turns)
+                cpu_there = statistics.median(t[1] for _, t in turns)
+                print(f"{name:<28}{here:>15,.0f}{there:>12,.0f}{added:>10,.0f}{ratio:>7.2f}"
+                      f"{cpu_here:>13,.0f}{cpu_there:>13,.0f}{cpu_there - cpu_here:>11,.0f}")
+            print(load_average())
+        if not args.clients:
+            return
         print(f"\nthroughput through the service, {args.seconds:g} s, one-shot operations (ops/s, all)")
+        print(load_average())
         counts = [int(c) for c in args.clients.split(",")]
-        print(f"{'operation':<28}" + "".join(f"{f'{c} client(s)':>14}" for c in counts))
+        print(f"(median of {args.repeat} turns; 'processes': one keystore each; 'threads': of one process "
+              "on one keystore)")
+        print(f"{'operation':<40}" + "".join(f"{c:>10}" for c in counts) + f"{'2 vs 1':>8}")
         for name in ("RSA-2048 sign", "AES-256-GCM encrypt 1 KiB"):
-            rates = [throughput(service.uri, name, c, args.seconds) for c in counts]
-            print(f"{name:<28}" + "".join(f"{r:>14,.0f}" for r in rates))
+            for mode in ("processes", "threads"):
+                rates = [statistics.median(
+                    throughput(service.uri, name, 1 if mode == "threads" else c, args.seconds,
+                               c if mode == "threads" else 1) for _ in range(args.repeat)) for c in counts]
+                pair = {1, 2} <= set(counts)
+                two = f"{rates[counts.index(2)] / rates[counts.index(1)]:>8.2f}" if pair else ""
+                print(f"{name + ', ' + mode:<40}" + "".join(f"{r:>10,.0f}" for r in rates) + two)
+        print(load_average())
     finally:
         service.stop()
 

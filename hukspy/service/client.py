@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import select
 import socket
 import threading
+import time
 import weakref
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Final, TypeVar, cast
@@ -53,24 +55,65 @@ T = TypeVar("T")
 
 #: Seconds to wait for the service to accept a connection and answer the handshake.
 CONNECT_TIMEOUT: Final = 10.0
+#: The most connections one ``service:`` keystore keeps (so the most of its calls in flight at once).
+MAX_CONNECTIONS: Final = 4
+#: Seconds a pooled connection may sit idle before it is checked for a close by the service.
+IDLE_CHECK: Final = 1.0
 
 
 class _LostError(Exception):
     """The connection failed: the service is unreachable or went away mid-call."""
 
 
+class _Conn:
+    """One connection of a ``_Link``: the socket, its frame reader, the last sequence number, and the
+    link generation it was made in (a connection of an older generation is closed when it comes back)."""
+
+    __slots__ = ("generation", "reader", "seq", "sock", "used")
+
+    def __init__(self, sock: socket.socket, generation: int) -> None:
+        self.sock = sock
+        self.reader = wire.FrameReader(sock)
+        self.seq = 0
+        self.generation = generation
+        #: ``time.monotonic()`` when it was last given back to the pool
+        self.used = time.monotonic()
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.sock.close()
+
+    def alive(self) -> bool:
+        """Whether the service has not closed this idle connection: an idle connection has nothing to
+        read unless the service ended it (a poll that does not wait, whatever the socket's timeout,
+        then a peek)."""
+        try:
+            readable, _, _ = select.select([self.sock], [], [], 0)
+            return not readable or bool(self.sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT))
+        except (OSError, ValueError):
+            return False
+
+
 class _Link:
-    """One connection to the service, made on demand and dropped when it fails. One call at a time."""
+    """The connections of one ``ServiceKeystore`` to the service: a small pool, so threads of one client
+    call in parallel (one connection per call in flight, at most ``MAX_CONNECTIONS``; a thread waits
+    for a free one beyond that). All of them join one session group in the service (the ``group``
+    token of the handshake, docs/service.md), so a session opened on one connection is used on any
+    other. Connections are made on demand and dropped when they fail."""
 
     def __init__(self, path: str, hello: dict[str, Any]) -> None:
         self.path = path
-        self._hello = hello
-        self._lock = threading.Lock()
-        self._sock: socket.socket | None = None
-        self._seq = 0
+        # the session group: a random name only this object knows, meaningful only within this uid
+        self._hello = {**hello, "group": os.urandom(16)}
+        self._cond = threading.Condition(threading.Lock())
+        self._waiting = 0  # threads waiting in _take (notify only when there are some)
+        self._idle: list[_Conn] = []
+        self._open = 0
+        self._most = MAX_CONNECTIONS
+        self._generation = 0
         self.info: dict[str, Any] = {}
 
-    def _connect(self) -> socket.socket:
+    def _connect(self, generation: int) -> _Conn:
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             sock.settimeout(CONNECT_TIMEOUT)
@@ -93,34 +136,103 @@ class _Link:
             raise HuksError(int(code), message=str(message))
         sock.settimeout(None)
         self.info = info
-        return sock
+        return _Conn(sock, generation)
+
+    def _take(self) -> _Conn:
+        """An idle connection, else a new one (up to the pool's size), else wait for one. Raises
+        ``_LostError`` or the service's refusal (``HuksError``) when a first connection cannot be made;
+        a further one the service refuses for the uid's connection cap (12000024) shrinks the pool."""
+        while True:
+            with self._cond:
+                while not self._idle and self._open >= self._most:
+                    self._waiting += 1
+                    try:
+                        self._cond.wait()
+                    finally:
+                        self._waiting -= 1
+                conn = self._idle.pop() if self._idle else None
+                if conn is None:
+                    self._open += 1
+                    generation = self._generation
+            if conn is not None:
+                # one that sat idle a while may have been closed by the service (idle_timeout, a
+                # restart): checked before a request is risked on it (a peek: one system call)
+                if time.monotonic() - conn.used < IDLE_CHECK or conn.alive():
+                    return conn
+                self._give(None)  # the service closed it while idle (idle_timeout, a restart)
+                conn.close()
+                continue
+            try:
+                return self._connect(generation)
+            except HuksError as exc:
+                with self._cond:
+                    self._open -= 1
+                    if exc.code != 12000024 or self._open == 0:
+                        self._wake()
+                        raise
+                    self._most = self._open  # the uid's connection cap: share the ones there are
+            except BaseException:
+                with self._cond:
+                    self._open -= 1
+                    self._wake()
+                raise
+
+    def _wake(self) -> None:
+        """Wake a thread waiting for a connection, if any (with ``_cond`` held)."""
+        if self._waiting:
+            self._cond.notify()
+
+    def _give(self, conn: _Conn | None) -> None:
+        """Return ``conn`` to the pool (None, or a connection of an older generation: close it)."""
+        with self._cond:
+            if conn is not None and conn.generation == self._generation:
+                conn.used = time.monotonic()
+                self._idle.append(conn)
+            else:
+                self._open -= 1
+                if conn is not None:
+                    conn.close()
+            self._wake()
+
+    def _drop_dead(self) -> None:
+        """Close the idle connections the service has closed (after a call lost its connection: the
+        service may have restarted, and then they all are)."""
+        with self._cond:
+            dead = [c for c in self._idle if not c.alive()]
+            self._idle = [c for c in self._idle if c not in dead]
+            self._open -= len(dead)
+            self._wake()
+        for conn in dead:
+            conn.close()
 
     def ensure(self) -> None:
         """Connect (and handshake) now if not connected. Raises ``_LostError``, or the service's refusal as a
         ``HuksError`` (201 for a uid it does not allow)."""
-        with self._lock:
-            if self._sock is None:
-                self._sock = self._connect()
+        self._give(self._take())
 
     def call(self, target: str, method: str, args: Sequence[object], kwargs: dict[str, object]) -> Any:
         """The service's answer to one call: its value, or the ``HuksError``/``AssetError`` it raised.
         Raises ``_LostError`` when the service cannot be reached or the connection breaks."""
-        with self._lock:
-            if self._sock is None:
-                self._sock = self._connect()
-            sock = self._sock
-            self._seq = (self._seq + 1) & 0xFFFFFFFF
+        conn: _Conn | None = self._take()
+        assert conn is not None  # noqa: S101 - for the type checker
+        try:
+            conn.seq = seq = (conn.seq + 1) & 0xFFFFFFFF
             try:
-                wire.write_frame(sock, [self._seq, target, method, list(args), kwargs])
-                answer = wire.read_frame(sock, idle=None, frame=wire_timeout())
+                wire.write_frame(conn.sock, [seq, target, method, list(args), kwargs])
+                answer = conn.reader.read(idle=None, frame=wire_timeout())
             except (OSError, wire.ProtocolError) as exc:
-                self._drop()
                 raise _LostError(
                     f"lost the keystore service at {self.path} mid-call ({type(exc).__name__})"
                 ) from exc
-            if not (isinstance(answer, list) and len(answer) >= 3 and answer[0] == self._seq):
-                self._drop()
+            if not (isinstance(answer, list) and len(answer) >= 3 and answer[0] == seq):
                 raise _LostError(f"the keystore service at {self.path} answered out of turn")
+        except BaseException as exc:
+            self._give(None)  # a connection whose turn order is unknown is closed, not reused
+            conn.close()
+            if isinstance(exc, _LostError):
+                self._drop_dead()
+            raise
+        self._give(conn)
         if answer[1] == 0:
             return answer[2]
         _, _, family, code, message, *extra = answer
@@ -138,15 +250,17 @@ class _Link:
             raise token_error(str(message))
         raise HuksError(int(code), message=str(message))
 
-    def _drop(self) -> None:
-        if self._sock is not None:
-            with contextlib.suppress(OSError):
-                self._sock.close()
-            self._sock = None
-
     def close(self) -> None:
-        with self._lock:
-            self._drop()
+        """Close every connection: the idle ones now, the ones in a call when it returns (the service
+        ends the group's sessions when its last connection ends). A later call connects again."""
+        with self._cond:
+            self._generation += 1
+            idle, self._idle = self._idle, []
+            self._open -= len(idle)
+            self._most = MAX_CONNECTIONS
+            self._cond.notify_all()
+        for conn in idle:
+            conn.close()
 
 
 def wire_timeout() -> float:
@@ -213,7 +327,7 @@ class ServiceKeystore(Keystore):
         return self._call_lost(self._link.call, "k", method, args, kwargs)
 
     def close(self) -> None:
-        """Close the connection (the service ends this keystore's sessions), and those of the session
+        """Close the connections (the service ends this keystore's sessions), and those of the session
         scopes opened on it (``session_scope``); idempotent."""
         self._closed = True
         self._link.close()
@@ -226,7 +340,7 @@ class ServiceKeystore(Keystore):
     def session_scope(
         self, *, session_limit: int = DEFAULT_SESSION_LIMIT, session_policy: SessionPolicy = "reject"
     ) -> Keystore:
-        """A ``service:`` keystore of its own connection (so its own session table in the service) on
+        """A ``service:`` keystore of its own connections (so its own session table in the service) on
         the same socket. As in-process (docs/decisions.md), closing the scope ends its sessions only,
         and closing this keystore closes the scope too: its connection, and so its sessions in the
         service. Raises as the constructor, and 12000012 on a closed keystore."""

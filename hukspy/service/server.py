@@ -266,6 +266,38 @@ def _uid_keystore(base: Keystore, uid: int) -> Keystore:
     return view
 
 
+class _Slots:
+    """A counting semaphore for a uid's calls in flight, cheaper than ``threading.BoundedSemaphore`` on
+    the path every call takes (a free slot costs one lock; a release notifies only when a call waits)."""
+
+    def __init__(self, slots: int) -> None:
+        self._free = slots
+        self._cond = threading.Condition(threading.Lock())
+        self._waiting = 0
+
+    def acquire(self, timeout: float) -> bool:
+        """Take a slot, waiting up to ``timeout`` seconds; whether one was taken."""
+        with self._cond:
+            if self._free:
+                self._free -= 1
+                return True
+            self._waiting += 1
+            try:
+                taken = self._cond.wait_for(lambda: self._free > 0, timeout)
+            finally:
+                self._waiting -= 1
+            if taken:
+                self._free -= 1
+            return taken
+
+    def release(self) -> None:
+        """Give a slot back."""
+        with self._cond:
+            self._free += 1
+            if self._waiting:
+                self._cond.notify()
+
+
 class _Uid:
     """What the service keeps for one caller uid: its keystore view, its ASSET stores by owner, and
     the counters its limits are checked against."""
@@ -281,8 +313,10 @@ class _Uid:
         self.lock = threading.Lock()
         self.connections = 0
         self.scopes: set[Keystore] = set()
-        self.calls = threading.BoundedSemaphore(server.config.limits.calls_per_uid)
+        self.calls = _Slots(server.config.limits.calls_per_uid)
         self.assets: dict[str, AssetStore] = {}
+        #: session groups by their token: the connections of one client keystore share one scope
+        self.groups: dict[bytes, _Group] = {}
 
     def owner(self, owner: str) -> str:
         """The ASSET owner the service uses for ``owner`` as this uid names it: an administrator's
@@ -294,9 +328,22 @@ class _Uid:
         return sum(scope.open_sessions for scope in list(self.scopes))
 
 
+class _Group:
+    """A session group of one uid: the scope (session table) its connections share, and how many
+    connections use it (the scope closes with the last)."""
+
+    def __init__(self, scope: Keystore) -> None:
+        self.scope = scope
+        self.members = 1
+
+
+#: The size of a session group token (docs/service.md, "Handshake").
+GROUP_TOKEN_SIZES: Final = range(8, 65)
+
+
 class _Connection:
-    """One client connection: its peer, its own session table (a ``session_scope`` of the uid's
-    keystore), the request loop."""
+    """One client connection: its peer, its session table (a ``session_scope`` of the uid's keystore,
+    shared by the connections of one session group), the request loop."""
 
     def __init__(self, server: Server, sock: socket.socket, peer: Peer) -> None:
         self.server = server
@@ -305,6 +352,8 @@ class _Connection:
         self.limits = server.config.limits
         self.user: _Uid | None = None
         self.scope: Keystore | None = None
+        self.group: bytes | None = None
+        self.reader = wire.FrameReader(sock)
 
     def run(self) -> None:
         try:
@@ -321,8 +370,7 @@ class _Connection:
         return False
 
     def _handshake(self) -> bool:
-        hello = wire.read_frame(self.sock, idle=self.limits.handshake_timeout,
-                                frame=self.limits.handshake_timeout)
+        hello = self.reader.read(idle=self.limits.handshake_timeout, frame=self.limits.handshake_timeout)
         if hello is wire.EOF:
             return False
         if not (isinstance(hello, list) and len(hello) == 3 and hello[0] == wire.MAGIC
@@ -333,6 +381,9 @@ class _Connection:
         if not self.server.config.allows(self.peer):
             return self._refuse(201, f"uid {self.peer.uid} may not use this keystore service")
         options: dict[str, Any] = hello[2]
+        group = options.get("group")
+        if group is not None and not (isinstance(group, bytes) and len(group) in GROUP_TOKEN_SIZES):
+            return self._refuse(401, "a session group is a token of 8 to 64 bytes")
         user = self.server.user(self.peer)
         with user.lock:
             if user.connections >= self.limits.connections_per_uid:
@@ -343,14 +394,32 @@ class _Connection:
         policy = options.get("session_policy", "reject")
         if isinstance(limit, int) and not isinstance(limit, bool):
             limit = min(limit, self.limits.sessions_per_connection)
-        try:
-            # the peer's own groups decide KEY_ACCESS_GROUP membership (hukspy.access)
-            caller = user.owner_keystore.for_caller(self.peer.caller(), user.namespace)
-            self.scope = caller.session_scope(session_limit=limit, session_policy=policy)
-        except HuksError as exc:
-            return self._refuse(exc.code, exc.message)
+        # a group's connections share its scope: a token names a group only within this uid
         with user.lock:
-            user.scopes.add(self.scope)
+            joined = user.groups.get(group) if group is not None else None
+            if joined is not None:
+                joined.members += 1
+                self.scope, self.group = joined.scope, group
+        if self.scope is None:
+            try:
+                # the peer's own groups decide KEY_ACCESS_GROUP membership (hukspy.access)
+                caller = user.owner_keystore.for_caller(self.peer.caller(), user.namespace)
+                scope = caller.session_scope(session_limit=limit, session_policy=policy)
+            except HuksError as exc:
+                return self._refuse(exc.code, exc.message)
+            with user.lock:
+                joined = user.groups.get(group) if group is not None else None
+                if joined is None:
+                    self.scope = scope
+                    user.scopes.add(scope)
+                    if group is not None:
+                        user.groups[group] = _Group(scope)
+                else:  # another connection of the group made it meanwhile
+                    joined.members += 1
+                    self.scope = joined.scope
+            if self.scope is not scope:
+                scope.close()
+            self.group = group
         info = {"uid": self.peer.uid, "backend": self.scope.backend_name,
                 "caps": self.scope.capabilities(), "admin": user.admin}
         wire.write_frame(self.sock, [wire.MAGIC, wire.VERSION, info])
@@ -358,9 +427,7 @@ class _Connection:
 
     def _serve(self) -> None:
         while not self.server.stopping.is_set():
-            request = wire.read_frame(
-                self.sock, idle=self.limits.idle_timeout, frame=self.limits.frame_timeout
-            )
+            request = self.reader.read(idle=self.limits.idle_timeout, frame=self.limits.frame_timeout)
             if request is wire.EOF:
                 return
             if not (isinstance(request, list) and len(request) == 5 and isinstance(request[2], str)
@@ -418,12 +485,20 @@ class _Connection:
     def _close(self) -> None:
         with contextlib.suppress(OSError):
             self.sock.close()
+        last = self.scope is not None
         if self.user is not None:
             with self.user.lock:
                 self.user.connections -= 1
-                if self.scope is not None:
+                joined_key = self.group or b""
+                joined = self.user.groups.get(joined_key)
+                if joined is not None and joined.scope is self.scope:
+                    joined.members -= 1
+                    last = joined.members == 0
+                    if last:
+                        del self.user.groups[joined_key]
+                if last and self.scope is not None:
                     self.user.scopes.discard(self.scope)
-        if self.scope is not None:
+        if last and self.scope is not None:
             self.scope.close()
         self.server.forget(self)
 

@@ -1,5 +1,5 @@
 """The conformance suite through ``service:`` keystores: a real service process on the software
-keystore and on swtpm; every call crosses the socket.
+keystore, on swtpm and on a SoftHSM2 token; every call crosses the socket.
 
 The user-auth parts (``UserAuthTests``, ``AuthKeyTests``, HUKS_Cipher_AuthToken_3200) move a fake
 clock and drop the credential's records between tests. Nothing a client of ``hukspy serve`` sends can
@@ -26,6 +26,7 @@ import contextlib
 import shutil
 import subprocess
 import sys
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Final
@@ -164,6 +165,39 @@ class TestServiceTpm2UidConformance(_AsAnOrdinaryUid):
     @pytest.fixture
     def service(self, uid_tpm2_service: ServiceProcess) -> ServiceProcess:
         return uid_tpm2_service
+
+
+@pytest.fixture(scope="module")
+def pkcs11_service() -> Iterator[ServiceProcess]:
+    """A service on a SoftHSM2 token of its own (label ``service``), logged in with ``$HUKSPY_PIN`` in
+    the service's environment (never the PIN on its command line)."""
+    try:
+        from hukspy_pkcs11.testing import SoftHsmUnavailableError, softhsm_token
+    except ImportError as exc:
+        unavailable("pkcs11", f"the PKCS#11 backend is not installed: {exc}")
+    try:
+        cm = softhsm_token(label="service")
+        token = cm.__enter__()
+    except SoftHsmUnavailableError as exc:
+        unavailable("pkcs11", str(exc))
+    q = urllib.parse.quote
+    uri = f"pkcs11:token={q(token.label, safe='')}?module-path={q(token.module, safe='/')}"
+    sock, home = service_dirs()
+    service = ServiceProcess(uri, sock, home, env={"HUKSPY_PIN": token.pin, "SOFTHSM2_CONF": token.conf},
+                             test_hooks=True)
+    try:
+        service.start()
+        yield service
+    finally:
+        service.stop()
+        shutil.rmtree(home.parent, ignore_errors=True)
+        cm.__exit__(None, None, None)
+
+
+class TestServicePkcs11Conformance(_ThroughTheService):
+    @pytest.fixture
+    def service(self, pkcs11_service: ServiceProcess) -> ServiceProcess:
+        return pkcs11_service
 
 
 def test_hukspy_serve_answers_no_test_call(software_service: ServiceProcess) -> None:
