@@ -29,7 +29,7 @@ from hukspy.asset.enums import (
     TagType,
     WrapType,
 )
-from hukspy.asset.errors import AssetError, BatchErrInfo, BatchResult
+from hukspy.asset.errors import AssetError, BatchErrInfo, BatchResult, SyncResult
 from hukspy.asset.store import AssetStore, default_store
 
 __all__ = [
@@ -46,6 +46,7 @@ __all__ = [
     "ErrorCode",
     "OperationType",
     "ReturnType",
+    "SyncResult",
     "SyncType",
     "Tag",
     "TagType",
@@ -58,6 +59,7 @@ __all__ = [
     "post_query",
     "pre_query",
     "query",
+    "query_sync_result",
     "remove",
     "update",
 ]
@@ -91,6 +93,11 @@ def query(query: AssetAttributes) -> list[AssetMap]:
 def post_query(handle: AssetAttributes) -> None:
     """:meth:`AssetStore.post_query` on :func:`default_store`."""
     default_store().post_query(handle)
+
+
+def query_sync_result(query: AssetAttributes) -> SyncResult:
+    """:meth:`AssetStore.query_sync_result` on :func:`default_store`."""
+    return default_store().query_sync_result(query)
 
 
 def batch_add(attributes_array: Sequence[AssetAttributes]) -> BatchResult:

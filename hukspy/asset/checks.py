@@ -50,6 +50,7 @@ __all__ = [
     "check_post_query",
     "check_pre_query",
     "check_query",
+    "check_query_sync_result",
     "check_remove",
     "check_update",
     "parse",
@@ -130,6 +131,7 @@ BATCH_ADD_ALLOWED: Final = ADD_ALLOWED - {Tag.USER_ID}
 BATCH_REMOVE_REQUIRED: Final = frozenset({Tag.ALIAS})
 BATCH_REMOVE_ALLOWED: Final = frozenset({Tag.ALIAS, Tag.GROUP_ID, Tag.REQUIRE_ATTR_ENCRYPTED})
 BATCH_UPDATE_QUERY_ALLOWED: Final = UPDATE_QUERY_ALLOWED - {Tag.USER_ID}
+QUERY_SYNC_RESULT_ALLOWED: Final = frozenset({Tag.GROUP_ID, Tag.REQUIRE_ATTR_ENCRYPTED})
 
 # §3.1: inclusive byte-length ranges and number ranges.
 _LENGTHS: Final[dict[Tag, tuple[int, int]]] = {
@@ -319,6 +321,18 @@ def check_query(query: object) -> Checked:
 def check_post_query(handle: object) -> Checked:
     """The checks of ``post_query``: AUTH_CHALLENGE of exactly 32 bytes. Raises 401, 24000017 or 202."""
     return _run(parse(handle, "the handle"), POST_QUERY_REQUIRED, POST_QUERY_ALLOWED)
+
+
+def check_query_sync_result(query: object) -> Checked:
+    """The checks of ``query_sync_result``: only GROUP_ID and REQUIRE_ATTR_ENCRYPTED (docs/asset.md,
+    "API"). What the other calls answer 401 is 24000018 here, as upstream's SDK maps it; GROUP_ID and
+    REQUIRE_ATTR_ENCRYPTED=true are 24000017 as everywhere (docs/asset.md)."""
+    try:
+        return _run(parse(query, "the query"), frozenset(), QUERY_SYNC_RESULT_ALLOWED)
+    except AssetError as exc:
+        if exc.code != ErrorCode.INVALID_ARGUMENT:
+            raise
+        raise AssetError(ErrorCode.PARAM_VERIFICATION_FAILED, detail=exc.detail) from exc
 
 
 def _batch_list(items: object, what: str, *, allow_empty: bool = False) -> list[object]:

@@ -14,7 +14,7 @@ from typing import Final
 from hukspy.asset.enums import ErrorCode
 from hukspy.errors import format_message
 
-__all__ = ["MESSAGES", "AssetError", "BatchErrInfo", "BatchResult"]
+__all__ = ["MESSAGES", "AssetError", "BatchErrInfo", "BatchResult", "SyncResult"]
 
 #: code -> message. 24000001..24000018 are the seed's "错误信息" lines verbatim. 24000019 is not in the
 #: seed (it is newer than the page); its text is hukspy's, written after the d.ts description.
@@ -90,3 +90,14 @@ class BatchResult:
 
     failed_count: int = 0
     failed_error_infos: list[BatchErrInfo] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    """What ``query_sync_result`` returns: the ``result_code`` of the last sync and how many assets it
+    carried (``total_count``) and failed (``failed_count``). hukspy syncs nothing, so it is always
+    ``SyncResult(0, 0, 0)``, upstream's answer without its cloud plug-in (docs/asset.md)."""
+
+    result_code: int = 0
+    total_count: int = 0
+    failed_count: int = 0

@@ -59,7 +59,7 @@ from hukspy.asset.enums import (
     Tag,
     WrapType,
 )
-from hukspy.asset.errors import AssetError, BatchErrInfo, BatchResult
+from hukspy.asset.errors import AssetError, BatchErrInfo, BatchResult, SyncResult
 from hukspy.errors import HuksError
 from hukspy.userauth import USER_ID, TokenInvalid, UserAuthError
 
@@ -623,6 +623,19 @@ class AssetStore:
         challenge = h[Tag.AUTH_CHALLENGE]
         assert isinstance(challenge, bytes)  # noqa: S101 - guaranteed by the checks
         CHALLENGES.remove(self._bucket, challenge)
+
+    @_public
+    def query_sync_result(self, query: AssetAttributes) -> SyncResult:
+        """The result of the last sync of the assets ``query`` selects (GROUP_ID, REQUIRE_ATTR_ENCRYPTED):
+        always ``SyncResult(0, 0, 0)``, since hukspy syncs nothing (docs/asset.md; upstream without its
+        cloud plug-in answers the same).
+
+        Raises ``AssetError``: 24000018 (a tag other than those two, a bad value), 24000017 (GROUP_ID,
+        REQUIRE_ATTR_ENCRYPTED=true).
+        """
+        self._check_open()
+        checks.check_query_sync_result(query)
+        return SyncResult()
 
     @_public
     def batch_add(self, attributes_array: Sequence[AssetAttributes]) -> BatchResult:

@@ -26,7 +26,7 @@ from hukspy import pyca
 from hukspy.access import PRIVATE, Caller
 from hukspy.asset.checks import AssetAttributes, AssetMap
 from hukspy.asset.enums import ErrorCode, Tag
-from hukspy.asset.errors import AssetError, BatchResult
+from hukspy.asset.errors import AssetError, BatchResult, SyncResult
 from hukspy.asset.store import _ENUM_OUT, AssetStore, _arguments
 from hukspy.backend import Action, Backend, Capabilities, Translation, UnsupportedError
 from hukspy.enums import HuksUserAuthType
@@ -623,6 +623,11 @@ class ServiceAssetStore(AssetStore):
 
     def post_query(self, handle: AssetAttributes) -> None:
         self._a("post_query", handle)
+
+    def query_sync_result(self, query: AssetAttributes) -> SyncResult:
+        result = self._a("query_sync_result", query)
+        assert isinstance(result, SyncResult)  # noqa: S101 - the wire's ext type
+        return result
 
     def batch_add(self, attributes_array: Sequence[AssetAttributes]) -> BatchResult:
         result = self._a("batch_add", attributes_array)

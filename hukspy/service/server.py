@@ -59,7 +59,7 @@ KEYSTORE_METHODS: Final = frozenset({
 #: The ``AssetStore`` methods a client may call.
 ASSET_METHODS: Final = frozenset({
     "add", "remove", "update", "pre_query", "query", "post_query", "batch_add", "batch_remove",
-    "batch_update",
+    "batch_update", "query_sync_result",
 })
 #: The ``hukspy.userauth.UserAuth`` methods a client may call (on its uid's own credential).
 USER_AUTH_METHODS: Final = frozenset({

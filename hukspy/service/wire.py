@@ -19,7 +19,7 @@ from typing import Any, Final
 
 import msgpack
 
-from hukspy.asset.errors import BatchErrInfo, BatchResult
+from hukspy.asset.errors import BatchErrInfo, BatchResult, SyncResult
 from hukspy.backend.capabilities import Capabilities, KeyCap, OpCap
 from hukspy.params import (
     HuksListAliasesReturnResult,
@@ -97,6 +97,7 @@ EXT: Final = {
     "batch": 8,          # BatchResult: [failed_count, [[index, err_code, message], ...]]
     "tuple": 9,          # a tuple: [items]
     "authtoken": 10,     # hukspy.userauth.AuthToken: its fields in declaration order (_TOKEN_FIELDS)
+    "sync": 11,          # SyncResult: [result_code, total_count, failed_count]
 }
 #: The fields of an ``AuthToken`` on the wire, in this order (docs/service.md, "Values").
 _TOKEN_FIELDS: Final = tuple(f.name for f in dataclasses.fields(AuthToken))
@@ -125,6 +126,7 @@ _FIELDS: Final[dict[type, Callable[[Any], tuple[int, list[Any]]]]] = {
     Capabilities: _caps,
     BatchResult: lambda o: (EXT["batch"], [o.failed_count,
                                            [[i.index, i.err_code, i.message] for i in o.failed_error_infos]]),
+    SyncResult: lambda o: (EXT["sync"], [o.result_code, o.total_count, o.failed_count]),
     Opaque: lambda o: (EXT["opaque"], [o.type_name]),
     AuthToken: lambda o: (EXT["authtoken"], [getattr(o, name) for name in _TOKEN_FIELDS]),
 }
@@ -273,6 +275,7 @@ _BUILD: Final[dict[int, Callable[[list[Any]], object]]] = {
     EXT["aliases"]: lambda f: HuksListAliasesReturnResult(list(_n(f, 1)[0])),
     EXT["caps"]: _caps_of,
     EXT["batch"]: lambda f: BatchResult(_n(f, 2)[0], [BatchErrInfo(i, c, m) for i, c, m in f[1]]),
+    EXT["sync"]: lambda f: SyncResult(*_n(f, 3)),
     EXT["opaque"]: lambda f: Opaque(str(_n(f, 1)[0])),
     EXT["tuple"]: tuple,
     EXT["authtoken"]: lambda f: AuthToken(**dict(zip(_TOKEN_FIELDS, f, strict=True))),

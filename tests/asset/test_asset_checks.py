@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 
 from hukspy import asset
-from hukspy.asset import AssetError, ErrorCode, Tag
+from hukspy.asset import AssetError, AssetStore, ErrorCode, SyncResult, Tag
 
 T = Tag
 OK: dict[Tag, asset.AssetValue] = {T.SECRET: b"secret", T.ALIAS: b"alias"}
@@ -335,3 +335,19 @@ def test_batch_argument_rules(store: asset.AssetStore) -> None:
     assert code_of(lambda: store.batch_update([{T.SECRET: b"a"}], [{T.SECRET: b"n"}])) == 401
     assert code_of(lambda: store.batch_update([{T.ALIAS: b"a", T.USER_ID: 100}], [{T.SECRET: b"n"}])) == 401
     assert code_of(lambda: store.batch_update([{T.ALIAS: b"a"}], [{T.ALIAS: b"n"}])) == 401
+
+
+def test_query_sync_result(store: AssetStore) -> None:
+    """querySyncResult (docs/asset.md, "API"): hukspy syncs nothing, so the answer is SyncResult(0, 0, 0)
+    (upstream's without its cloud plug-in) whether or not assets exist; only GROUP_ID and
+    REQUIRE_ATTR_ENCRYPTED are taken, and what another call answers 401 is 24000018 here (upstream's SDK
+    maps it); GROUP_ID and REQUIRE_ATTR_ENCRYPTED=true are 24000017 as on every call."""
+    assert store.query_sync_result({}) == SyncResult(0, 0, 0)
+    store.add(OK)
+    assert store.query_sync_result({T.REQUIRE_ATTR_ENCRYPTED: False}) == SyncResult(0, 0, 0)
+    assert code_of(lambda: store.query_sync_result({T.ALIAS: b"a"})) == 24000018
+    assert code_of(lambda: store.query_sync_result({T.REQUIRE_ATTR_ENCRYPTED: 1})) == 24000018
+    assert code_of(lambda: store.query_sync_result([])) == 24000018  # type: ignore[arg-type]
+    assert code_of(lambda: store.query_sync_result({T.GROUP_ID: b"g" * 7})) == 24000017
+    assert code_of(lambda: store.query_sync_result({T.REQUIRE_ATTR_ENCRYPTED: True})) == 24000017
+    assert store.query({T.ALIAS: OK[T.ALIAS]})  # nothing changed

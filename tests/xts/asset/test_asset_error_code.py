@@ -8,8 +8,8 @@ the translation requires the error. Cases ``remove_02``/``preQuery_02`` check it
 does not wait for; the translation requires it too.
 
 Kinds: the two IS_PERSISTENT cases need an app without ``STORE_PERSISTENT_DATA`` (201), which hukspy
-cannot be (device-only); GROUP_ID asserts hukspy's decision; ``querySyncResult`` is not implemented
-(strict xfail).
+cannot be (device-only); GROUP_ID asserts hukspy's decision; ``querySyncResult`` answers {0, 0, 0} (hukspy
+syncs nothing) and REQUIRE_ATTR_ENCRYPTED=true is a decision (24000017).
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ GROUP = ("docs/asset.md, 'Who the caller is': GROUP_ID is 24000017 (no bundle ma
          "declare, stub.rs:183 turns any ProcessInfo::build error into IpcStatusCode::InvalidValue "
          "(asset_err_handle, stub.rs:239), and the client reports that as IPC_ERROR (frameworks/asset/ipc/"
          "src/lib.rs:202); kept")
-SYNC_RESULT = ("hukspy gap: querySyncResult (API 20) is not implemented (docs/asset.md, 'Not implemented'); "
-               "upstream without a cloud plug-in answers SyncResult{0, 0, 0}")
+ATTR_ENCRYPTED = ("REQUIRE_ATTR_ENCRYPTED=true is 24000017 on every call: hukspy has no encrypted attribute "
+                  "database (docs/asset.md, 'Not implemented'; upstream answers {0, 0, 0})")
 
 
 def _demo(alias: str, secret: str, label: str, extra: Attr) -> Attr:
@@ -293,29 +293,31 @@ def test_SUB_Security_DataSecurity_Asset_errorCode_update_401_0100(store: AssetS
 
 def _query_sync_result(store: AssetStore, attr: Attr) -> tuple[int, int, int]:
     """``querySyncResult``: (resultCode, totalCount, failedCount)."""
-    result = store.query_sync_result(attr)  # type: ignore[attr-defined]
+    result = store.query_sync_result(attr)
     return result.result_code, result.total_count, result.failed_count
 
 
-@pytest.mark.xfail(strict=True, raises=AttributeError, reason=SYNC_RESULT)
 def test_SUB_Security_DataSecurity_Asset_querySyncResult_Func_0100(store: AssetStore) -> None:
     """AssetErrorCode.test.ets:990: querySyncResult with REQUIRE_ATTR_ENCRYPTED=false: {0, 0, 0}."""
     assert _query_sync_result(store, {Tag.REQUIRE_ATTR_ENCRYPTED: False}) == (0, 0, 0)
 
 
-@pytest.mark.xfail(strict=True, raises=AttributeError, reason=SYNC_RESULT)
+@pytest.mark.xts_decision(ATTR_ENCRYPTED)
 def test_SUB_Security_DataSecurity_Asset_querySyncResult_Func_0101(store: AssetStore) -> None:
-    """AssetErrorCode.test.ets:1019: querySyncResult with REQUIRE_ATTR_ENCRYPTED=true: {0, 0, 0}."""
-    assert _query_sync_result(store, {Tag.REQUIRE_ATTR_ENCRYPTED: True}) == (0, 0, 0)
+    """AssetErrorCode.test.ets:1019: querySyncResult with REQUIRE_ATTR_ENCRYPTED=true: {0, 0, 0} upstream;
+    hukspy's 24000017 (``ATTR_ENCRYPTED``), as for add and query with that tag."""
+    from hukspy.asset import AssetError
+
+    with pytest.raises(AssetError) as info:
+        _query_sync_result(store, {Tag.REQUIRE_ATTR_ENCRYPTED: True})
+    assert info.value.code == ErrorCode.UNSUPPORTED
 
 
-@pytest.mark.xfail(strict=True, raises=AttributeError, reason=SYNC_RESULT)
 def test_SUB_Security_DataSecurity_Asset_querySyncResult_Func_0102(store: AssetStore) -> None:
     """AssetErrorCode.test.ets:1048: querySyncResult of an empty map: {0, 0, 0}."""
     assert _query_sync_result(store, {}) == (0, 0, 0)
 
 
-@pytest.mark.xfail(strict=True, raises=AttributeError, reason=SYNC_RESULT)
 def test_SUB_Security_DataSecurity_Asset_querySyncResult_Func_0103(store: AssetStore) -> None:
     """AssetErrorCode.test.ets:1076: querySyncResult with ALIAS (not one of its tags):
     PARAM_VERIFICATION_FAILED (24000018)."""
