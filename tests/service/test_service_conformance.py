@@ -29,7 +29,7 @@ import sys
 import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import pytest
 from _require import unavailable
@@ -138,15 +138,24 @@ def _tpm2_service(*, no_admins: bool = False) -> Iterator[ServiceProcess]:
         inst = cm.__enter__()
     except SwtpmUnavailableError as exc:
         unavailable("tpm2", str(exc))
+    try:
+        with _running(inst.uri, no_admins=no_admins) as service:
+            yield service
+    finally:
+        cm.__exit__(None, None, None)
+
+
+@contextlib.contextmanager
+def _running(uri: str, **kwargs: Any) -> Iterator[ServiceProcess]:
+    """A test server of ``uri`` in fresh directories, stopped and removed afterwards."""
     sock, home = service_dirs()
-    service = ServiceProcess(inst.uri, sock, home, test_hooks=True, no_admins=no_admins)
+    service = ServiceProcess(uri, sock, home, test_hooks=True, **kwargs)
     try:
         service.start()
         yield service
     finally:
         service.stop()
         shutil.rmtree(home.parent, ignore_errors=True)
-        cm.__exit__(None, None, None)
 
 
 class TestServiceTpm2Conformance(_ThroughTheService):
@@ -182,15 +191,10 @@ def pkcs11_service() -> Iterator[ServiceProcess]:
         unavailable("pkcs11", str(exc))
     q = urllib.parse.quote
     uri = f"pkcs11:token={q(token.label, safe='')}?module-path={q(token.module, safe='/')}"
-    sock, home = service_dirs()
-    service = ServiceProcess(uri, sock, home, env={"HUKSPY_PIN": token.pin, "SOFTHSM2_CONF": token.conf},
-                             test_hooks=True)
     try:
-        service.start()
-        yield service
+        with _running(uri, env={"HUKSPY_PIN": token.pin, "SOFTHSM2_CONF": token.conf}) as service:
+            yield service
     finally:
-        service.stop()
-        shutil.rmtree(home.parent, ignore_errors=True)
         cm.__exit__(None, None, None)
 
 
