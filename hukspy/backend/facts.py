@@ -35,6 +35,7 @@ __all__ = [
     "Curve",
     "Digest",
     "PqParamSet",
+    "pss_digest_salt_fits",
     "rsa_fits",
     "sm2_on_curve",
 ]
@@ -152,10 +153,20 @@ ML_KEM_PRIVATE: Final = (mlkem.MLKEM768PrivateKey, mlkem.MLKEM1024PrivateKey)
 ML_KEM_PUBLIC: Final = (mlkem.MLKEM768PublicKey, mlkem.MLKEM1024PublicKey)
 
 
-def rsa_fits(bits: int, kind: OpKind, padding: int, digest: int | None) -> bool:
+def pss_digest_salt_fits(bits: int, digest: int) -> bool:
+    """Whether RSA-PSS with a digest-length salt (``RSA_PSS_SALT_LEN_DIGEST``) fits a key of ``bits``:
+    ``emLen >= 2*hLen + 2`` (RFC 8017). The default salt (MAX) needs only ``emLen >= hLen + 2``."""
+    return (bits - 1 + 7) // 8 >= 2 * DIGESTS[digest].size + 2
+
+
+def rsa_fits(
+    bits: int, kind: OpKind, padding: int, digest: int | None, *, pss_max_salt: bool = False
+) -> bool:
     """Whether an RSA key of ``bits`` can run ``padding``/``digest`` at all, whatever the data: PKCS#1
     v1.5 signatures need ``k >= len(DigestInfo) + hLen + 11``, PSS with a digest-length salt
-    ``emLen >= 2*hLen + 2``, OAEP ``k >= 2*hLen + 2`` (RFC 8017)."""
+    ``emLen >= 2*hLen + 2`` (with ``pss_max_salt``, a backend whose PSS takes HUKS's default MAX salt:
+    ``emLen >= hLen + 2``, and a digest-length salt that does not fit fails at finish), OAEP
+    ``k >= 2*hLen + 2`` (RFC 8017)."""
     k = (bits + 7) // 8
     if digest is None or digest == _Digest.HUKS_DIGEST_NONE:
         return True
@@ -163,8 +174,7 @@ def rsa_fits(bits: int, kind: OpKind, padding: int, digest: int | None) -> bool:
     if padding == _Padding.HUKS_PADDING_PKCS1_V1_5 and kind in (OpKind.SIGN, OpKind.VERIFY):
         return k >= len(DIGESTS[digest].digest_info) + h + 11
     if padding == _Padding.HUKS_PADDING_PSS:
-        em_len = (bits - 1 + 7) // 8
-        return em_len >= 2 * h + 2
+        return (bits - 1 + 7) // 8 >= h + 2 if pss_max_salt else pss_digest_salt_fits(bits, digest)
     if padding == _Padding.HUKS_PADDING_OAEP:
         return k >= 2 * h + 2
     return True

@@ -189,7 +189,9 @@ def _rsa_ops() -> Iterator[OpCap]:
         entries += [(P.HUKS_PADDING_PKCS1_V1_5, d) for d in RSA_SIGN_DIGESTS]
         entries += [(P.HUKS_PADDING_PSS, d) for d in RSA_SIGN_DIGESTS]
         for padding, digest in entries:
-            sizes = frozenset(s for s in RSA_SIZES if rsa_fits(s, kind, padding, digest))
+            # PSS sizes by HUKS's default MAX salt (docs/decisions.md, "RSA-PSS key sizes"): a
+            # digest-length salt that does not fit the key fails at finish (12000006), as upstream's.
+            sizes = frozenset(s for s in RSA_SIZES if rsa_fits(s, kind, padding, digest, pss_max_salt=True))
             yield OpCap(kind, rsa, rsa, None, padding, digest, sizes)
     for kind in (OpKind.ENCRYPT, OpKind.DECRYPT):
         cipher: list[tuple[int, int | None]] = [

@@ -43,7 +43,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 
 from hukspy.backend import Capabilities, OpCap
-from hukspy.backend.facts import PQ_PARAM_SETS
+from hukspy.backend.facts import PQ_PARAM_SETS, pss_digest_salt_fits
 from hukspy.enums import (
     HuksCipherMode,
     HuksImportKeyType,
@@ -875,6 +875,12 @@ def _check_signature(ks: Keystore, cap: OpCap, size: int) -> list[str]:
             by_hukspy = False
             for salt in salt_types:
                 extra = () if salt is None else (param(_TAG.HUKS_TAG_RSA_PSS_SALT_LEN_TYPE, salt),)
+                if salt == HuksRsaPssSaltLenType.HUKS_RSA_PSS_SALT_LEN_DIGEST and cap.digest and \
+                        cap.digest != _DIGEST.HUKS_DIGEST_NONE and not pss_digest_salt_fits(size, cap.digest):
+                    # declared for the default MAX salt; the digest-length one does not fit this key
+                    with raises_code(12000006):
+                        run_session(ks, alias, _init_params(cap, None, *extra), _sign_pieces(message))
+                    continue
                 sig = run_session(ks, alias, _init_params(cap, None, *extra), _sign_pieces(message))
                 if not verify_independent(cap, size, pub, message, sig, salt):
                     if not _sibling(caps, cap, OpKind.VERIFY):

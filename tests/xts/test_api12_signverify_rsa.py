@@ -84,17 +84,16 @@ def _data(update: list[int] | None, finish: int) -> SignVerifyData:
     return SignVerifyData(None if update is None else [data_by_size(n) for n in update], data_by_size(finish))
 
 
-#: Found by this suite: the declared RSA-PSS sizes assume a digest-length salt (hukspy/backend/facts.py
-#: ``rsa_fits``: emLen >= 2*hLen + 2), so RSA-1032 (emLen 129) declares no PSS with SHA-512. Upstream's
-#: default salt is MAX (frameworks/huks_standard/main/common/src/hks_common_check.c:306-310, hukspy's
-#: policy.DEFAULT_PSS_SALT too), which needs only emLen >= hLen + 2: upstream signs, hukspy answers 12000001.
-PSS_SIZES = ("hukspy gap: RSA-1032 PSS/SHA-512 is not declared (rsa_fits assumes a digest-length salt; the "
-             "default MAX salt fits), init answers 12000001; XTS expects success (issue 19 report)")
+#: Found by this suite (fixed in 2026-12): the declared RSA-PSS sizes assumed a digest-length salt, so
+#: RSA-1032 declared no PSS with SHA-512 (12000001); upstream's default salt is MAX
+#: (frameworks/huks_standard/main/common/src/hks_common_check.c:306-310), which needs only
+#: emLen >= hLen + 2. The software keystore now declares PSS by that rule (docs/decisions.md, "RSA-PSS key
+#: sizes").
 
 
 @pytest.mark.parametrize(("name", "line", "size", "digest", "padding", "update", "finish"), SIGN_VERIFY,
                          ids=[_name(c[0]) for c in SIGN_VERIFY])
-def test_sign_verify(keystore: Keystore, request: pytest.FixtureRequest, cleanup: list[str], name: str,
+def test_sign_verify(keystore: Keystore, cleanup: list[str], name: str,
                      line: int, size: int, digest: int, padding: str, update: list[int] | None,
                      finish: int) -> None:
     """SecurityHuksSignVerifyRSA.test.ets at ``line``: generate, ``SignVerify`` returns true (every call
@@ -102,8 +101,6 @@ def test_sign_verify(keystore: Keystore, request: pytest.FixtureRequest, cleanup
     alias = _name(name)
     gen, props = _gen(size), _sign(size, digest, padding)
     require(keystore, gen, props)
-    if keystore.backend_name == "software" and (size, digest, padding) == (1032, D.HUKS_DIGEST_SHA512, "PSS"):
-        request.applymarker(pytest.mark.xfail(strict=True, reason=PSS_SIZES))
     cleanup.append(alias)
     keystore.generate_key_item(alias, options(*gen))
     assert sign_verify(keystore, alias, props, _data(update, finish))
