@@ -35,8 +35,10 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Final
 
 from asn1crypto import core
+from asn1crypto import keys as asn1_keys
+from asn1crypto import x509 as asn1_x509
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
 from cryptography.x509.oid import NameOID
@@ -167,7 +169,7 @@ def description_extension(ids: AttestIds, security_level: str, anonymous: bool) 
 
 
 def issue_leaf(
-    public_key: CertificatePublicKeyTypes,
+    public_key: CertificatePublicKeyTypes | bytes,
     issuer_key: ec.EllipticCurvePrivateKey,
     issuer: x509.Certificate,
     ids: AttestIds,
@@ -177,14 +179,16 @@ def issue_leaf(
 ) -> x509.Certificate:
     """The leaf certificate for ``public_key``, signed by ``issuer_key`` (ECDSA-SHA256; a pyca key object,
     whose ``sign`` may run in a device) as ``issuer``, with the key description extension and then
-    ``extensions`` (non-critical; a backend's own evidence). Raises ``TypeError``/``ValueError`` from
-    pyca for a key type a certificate cannot hold, and what ``issuer_key.sign`` raises."""
+    ``extensions`` (non-critical; a backend's own evidence). ``public_key`` may also be the key's
+    SubjectPublicKeyInfo DER, for a key type pyca has no object for (SM2): the certificate is then built
+    around it (``_with_subject_key``). Raises ``TypeError``/``ValueError`` from pyca for a key type a
+    certificate cannot hold, and what ``issuer_key.sign`` raises."""
     now = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
     builder = (
         x509.CertificateBuilder()
         .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "hukspy attested key")]))
         .issuer_name(issuer.subject)
-        .public_key(public_key)
+        .public_key(issuer_key.public_key() if isinstance(public_key, bytes) else public_key)
         .serial_number(secrets.randbits(127) + 1)
         .not_valid_before(now)
         .not_valid_after(NOT_AFTER)
@@ -196,4 +200,23 @@ def issue_leaf(
     )
     for extension in extensions:
         builder = builder.add_extension(extension, critical=False)
-    return builder.sign(issuer_key, hashes.SHA256())
+    leaf = builder.sign(issuer_key, hashes.SHA256())
+    return _with_subject_key(leaf, public_key, issuer_key) if isinstance(public_key, bytes) else leaf
+
+
+def _with_subject_key(
+    cert: x509.Certificate, spki: bytes, issuer_key: ec.EllipticCurvePrivateKey
+) -> x509.Certificate:
+    """``cert`` with its subject public key replaced by ``spki`` (SubjectPublicKeyInfo DER, kept byte for
+    byte) and its TBSCertificate signed again by ``issuer_key`` (ECDSA-SHA256, as ``issue_leaf``)."""
+    parsed = asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+    tbs = parsed["tbs_certificate"]
+    tbs["subject_public_key_info"] = asn1_keys.PublicKeyInfo.load(spki)
+    tbs_der = tbs.dump()  # the other fields keep their bytes; the sequence is encoded again
+    signature = issuer_key.sign(tbs_der, ec.ECDSA(hashes.SHA256()))
+    rebuilt = asn1_x509.Certificate({
+        "tbs_certificate": asn1_x509.TbsCertificate.load(tbs_der),
+        "signature_algorithm": parsed["signature_algorithm"],
+        "signature_value": signature,
+    })
+    return x509.load_der_x509_certificate(rebuilt.dump())

@@ -53,6 +53,7 @@ from hukspy.backend import (
     Translation,
     UnsupportedError,
 )
+from hukspy.enums import HuksKeyAlg
 from hukspy.records import load_or_create_master_key, private_dir
 from hukspy.software import engine, sm2
 from hukspy.software.attest import AttestationCa, load_or_create_ca
@@ -190,8 +191,10 @@ class SoftwareBackend:
         """``[leaf, intermediate, root]`` (DER) from the keystore's identified or anonymous CA (module
         docstring). Raises ``UnsupportedError`` (→ 12000001) for a key a certificate cannot hold (DH),
         ``OSError`` (→ 12000004) when the CA cannot be created."""
-        public = formats.load_public(spec.alg, engine.public_key(ref, spec))
-        if not isinstance(public, _CERTIFIABLE):
+        spki = engine.public_key(ref, spec)
+        # SM2: pyca has no SM2 key object, so the leaf is built around the SubjectPublicKeyInfo itself
+        public = spki if spec.alg == HuksKeyAlg.HUKS_ALG_SM2 else formats.load_public(spec.alg, spki)
+        if not isinstance(public, (*_CERTIFIABLE, bytes)):
             raise UnsupportedError("attestation of DH keys (an X.509 certificate cannot hold one)")
         ca = self._ca(anonymous)
         level = self._caps.security_level

@@ -565,22 +565,17 @@ def _require_attestation(ks: Keystore) -> None:
         pytest.skip(f"{ks.backend_name} declares no key attestation")
 
 
-#: Found by this suite: the software keystore cannot attest an SM2 key (its attest loads the public key
-#: with ``formats.load_public``, which has no SM2 type: pyca has no SM2 curve to put in a certificate).
-SM2_ATTEST = ("hukspy gap: attesting an SM2 key answers 12000001 on the software keystore "
-              "(formats.load_public has no SM2 public key type; pyca cannot certify one); XTS expects a "
-              "chain (issue 19 report)")
+#: Found by this suite (fixed in 2026-12): the software keystore could not attest an SM2 key (pyca has
+#: no SM2 key object to certify); the leaf is now built around the key's SubjectPublicKeyInfo
+#: (hukspy/attestation.py ``issue_leaf``).
 
 
 @pytest.mark.parametrize(("name", "line", "gen"), ANON_OK, ids=[c[0] for c in ANON_OK])
-def test_anon_attest(suite: Suite, request: pytest.FixtureRequest, name: str, line: int,
-                     gen: list[HuksParam]) -> None:
+def test_anon_attest(suite: Suite, name: str, line: int, gen: list[HuksParam]) -> None:
     """SecurityHuksSignExtendRSAJsunit.test.js at ``line``: generate, ``anonAttestKeyItem`` returns a
     certificate chain, delete. hukspy checks too that the chain is not empty."""
     require(suite.ks, gen)
     _require_attestation(suite.ks)
-    if gen[0].value == A.HUKS_ALG_SM2:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=SM2_ATTEST))
     suite.generate(name, gen)
     chain = suite.ks.anon_attest_key_item(name, options(*_anon_options(name))).cert_chains
     assert chain
