@@ -159,8 +159,7 @@ class _Link:
                 # restart): checked before a request is risked on it (a peek: one system call)
                 if time.monotonic() - conn.used < IDLE_CHECK or conn.alive():
                     return conn
-                self._give(None)  # the service closed it while idle (idle_timeout, a restart)
-                conn.close()
+                self._discard(conn)  # the service closed it while idle (idle_timeout, a restart)
                 continue
             try:
                 return self._connect(generation)
@@ -182,17 +181,22 @@ class _Link:
         if self._waiting:
             self._cond.notify()
 
-    def _give(self, conn: _Conn | None) -> None:
-        """Return ``conn`` to the pool (None, or a connection of an older generation: close it)."""
+    def _give(self, conn: _Conn) -> None:
+        """Return ``conn`` to the pool (one of an older generation is closed instead)."""
         with self._cond:
-            if conn is not None and conn.generation == self._generation:
+            if conn.generation == self._generation:
                 conn.used = time.monotonic()
                 self._idle.append(conn)
-            else:
-                self._open -= 1
-                if conn is not None:
-                    conn.close()
+                self._wake()
+                return
+        self._discard(conn)
+
+    def _discard(self, conn: _Conn) -> None:
+        """Close ``conn`` and free its place in the pool."""
+        with self._cond:
+            self._open -= 1
             self._wake()
+        conn.close()
 
     def _drop_dead(self) -> None:
         """Close the idle connections the service has closed (after a call lost its connection: the
@@ -213,8 +217,7 @@ class _Link:
     def call(self, target: str, method: str, args: Sequence[object], kwargs: dict[str, object]) -> Any:
         """The service's answer to one call: its value, or the ``HuksError``/``AssetError`` it raised.
         Raises ``_LostError`` when the service cannot be reached or the connection breaks."""
-        conn: _Conn | None = self._take()
-        assert conn is not None  # noqa: S101 - for the type checker
+        conn = self._take()
         try:
             conn.seq = seq = (conn.seq + 1) & 0xFFFFFFFF
             try:
@@ -227,8 +230,7 @@ class _Link:
             if not (isinstance(answer, list) and len(answer) >= 3 and answer[0] == seq):
                 raise _LostError(f"the keystore service at {self.path} answered out of turn")
         except BaseException as exc:
-            self._give(None)  # a connection whose turn order is unknown is closed, not reused
-            conn.close()
+            self._discard(conn)  # a connection whose turn order is unknown is closed, not reused
             if isinstance(exc, _LostError):
                 self._drop_dead()
             raise
