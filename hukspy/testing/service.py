@@ -23,9 +23,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from hukspy.errors import HuksError
 from hukspy.keystore import Keystore
-from hukspy.service.client import ServiceKeystore, _LostError
+from hukspy.service.client import ServiceKeystore
 from hukspy.testing.processes import stop_process
 
 __all__ = ["ServiceProcess", "running_service", "service_dirs", "service_hook"]
@@ -41,10 +40,7 @@ def service_hook(ks: Keystore, method: str, *args: object) -> Any:
     connection), and what the hook raises."""
     if not isinstance(ks, ServiceKeystore):
         raise TypeError(f"not a service: keystore: {ks!r}")
-    try:
-        return ks._link.call(HOOK_TARGET, method, args, {})
-    except _LostError as exc:
-        raise HuksError(12000005, message=str(exc)) from exc
+    return ks._call_lost(ks._link.call, HOOK_TARGET, method, args, {})  # a lost service: 12000005
 
 
 def service_dirs() -> tuple[Path, Path]:
