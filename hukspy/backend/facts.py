@@ -153,10 +153,15 @@ ML_KEM_PRIVATE: Final = (mlkem.MLKEM768PrivateKey, mlkem.MLKEM1024PrivateKey)
 ML_KEM_PUBLIC: Final = (mlkem.MLKEM768PublicKey, mlkem.MLKEM1024PublicKey)
 
 
+def _pss_em_len(bits: int) -> int:
+    """emLen of RSA-PSS for a modulus of ``bits`` (RFC 8017 §8.1.1: ceil((modBits - 1) / 8))."""
+    return (bits - 1 + 7) // 8
+
+
 def pss_digest_salt_fits(bits: int, digest: int) -> bool:
     """Whether RSA-PSS with a digest-length salt (``RSA_PSS_SALT_LEN_DIGEST``) fits a key of ``bits``:
     ``emLen >= 2*hLen + 2`` (RFC 8017). The default salt (MAX) needs only ``emLen >= hLen + 2``."""
-    return (bits - 1 + 7) // 8 >= 2 * DIGESTS[digest].size + 2
+    return _pss_em_len(bits) >= 2 * DIGESTS[digest].size + 2
 
 
 def rsa_fits(
@@ -174,7 +179,7 @@ def rsa_fits(
     if padding == _Padding.HUKS_PADDING_PKCS1_V1_5 and kind in (OpKind.SIGN, OpKind.VERIFY):
         return k >= len(DIGESTS[digest].digest_info) + h + 11
     if padding == _Padding.HUKS_PADDING_PSS:
-        return (bits - 1 + 7) // 8 >= h + 2 if pss_max_salt else pss_digest_salt_fits(bits, digest)
+        return _pss_em_len(bits) >= h + 2 if pss_max_salt else pss_digest_salt_fits(bits, digest)
     if padding == _Padding.HUKS_PADDING_OAEP:
         return k >= 2 * h + 2
     return True

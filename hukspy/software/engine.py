@@ -822,7 +822,8 @@ def _rsa_signature(key: Loaded, op: OpSpec, signing: bool) -> tuple[_Sink, _Sign
             hash_of = _PREHASH_BY_LENGTH.get(len(value))
             if hash_of is None:
                 raise PrehashLengthError(f"RSA-PSS without a digest signs a hash, not {len(value)} bytes")
-            return _pss_padding(hash_of(), op.pss_salt, signing), Prehashed(hash_of())
+            algorithm = hash_of()
+            return _pss_padding(algorithm, op.pss_salt, signing), Prehashed(algorithm)
 
         def sign_pss_raw(value: bytes) -> bytes:
             assert priv is not None  # noqa: S101
